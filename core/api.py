@@ -1,0 +1,171 @@
+"""The JSON API under /api/v1/: the same rules and roles as the pages, for scripts and devices.
+
+Authentication is `Authorization: Bearer <token>`; a signed-in staff session also works for
+reading (GET), never for writing, so no other site can make a browser write through the API.
+"""
+import functools
+
+from flask import Blueprint, g, jsonify, request, url_for
+from flask_babel import gettext as _
+
+from core import households, products
+from core.accounts import user_for_token
+from core.db import get_or_404
+from core.errors import json_error
+from core.models import Household, Plot, Product
+from core.openapi import openapi_document
+from core.validation import ValidationError
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_PAGE_SIZE = 200
+
+
+def api_role(*roles):
+    """Let a request through only for a user with one of `roles`; else a JSON 401 or 403."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(**kwargs):
+            header = request.headers.get("Authorization", "")
+            if header.startswith("Bearer "):
+                g.user = user_for_token(header[len("Bearer "):].strip())
+            elif request.method not in ("GET", "HEAD"):
+                g.user = None
+            if g.user is None:
+                return json_error(401, "unauthorized", _("Send a valid API token: Authorization: Bearer <token>."))
+            if not g.user.has_role(*roles):
+                return json_error(403, "forbidden", _("Your role does not allow this."))
+            return view(**kwargs)
+
+        wrapped.roles = roles
+        return wrapped
+
+    return decorator
+
+
+def json_body():
+    """The request's JSON object, or a 400 that says what was expected."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationError({"body": _("Send a JSON object with Content-Type: application/json.")})
+    return data
+
+
+def paged(query, serialize):
+    """One page of a query as {"items", "page", "per_page", "total"}."""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    per_page = min(max(request.args.get("per_page", 50, type=int) or 50, 1), MAX_PAGE_SIZE)
+    rows = list(query.paginate(page, per_page))
+    return jsonify(
+        {"items": serialize(rows), "page": page, "per_page": per_page, "total": query.count()}
+    )
+
+
+@bp.route("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.route("/households")
+@api_role("admin", "inspector")
+def household_list():
+    query = households.search_households(
+        request.args.get("q", ""),
+        request.args.get("village_no", type=int),
+        request.args.get("grower_status") or None,
+        request.args.get("occupation_group_id", type=int),
+    )
+    sensitive = g.user.role == "admin"
+
+    def serialize(rows):
+        groups = households.occupation_ids_by_household(rows)
+        return [households.household_record(h, sensitive, groups[h.id]) for h in rows]
+
+    return paged(query, serialize)
+
+
+@bp.route("/households", methods=["POST"])
+@api_role("admin")
+def household_create():
+    household = households.create_household(json_body(), g.user)
+    response = jsonify(households.household_record(household, include_sensitive=True))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.household_read", household_id=household.id)
+    return response
+
+
+@bp.route("/households/<int:household_id>")
+@api_role("admin", "inspector")
+def household_read(household_id):
+    household = get_or_404(Household, household_id)
+    return jsonify(households.household_record(household, g.user.role == "admin"))
+
+
+@bp.route("/households/<int:household_id>", methods=["PATCH"])
+@api_role("admin")
+def household_update(household_id):
+    household = get_or_404(Household, household_id)
+    households.update_household(household, json_body(), g.user, partial=True)
+    return jsonify(households.household_record(household, include_sensitive=True))
+
+
+@bp.route("/households/<int:household_id>/plots")
+@api_role("admin", "inspector")
+def plot_list(household_id):
+    household = get_or_404(Household, household_id)
+    return jsonify({"items": [households.plot_record(p) for p in household.plots.order_by(Plot.id)]})
+
+
+@bp.route("/households/<int:household_id>/plots", methods=["POST"])
+@api_role("admin")
+def plot_create(household_id):
+    household = get_or_404(Household, household_id)
+    plot = households.create_plot(household, json_body(), g.user)
+    return jsonify(households.plot_record(plot)), 201
+
+
+@bp.route("/plots/<int:plot_id>")
+@api_role("admin", "inspector")
+def plot_read(plot_id):
+    return jsonify(households.plot_record(get_or_404(Plot, plot_id)))
+
+
+@bp.route("/plots/<int:plot_id>", methods=["PATCH"])
+@api_role("admin")
+def plot_update(plot_id):
+    plot = get_or_404(Plot, plot_id)
+    households.update_plot(plot, json_body(), g.user, partial=True)
+    return jsonify(households.plot_record(plot))
+
+
+@bp.route("/products")
+@api_role("admin", "cashier", "inspector")
+def product_list():
+    query = products.search_products(
+        request.args.get("q", ""),
+        request.args.get("category") or None,
+        active_only=request.args.get("active") in ("1", "true"),
+    )
+    return paged(query, lambda rows: [products.product_record(p) for p in rows])
+
+
+@bp.route("/products", methods=["POST"])
+@api_role("admin")
+def product_create():
+    product = products.create_product(json_body(), g.user)
+    return jsonify(products.product_record(product)), 201
+
+
+@bp.route("/products/<int:product_id>")
+@api_role("admin", "cashier", "inspector")
+def product_read(product_id):
+    return jsonify(products.product_record(get_or_404(Product, product_id)))
+
+
+@bp.route("/products/<int:product_id>", methods=["PATCH"])
+@api_role("admin")
+def product_update(product_id):
+    product = get_or_404(Product, product_id)
+    products.update_product(product, json_body(), g.user, partial=True)
+    return jsonify(products.product_record(product))

@@ -1,0 +1,89 @@
+"""The application factory: configuration, database, languages, security, and every domain."""
+import importlib
+import os
+
+from flask import Flask, g, request
+from flask_wtf.csrf import CSRFProtect
+
+from core import errors, i18n
+from core.config import load_config
+from core.db import db, open_database, upgrade_schema
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Domains built on core, in import order; each is a package with `models.MODELS`,
+# `models.MIGRATIONS` and `init_app(app)`. Add certificates, traceability, market here.
+DOMAIN_PACKAGES = ()
+
+csrf = CSRFProtect()
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def create_app(test_config=None):
+    """Build the app from the environment (or `test_config`), with its schema up to date."""
+    app = Flask(
+        "greenmarket",
+        root_path=ROOT,
+        instance_path=os.path.join(ROOT, "instance"),
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    if test_config and test_config.get("INSTANCE_PATH"):
+        app.instance_path = test_config["INSTANCE_PATH"]
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(load_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+
+    db.initialize(open_database(app.config["DATABASE_URL"]))
+    domains = [importlib.import_module(name) for name in DOMAIN_PACKAGES]
+    with db.connection_context():
+        from core import models
+
+        upgrade_schema("core", models.MODELS, models.MIGRATIONS)
+        for domain in domains:
+            upgrade_schema(domain.__name__, domain.models.MODELS, domain.models.MIGRATIONS)
+
+    i18n.init_app(app)
+    csrf.init_app(app)
+    errors.init_app(app)
+    app.before_request(_open_connection)
+    app.teardown_request(_close_connection)
+    app.after_request(_security_headers)
+
+    from core import api, auth, views
+
+    app.before_request(auth.load_user)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)
+    for domain in domains:
+        domain.init_app(app)
+    return app
+
+
+def _open_connection():
+    db.connect(reuse_if_open=True)
+
+
+def _close_connection(exc):
+    if not db.is_closed():
+        db.close()
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if getattr(g, "user", None) is not None:
+        response.headers.setdefault("Cache-Control", "no-store")
+    if request.path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "public, max-age=3600")
+    response.headers.add("Vary", "Cookie")
+    return response

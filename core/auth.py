@@ -1,0 +1,111 @@
+"""Signing in and out, choosing the language, and the role checks every view goes through."""
+import functools
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from werkzeug.http import parse_list_header
+
+from core import accounts
+from core.i18n import LANGUAGE_COOKIE, LANGUAGES
+from core.models import User
+
+bp = Blueprint("auth", __name__)
+
+
+def load_user():
+    """Find who is signed in (session) for this request; the API also accepts bearer tokens."""
+    g.user = None
+    user_id = session.get("user_id")
+    if user_id is not None:
+        user = User.get_or_none(User.id == user_id)
+        if user is not None and user.is_active:
+            g.user = user
+        else:
+            session.clear()
+
+
+def role_required(*roles):
+    """Let the view run only for a signed-in user with one of `roles`; others get 403."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(**kwargs):
+            if g.user is None:
+                return redirect(url_for("auth.login", next=request.full_path))
+            if not g.user.has_role(*roles):
+                abort(403)
+            return view(**kwargs)
+
+        wrapped.roles = roles
+        return wrapped
+
+    return decorator
+
+
+def login_required(view):
+    """Let any signed-in staff member through."""
+    return role_required("admin", "cashier", "inspector")(view)
+
+
+def _safe_next(target):
+    """Follow `next` only to a path on this site, never to another host."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("core.home")
+
+
+def client_address():
+    """The address of the device signing in (the first proxy hop when behind one)."""
+    forwarded = request.headers.get("X-Forwarded-For")
+    if forwarded:
+        return parse_list_header(forwarded)[0]
+    return request.remote_addr or "unknown"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        return render_template("core/login.html")
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    try:
+        user = accounts.authenticate(username, password, client_address())
+    except accounts.TooManyAttempts:
+        flash(_("Too many failed sign-ins. Wait 15 minutes and try again."), "error")
+        return render_template("core/login.html", username=username), 429
+    if user is None:
+        flash(_("Wrong username or password."), "error")
+        return render_template("core/login.html", username=username), 401
+    session.clear()
+    session.permanent = True
+    session["user_id"] = user.id
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/language/<code>")
+def set_language(code):
+    """Switch the interface language; remembered in a cookie for a year."""
+    if code not in LANGUAGES:
+        abort(404)
+    response = redirect(_safe_next(request.args.get("next")))
+    response.set_cookie(
+        LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+    )
+    return response

@@ -1,0 +1,330 @@
+"""Rules for the council's central data: households, their members, occupation groups and plots.
+
+Each write runs in one transaction with its audit entry, and checks all input before writing
+anything. Only admin writes here; callers check the role.
+"""
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN, fn
+
+from core import audit
+from core.db import db, utcnow
+from core.i18n import area_from_parts
+from core.models import (
+    GROWER_STATUSES,
+    SENSITIVE_HOUSEHOLD_FIELDS,
+    Household,
+    HouseholdOccupation,
+    Member,
+    OccupationGroup,
+    Plot,
+)
+from core.validation import Form, ValidationError, national_id_is_valid
+
+MAX_VILLAGE_NO = 30
+# A year above this is a Buddhist Era year (พ.ศ. = ค.ศ. + 543).
+BUDDHIST_ERA_THRESHOLD = 2400
+MAX_PLOT_AREA_M2 = Decimal(10_000_000)  # 6,250 rai: far beyond any household's land
+
+
+def clean_household(data, partial=False):
+    """Check household input and return the cleaned fields (and `occupation_group_ids`)."""
+    form = Form(data, partial=partial)
+    form.text(
+        "code",
+        20,
+        required=True,
+        pattern=r"[A-Za-z0-9][A-Za-z0-9-]*",
+        pattern_message=_l("Use letters A-Z, digits and dashes."),
+    )
+    form.text("head_name", 120, required=True)
+    form.text("display_name", 120)
+    form.integer("village_no", minimum=1, maximum=MAX_VILLAGE_NO, required=True)
+    form.text("address", 255)
+    form.text(
+        "phone",
+        20,
+        pattern=r"\+?[0-9][0-9 -]{7,18}",
+        pattern_message=_l("Enter a phone number of digits, such as 081-234-5678."),
+    )
+    form.text("national_id", 17)
+    for flag in ("is_elderly", "is_disabled", "is_low_income"):
+        form.boolean(flag)
+    form.text("disadvantaged_other", 255)
+    form.choice("grower_status", GROWER_STATUSES)
+    form.date("pledge_date")
+    form.text("notes", 2000)
+    cleaned = form.cleaned
+    if cleaned.get("code"):
+        cleaned["code"] = cleaned["code"].upper()
+    national_id = (cleaned.get("national_id") or "").replace("-", "").replace(" ", "")
+    if "national_id" in cleaned:
+        cleaned["national_id"] = national_id
+        if national_id and not national_id_is_valid(national_id):
+            form.errors["national_id"] = _l("A national ID has 13 digits with a valid check digit.")
+    if "grower_status" in cleaned and cleaned["grower_status"] is None:
+        cleaned["grower_status"] = "none"
+    if cleaned.get("grower_status") == "active" and not cleaned.get("pledge_date"):
+        if not partial or "pledge_date" in cleaned:
+            form.errors["pledge_date"] = _l("An active grower needs the date of the organic pledge.")
+    if "occupation_group_ids" in (data or {}):
+        cleaned["occupation_group_ids"] = _clean_group_ids(data["occupation_group_ids"], form)
+    return form.finish()
+
+
+def _clean_group_ids(raw, form):
+    if isinstance(raw, (str, int)):
+        raw = [raw]
+    try:
+        ids = sorted({int(value) for value in raw or [] if str(value).strip()})
+    except (TypeError, ValueError):
+        form.errors["occupation_group_ids"] = _l("Choose occupation groups from the list.")
+        return []
+    known = {g.id for g in OccupationGroup.select(OccupationGroup.id).where(OccupationGroup.id.in_(ids))}
+    if len(known) != len(ids):
+        form.errors["occupation_group_ids"] = _l("Choose occupation groups from the list.")
+    return ids
+
+
+def _check_code_free(code, household_id=None):
+    query = Household.select().where(Household.code == code)
+    if household_id is not None:
+        query = query.where(Household.id != household_id)
+    if query.exists():
+        raise ValidationError({"code": _l("Household code %(code)s is already used.", code=code)})
+
+
+def _set_occupations(household, group_ids):
+    """Replace the household's occupation groups; return (old ids, new ids) if they changed."""
+    old = sorted(m.group_id for m in household.occupations)
+    if old == group_ids:
+        return None
+    HouseholdOccupation.delete().where(HouseholdOccupation.household == household).execute()
+    if group_ids:
+        HouseholdOccupation.insert_many(
+            [{"household": household.id, "group": gid} for gid in group_ids]
+        ).execute()
+    return old, group_ids
+
+
+def create_household(data, by_user):
+    """Register a household; its code must be new."""
+    cleaned = clean_household(data)
+    group_ids = cleaned.pop("occupation_group_ids", [])
+    with db.atomic():
+        _check_code_free(cleaned["code"])
+        household = Household.create(**cleaned)
+        if group_ids:
+            _set_occupations(household, group_ids)
+        changes = {field: (None, value) for field, value in cleaned.items() if value not in (None, "", False)}
+        if group_ids:
+            changes["occupation_group_ids"] = (None, group_ids)
+        audit.record(by_user, "create", "household", household.id, changes)
+    return household
+
+
+def update_household(household, data, by_user, partial=False):
+    """Change a household's details; only fields that really change are logged."""
+    cleaned = clean_household(data, partial=partial)
+    group_ids = cleaned.pop("occupation_group_ids", None)
+    with db.atomic():
+        if "code" in cleaned:
+            _check_code_free(cleaned["code"], household.id)
+        changes = audit.apply_changes(household, cleaned)
+        if group_ids is not None:
+            changed = _set_occupations(household, group_ids)
+            if changed:
+                changes["occupation_group_ids"] = changed
+        if changes:
+            household.updated_at = utcnow()
+            household.save()
+            audit.record(by_user, "update", "household", household.id, changes)
+    return household
+
+
+def search_households(query="", village_no=None, grower_status=None, group_id=None):
+    """Households matching a code or name fragment and filters, ordered by village and code."""
+    households = Household.select().order_by(Household.village_no, Household.code)
+    if query:
+        pattern = f"%{query.strip()}%"
+        households = households.where(
+            Household.code.ilike(pattern)
+            | Household.head_name.ilike(pattern)
+            | Household.display_name.ilike(pattern)
+        )
+    if village_no:
+        households = households.where(Household.village_no == village_no)
+    if grower_status:
+        households = households.where(Household.grower_status == grower_status)
+    if group_id:
+        households = households.where(
+            Household.id.in_(
+                HouseholdOccupation.select(HouseholdOccupation.household).where(
+                    HouseholdOccupation.group == group_id
+                )
+            )
+        )
+    return households
+
+
+def villages():
+    """Village numbers that have households, for filters."""
+    return [row.village_no for row in Household.select(Household.village_no).distinct().order_by(Household.village_no)]
+
+
+def household_record(household, include_sensitive, groups=None):
+    """A household as plain data for the API and exports; personal fields only when allowed."""
+    record = {
+        "id": household.id,
+        "code": household.code,
+        "head_name": household.head_name,
+        "display_name": household.display_name,
+        "village_no": household.village_no,
+        "address": household.address,
+        "grower_status": household.grower_status,
+        "pledge_date": household.pledge_date.isoformat() if household.pledge_date else None,
+        "notes": household.notes,
+        "occupation_group_ids": groups if groups is not None else sorted(
+            m.group_id for m in household.occupations
+        ),
+    }
+    if include_sensitive:
+        for field in SENSITIVE_HOUSEHOLD_FIELDS:
+            record[field] = getattr(household, field)
+    return record
+
+
+def occupation_ids_by_household(households):
+    """Map household id to its occupation group ids with one query (no query per row)."""
+    ids = [h.id for h in households]
+    result = {household_id: [] for household_id in ids}
+    if ids:
+        for link in HouseholdOccupation.select().where(HouseholdOccupation.household.in_(ids)).order_by(HouseholdOccupation.group):
+            result[link.household_id].append(link.group_id)
+    return result
+
+
+def add_member(household, data, by_user):
+    """Add a person to a household."""
+    form = Form(data)
+    form.text("full_name", 120, required=True)
+    form.text("relationship", 60)
+    form.integer("birth_year", minimum=1900, maximum=utcnow().year + 543)
+    cleaned = form.finish()
+    if cleaned.get("birth_year") and cleaned["birth_year"] > BUDDHIST_ERA_THRESHOLD:
+        cleaned["birth_year"] -= 543  # entered in พ.ศ., as Thai people usually do
+    with db.atomic():
+        member = Member.create(household=household, **cleaned)
+        audit.record(by_user, "create", "member", member.id, {
+            "household_id": (None, household.id), "full_name": (None, member.full_name)})
+    return member
+
+
+def remove_member(member, by_user):
+    """Remove a person who no longer lives in the household; the audit log keeps the name."""
+    with db.atomic():
+        audit.record(by_user, "delete", "member", member.id, {
+            "household_id": (member.household_id, None), "full_name": (member.full_name, None)})
+        member.delete_instance()
+
+
+def clean_plot(data, partial=False):
+    """Check plot input; the area comes as `area_m2` or as ไร่/งาน/ตารางวา (`rai`, `ngan`, `wa`)."""
+    data = dict(data or {})
+    form = Form(data, partial=partial)
+    form.text("name", 120, required=True)
+    form.text("main_crops", 255)
+    form.decimal("latitude", places=6, minimum=-90, maximum=90)
+    form.decimal("longitude", places=6, minimum=-180, maximum=180)
+    form.text("notes", 2000)
+    if any(str(data.get(unit) or "").strip() for unit in ("rai", "ngan", "wa")):
+        parts = Form(data)
+        parts.integer("rai", minimum=0, maximum=6250)
+        parts.integer("ngan", minimum=0, maximum=3)
+        parts.decimal("wa", places=2, minimum=0, maximum=Decimal("99.99"))
+        form.errors.update(parts.errors)
+        if not parts.errors:
+            form.cleaned["area_m2"] = area_from_parts(
+                parts.cleaned["rai"], parts.cleaned["ngan"], parts.cleaned["wa"]
+            )
+    else:
+        form.decimal("area_m2", places=2, required=True)
+    area = form.cleaned.get("area_m2")
+    if "area_m2" not in form.errors and area is not None and not (0 < area <= MAX_PLOT_AREA_M2):
+        form.errors["area_m2"] = _l("The area must be more than zero and at most 6,250 rai.")
+    if not partial and "area_m2" not in form.cleaned and "area_m2" not in form.errors and not any(
+        key in form.errors for key in ("rai", "ngan", "wa")
+    ):
+        form.errors["area_m2"] = _l("This field is required.")
+    return form.finish()
+
+
+def create_plot(household, data, by_user):
+    """Record a plot the household farms."""
+    cleaned = clean_plot(data)
+    with db.atomic():
+        plot = Plot.create(household=household, **cleaned)
+        audit.record(by_user, "create", "plot", plot.id, {
+            "household_id": (None, household.id),
+            **{field: (None, value) for field, value in cleaned.items() if value not in (None, "")}})
+    return plot
+
+
+def update_plot(plot, data, by_user, partial=False):
+    """Change a plot's details."""
+    cleaned = clean_plot(data, partial=partial)
+    with db.atomic():
+        changes = audit.apply_changes(plot, cleaned)
+        if changes:
+            plot.save()
+            audit.record(by_user, "update", "plot", plot.id, changes)
+    return plot
+
+
+def plot_record(plot):
+    """A plot as plain data for the API."""
+    return {
+        "id": plot.id,
+        "household_id": plot.household_id,
+        "name": plot.name,
+        "area_m2": str(plot.area_m2),
+        "main_crops": plot.main_crops,
+        "latitude": str(plot.latitude) if plot.latitude is not None else None,
+        "longitude": str(plot.longitude) if plot.longitude is not None else None,
+        "notes": plot.notes,
+    }
+
+
+def save_occupation_group(data, by_user, group=None):
+    """Create or rename an occupation group; Thai names are unique."""
+    form = Form(data)
+    form.text("name_th", 120, required=True)
+    form.text("name_en", 120)
+    form.text("description", 2000)
+    cleaned = form.finish()
+    with db.atomic():
+        clash = OccupationGroup.select().where(OccupationGroup.name_th == cleaned["name_th"])
+        if group is not None:
+            clash = clash.where(OccupationGroup.id != group.id)
+        if clash.exists():
+            raise ValidationError({"name_th": _l("This name is already used.")})
+        if group is None:
+            group = OccupationGroup.create(**cleaned)
+            audit.record(by_user, "create", "occupation_group", group.id, {"name_th": (None, group.name_th)})
+        else:
+            changes = audit.apply_changes(group, cleaned)
+            if changes:
+                group.save()
+                audit.record(by_user, "update", "occupation_group", group.id, changes)
+    return group
+
+
+def occupation_groups_with_counts():
+    """All occupation groups with how many households belong to each."""
+    return (
+        OccupationGroup.select(OccupationGroup, fn.COUNT(HouseholdOccupation.id).alias("household_count"))
+        .join(HouseholdOccupation, JOIN.LEFT_OUTER)
+        .group_by(OccupationGroup)
+        .order_by(OccupationGroup.name_th)
+    )

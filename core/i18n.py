@@ -1,0 +1,127 @@
+"""Language choice and the one place that formats money, dates and land area for people.
+
+Thai is the default. Thai dates use the Buddhist Era year (CE + 543); money is integer satang
+shown as ฿ with two decimals; area is square metres shown as ไร่-งาน-ตารางวา.
+"""
+import datetime
+import os
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.dates import get_month_names
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import current_app, has_request_context, request
+from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
+
+LANGUAGES = ("th", "en")
+DEFAULT_LANGUAGE = "th"
+LANGUAGE_COOKIE = "lang"
+TRANSLATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "translations")
+
+SQUARE_METRES_PER_WA = Decimal(4)  # 1 ตารางวา = 4 m²
+WA_PER_NGAN = 100  # 1 งาน = 100 ตารางวา
+WA_PER_RAI = 400  # 1 ไร่ = 4 งาน = 400 ตารางวา
+
+babel = Babel()
+
+
+def select_language():
+    """Use the language the person chose (a cookie), else Thai."""
+    if has_request_context():
+        chosen = request.cookies.get(LANGUAGE_COOKIE)
+        if chosen in LANGUAGES:
+            return chosen
+    return DEFAULT_LANGUAGE
+
+
+def current_language():
+    return str(get_locale() or DEFAULT_LANGUAGE)
+
+
+def compile_catalogs(directory=TRANSLATIONS_DIR):
+    """Compile each messages.po to .mo when the .mo is missing or older, so only .po is kept in git."""
+    for language in LANGUAGES:
+        folder = os.path.join(directory, language, "LC_MESSAGES")
+        po_path = os.path.join(folder, "messages.po")
+        mo_path = os.path.join(folder, "messages.mo")
+        if not os.path.exists(po_path):
+            continue
+        if os.path.exists(mo_path) and os.path.getmtime(mo_path) >= os.path.getmtime(po_path):
+            continue
+        with open(po_path, "rb") as po_file:
+            catalog = read_po(po_file, locale=language)
+        temporary = f"{mo_path}.{os.getpid()}.tmp"
+        with open(temporary, "wb") as mo_file:
+            write_mo(mo_file, catalog)
+        os.replace(temporary, mo_path)
+
+
+def format_baht(satang):
+    """Show integer satang as ฿1,234.50 (an empty string for no price)."""
+    if satang is None:
+        return ""
+    sign = "-" if satang < 0 else ""
+    baht, rest = divmod(abs(int(satang)), 100)
+    return f"{sign}฿{baht:,}.{rest:02d}"
+
+
+def format_date(value):
+    """Show a date as 24 พ.ย. 2569 in Thai (Buddhist Era) or 24 Nov 2026 in English."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    language = current_language()
+    month = get_month_names("abbreviated", locale=language)[value.month]
+    year = value.year + 543 if language == "th" else value.year
+    return f"{value.day} {month} {year}"
+
+
+def format_datetime(value):
+    """Show a stored UTC time in Thailand's time (UTC+7) with the date as format_date does."""
+    if value is None:
+        return ""
+    local = value + datetime.timedelta(hours=current_app.config["UTC_OFFSET_HOURS"])
+    return f"{format_date(local)} {local:%H:%M}"
+
+
+def area_parts(area_m2):
+    """Split square metres into (rai, ngan, wa), wa keeping any fraction."""
+    wa_total = Decimal(area_m2) / SQUARE_METRES_PER_WA
+    rai, rest = divmod(wa_total, WA_PER_RAI)
+    ngan, wa = divmod(rest, WA_PER_NGAN)
+    wa = wa.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
+    return int(rai), int(ngan), wa
+
+
+def area_from_parts(rai, ngan, wa):
+    """Turn ไร่, งาน, ตารางวา into square metres."""
+    wa_total = Decimal(rai or 0) * WA_PER_RAI + Decimal(ngan or 0) * WA_PER_NGAN + Decimal(wa or 0)
+    return wa_total * SQUARE_METRES_PER_WA
+
+
+def format_area(area_m2):
+    """Show an area as 2 ไร่ 1 งาน 50 ตร.ว. (or rai/ngan/sq. wa in English) with m² beside it."""
+    if area_m2 is None:
+        return ""
+    rai, ngan, wa = area_parts(area_m2)
+    wa_text = f"{wa:f}".rstrip("0").rstrip(".") if "." in f"{wa:f}" else f"{wa:f}"
+    parts = _("%(rai)s rai %(ngan)s ngan %(wa)s sq. wa", rai=rai, ngan=ngan, wa=wa_text)
+    square_metres = f"{Decimal(area_m2).normalize():,f}"
+    return f"{parts} ({square_metres} m²)"
+
+
+def init_app(app):
+    """Set up Flask-Babel and the template filters every page uses."""
+    compile_catalogs()
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", TRANSLATIONS_DIR)
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Bangkok")
+    babel.init_app(app, locale_selector=select_language)
+    app.jinja_env.filters["baht"] = format_baht
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["area"] = format_area
+    app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES

@@ -1,0 +1,193 @@
+"""Tables of the kernel: staff accounts, the audit log and the council's central data."""
+from flask_babel import lazy_gettext as _l
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from core.db import BaseModel, utcnow
+
+ROLES = {
+    "admin": _l("Council secretariat (admin)"),
+    "cashier": _l("Cashier"),
+    "inspector": _l("Inspector"),
+}
+
+GROWER_STATUSES = {
+    "none": _l("Not a grower"),
+    "applicant": _l("Applicant"),
+    "active": _l("Active grower"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+UNITS = {
+    "kg": _l("kg"),
+    "bunch": _l("bunch"),
+    "piece": _l("piece"),
+    "bottle": _l("bottle"),
+    "pack": _l("pack"),
+}
+
+CATEGORIES = {
+    "vegetable": _l("Vegetable"),
+    "mushroom": _l("Mushroom"),
+    "honey": _l("Honey"),
+    "handicraft": _l("Handicraft"),
+    "other": _l("Other"),
+}
+
+# Seen only by admin: never on public pages, labels, or the answers other roles get.
+SENSITIVE_HOUSEHOLD_FIELDS = (
+    "phone",
+    "national_id",
+    "is_elderly",
+    "is_disabled",
+    "is_low_income",
+    "disadvantaged_other",
+)
+
+
+class User(BaseModel):
+    """A staff account: council secretariat, cashier or inspector."""
+
+    username = CharField(max_length=40, unique=True)
+    full_name = CharField(max_length=120, default="")
+    role = CharField(max_length=20)
+    password_hash = CharField(max_length=255)
+    is_active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+    def has_role(self, *roles):
+        return self.is_active and self.role in roles
+
+
+class ApiToken(BaseModel):
+    """A bearer token for the JSON API; only its SHA-256 is kept."""
+
+    user = ForeignKeyField(User, backref="tokens", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    last_used_at = DateTimeField(null=True)
+
+
+class LoginAttempt(BaseModel):
+    """One sign-in try, kept to slow down password guessing."""
+
+    username = CharField(max_length=40, index=True)
+    ip = CharField(max_length=64, index=True)
+    at = DateTimeField(default=utcnow, index=True)
+    succeeded = BooleanField()
+
+
+class AuditEntry(BaseModel):
+    """Who changed what and when; written in the same transaction as the change."""
+
+    at = DateTimeField(default=utcnow, index=True)
+    user = ForeignKeyField(User, null=True, backref="audit_entries", on_delete="SET NULL")
+    action = CharField(max_length=20)
+    entity = CharField(max_length=40)
+    entity_id = IntegerField()
+    changes = TextField(default="{}")
+
+    class Meta:
+        indexes = ((("entity", "entity_id"), False),)
+
+
+class OccupationGroup(BaseModel):
+    """A group that lives from local wisdom, such as mushroom growers or palm-leaf weavers."""
+
+    name_th = CharField(max_length=120, unique=True)
+    name_en = CharField(max_length=120, default="")
+    description = TextField(default="")
+
+
+class Household(BaseModel):
+    """A household in the council's central data, and its organic grower registration."""
+
+    code = CharField(max_length=20, unique=True)
+    head_name = CharField(max_length=120)
+    display_name = CharField(max_length=120, default="")
+    village_no = IntegerField(index=True)
+    address = CharField(max_length=255, default="")
+    phone = CharField(max_length=20, default="")
+    national_id = CharField(max_length=13, default="")
+    is_elderly = BooleanField(default=False)
+    is_disabled = BooleanField(default=False)
+    is_low_income = BooleanField(default=False)
+    disadvantaged_other = CharField(max_length=255, default="")
+    grower_status = CharField(max_length=20, default="none", index=True)
+    pledge_date = DateField(null=True)
+    notes = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    @property
+    def public_name(self):
+        """The name shown to shoppers: the chosen display name, never personal details."""
+        return self.display_name or self.head_name
+
+
+class HouseholdOccupation(BaseModel):
+    """Which occupation groups a household belongs to."""
+
+    household = ForeignKeyField(Household, backref="occupations", on_delete="CASCADE")
+    group = ForeignKeyField(OccupationGroup, backref="memberships", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("household", "group"), True),)
+
+
+class Member(BaseModel):
+    """A person living in a household."""
+
+    household = ForeignKeyField(Household, backref="members", on_delete="CASCADE")
+    full_name = CharField(max_length=120)
+    relationship = CharField(max_length=60, default="")
+    birth_year = IntegerField(null=True)
+
+
+class Plot(BaseModel):
+    """A piece of land a household farms; its area is kept in square metres."""
+
+    household = ForeignKeyField(Household, backref="plots", on_delete="CASCADE")
+    name = CharField(max_length=120)
+    area_m2 = DecimalField(max_digits=12, decimal_places=2)
+    main_crops = CharField(max_length=255, default="")
+    latitude = DecimalField(max_digits=9, decimal_places=6, null=True)
+    longitude = DecimalField(max_digits=9, decimal_places=6, null=True)
+    notes = TextField(default="")
+
+
+class Product(BaseModel):
+    """A kind of produce or goods sold at the market, with its unit and default price."""
+
+    name_th = CharField(max_length=120, unique=True)
+    name_en = CharField(max_length=120, default="")
+    unit = CharField(max_length=20)
+    category = CharField(max_length=20)
+    is_certifiable = BooleanField(default=True)
+    default_price_satang = IntegerField(null=True)
+    is_active = BooleanField(default=True)
+
+
+MODELS = [
+    User,
+    ApiToken,
+    LoginAttempt,
+    AuditEntry,
+    OccupationGroup,
+    Household,
+    HouseholdOccupation,
+    Member,
+    Plot,
+    Product,
+]
+
+# Schema steps after the first release; append a function(migrator), never edit a shipped one.
+MIGRATIONS = []

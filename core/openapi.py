@@ -1,0 +1,267 @@
+"""The OpenAPI 3 description of /api/v1/; a test checks it against the routes the app really has."""
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _error_responses(*statuses):
+    texts = {
+        "400": "Invalid input; `error.fields` says which field and why",
+        "401": "Missing or invalid bearer token",
+        "403": "The token's role may not do this",
+        "404": "No such record",
+        "409": "Conflicts with an existing record",
+    }
+    return {
+        status: {
+            "description": texts[status],
+            "content": {"application/json": {"schema": ERROR}},
+        }
+        for status in statuses
+    }
+
+
+def _json(schema_name, description="OK"):
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}},
+    }
+
+
+def _body(schema_name):
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}},
+    }
+
+
+def _id(name):
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+PAGING = [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+]
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string", "example": "invalid"},
+                    "message": {"type": "string", "description": "In the caller's language"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            }
+        },
+    },
+    "HouseholdInput": {
+        "type": "object",
+        "properties": {
+            "code": {"type": "string", "maxLength": 20, "example": "KH-03-012"},
+            "head_name": {"type": "string", "maxLength": 120},
+            "display_name": {"type": "string", "maxLength": 120},
+            "village_no": {"type": "integer", "minimum": 1, "maximum": 30},
+            "address": {"type": "string", "maxLength": 255},
+            "phone": {"type": "string", "maxLength": 20},
+            "national_id": {"type": "string", "description": "13 digits with a valid check digit"},
+            "is_elderly": {"type": "boolean"},
+            "is_disabled": {"type": "boolean"},
+            "is_low_income": {"type": "boolean"},
+            "disadvantaged_other": {"type": "string", "maxLength": 255},
+            "grower_status": {"type": "string", "enum": ["none", "applicant", "active", "withdrawn"]},
+            "pledge_date": {"type": "string", "format": "date", "nullable": True},
+            "notes": {"type": "string", "maxLength": 2000},
+            "occupation_group_ids": {"type": "array", "items": {"type": "integer"}},
+        },
+    },
+    "Household": {
+        "type": "object",
+        "description": "Personal fields (phone, national_id, disadvantaged flags) only for admin.",
+        "allOf": [{"$ref": "#/components/schemas/HouseholdInput"}],
+        "properties": {"id": {"type": "integer"}},
+    },
+    "HouseholdPage": {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Household"}},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "total": {"type": "integer"},
+        },
+    },
+    "PlotInput": {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "maxLength": 120},
+            "area_m2": {"type": "string", "description": "Square metres as a decimal string", "example": "1600.00"},
+            "rai": {"type": "integer", "description": "Alternative to area_m2, with ngan and wa"},
+            "ngan": {"type": "integer", "minimum": 0, "maximum": 3},
+            "wa": {"type": "string", "description": "Square wa, decimal"},
+            "main_crops": {"type": "string", "maxLength": 255},
+            "latitude": {"type": "string", "nullable": True},
+            "longitude": {"type": "string", "nullable": True},
+            "notes": {"type": "string"},
+        },
+    },
+    "Plot": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "household_id": {"type": "integer"},
+            "name": {"type": "string"},
+            "area_m2": {"type": "string"},
+            "main_crops": {"type": "string"},
+            "latitude": {"type": "string", "nullable": True},
+            "longitude": {"type": "string", "nullable": True},
+            "notes": {"type": "string"},
+        },
+    },
+    "PlotList": {
+        "type": "object",
+        "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Plot"}}},
+    },
+    "ProductInput": {
+        "type": "object",
+        "properties": {
+            "name_th": {"type": "string", "maxLength": 120},
+            "name_en": {"type": "string", "maxLength": 120},
+            "unit": {"type": "string", "enum": ["kg", "bunch", "piece", "bottle", "pack"]},
+            "category": {
+                "type": "string",
+                "enum": ["vegetable", "mushroom", "honey", "handicraft", "other"],
+            },
+            "is_certifiable": {"type": "boolean"},
+            "default_price_satang": {"type": "integer", "nullable": True, "description": "Price in satang (1/100 baht)"},
+            "is_active": {"type": "boolean"},
+        },
+    },
+    "Product": {
+        "type": "object",
+        "allOf": [{"$ref": "#/components/schemas/ProductInput"}],
+        "properties": {"id": {"type": "integer"}},
+    },
+    "ProductPage": {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Product"}},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "total": {"type": "integer"},
+        },
+    },
+}
+
+
+def openapi_document():
+    """Return the OpenAPI 3.0 document for the API as a dict."""
+    household_id, plot_id, product_id = _id("household_id"), _id("plot_id"), _id("product_id")
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Khlong Hae Green Market API",
+            "version": "1",
+            "description": "Households, plots and products of the green market. Tokens come from "
+            "`python run.py create-token USERNAME`. Errors are JSON with a 4xx status.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": SCHEMAS,
+        },
+        "paths": {
+            "/households": {
+                "get": {
+                    "summary": "List households (admin, inspector)",
+                    "parameters": PAGING + [
+                        {"name": "q", "in": "query", "schema": {"type": "string"}},
+                        {"name": "village_no", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "grower_status", "in": "query", "schema": {"type": "string"}},
+                        {"name": "occupation_group_id", "in": "query", "schema": {"type": "integer"}},
+                    ],
+                    "responses": {"200": _json("HouseholdPage"), **_error_responses("401", "403")},
+                },
+                "post": {
+                    "summary": "Register a household (admin)",
+                    "requestBody": _body("HouseholdInput"),
+                    "responses": {"201": _json("Household", "Created"), **_error_responses("400", "401", "403", "409")},
+                },
+            },
+            "/households/{household_id}": {
+                "parameters": [household_id],
+                "get": {
+                    "summary": "Read a household (admin, inspector)",
+                    "responses": {"200": _json("Household"), **_error_responses("401", "403", "404")},
+                },
+                "patch": {
+                    "summary": "Change some fields of a household (admin)",
+                    "requestBody": _body("HouseholdInput"),
+                    "responses": {"200": _json("Household"), **_error_responses("400", "401", "403", "404", "409")},
+                },
+            },
+            "/households/{household_id}/plots": {
+                "parameters": [household_id],
+                "get": {
+                    "summary": "List a household's plots (admin, inspector)",
+                    "responses": {"200": _json("PlotList"), **_error_responses("401", "403", "404")},
+                },
+                "post": {
+                    "summary": "Record a plot (admin)",
+                    "requestBody": _body("PlotInput"),
+                    "responses": {"201": _json("Plot", "Created"), **_error_responses("400", "401", "403", "404")},
+                },
+            },
+            "/plots/{plot_id}": {
+                "parameters": [plot_id],
+                "get": {
+                    "summary": "Read a plot (admin, inspector)",
+                    "responses": {"200": _json("Plot"), **_error_responses("401", "403", "404")},
+                },
+                "patch": {
+                    "summary": "Change a plot (admin)",
+                    "requestBody": _body("PlotInput"),
+                    "responses": {"200": _json("Plot"), **_error_responses("400", "401", "403", "404")},
+                },
+            },
+            "/products": {
+                "get": {
+                    "summary": "List products (all staff roles)",
+                    "parameters": PAGING + [
+                        {"name": "q", "in": "query", "schema": {"type": "string"}},
+                        {"name": "category", "in": "query", "schema": {"type": "string"}},
+                        {"name": "active", "in": "query", "schema": {"type": "string", "enum": ["1", "true"]}},
+                    ],
+                    "responses": {"200": _json("ProductPage"), **_error_responses("401", "403")},
+                },
+                "post": {
+                    "summary": "Add a product (admin)",
+                    "requestBody": _body("ProductInput"),
+                    "responses": {"201": _json("Product", "Created"), **_error_responses("400", "401", "403", "409")},
+                },
+            },
+            "/products/{product_id}": {
+                "parameters": [product_id],
+                "get": {
+                    "summary": "Read a product (all staff roles)",
+                    "responses": {"200": _json("Product"), **_error_responses("401", "403", "404")},
+                },
+                "patch": {
+                    "summary": "Change a product (admin)",
+                    "requestBody": _body("ProductInput"),
+                    "responses": {"200": _json("Product"), **_error_responses("400", "401", "403", "404", "409")},
+                },
+            },
+            "/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "security": [],
+                    "responses": {"200": {"description": "OpenAPI 3 document"}},
+                }
+            },
+        },
+    }

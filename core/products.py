@@ -1,0 +1,91 @@
+"""Rules for the product catalogue: what the market sells, in which unit, at what default price."""
+from flask_babel import lazy_gettext as _l
+
+from core import audit
+from core.db import db
+from core.models import CATEGORIES, UNITS, Product
+from core.validation import Form, ValidationError
+
+
+def clean_product(data, partial=False):
+    """Check product input; the price comes in baht and is kept as integer satang."""
+    form = Form(data, partial=partial)
+    form.text("name_th", 120, required=True)
+    form.text("name_en", 120)
+    form.choice("unit", UNITS, required=True)
+    form.choice("category", CATEGORIES, required=True)
+    form.boolean("is_certifiable")
+    form.boolean("is_active")
+    if "default_price_satang" in (data or {}):
+        form.integer("default_price_satang", minimum=0, maximum=1_000_000_000)
+    else:
+        form.money("default_price")
+        if "default_price" in form.cleaned:
+            form.cleaned["default_price_satang"] = form.cleaned.pop("default_price")
+        elif "default_price" in form.errors:
+            form.errors["default_price_satang"] = form.errors["default_price"]
+    cleaned = form.finish()
+    if cleaned.get("category") == "handicraft" and cleaned.get("is_certifiable"):
+        raise ValidationError({"is_certifiable": _l("Handicrafts cannot be certified organic.")})
+    return cleaned
+
+
+def _check_name_free(name_th, product_id=None):
+    query = Product.select().where(Product.name_th == name_th)
+    if product_id is not None:
+        query = query.where(Product.id != product_id)
+    if query.exists():
+        raise ValidationError({"name_th": _l("A product with this name already exists.")})
+
+
+def create_product(data, by_user):
+    """Add a product to the catalogue; active unless said otherwise."""
+    cleaned = clean_product(data)
+    if "is_active" not in (data or {}):
+        cleaned["is_active"] = True
+    with db.atomic():
+        _check_name_free(cleaned["name_th"])
+        product = Product.create(**cleaned)
+        audit.record(by_user, "create", "product", product.id, {
+            field: (None, value) for field, value in cleaned.items() if value not in (None, "")})
+    return product
+
+
+def update_product(product, data, by_user, partial=False):
+    """Change a product; only real changes are logged."""
+    cleaned = clean_product(data, partial=partial)
+    with db.atomic():
+        if "name_th" in cleaned:
+            _check_name_free(cleaned["name_th"], product.id)
+        changes = audit.apply_changes(product, cleaned)
+        if changes:
+            product.save()
+            audit.record(by_user, "update", "product", product.id, changes)
+    return product
+
+
+def search_products(query="", category=None, active_only=False):
+    """Products whose Thai or English name contains `query`, Thai name order."""
+    products = Product.select().order_by(Product.category, Product.name_th)
+    if query:
+        pattern = f"%{query.strip()}%"
+        products = products.where(Product.name_th.ilike(pattern) | Product.name_en.ilike(pattern))
+    if category:
+        products = products.where(Product.category == category)
+    if active_only:
+        products = products.where(Product.is_active == True)  # noqa: E712
+    return products
+
+
+def product_record(product):
+    """A product as plain data for the API."""
+    return {
+        "id": product.id,
+        "name_th": product.name_th,
+        "name_en": product.name_en,
+        "unit": product.unit,
+        "category": product.category,
+        "is_certifiable": product.is_certifiable,
+        "default_price_satang": product.default_price_satang,
+        "is_active": product.is_active,
+    }

@@ -1,0 +1,274 @@
+"""Import the council's household spreadsheet (CSV or XLSX, Thai or English headers) and export it.
+
+An import is checked whole before anything is written: the preview lists every bad row with its
+line number, and the commit writes all rows in one transaction or none at all.
+"""
+import csv
+import datetime
+import io
+import re
+
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook, load_workbook
+
+from core import households
+from core.db import db
+from core.households import BUDDHIST_ERA_THRESHOLD
+from core.models import GROWER_STATUSES, Household, OccupationGroup
+from core.validation import ValidationError
+
+MAX_ROWS = 5000
+
+# Column name written on export, then every header accepted on import (compared lower-case,
+# without spaces). The first Thai header is what export writes.
+COLUMNS = {
+    "code": ("รหัสครัวเรือน", "รหัส", "code"),
+    "head_name": ("หัวหน้าครัวเรือน", "ชื่อหัวหน้าครัวเรือน", "ชื่อ-สกุล", "ชื่อสกุล", "head_name"),
+    "display_name": ("ชื่อที่แสดง", "ชื่อสวน", "display_name"),
+    "village_no": ("หมู่ที่", "หมู่", "village_no", "village"),
+    "address": ("ที่อยู่", "บ้านเลขที่", "address"),
+    "phone": ("โทรศัพท์", "เบอร์โทร", "เบอร์โทรศัพท์", "phone"),
+    "national_id": ("เลขประจำตัวประชาชน", "เลขบัตรประชาชน", "national_id"),
+    "is_elderly": ("ผู้สูงอายุ", "is_elderly"),
+    "is_disabled": ("ผู้พิการ", "คนพิการ", "is_disabled"),
+    "is_low_income": ("ผู้มีรายได้น้อย", "รายได้น้อย", "is_low_income"),
+    "disadvantaged_other": ("ด้อยโอกาสอื่นๆ", "ด้อยโอกาสอื่น", "disadvantaged_other"),
+    "occupation_groups": ("กลุ่มอาชีพ", "occupation_groups"),
+    "grower_status": ("สถานะผู้ปลูก", "grower_status"),
+    "pledge_date": ("วันที่ให้คำมั่น", "วันที่ปฏิญาณ", "pledge_date"),
+    "notes": ("หมายเหตุ", "notes"),
+}
+
+# Grower status as people write it in the council's sheets.
+STATUS_WORDS = {
+    "": "none",
+    "ไม่ได้เป็นผู้ปลูก": "none",
+    "ผู้สมัคร": "applicant",
+    "สมัคร": "applicant",
+    "ผู้ปลูกอินทรีย์": "active",
+    "ผู้ปลูก": "active",
+    "ผู้ปลูกที่ยังดำเนินการ": "active",
+    "ถอนตัว": "withdrawn",
+    "ลาออก": "withdrawn",
+}
+
+
+
+def _key(header):
+    return re.sub(r"[\s_.]+", "", str(header or "")).lower()
+
+
+HEADER_LOOKUP = {_key(name): field for field, names in COLUMNS.items() for name in names}
+
+
+class ImportFileError(Exception):
+    """The file itself cannot be read (wrong type, broken, no header); `message` says why."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def read_table(filename, content):
+    """Read a CSV or XLSX upload into (headers, rows of strings or cell values)."""
+    name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        return _read_xlsx(content)
+    if name.endswith(".csv") or name.endswith(".txt"):
+        return _read_csv(content)
+    raise ImportFileError(_l("Upload a .csv or .xlsx file."))
+
+
+def _read_csv(content):
+    for encoding in ("utf-8-sig", "cp874"):  # cp874: Thai Windows, as older Excel saves CSV
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportFileError(_l("The CSV file is not in UTF-8 or Thai Windows encoding."))
+    if "\x00" in text:
+        raise ImportFileError(_l("This does not look like a CSV file."))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = list(csv.reader(io.StringIO(text), dialect))
+    if not rows:
+        raise ImportFileError(_l("The file is empty."))
+    return rows[0], rows[1:]
+
+
+def _read_xlsx(content):
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a broken or disguised file
+        raise ImportFileError(_l("This is not a readable XLSX file. Save it again from Excel or LibreOffice.")) from None
+    sheet = workbook.worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    if not rows:
+        raise ImportFileError(_l("The file is empty."))
+    return rows[0], rows[1:]
+
+
+def _cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _parse_date(value):
+    """Accept a spreadsheet date, YYYY-MM-DD or D/M/YYYY, in CE or Buddhist Era years."""
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date):
+        year, month, day = value.year, value.month, value.day
+    else:
+        text = _cell_text(value)
+        if not text:
+            return ""
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+        if match:
+            year, month, day = (int(x) for x in match.groups())
+        else:
+            match = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
+            if not match:
+                return text  # let the household rules report it
+            day, month, year = (int(x) for x in match.groups())
+    if year > BUDDHIST_ERA_THRESHOLD:
+        year -= 543
+    try:
+        return datetime.date(year, month, day).isoformat()
+    except ValueError:
+        return f"{year}-{month}-{day}"
+
+
+def _group_ids(text, groups_by_name):
+    names = [part.strip() for part in re.split(r"[;,|]", text) if part.strip()]
+    ids, unknown = [], []
+    for name in names:
+        group_id = groups_by_name.get(name.lower())
+        (ids if group_id else unknown).append(group_id or name)
+    return ids, unknown
+
+
+def check_rows(headers, rows):
+    """Validate every row; return (households data, problems) with problems as (line, field, message)."""
+    fields = [HEADER_LOOKUP.get(_key(h)) for h in headers]
+    if "code" not in fields or "head_name" not in fields or "village_no" not in fields:
+        raise ImportFileError(
+            _l("The first row must name the columns; at least the household code, head of household and village number (รหัสครัวเรือน, หัวหน้าครัวเรือน, หมู่ที่).")
+        )
+    if len(rows) > MAX_ROWS:
+        raise ImportFileError(_l("At most %(n)d rows per file.", n=MAX_ROWS))
+    groups_by_name = {}
+    for group in OccupationGroup.select():
+        groups_by_name[group.name_th.lower()] = group.id
+        if group.name_en:
+            groups_by_name[group.name_en.lower()] = group.id
+    status_words = dict(STATUS_WORDS)
+    status_words.update({code: code for code in GROWER_STATUSES})
+    existing = {code for (code,) in Household.select(Household.code).tuples()}
+    seen = {}
+    problems, records = [], []
+    for index, row in enumerate(rows, start=2):  # line 1 is the header
+        values = {field: row[i] if i < len(row) else None for i, field in enumerate(fields) if field}
+        if not any(_cell_text(v) for v in values.values()):
+            continue
+        data = {field: _cell_text(value) for field, value in values.items()}
+        data["pledge_date"] = _parse_date(values.get("pledge_date"))
+        status_text = data.get("grower_status", "").lower()
+        data["grower_status"] = status_words.get(status_text, status_text)
+        if "occupation_groups" in data:
+            ids, unknown = _group_ids(data.pop("occupation_groups"), groups_by_name)
+            data["occupation_group_ids"] = ids
+            if unknown:
+                problems.append((index, "occupation_groups", _l("Unknown occupation group: %(names)s", names=", ".join(unknown))))
+        try:
+            cleaned = households.clean_household(data)
+        except ValidationError as exc:
+            problems.extend((index, field, message) for field, message in exc.errors.items())
+            continue
+        code = cleaned["code"]
+        if code in existing:
+            problems.append((index, "code", _l("Household code %(code)s is already registered.", code=code)))
+        elif code in seen:
+            problems.append((index, "code", _l("Household code %(code)s is also on line %(line)d.", code=code, line=seen[code])))
+        seen.setdefault(code, index)
+        records.append((index, data))
+    if not records and not problems:
+        raise ImportFileError(_l("The file has a header but no households."))
+    return records, problems
+
+
+def preview(filename, content):
+    """Check a file without writing; return (rows that would be imported, problems)."""
+    headers, rows = read_table(filename, content)
+    return check_rows(headers, rows)
+
+
+def commit(filename, content, by_user):
+    """Import every household in the file, or none if any row has a problem; return the count."""
+    with db.atomic():
+        records, problems = preview(filename, content)
+        if problems:
+            raise ValidationError({f"line {line}": message for line, _field, message in problems})
+        for _line, data in records:
+            households.create_household(data, by_user)
+    return len(records)
+
+
+def export_rows():
+    """The registry as a header row (Thai) and one row per household, personal data included."""
+    groups = {g.id: g.name_th for g in OccupationGroup.select()}
+    query = Household.select().order_by(Household.village_no, Household.code)
+    links = households.occupation_ids_by_household(list(query))
+    header = [names[0] for names in COLUMNS.values()]
+    rows = []
+    for household in query:
+        rows.append([
+            household.code,
+            household.head_name,
+            household.display_name,
+            household.village_no,
+            household.address,
+            household.phone,
+            household.national_id,
+            "ใช่" if household.is_elderly else "",
+            "ใช่" if household.is_disabled else "",
+            "ใช่" if household.is_low_income else "",
+            household.disadvantaged_other,
+            "; ".join(groups[gid] for gid in links[household.id]),
+            household.grower_status,
+            household.pledge_date.isoformat() if household.pledge_date else "",
+            household.notes,
+        ])
+    return header, rows
+
+
+def export_csv():
+    """The registry as UTF-8 CSV with a byte-order mark, so Excel shows the Thai correctly."""
+    header, rows = export_rows()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def export_xlsx():
+    """The registry as an Excel workbook."""
+    header, rows = export_rows()
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "ครัวเรือน"
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,175 @@
+"""Parse and check user input field by field, collecting every problem before anything is written.
+
+Forms, the JSON API and the spreadsheet import all go through these parsers, so a value is
+judged the same way wherever it comes from. Messages are lazy translations: they render in the
+language of whoever reads them.
+"""
+import datetime
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+
+
+class ValidationError(Exception):
+    """Input that cannot be saved; `errors` maps each field name to a message for the user."""
+
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = dict(errors)
+
+
+class NotFound(Exception):
+    """A record the user asked for does not exist."""
+
+
+class Form:
+    """Collect cleaned values and per-field errors from one submitted mapping.
+
+    Each `text`, `integer`, ... call reads one field, stores its cleaned value in `cleaned`
+    or its message in `errors`; `finish()` raises ValidationError if anything failed.
+    Fields absent from the data are skipped when `partial` (a PATCH), else treated as empty.
+    """
+
+    def __init__(self, data, partial=False):
+        self.data = data or {}
+        self.partial = partial
+        self.cleaned = {}
+        self.errors = {}
+
+    def _raw(self, name):
+        if name not in self.data:
+            return None, self.partial
+        value = self.data.get(name)
+        if isinstance(value, str):
+            value = value.strip()
+        return value, False
+
+    def _field(self, name, required, parse):
+        raw, skip = self._raw(name)
+        if skip:
+            return
+        if raw is None or raw == "":
+            if required:
+                self.errors[name] = _l("This field is required.")
+            else:
+                self.cleaned[name] = None
+            return
+        try:
+            self.cleaned[name] = parse(raw)
+        except ValueError as exc:
+            self.errors[name] = exc.args[0]
+
+    def text(self, name, max_length, required=False, pattern=None, pattern_message=None):
+        def parse(raw):
+            value = str(raw)
+            if len(value) > max_length:
+                raise ValueError(_l("At most %(n)d characters.", n=max_length))
+            if pattern and not re.fullmatch(pattern, value):
+                raise ValueError(pattern_message)
+            return value
+
+        self._field(name, required, parse)
+        if name in self.cleaned and self.cleaned[name] is None:
+            self.cleaned[name] = ""
+
+    def integer(self, name, minimum=None, maximum=None, required=False):
+        def parse(raw):
+            try:
+                value = int(str(raw))
+            except ValueError:
+                raise ValueError(_l("Enter a whole number.")) from None
+            check_range(value, minimum, maximum)
+            return value
+
+        self._field(name, required, parse)
+
+    def decimal(self, name, places=2, minimum=None, maximum=None, required=False):
+        def parse(raw):
+            value = parse_decimal(raw, places)
+            check_range(value, minimum, maximum)
+            return value
+
+        self._field(name, required, parse)
+
+    def money(self, name, required=False):
+        """Read baht with up to two decimals; store integer satang."""
+        def parse(raw):
+            value = parse_decimal(raw, 2)
+            check_range(value, Decimal(0), Decimal(10_000_000))
+            return int(value * 100)
+
+        self._field(name, required, parse)
+
+    def date(self, name, required=False):
+        def parse(raw):
+            if isinstance(raw, datetime.datetime):
+                return raw.date()
+            if isinstance(raw, datetime.date):
+                return raw
+            try:
+                return datetime.date.fromisoformat(str(raw)[:10])
+            except ValueError:
+                raise ValueError(_l("Enter a date as YYYY-MM-DD.")) from None
+
+        self._field(name, required, parse)
+
+    def choice(self, name, choices, required=False):
+        def parse(raw):
+            if not isinstance(raw, str) or raw not in choices:
+                raise ValueError(_l("Choose one of the listed options."))
+            return raw
+
+        self._field(name, required, parse)
+
+    def boolean(self, name):
+        raw, skip = self._raw(name)
+        if skip:
+            return
+        self.cleaned[name] = parse_bool(raw)
+
+    def finish(self):
+        if self.errors:
+            raise ValidationError(self.errors)
+        return self.cleaned
+
+
+TRUE_WORDS = {"1", "true", "yes", "on", "y", "ใช่", "มี", "x", "✓"}
+
+
+def parse_bool(raw):
+    """Read a checkbox, a JSON boolean or a spreadsheet cell (yes/ใช่/1/x) as True or False."""
+    if isinstance(raw, bool):
+        return raw
+    if raw is None:
+        return False
+    return str(raw).strip().lower() in TRUE_WORDS
+
+
+def parse_decimal(raw, places):
+    """Read a decimal number with at most `places` decimals; never goes through float."""
+    text = str(raw).strip().replace(",", "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(_l("Enter a number.")) from None
+    if not value.is_finite():
+        raise ValueError(_l("Enter a number."))
+    if value.as_tuple().exponent < -places:
+        raise ValueError(_l("At most %(n)d decimal places.", n=places))
+    return value
+
+
+def check_range(value, minimum, maximum):
+    if minimum is not None and value < minimum:
+        raise ValueError(_l("Must be at least %(n)s.", n=minimum))
+    if maximum is not None and value > maximum:
+        raise ValueError(_l("Must be at most %(n)s.", n=maximum))
+
+
+def national_id_is_valid(value):
+    """Check a 13-digit Thai national ID against its check digit."""
+    if not re.fullmatch(r"\d{13}", value):
+        return False
+    total = sum(int(d) * (13 - i) for i, d in enumerate(value[:12]))
+    return (11 - total % 11) % 10 == int(value[12])

@@ -1,0 +1,474 @@
+"""Staff pages for the central data: households, members, plots, products, groups, accounts, audit.
+
+Views only parse the request, call one service function and render; the rules live in
+households.py, products.py and accounts.py.
+"""
+import datetime
+import json
+import os
+import re
+import secrets
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from core import accounts, audit, households, products, registry_io
+from core.auth import login_required, role_required
+from core.db import get_or_404
+from core.i18n import area_parts
+from core.models import (
+    CATEGORIES,
+    GROWER_STATUSES,
+    ROLES,
+    UNITS,
+    Household,
+    Member,
+    OccupationGroup,
+    Plot,
+    Product,
+    User,
+)
+from core.validation import ValidationError
+
+bp = Blueprint("core", __name__)
+
+
+def form_data():
+    """The submitted form as a dict, multi-valued fields (checkbox lists) as lists."""
+    data = request.form.to_dict()
+    data["occupation_group_ids"] = request.form.getlist("occupation_group_ids")
+    return data
+
+
+def page_of(query):
+    """Slice a query for the `page` argument; returns (rows, page, page_count)."""
+    size = 50
+    total = query.count()
+    page_count = max(1, -(-total // size))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), page_count)
+    return list(query.paginate(page, size)), page, page_count, total
+
+
+@bp.route("/")
+@login_required
+def home():
+    counts = {
+        "households": Household.select().count(),
+        "growers": Household.select().where(Household.grower_status == "active").count(),
+        "plots": Plot.select().count(),
+        "products": Product.select().where(Product.is_active == True).count(),  # noqa: E712
+    }
+    return render_template("core/home.html", counts=counts)
+
+
+# Households -------------------------------------------------------------------------------
+
+
+@bp.route("/households")
+@role_required("admin", "inspector")
+def household_list():
+    query = households.search_households(
+        request.args.get("q", ""),
+        request.args.get("village", type=int),
+        request.args.get("status") or None,
+        request.args.get("group", type=int),
+    )
+    rows, page, page_count, total = page_of(query)
+    return render_template(
+        "core/household_list.html",
+        households=rows,
+        page=page,
+        page_count=page_count,
+        total=total,
+        villages=households.villages(),
+        groups=OccupationGroup.select().order_by(OccupationGroup.name_th),
+        statuses=GROWER_STATUSES,
+    )
+
+
+def _render_household_form(household, values, errors, status=200):
+    return render_template(
+        "core/household_form.html",
+        household=household,
+        values=values,
+        errors=errors,
+        groups=OccupationGroup.select().order_by(OccupationGroup.name_th),
+        statuses=GROWER_STATUSES,
+    ), status
+
+
+@bp.route("/households/new", methods=["GET", "POST"])
+@role_required("admin")
+def household_new():
+    if request.method == "GET":
+        return _render_household_form(None, {"grower_status": "none", "occupation_group_ids": []}, {})
+    data = form_data()
+    try:
+        household = households.create_household(data, g.user)
+    except ValidationError as exc:
+        return _render_household_form(None, data, exc.errors, 400)
+    flash(_("Household %(code)s registered.", code=household.code), "success")
+    return redirect(url_for("core.household_detail", household_id=household.id))
+
+
+def _render_household_detail(household, member_values=None, member_errors=None, status=200):
+    return render_template(
+        "core/household_detail.html",
+        household=household,
+        groups=[m.group for m in household.occupations],
+        members=household.members.order_by(Member.id),
+        plots=household.plots.order_by(Plot.name),
+        statuses=GROWER_STATUSES,
+        member_values=member_values or {},
+        member_errors=member_errors or {},
+    ), status
+
+
+@bp.route("/households/<int:household_id>")
+@role_required("admin", "inspector")
+def household_detail(household_id):
+    return _render_household_detail(get_or_404(Household, household_id))
+
+
+@bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
+@role_required("admin")
+def household_edit(household_id):
+    household = get_or_404(Household, household_id)
+    if request.method == "GET":
+        values = households.household_record(household, include_sensitive=True)
+        return _render_household_form(household, values, {})
+    data = form_data()
+    try:
+        households.update_household(household, data, g.user)
+    except ValidationError as exc:
+        return _render_household_form(household, data, exc.errors, 400)
+    flash(_("Changes saved."), "success")
+    return redirect(url_for("core.household_detail", household_id=household.id))
+
+
+@bp.route("/households/<int:household_id>/members", methods=["POST"])
+@role_required("admin")
+def member_add(household_id):
+    household = get_or_404(Household, household_id)
+    data = request.form.to_dict()
+    try:
+        households.add_member(household, data, g.user)
+    except ValidationError as exc:
+        return _render_household_detail(household, data, exc.errors, 400)
+    flash(_("Member added."), "success")
+    return redirect(url_for("core.household_detail", household_id=household.id))
+
+
+@bp.route("/members/<int:member_id>/delete", methods=["POST"])
+@role_required("admin")
+def member_remove(member_id):
+    member = get_or_404(Member, member_id)
+    households.remove_member(member, g.user)
+    flash(_("Member removed."), "success")
+    return redirect(url_for("core.household_detail", household_id=member.household_id))
+
+
+@bp.route("/households/<int:household_id>/history")
+@role_required("admin")
+def household_history(household_id):
+    household = get_or_404(Household, household_id)
+    return render_template(
+        "core/audit_list.html",
+        entries=audit.entries("household", household.id),
+        title=_("Change history of %(code)s", code=household.code),
+        parse=json.loads,
+        actions=audit.ACTIONS,
+        entities=audit.ENTITIES,
+    )
+
+
+# Plots ------------------------------------------------------------------------------------
+
+
+def _render_plot_form(household, plot, values, errors, status=200):
+    return render_template(
+        "core/plot_form.html", household=household, plot=plot, values=values, errors=errors
+    ), status
+
+
+@bp.route("/households/<int:household_id>/plots/new", methods=["GET", "POST"])
+@role_required("admin")
+def plot_new(household_id):
+    household = get_or_404(Household, household_id)
+    if request.method == "GET":
+        return _render_plot_form(household, None, {}, {})
+    data = request.form.to_dict()
+    try:
+        households.create_plot(household, data, g.user)
+    except ValidationError as exc:
+        return _render_plot_form(household, None, data, exc.errors, 400)
+    flash(_("Plot saved."), "success")
+    return redirect(url_for("core.household_detail", household_id=household.id))
+
+
+@bp.route("/plots/<int:plot_id>/edit", methods=["GET", "POST"])
+@role_required("admin")
+def plot_edit(plot_id):
+    plot = get_or_404(Plot, plot_id)
+    if request.method == "GET":
+        rai, ngan, wa = area_parts(plot.area_m2)
+        values = dict(households.plot_record(plot), rai=rai, ngan=ngan, wa=wa)
+        return _render_plot_form(plot.household, plot, values, {})
+    data = request.form.to_dict()
+    try:
+        households.update_plot(plot, data, g.user)
+    except ValidationError as exc:
+        return _render_plot_form(plot.household, plot, data, exc.errors, 400)
+    flash(_("Plot saved."), "success")
+    return redirect(url_for("core.household_detail", household_id=plot.household_id))
+
+
+# Occupation groups ------------------------------------------------------------------------
+
+
+@bp.route("/occupation-groups", methods=["GET", "POST"])
+@role_required("admin")
+def occupation_groups():
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        group_id = request.form.get("id", type=int)
+        group = get_or_404(OccupationGroup, group_id) if group_id else None
+        try:
+            households.save_occupation_group(values, g.user, group)
+        except ValidationError as exc:
+            errors = exc.errors
+        else:
+            flash(_("Occupation group saved."), "success")
+            return redirect(url_for("core.occupation_groups"))
+    return render_template(
+        "core/occupation_groups.html",
+        groups=households.occupation_groups_with_counts(),
+        errors=errors,
+        values=values,
+    ), (400 if errors else 200)
+
+
+# Products ---------------------------------------------------------------------------------
+
+
+@bp.route("/products")
+@login_required
+def product_list():
+    query = products.search_products(request.args.get("q", ""), request.args.get("category") or None)
+    rows, page, page_count, total = page_of(query)
+    return render_template(
+        "core/product_list.html",
+        products=rows,
+        page=page,
+        page_count=page_count,
+        total=total,
+        categories=CATEGORIES,
+        units=UNITS,
+    )
+
+
+def _render_product_form(product, values, errors, status=200):
+    return render_template(
+        "core/product_form.html",
+        product=product,
+        values=values,
+        errors=errors,
+        categories=CATEGORIES,
+        units=UNITS,
+    ), status
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@role_required("admin")
+def product_new():
+    if request.method == "GET":
+        return _render_product_form(None, {"is_certifiable": True, "is_active": True}, {})
+    data = request.form.to_dict()
+    try:
+        products.create_product(data, g.user)
+    except ValidationError as exc:
+        return _render_product_form(None, data, exc.errors, 400)
+    flash(_("Product saved."), "success")
+    return redirect(url_for("core.product_list"))
+
+
+@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+@role_required("admin")
+def product_edit(product_id):
+    product = get_or_404(Product, product_id)
+    if request.method == "GET":
+        values = products.product_record(product)
+        if product.default_price_satang is not None:
+            values["default_price"] = f"{product.default_price_satang / 100:.2f}"
+        return _render_product_form(product, values, {})
+    data = request.form.to_dict()
+    try:
+        products.update_product(product, data, g.user)
+    except ValidationError as exc:
+        return _render_product_form(product, data, exc.errors, 400)
+    flash(_("Product saved."), "success")
+    return redirect(url_for("core.product_list"))
+
+
+# Staff accounts ---------------------------------------------------------------------------
+
+
+@bp.route("/users")
+@role_required("admin")
+def user_list():
+    return render_template(
+        "core/user_list.html", users=User.select().order_by(User.username), roles=ROLES
+    )
+
+
+def _render_user_form(account, values, errors, status=200):
+    return render_template(
+        "core/user_form.html", account=account, values=values, errors=errors, roles=ROLES
+    ), status
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required("admin")
+def user_new():
+    if request.method == "GET":
+        return _render_user_form(None, {"role": "cashier", "is_active": True}, {})
+    data = request.form.to_dict()
+    try:
+        account = accounts.create_user(data, g.user)
+    except ValidationError as exc:
+        return _render_user_form(None, data, exc.errors, 400)
+    flash(_("Account %(name)s created.", name=account.username), "success")
+    return redirect(url_for("core.user_list"))
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@role_required("admin")
+def user_edit(user_id):
+    account = get_or_404(User, user_id)
+    if request.method == "GET":
+        values = {"full_name": account.full_name, "role": account.role, "is_active": account.is_active}
+        return _render_user_form(account, values, {})
+    data = request.form.to_dict()
+    data.setdefault("is_active", "")
+    try:
+        accounts.update_user(account, data, g.user)
+    except ValidationError as exc:
+        return _render_user_form(account, data, exc.errors, 400)
+    flash(_("Changes saved."), "success")
+    return redirect(url_for("core.user_list"))
+
+
+# Audit log --------------------------------------------------------------------------------
+
+
+@bp.route("/audit")
+@role_required("admin")
+def audit_log():
+    query = audit.entries(request.args.get("entity") or None)
+    rows, page, page_count, total = page_of(query)
+    return render_template(
+        "core/audit_list.html",
+        entries=rows,
+        page=page,
+        page_count=page_count,
+        title=_("Audit log"),
+        parse=json.loads,
+        actions=audit.ACTIONS,
+        entities=audit.ENTITIES,
+    )
+
+
+# Spreadsheet import and export ------------------------------------------------------------
+
+IMPORT_TOKEN = re.compile(r"[0-9a-f]{32}\.(csv|xlsx|txt)")
+
+
+def _import_folder():
+    folder = os.path.join(current_app.instance_path, "imports")
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+@bp.route("/households/import", methods=["GET", "POST"])
+@role_required("admin")
+def household_import():
+    """Upload a spreadsheet and see what would be imported, with every bad row listed."""
+    if request.method == "GET":
+        return render_template("core/household_import.html", columns=registry_io.COLUMNS)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("Choose a file to upload."), "error")
+        return render_template("core/household_import.html", columns=registry_io.COLUMNS), 400
+    content = upload.read()
+    try:
+        records, problems = registry_io.preview(upload.filename, content)
+    except registry_io.ImportFileError as exc:
+        flash(str(exc.message), "error")
+        return render_template("core/household_import.html", columns=registry_io.COLUMNS), 400
+    token = None
+    if not problems:
+        extension = upload.filename.rsplit(".", 1)[-1].lower()
+        token = f"{secrets.token_hex(16)}.{extension}"
+        with open(os.path.join(_import_folder(), token), "wb") as saved:
+            saved.write(content)
+    return render_template(
+        "core/household_import.html",
+        columns=registry_io.COLUMNS,
+        filename=upload.filename,
+        records=records,
+        problems=problems,
+        token=token,
+    ), (400 if problems else 200)
+
+
+@bp.route("/households/import/commit", methods=["POST"])
+@role_required("admin")
+def household_import_commit():
+    """Import the previewed file: every row or none."""
+    token = request.form.get("token", "")
+    path = os.path.join(_import_folder(), token)
+    if not IMPORT_TOKEN.fullmatch(token) or not os.path.exists(path):
+        flash(_("The uploaded file is no longer here. Upload it again."), "error")
+        return redirect(url_for("core.household_import")), 303
+    with open(path, "rb") as saved:
+        content = saved.read()
+    try:
+        count = registry_io.commit(token, content, g.user)
+    except (ValidationError, registry_io.ImportFileError):
+        flash(_("The data changed since the preview; nothing was imported. Upload the file again."), "error")
+        return redirect(url_for("core.household_import")), 303
+    finally:
+        os.remove(path)
+    flash(_("%(n)d households imported.", n=count), "success")
+    return redirect(url_for("core.household_list"))
+
+
+@bp.route("/households/export.<fmt>")
+@role_required("admin")
+def household_export(fmt):
+    """Download the registry, personal data included (admin only)."""
+    stamp = datetime.date.today().isoformat()
+    if fmt == "csv":
+        body, mimetype = registry_io.export_csv(), "text/csv; charset=utf-8"
+    elif fmt == "xlsx":
+        body = registry_io.export_xlsx()
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        abort(404)
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="households-{stamp}.{fmt}"'},
+    )
