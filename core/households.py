@@ -65,7 +65,8 @@ def clean_household(data, partial=False):
             form.errors["national_id"] = _l("A national ID has 13 digits with a valid check digit.")
     if "grower_status" in cleaned and cleaned["grower_status"] is None:
         cleaned["grower_status"] = "none"
-    if cleaned.get("grower_status") == "active" and not cleaned.get("pledge_date"):
+    pledge_missing = not cleaned.get("pledge_date") and "pledge_date" not in form.errors
+    if cleaned.get("grower_status") == "active" and pledge_missing:
         if not partial or "pledge_date" in cleaned:
             form.errors["pledge_date"] = _l("An active grower needs the date of the organic pledge.")
     if "occupation_group_ids" in (data or {}):
@@ -132,6 +133,10 @@ def update_household(household, data, by_user, partial=False):
         if "code" in cleaned:
             _check_code_free(cleaned["code"], household.id)
         changes = audit.apply_changes(household, cleaned)
+        if household.grower_status == "active" and not household.pledge_date:
+            raise ValidationError(
+                {"pledge_date": _l("An active grower needs the date of the organic pledge.")}
+            )
         if group_ids is not None:
             changed = _set_occupations(household, group_ids)
             if changed:
