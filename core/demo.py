@@ -60,13 +60,14 @@ SURNAMES = [
     "เส็นหละ", "ขุนทอง", "ชูแก้ว", "นวลศรี", "ด้วงทอง", "แสงจันทร์", "พรหมแก้ว", "หมาดหลี",
 ]
 RELATIONSHIPS = ["คู่สมรส", "บุตร", "บุตรสาว", "หลาน", "บิดา", "มารดา"]
-PLOT_NAMES = ["แปลงผักหลังบ้าน", "แปลงริมคลอง", "โรงเรือนเห็ด", "สวนยางแซมผัก", "แปลงผักสวนครัว", "รังชันโรงใต้ต้นมะม่วง"]
-CROPS = {
-    0: "ผักบุ้ง, คะน้า, ผักกาดหอม",
-    1: "ใบเตย, มะพร้าว",
-    2: "เห็ดนางฟ้า, เห็ดนางรม",
-    3: "ชันโรง",
-    4: "พริก, มะเขือ, ตะไคร้",
+# Plot name and what grows there.
+PLOTS = {
+    "แปลงผักหลังบ้าน": "ผักบุ้ง, คะน้า, ผักกาดหอม",
+    "แปลงริมคลอง": "ผักกวางตุ้ง, ถั่วฝักยาว, แตงกวา",
+    "โรงเรือนเห็ด": "เห็ดนางฟ้า, เห็ดนางรม",
+    "สวนยางแซมผัก": "ตะไคร้, ใบกะเพรา, พริกขี้หนู",
+    "แปลงผักสวนครัว": "พริกขี้หนู, มะเขือเปราะ, ตะไคร้",
+    "รังชันโรงใต้ต้นมะม่วง": "ชันโรง",
 }
 
 
@@ -129,8 +130,7 @@ def load_demo_data():
             data = _household_data(rng, number, village, group_ids)
             members = [(rng.choice(FIRST_NAMES), rng.choice(RELATIONSHIPS), rng.randrange(1950, 2015))
                        for _ in range(rng.randrange(1, 5))]
-            plots = [(name, rng.randrange(80, 1600), rng.randrange(5))
-                     for name in rng.sample(PLOT_NAMES, rng.randrange(1, 3))]
+            plots = [(name, rng.randrange(80, 1600)) for name in rng.sample(sorted(PLOTS), rng.randrange(1, 3))]
             if Household.select().where(Household.code == data["code"]).exists():
                 continue
             household = households.create_household(data, None)
@@ -141,8 +141,8 @@ def load_demo_data():
                     "relationship": relationship, "birth_year": year}, None)
                 added["members"] += 1
             if data["grower_status"] != "none":
-                for name, square_wa, crop in plots:
+                for name, square_wa in plots:
                     households.create_plot(household, {
-                        "name": name, "area_m2": Decimal(square_wa) * 4, "main_crops": CROPS[crop]}, None)
+                        "name": name, "area_m2": Decimal(square_wa) * 4, "main_crops": PLOTS[name]}, None)
                     added["plots"] += 1
     return added

@@ -91,7 +91,7 @@ def area_parts(area_m2):
     wa_total = Decimal(area_m2) / SQUARE_METRES_PER_WA
     rai, rest = divmod(wa_total, WA_PER_RAI)
     ngan, wa = divmod(rest, WA_PER_NGAN)
-    wa = wa.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
+    wa = wa.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize() + 0  # + 0: no "1E+1"
     return int(rai), int(ngan), wa
 
 
@@ -102,14 +102,19 @@ def area_from_parts(rai, ngan, wa):
 
 
 def format_area(area_m2):
-    """Show an area as 2 ไร่ 1 งาน 50 ตร.ว. (or rai/ngan/sq. wa in English) with m² beside it."""
+    """Show an area as 2 ไร่ 1 งาน 50 ตร.ว. (rai, ngan, sq. wa in English) with m² beside it."""
     if area_m2 is None:
         return ""
     rai, ngan, wa = area_parts(area_m2)
-    wa_text = f"{wa:f}".rstrip("0").rstrip(".") if "." in f"{wa:f}" else f"{wa:f}"
-    parts = _("%(rai)s rai %(ngan)s ngan %(wa)s sq. wa", rai=rai, ngan=ngan, wa=wa_text)
+    parts = []
+    if rai:
+        parts.append(_("%(n)s rai", n=rai))
+    if ngan:
+        parts.append(_("%(n)s ngan", n=ngan))
+    if wa or not parts:
+        parts.append(_("%(n)s sq. wa", n=f"{wa:f}"))
     square_metres = f"{Decimal(area_m2).normalize():,f}"
-    return f"{parts} ({square_metres} m²)"
+    return f"{' '.join(parts)} ({square_metres} m²)"
 
 
 def init_app(app):

@@ -49,10 +49,11 @@ def app_config(tmp_path, database_url):
 
 @pytest.fixture
 def app(app_config):
+    """A fresh app on its own database. No context is held open: each client request gets its
+    own, as in production, so nothing cached in `g` (the user, the language) leaks between them."""
     application = create_app(app_config)
-    with application.test_request_context():
-        db.connect(reuse_if_open=True)
-        yield application
+    yield application
+    if not db.is_closed():
         db.close()
 
 
