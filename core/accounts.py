@@ -49,6 +49,7 @@ def _clean_user(data, partial, creating):
     form.text("full_name", 120)
     form.choice("role", ROLES, required=True)
     form.boolean("is_active")
+    form.boolean("is_committee")
     form.text("password", 200, required=creating)
     cleaned = form.finish()
     password = cleaned.pop("password", None)

@@ -117,6 +117,14 @@ def format_area(area_m2):
     return f"{' '.join(parts)} ({square_metres} m²)"
 
 
+def local_name(record, field="name"):
+    """A record's Thai `name_th`, or its `name_en` on English pages when it has one."""
+    thai = getattr(record, f"{field}_th")
+    if current_language() == "en":
+        return getattr(record, f"{field}_en", "") or thai
+    return thai
+
+
 def init_app(app):
     """Set up Flask-Babel and the template filters every page uses."""
     compile_catalogs()
@@ -129,4 +137,5 @@ def init_app(app):
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["area"] = format_area
     app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["local_name"] = local_name
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES

@@ -61,10 +61,17 @@ class User(BaseModel):
     role = CharField(max_length=20)
     password_hash = CharField(max_length=255)
     is_active = BooleanField(default=True)
+    # An inspector who sits on the certification committee may decide and change certificates.
+    is_committee = BooleanField(default=False)
     created_at = DateTimeField(default=utcnow)
 
     def has_role(self, *roles):
         return self.is_active and self.role in roles
+
+    @property
+    def decides_certification(self):
+        """Admin, or an inspector on the certification committee."""
+        return self.is_active and (self.role == "admin" or (self.role == "inspector" and self.is_committee))
 
 
 class ApiToken(BaseModel):
@@ -189,5 +196,11 @@ MODELS = [
     Product,
 ]
 
+def _add_committee_flag(migrator):
+    from playhouse.migrate import migrate
+
+    migrate(migrator.add_column("user", "is_committee", BooleanField(default=False)))
+
+
 # Schema steps after the first release; append a function(migrator), never edit a shipped one.
-MIGRATIONS = []
+MIGRATIONS = [_add_committee_flag]

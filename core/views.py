@@ -358,10 +358,16 @@ def user_new():
 def user_edit(user_id):
     account = get_or_404(User, user_id)
     if request.method == "GET":
-        values = {"full_name": account.full_name, "role": account.role, "is_active": account.is_active}
+        values = {
+            "full_name": account.full_name,
+            "role": account.role,
+            "is_active": account.is_active,
+            "is_committee": account.is_committee,
+        }
         return _render_user_form(account, values, {})
     data = request.form.to_dict()
-    data.setdefault("is_active", "")
+    data.setdefault("is_active", "")  # unchecked boxes are not posted at all
+    data.setdefault("is_committee", "")
     try:
         accounts.update_user(account, data, g.user)
     except ValidationError as exc:

@@ -3,6 +3,7 @@
 Every test gets its own SQLite file under tmp_path. With TEST_DATABASE_URL set (CI does it with
 postgresql:///gm_test) the tests run on that PostgreSQL database instead, wiped before each test.
 """
+import datetime
 import os
 
 import pytest
@@ -131,3 +132,44 @@ def household_data():
 def admin_user(make_user):
     """An admin account for calling service functions directly."""
     return make_user("admin", "council")
+
+
+@pytest.fixture
+def certified_household(app, make_user, household_data):
+    """A household taken the whole way: PGS inspection by three peers, approval, certificate.
+
+    Returns a dict with household, plot, product, inspection, decision, certificate and the
+    committee user who decided.
+    """
+    from certificates import certification, inspections
+    from certificates.models import CertifyingBody, Requirement, Standard
+    from certificates.standards import ensure_default_standards
+    from core import households, products
+
+    committee = make_user("admin", "committee")
+    today = datetime.date.today()
+    inspected_on = (today - datetime.timedelta(days=40)).isoformat()
+    ensure_default_standards()
+    household = households.create_household(household_data, committee)
+    plot = households.create_plot(household, {"name": "แปลงริมคลอง", "area_m2": "1600"}, committee)
+    product = products.create_product(
+        {"name_th": "คะน้า", "name_en": "Chinese kale", "unit": "kg", "category": "vegetable",
+         "is_certifiable": True, "default_price": "60"}, committee)
+    standard = Standard.get(Standard.code == "PGS-KH")
+    body = CertifyingBody.get(CertifyingBody.kind == "pgs")
+    inspection = inspections.schedule_inspection(
+        household, {"standard_id": standard.id, "body_id": body.id, "scheduled_for": inspected_on}, committee)
+    results = {str(r.id): {"result": "pass"} for r in Requirement.select().where(Requirement.standard == standard)}
+    inspections.record_inspection(inspection, {
+        "inspected_on": inspected_on,
+        "inspectors": [{"name": "สมชาย ใจดี"}, {"name": "อารีย์ ศรีสุข"}, {"name": "ฮาซัน หลีเส็น"}],
+        "results": results,
+        "findings": "แปลงสะอาด มีบันทึกครบ",
+    }, committee)
+    decision = certification.decide(inspection, {"outcome": "approve"}, committee)
+    certificate = certification.issue_certificate(decision, {
+        "issued_on": (today - datetime.timedelta(days=30)).isoformat(),
+        "valid_until": (today + datetime.timedelta(days=335)).isoformat(),
+        "product_ids": [product.id], "plot_ids": [plot.id]}, committee)
+    return {"household": household, "plot": plot, "product": product, "inspection": inspection,
+            "decision": decision, "certificate": certificate, "committee": committee}

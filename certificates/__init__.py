@@ -1,0 +1,17 @@
+"""Certification: farm records, inspections (PGS and third-party), decisions and certificates.
+
+Builds on core (households, plots, products, accounts). Never imports traceability or market;
+they ask this package one question through `certification.certification_status`.
+"""
+from certificates import models  # noqa: F401  (the app factory reads models.MODELS)
+
+
+def init_app(app):
+    """Register the certification pages, public verification and JSON routes."""
+    from certificates import api, public, views
+    from core.app import csrf
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)

@@ -1,0 +1,157 @@
+"""Inspections: schedule a visit, record what the inspectors found, apply the PGS rule of three.
+
+A PGS inspection needs at least three peer inspectors, none of them from the inspected
+household; a third-party inspection needs one. Every requirement of the standard gets a result.
+"""
+from flask_babel import lazy_gettext as _l
+
+from certificates.models import (
+    CERTIFICATION_KINDS,
+    CHECK_RESULTS,
+    SEVERITIES,
+    ChecklistResult,
+    CertifyingBody,
+    Inspection,
+    InspectionInspector,
+    NonCompliance,
+    Requirement,
+    Standard,
+)
+from core.db import db, utcnow
+from core.models import Household, Member
+from core.validation import Form, ValidationError
+
+MIN_PGS_INSPECTORS = 3
+
+
+def schedule_inspection(household, data, user):
+    """Plan an inspection of a household against a standard, by a certifying body."""
+    form = Form(data)
+    form.integer("standard_id", required=True)
+    form.integer("body_id", required=True)
+    form.date("scheduled_for", required=True)
+    form.choice("kind", CERTIFICATION_KINDS)
+    cleaned = form.finish()
+    standard = Standard.get_or_none(Standard.id == cleaned["standard_id"])
+    body = CertifyingBody.get_or_none(CertifyingBody.id == cleaned["body_id"])
+    errors = {}
+    if standard is None:
+        errors["standard_id"] = _l("Choose a standard from the list.")
+    if body is None:
+        errors["body_id"] = _l("Choose a certifying body from the list.")
+    if household.grower_status not in ("applicant", "active"):
+        errors["household"] = _l("Only an applicant or active grower household can be inspected.")
+    if errors:
+        raise ValidationError(errors)
+    return Inspection.create(
+        household=household,
+        standard=standard,
+        body=body,
+        kind=cleaned.get("kind") or body.kind,
+        scheduled_for=cleaned["scheduled_for"],
+        created_by=user,
+    )
+
+
+def _clean_inspectors(inspection, raw):
+    """Check the inspectors: names given, no duplicates, none from the inspected household."""
+    household = inspection.household
+    own_names = {household.head_name.strip()} | {m.full_name.strip() for m in Member.select().where(Member.household == household)}
+    people, seen = [], set()
+    for item in raw or []:
+        name = str(item.get("name") or "").strip()
+        if not name:
+            continue
+        if len(name) > 120:
+            raise ValidationError({"inspectors": _l("An inspector's name has at most 120 characters.")})
+        if name in seen:
+            raise ValidationError({"inspectors": _l("%(name)s is listed twice.", name=name)})
+        seen.add(name)
+        peer_household = None
+        if item.get("household_id"):
+            try:
+                peer_household = Household.get_or_none(Household.id == int(item["household_id"]))
+            except (TypeError, ValueError):
+                peer_household = None
+            if peer_household is None:
+                raise ValidationError({"inspectors": _l("Choose the inspector's household from the list.")})
+        if (peer_household is not None and peer_household.id == household.id) or name in own_names:
+            raise ValidationError({"inspectors": _l("%(name)s belongs to the inspected household and cannot inspect it.", name=name)})
+        people.append({"name": name, "household": peer_household, "organisation": str(item.get("organisation") or "")[:200]})
+    needed = MIN_PGS_INSPECTORS if inspection.kind == "pgs" else 1
+    if len(people) < needed:
+        if inspection.kind == "pgs":
+            raise ValidationError({"inspectors": _l("A PGS inspection needs at least three peer inspectors from other households.")})
+        raise ValidationError({"inspectors": _l("Name the inspector.")})
+    return people
+
+
+def _clean_results(inspection, raw):
+    requirements = list(Requirement.select().where(Requirement.standard == inspection.standard_id).order_by(Requirement.position))
+    results, missing = [], []
+    raw = raw or {}
+    for requirement in requirements:
+        item = raw.get(str(requirement.id)) or raw.get(requirement.id) or {}
+        result = item.get("result") if isinstance(item, dict) else None
+        if result not in CHECK_RESULTS:
+            missing.append(requirement.position)
+            continue
+        results.append({"requirement": requirement, "result": result, "note": str(item.get("note") or "")[:500]})
+    if missing:
+        raise ValidationError({"results": _l("Give a result for every checklist item (missing: %(items)s).", items=", ".join(map(str, missing)))})
+    return results
+
+
+def _clean_non_compliances(raw):
+    found = []
+    for index, item in enumerate(raw or [], start=1):
+        form = Form(item)
+        form.text("description", 500)
+        if not form.cleaned.get("description"):
+            continue
+        form.choice("severity", SEVERITIES, required=True)
+        form.text("corrective_action", 500, required=True)
+        form.date("due_on", required=True)
+        if form.errors:
+            raise ValidationError({f"non_compliance_{index}_{field}": message for field, message in form.errors.items()})
+        found.append(form.cleaned)
+    return found
+
+
+def record_inspection(inspection, data, user):
+    """Record a scheduled inspection: who inspected, each checklist result, findings, non-compliances."""
+    if inspection.status != "scheduled":
+        raise ValidationError({"status": _l("This inspection is already recorded.")})
+    form = Form(data)
+    form.date("inspected_on", required=True)
+    form.text("findings", 4000)
+    cleaned = form.finish()
+    if cleaned["inspected_on"] > utcnow().date():
+        raise ValidationError({"inspected_on": _l("The date cannot be in the future.")})
+    people = _clean_inspectors(inspection, data.get("inspectors"))
+    results = _clean_results(inspection, data.get("results"))
+    non_compliances = _clean_non_compliances(data.get("non_compliances"))
+    if any(r["result"] == "fail" for r in results) and not non_compliances:
+        raise ValidationError({"non_compliances": _l("A failed checklist item needs a non-compliance with its corrective action.")})
+    with db.atomic():
+        for person in people:
+            InspectionInspector.create(inspection=inspection, **person)
+        for result in results:
+            ChecklistResult.create(inspection=inspection, **result)
+        for item in non_compliances:
+            NonCompliance.create(inspection=inspection, **item)
+        inspection.inspected_on = cleaned["inspected_on"]
+        inspection.findings = cleaned["findings"]
+        inspection.status = "completed"
+        inspection.save()
+    return inspection
+
+
+def inspections_for(household=None, status=None):
+    """Inspections, newest first, optionally of one household or in one status."""
+    query = Inspection.select(Inspection, Household).join(Household).order_by(Inspection.scheduled_for.desc(), Inspection.id.desc())
+    if household is not None:
+        query = query.where(Inspection.household == household)
+    if status:
+        query = query.where(Inspection.status == status)
+    return query

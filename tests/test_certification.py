@@ -1,0 +1,237 @@
+"""Certification rules: the PGS rule of three, prohibited inputs, the certificate state machine,
+expiry by date, the one status function, and who may change what."""
+import datetime
+
+import pytest
+
+from certificates import certification, inspections, records
+from certificates.models import Certificate, CertificateEvent, CertifyingBody, Requirement, Standard
+from certificates.standards import ensure_default_standards
+from core import households, products
+from core.validation import ValidationError
+
+TODAY = datetime.date.today()
+
+
+def _scheduled(household, user, kind="pgs"):
+    standard = Standard.get(Standard.code == "PGS-KH")
+    body = CertifyingBody.get(CertifyingBody.kind == kind)
+    return inspections.schedule_inspection(
+        household, {"standard_id": standard.id, "body_id": body.id, "scheduled_for": TODAY.isoformat()}, user)
+
+
+def _all_pass(inspection):
+    return {str(r.id): {"result": "pass"} for r in Requirement.select().where(Requirement.standard == inspection.standard)}
+
+
+@pytest.fixture
+def applicant(app, admin_user, household_data):
+    ensure_default_standards()
+    household = households.create_household(dict(household_data, grower_status="applicant"), admin_user)
+    households.add_member(household, {"full_name": "มะลิ ทองคำ", "relationship": "บุตร"}, admin_user)
+    return household
+
+
+@pytest.mark.parametrize(
+    "names, message",
+    [
+        (["สมชาย ใจดี", "อารีย์ ศรีสุข"], "at least three"),
+        (["สมชาย ใจดี", "อารีย์ ศรีสุข", "สมศรี ทองคำ"], "belongs to the inspected household"),
+        (["สมชาย ใจดี", "อารีย์ ศรีสุข", "มะลิ ทองคำ"], "belongs to the inspected household"),
+        (["สมชาย ใจดี", "สมชาย ใจดี", "อารีย์ ศรีสุข"], "listed twice"),
+    ],
+)
+def test_pgs_needs_three_independent_inspectors(app, applicant, admin_user, names, message):
+    """Fewer than three peers, the head of household, a member, or a repeated name are refused."""
+    inspection = _scheduled(applicant, admin_user)
+    with pytest.raises(ValidationError) as caught:
+        inspections.record_inspection(inspection, {
+            "inspected_on": TODAY.isoformat(), "inspectors": [{"name": n} for n in names],
+            "results": _all_pass(inspection)}, admin_user)
+    with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        assert message in str(caught.value.errors["inspectors"])
+    assert inspection.status == "scheduled"
+    assert not inspection.inspectors.exists()
+
+
+def test_peer_from_the_inspected_household_is_refused(app, applicant, admin_user):
+    """Naming the inspected household as an inspector's household is refused, whatever the name."""
+    inspection = _scheduled(applicant, admin_user)
+    with pytest.raises(ValidationError):
+        inspections.record_inspection(inspection, {
+            "inspected_on": TODAY.isoformat(),
+            "inspectors": [{"name": "ก"}, {"name": "ข"}, {"name": "ค", "household_id": applicant.id}],
+            "results": _all_pass(inspection)}, admin_user)
+
+
+def test_third_party_inspection_needs_one_inspector(app, applicant, admin_user):
+    """A third-party certifier's single inspector is enough."""
+    inspection = _scheduled(applicant, admin_user, kind="third_party")
+    inspections.record_inspection(inspection, {
+        "inspected_on": TODAY.isoformat(), "inspectors": [{"name": "Inspector A", "organisation": "Agency"}],
+        "results": _all_pass(inspection)}, admin_user)
+    assert inspection.status == "completed"
+
+
+def test_every_checklist_item_needs_a_result_and_a_fail_needs_a_corrective_action(app, applicant, admin_user):
+    """A missing result or an unexplained fail is refused and nothing is written."""
+    inspection = _scheduled(applicant, admin_user)
+    people = [{"name": "ก"}, {"name": "ข"}, {"name": "ค"}]
+    results = _all_pass(inspection)
+    missing = dict(results)
+    missing.pop(next(iter(missing)))
+    with pytest.raises(ValidationError) as caught:
+        inspections.record_inspection(inspection, {"inspected_on": TODAY.isoformat(), "inspectors": people, "results": missing}, admin_user)
+    assert "results" in caught.value.errors
+    failed = dict(results, **{next(iter(results)): {"result": "fail"}})
+    with pytest.raises(ValidationError) as caught:
+        inspections.record_inspection(inspection, {"inspected_on": TODAY.isoformat(), "inspectors": people, "results": failed}, admin_user)
+    assert "non_compliances" in caught.value.errors
+    inspections.record_inspection(inspection, {
+        "inspected_on": TODAY.isoformat(), "inspectors": people, "results": failed,
+        "non_compliances": [{"description": "ไม่มีแนวกันชน", "severity": "major",
+                             "corrective_action": "ปลูกแนวกันชน", "due_on": (TODAY + datetime.timedelta(days=60)).isoformat()}]}, admin_user)
+    assert inspection.non_compliances.count() == 1
+
+
+def test_prohibited_input_is_flagged_at_entry_and_kept(app, applicant, admin_user):
+    """Urea on a plot is recorded but flagged, and the flag stays on the entry for every later view."""
+    plot = households.create_plot(applicant, {"name": "แปลง 1", "area_m2": "400"}, admin_user)
+    compost = records.add_input(applicant, {"plot_id": plot.id, "used_on": TODAY.isoformat(), "input_type": "compost", "name": "ปุ๋ยหมักใบไม้"}, admin_user)
+    urea = records.add_input(applicant, {"plot_id": plot.id, "used_on": TODAY.isoformat(), "input_type": "fertilizer", "name": "ปุ๋ยยูเรีย 46-0-0"}, admin_user)
+    assert not compost.is_prohibited
+    assert urea.is_prohibited and "ยูเรีย" in urea.prohibited_reason
+    assert {e.name: e.is_prohibited for e in records.input_log(applicant)} == {"ปุ๋ยหมักใบไม้": False, "ปุ๋ยยูเรีย 46-0-0": True}
+
+
+def test_farm_page_shows_the_prohibited_flag(client, auth, applicant, admin_user):
+    """The farm records page marks a prohibited input for the inspector."""
+    plot = households.create_plot(applicant, {"name": "แปลง 1", "area_m2": "400"}, admin_user)
+    records.add_input(applicant, {"plot_id": plot.id, "used_on": TODAY.isoformat(), "input_type": "pest_control", "name": "Glyphosate 48%"}, admin_user)
+    auth.login("inspector")
+    page = client.get(f"/households/{applicant.id}/farm").get_data(as_text=True)
+    assert 'data-testid="prohibited-flag"' in page
+
+
+def test_harvest_needs_product_and_quantity(app, applicant, admin_user):
+    """A harvest without what and how much is refused; other activities need neither."""
+    plot = households.create_plot(applicant, {"name": "แปลง 1", "area_m2": "400"}, admin_user)
+    with pytest.raises(ValidationError) as caught:
+        records.add_activity(applicant, {"plot_id": plot.id, "done_on": TODAY.isoformat(), "activity": "harvest"}, admin_user)
+    assert {"product_id", "quantity"} <= set(caught.value.errors)
+    records.add_activity(applicant, {"plot_id": plot.id, "done_on": TODAY.isoformat(), "activity": "soil_preparation"}, admin_user)
+
+
+def test_certified_household_is_certified_for_its_scope_only(certified_household, admin_user):
+    """The status function says certified for the product in scope, not for another product."""
+    household, product = certified_household["household"], certified_household["product"]
+    status = certification.certification_status(household, product)
+    assert status.certified and status.certificate.number.startswith(f"KH-{TODAY.year + 543}-")
+    other = products.create_product({"name_th": "เห็ดฟาง", "unit": "kg", "category": "mushroom", "is_certifiable": "1"}, admin_user)
+    assert certification.certification_status(household, other).state == "not_in_scope"
+    craft = products.create_product({"name_th": "ตะกร้าสาน", "unit": "piece", "category": "handicraft"}, admin_user)
+    assert certification.certification_status(household, craft).state == "not_certifiable"
+
+
+def test_certificate_expires_by_date_alone(certified_household):
+    """Past its end date a certificate is expired without anyone touching it."""
+    certificate = certified_household["certificate"]
+    after = certificate.valid_until + datetime.timedelta(days=1)
+    assert certification.effective_status(certificate, certificate.valid_until) == "active"
+    assert certification.effective_status(certificate, after) == "expired"
+    status = certification.certification_status(certified_household["household"], certified_household["product"], after)
+    assert status.state == "expired" and not status.certified
+
+
+def test_state_machine_allowed_transitions(certified_household):
+    """active → suspended → active → suspended → revoked, appeal granted restores; history keeps every step."""
+    certificate, user = certified_household["certificate"], certified_household["committee"]
+    certification.suspend(certificate, {"reason": "พบการใช้สารเคมี"}, user)
+    assert certification.effective_status(certificate) == "suspended"
+    assert not certification.certification_status(certified_household["household"], certified_household["product"]).certified
+    certification.reinstate(certificate, {"reason": "แก้ไขแล้ว"}, user)
+    assert certification.effective_status(certificate) == "active"
+    certification.suspend(certificate, {"reason": "ตรวจซ้ำ"}, user)
+    certification.revoke(certificate, {"reason": "ไม่แก้ไข"}, user)
+    assert certification.effective_status(certificate) == "revoked"
+    certification.file_appeal(certificate, {"reason": "ขอตรวจใหม่"}, user)
+    certification.decide_appeal(certificate, {"outcome": "granted", "reason": "ตรวจใหม่ผ่าน"}, user)
+    assert certification.effective_status(certificate) == "active"
+    actions = [e.action for e in certification.history(certificate)]
+    assert actions == ["issued", "suspended", "reinstated", "suspended", "revoked", "appeal_filed", "appeal_granted"]
+    assert all(e.user_id == user.id for e in CertificateEvent.select())
+
+
+@pytest.mark.parametrize(
+    "setup, action",
+    [
+        ([], "reinstate"),
+        ([("revoke", {"reason": "x"})], "suspend"),
+        ([("revoke", {"reason": "x"})], "reinstate"),
+        ([("revoke", {"reason": "x"})], "revoke"),
+        ([], "file_appeal"),
+        ([("suspend", {"reason": "x"})], "suspend"),
+        ([("suspend", {"reason": "x"})], "decide_appeal"),
+    ],
+)
+def test_state_machine_refused_transitions(certified_household, setup, action):
+    """Transitions the current state does not allow are refused and leave no trace."""
+    certificate, user = certified_household["certificate"], certified_household["committee"]
+    for step, data in setup:
+        getattr(certification, step)(certificate, data, user)
+    before = (certificate.status, CertificateEvent.select().count())
+    with pytest.raises(ValidationError):
+        getattr(certification, action)(certificate, {"reason": "y", "outcome": "granted"}, user)
+    certificate = Certificate.get_by_id(certificate.id)
+    assert (certificate.status, CertificateEvent.select().count()) == before
+
+
+def test_expired_certificate_cannot_be_suspended(certified_household):
+    """Once past its end date, a certificate's status can no longer change."""
+    certificate, user = certified_household["certificate"], certified_household["committee"]
+    Certificate.update(valid_until=TODAY - datetime.timedelta(days=1), issued_on=TODAY - datetime.timedelta(days=366)).execute()
+    certificate = Certificate.get_by_id(certificate.id)
+    with pytest.raises(ValidationError):
+        certification.suspend(certificate, {"reason": "x"}, user)
+
+
+def test_suspension_with_an_end_date_lapses_by_itself(certified_household):
+    """A suspension 'until' a date holds through that date and lifts the day after."""
+    certificate, user = certified_household["certificate"], certified_household["committee"]
+    until = TODAY + datetime.timedelta(days=10)
+    certification.suspend(certificate, {"reason": "รอแก้ไข", "until": until.isoformat()}, user)
+    assert certification.effective_status(certificate, until) == "suspended"
+    assert certification.effective_status(certificate, until + datetime.timedelta(days=1)) == "active"
+
+
+def test_only_the_committee_decides(certified_household, make_user):
+    """An inspector outside the committee, or a cashier, cannot suspend; a committee inspector can."""
+    certificate = certified_household["certificate"]
+    for user in (make_user("inspector", "peer"), make_user("cashier", "till")):
+        with pytest.raises(ValidationError):
+            certification.suspend(certificate, {"reason": "x"}, user)
+    member = make_user("inspector", "chair", is_committee="1")
+    certification.suspend(certificate, {"reason": "x"}, member)
+    assert certificate.status == "suspended"
+
+
+def test_certificate_numbers_are_sequential_per_buddhist_year(certified_household):
+    """Numbers read KH-<พ.ศ.>-0001, -0002 ...; typed variants are understood."""
+    number = certified_household["certificate"].number
+    assert number == f"KH-{TODAY.year + 543}-0001"
+    assert certification.next_number(TODAY) == f"KH-{TODAY.year + 543}-0002"
+    assert certification.normalise_number(f"kh {TODAY.year + 543} 0001") == number
+
+
+def test_rejection_needs_a_reason_and_gets_no_certificate(app, applicant, admin_user):
+    """A rejected application is explained and cannot be issued a certificate."""
+    inspection = _scheduled(applicant, admin_user)
+    inspections.record_inspection(inspection, {
+        "inspected_on": TODAY.isoformat(), "inspectors": [{"name": "ก"}, {"name": "ข"}, {"name": "ค"}],
+        "results": _all_pass(inspection)}, admin_user)
+    with pytest.raises(ValidationError):
+        certification.decide(inspection, {"outcome": "reject"}, admin_user)
+    decision = certification.decide(inspection, {"outcome": "reject", "reason": "ยังไม่พร้อม"}, admin_user)
+    with pytest.raises(ValidationError):
+        certification.issue_certificate(decision, {"product_ids": [], "plot_ids": []}, admin_user)
+    assert Certificate.select().count() == 0
