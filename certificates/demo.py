@@ -1,0 +1,101 @@
+"""Demo certification data: inspections, decisions and certificates in every state.
+
+Builds on core's demo households. Dates are relative to today, so the demo always shows
+active, suspended, revoked and expired certificates, growers in conversion, and a flagged input.
+Additive: households that already have an inspection are left alone.
+"""
+import datetime
+import random
+import secrets
+
+from certificates import certification, inspections, records
+from certificates.models import CertifyingBody, Inspection, Requirement, Standard
+from certificates.standards import ensure_default_standards
+from core import accounts
+from core.db import db
+from core.models import Household, HouseholdOccupation, OccupationGroup, Product, User
+
+SEED = 2567
+COMMITTEE_USERNAME = "pgs-committee"
+PEERS = ["สมชาย ใจดี", "อารีย์ ศรีสุข", "ฮาซัน หลีเส็น", "ประไพ นวลศรี", "บุญมี ขุนทอง"]
+# Occupation group (Thai name fragment) -> product categories it produces.
+GROUP_CATEGORIES = {"ผัก": "vegetable", "เห็ด": "mushroom", "ชันโรง": "honey"}
+# What happens to the n-th certified demo household, so every state can be seen.
+FATES = ["active"] * 8 + ["suspended", "revoked", "expired", "conditions"]
+
+
+def committee_user():
+    """The PGS committee's account that demo decisions are signed by; it cannot sign in."""
+    user = User.get_or_none(User.username == COMMITTEE_USERNAME)
+    if user is None:
+        user = accounts.create_user({
+            "username": COMMITTEE_USERNAME, "full_name": "คณะกรรมการรับรอง PGS (ตัวอย่าง)",
+            "role": "inspector", "is_committee": "1", "password": secrets.token_urlsafe(24)})
+    return user
+
+
+def _scope_products(household, rng):
+    categories = set()
+    for link in HouseholdOccupation.select(HouseholdOccupation, OccupationGroup).join(OccupationGroup).where(HouseholdOccupation.household == household):
+        categories |= {category for fragment, category in GROUP_CATEGORIES.items() if fragment in link.group.name_th}
+    choices = list(Product.select().where(Product.category.in_(categories or {"vegetable"}), Product.is_certifiable == True))  # noqa: E712
+    return rng.sample(choices, k=min(len(choices), rng.randrange(2, 5)))
+
+
+def _certify(household, user, rng, fate, today):
+    standard = Standard.get(Standard.code == "PGS-KH")
+    body = CertifyingBody.get(CertifyingBody.kind == "pgs")
+    plots = list(household.plots)
+    age = rng.randrange(400, 500) if fate == "expired" else rng.randrange(30, 300)
+    inspected = today - datetime.timedelta(days=age + 7)
+    for plot in plots:
+        records.save_plot_record(plot, {"conversion_start": (inspected - datetime.timedelta(days=400)).isoformat(),
+                                        "field_history": "เดิมปลูกยางพาราและผักใช้สารเคมี เลิกใช้สารเคมีตั้งแต่เริ่มปรับเปลี่ยน"}, user)
+        records.add_input(household, {"plot_id": plot.id, "used_on": (inspected - datetime.timedelta(days=30)).isoformat(),
+                                      "input_type": "compost", "name": "ปุ๋ยหมักใบไม้และมูลวัว", "quantity": "50", "unit": "kg",
+                                      "source": "ผลิตเองในครัวเรือน"}, user)
+        records.add_activity(household, {"plot_id": plot.id, "done_on": (inspected - datetime.timedelta(days=60)).isoformat(),
+                                         "activity": "soil_preparation", "notes": "ไถพรวนและคลุมฟาง"}, user)
+    inspection = inspections.schedule_inspection(household, {"standard_id": standard.id, "body_id": body.id,
+                                                             "scheduled_for": inspected.isoformat()}, user)
+    results = {str(r.id): {"result": "pass"} for r in Requirement.select().where(Requirement.standard == standard)}
+    inspections.record_inspection(inspection, {
+        "inspected_on": inspected.isoformat(),
+        "inspectors": [{"name": name} for name in rng.sample(PEERS, 3)],
+        "results": results,
+        "findings": "แปลงสะอาด มีแนวกันชน บันทึกการผลิตครบถ้วน",
+    }, user)
+    outcome = {"outcome": "approve_with_conditions", "conditions": "ปลูกแนวกันชนเพิ่มด้านทิศตะวันออกภายใน 3 เดือน"} if fate == "conditions" else {"outcome": "approve"}
+    decision = certification.decide(inspection, outcome, user)
+    issued = inspected + datetime.timedelta(days=7)
+    certificate = certification.issue_certificate(decision, {
+        "issued_on": issued.isoformat(), "valid_until": (issued + datetime.timedelta(days=365)).isoformat(),
+        "product_ids": [p.id for p in _scope_products(household, rng)], "plot_ids": [p.id for p in plots]}, user)
+    if fate in ("suspended", "revoked"):
+        records.add_input(household, {"plot_id": plots[0].id, "used_on": (today - datetime.timedelta(days=10)).isoformat(),
+                                      "input_type": "fertilizer", "name": "ปุ๋ยยูเรีย 46-0-0", "quantity": "5", "unit": "kg",
+                                      "source": "ร้านค้าในตำบล"}, user)
+        certification.suspend(certificate, {"reason": "พบการใช้ปุ๋ยยูเรียในแปลงที่ได้รับรอง"}, user)
+    if fate == "revoked":
+        certification.revoke(certificate, {"reason": "ไม่แก้ไขตามกำหนดและใช้สารเคมีซ้ำ"}, user)
+    return certificate
+
+
+def load_demo_data():
+    """Add the demo certification story; return counts of what was added."""
+    rng = random.Random(SEED)
+    today = datetime.date.today()
+    added = {"inspections": 0, "certificates": 0}
+    with db.atomic():
+        ensure_default_standards()
+        user = committee_user()
+        growers = list(Household.select().where(Household.grower_status == "active").order_by(Household.code))
+        for index, household in enumerate(growers):
+            if Inspection.select().where(Inspection.household == household).exists() or not household.plots.exists():
+                continue
+            if index >= len(FATES):
+                break  # the rest stay in conversion, as newly pledged growers are
+            _certify(household, user, rng, FATES[index], today)
+            added["inspections"] += 1
+            added["certificates"] += 1
+    return added
