@@ -5,20 +5,26 @@ reading (GET), never for writing, so no other site can make a browser write thro
 """
 import functools
 
-from flask import Blueprint, g, jsonify, request, url_for
+from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from core import households, products
 from core.accounts import user_for_token
 from core.db import get_or_404
 from core.errors import json_error
-from core.models import Household, Plot, Product
-from core.openapi import openapi_document
-from core.validation import ValidationError
+from core.models import CATEGORIES, GROWER_STATUSES, Household, Plot, Product
+from core.openapi import DEFAULT_PAGE_SIZE, LARGEST_ID, MAX_PAGE_SIZE, openapi_document
+from core.validation import Form, ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-MAX_PAGE_SIZE = 200
+
+def bearer_token():
+    """The token of an `Authorization: Bearer` header (the scheme in any case), else None."""
+    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip()
 
 
 def api_role(*roles):
@@ -27,9 +33,9 @@ def api_role(*roles):
     def decorator(view):
         @functools.wraps(view)
         def wrapped(**kwargs):
-            header = request.headers.get("Authorization", "")
-            if header.startswith("Bearer "):
-                g.user = user_for_token(header[len("Bearer "):].strip())
+            token = bearer_token()
+            if token is not None:
+                g.user = user_for_token(token) if token else None
             elif request.method not in ("GET", "HEAD"):
                 g.user = None
             if g.user is None:
@@ -52,10 +58,30 @@ def json_body():
     return data
 
 
-def paged(query, serialize):
-    """One page of a query as {"items", "page", "per_page", "total"}."""
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    per_page = min(max(request.args.get("per_page", 50, type=int) or 50, 1), MAX_PAGE_SIZE)
+def query_form():
+    """The query string as a partial Form with `page` and `per_page` read; add filters, then finish().
+
+    A filter that cannot be read is a 400 naming it, never silently ignored: a script asking for
+    village_no=abc must not get every household back.
+    """
+    form = Form(request.args.to_dict(), partial=True)
+    form.integer("page", minimum=1, maximum=LARGEST_ID)
+    form.integer("per_page", minimum=1, maximum=MAX_PAGE_SIZE)
+    return form
+
+
+def created(record, location):
+    """A 201 answer with the new record and its address in the Location header."""
+    response = jsonify(record)
+    response.status_code = 201
+    response.headers["Location"] = location
+    return response
+
+
+def paged(query, serialize, args):
+    """One page of a query as {"items", "page", "per_page", "total"}; `args` from query_form()."""
+    page = args.get("page") or 1
+    per_page = args.get("per_page") or DEFAULT_PAGE_SIZE
     rows = list(query.paginate(page, per_page))
     return jsonify(
         {"items": serialize(rows), "page": page, "per_page": per_page, "total": query.count()}
@@ -64,17 +90,23 @@ def paged(query, serialize):
 
 @bp.route("/openapi.json")
 def openapi():
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(current_app))
 
 
 @bp.route("/households")
 @api_role("admin", "inspector")
 def household_list():
+    form = query_form()
+    form.text("q", 120)
+    form.integer("village_no", minimum=1, maximum=households.MAX_VILLAGE_NO)
+    form.choice("grower_status", GROWER_STATUSES)
+    form.integer("occupation_group_id", minimum=1, maximum=LARGEST_ID)
+    args = form.finish()
     query = households.search_households(
-        request.args.get("q", ""),
-        request.args.get("village_no", type=int),
-        request.args.get("grower_status") or None,
-        request.args.get("occupation_group_id", type=int),
+        args.get("q") or "",
+        args.get("village_no"),
+        args.get("grower_status"),
+        args.get("occupation_group_id"),
     )
     sensitive = g.user.role == "admin"
 
@@ -82,17 +114,17 @@ def household_list():
         groups = households.occupation_ids_by_household(rows)
         return [households.household_record(h, sensitive, groups[h.id]) for h in rows]
 
-    return paged(query, serialize)
+    return paged(query, serialize, args)
 
 
 @bp.route("/households", methods=["POST"])
 @api_role("admin")
 def household_create():
     household = households.create_household(json_body(), g.user)
-    response = jsonify(households.household_record(household, include_sensitive=True))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.household_read", household_id=household.id)
-    return response
+    return created(
+        households.household_record(household, include_sensitive=True),
+        url_for("api.household_read", household_id=household.id),
+    )
 
 
 @bp.route("/households/<int:household_id>")
@@ -122,7 +154,7 @@ def plot_list(household_id):
 def plot_create(household_id):
     household = get_or_404(Household, household_id)
     plot = households.create_plot(household, json_body(), g.user)
-    return jsonify(households.plot_record(plot)), 201
+    return created(households.plot_record(plot), url_for("api.plot_read", plot_id=plot.id))
 
 
 @bp.route("/plots/<int:plot_id>")
@@ -142,19 +174,22 @@ def plot_update(plot_id):
 @bp.route("/products")
 @api_role("admin", "cashier", "inspector")
 def product_list():
+    form = query_form()
+    form.text("q", 120)
+    form.choice("category", CATEGORIES)
+    form.boolean("active")
+    args = form.finish()
     query = products.search_products(
-        request.args.get("q", ""),
-        request.args.get("category") or None,
-        active_only=request.args.get("active") in ("1", "true"),
+        args.get("q") or "", args.get("category"), active_only=bool(args.get("active"))
     )
-    return paged(query, lambda rows: [products.product_record(p) for p in rows])
+    return paged(query, lambda rows: [products.product_record(p) for p in rows], args)
 
 
 @bp.route("/products", methods=["POST"])
 @api_role("admin")
 def product_create():
     product = products.create_product(json_body(), g.user)
-    return jsonify(products.product_record(product)), 201
+    return created(products.product_record(product), url_for("api.product_read", product_id=product.id))
 
 
 @bp.route("/products/<int:product_id>")

@@ -8,9 +8,10 @@ import sys
 import time
 
 import click
+from flask_babel import lazy_gettext as _l
 
 from core.app import create_app
-from core.db import db, is_sqlite
+from core.db import SchemaTooNew, db, is_sqlite
 from core.validation import ValidationError
 
 DEFAULT_HOST = "127.0.0.1"
@@ -20,8 +21,10 @@ SERVER_THREADS = 8
 
 
 def _app():
-    app = create_app()
-    return app
+    try:
+        return create_app()
+    except SchemaTooNew as exc:
+        _fail(str(exc))
 
 
 def _fail(message):
@@ -122,23 +125,58 @@ def demo():
     click.echo("Demo data added: " + ", ".join(f"{name} {count}" for name, count in added.items()))
 
 
+class BackupFailed(Exception):
+    """The copy could not be written; the message says why and what to do."""
+
+
+def _pg_dump_url(url):
+    """The URL for pg_dump, which reads libpq's postgresql:// but not peewee's postgres+pool:// or postgresext://."""
+    return "postgresql://" + url.split("://", 1)[1]
+
+
+def _copy_sqlite(file):
+    target = sqlite3.connect(file)
+    try:
+        db.connection().backup(target)  # SQLite's online backup: consistent, WAL included
+    except sqlite3.Error as exc:
+        raise BackupFailed(_l("The copy failed: %(reason)s", reason=str(exc))) from None
+    finally:
+        target.close()
+
+
+def _copy_postgresql(url, file):
+    try:
+        result = subprocess.run(
+            ["pg_dump", "--format=custom", f"--file={file}", _pg_dump_url(url)],
+            capture_output=True, text=True, check=False,
+        )
+    except FileNotFoundError:
+        raise BackupFailed(
+            _l("pg_dump was not found. Install the PostgreSQL client tools (Debian: postgresql-client) and try again.")
+        ) from None
+    if result.returncode != 0:
+        raise BackupFailed(_l("pg_dump failed: %(reason)s", reason=result.stderr.strip()))
+
+
 @cli.command(help="Write a consistent copy of the database to FILE while the app keeps running.")
 @click.argument("file", type=click.Path(dir_okay=False))
 def backup(file):
     app = _app()
-    if os.path.exists(file):
-        _fail(f"{file} already exists; choose a new file name.")
-    with db.connection_context():
-        if is_sqlite():
-            target = sqlite3.connect(file)
-            with target:
-                db.connection().backup(target)
-            target.close()
-        else:
-            result = subprocess.run(
-                ["pg_dump", "--format=custom", f"--file={file}", app.config["DATABASE_URL"]],
-                capture_output=True, text=True, check=False,
-            )
-            if result.returncode != 0:
-                _fail(f"pg_dump failed: {result.stderr.strip()}")
-    click.echo(f"Backup written to {file}")
+    with app.app_context():  # messages in the app's language
+        try:
+            # Claim the name first, so an existing file is never overwritten, not even in a race.
+            os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            _fail(str(_l("%(file)s already exists; choose a new file name.", file=file)))
+        except OSError as exc:
+            _fail(str(_l("Cannot write %(file)s: %(reason)s", file=file, reason=exc.strerror)))
+        try:
+            with db.connection_context():
+                if is_sqlite():
+                    _copy_sqlite(file)
+                else:
+                    _copy_postgresql(app.config["DATABASE_URL"], file)
+        except BackupFailed as exc:
+            os.remove(file)  # a half-written copy must not pass for a backup
+            _fail(str(exc.args[0]))
+        click.echo(str(_l("Backup written to %(file)s", file=file)))

@@ -3,6 +3,7 @@
 The database is declared once as a proxy and bound by the app factory from `DATABASE_URL`, so
 the same models run on SQLite (the default) and PostgreSQL.
 """
+import contextlib
 import datetime
 
 from peewee import CharField, DatabaseProxy, DateTimeField, IntegerField, Model
@@ -53,12 +54,17 @@ class SchemaVersion(BaseModel):
     applied_at = DateTimeField(default=utcnow)
 
 
+class SchemaTooNew(RuntimeError):
+    """The database was upgraded by a newer version of the program than this one."""
+
+
 def upgrade_schema(domain, models, migrations):
     """Bring one domain's tables to the newest version, keeping all data.
 
     A database without this domain gets the current tables at once and is marked as up to
     date; an older one runs each missing step of `migrations` (a list of functions taking a
-    playhouse.migrate migrator, step N at index N-1) in one transaction per step.
+    playhouse.migrate migrator, step N at index N-1) in one transaction per step. A database
+    newer than `migrations` raises SchemaTooNew rather than run on tables it does not know.
     """
     from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 
@@ -70,13 +76,51 @@ def upgrade_schema(domain, models, migrations):
             db.create_tables(models, safe=True)
             SchemaVersion.create(domain=domain, version=latest)
         return
+    if row.version > latest:
+        raise SchemaTooNew(
+            f"The database's {domain} tables are at version {row.version}, but this program knows "
+            f"only up to {latest}. Run the newer program, or restore a backup made for this one."
+        )
+    if row.version == latest:
+        return
     migrator = SqliteMigrator(db.obj) if is_sqlite() else PostgresqlMigrator(db.obj)
-    for version in range(row.version + 1, latest + 1):
-        with db.atomic():
-            migrations[version - 1](migrator)
-            SchemaVersion.update(version=version, applied_at=utcnow()).where(
-                SchemaVersion.domain == domain
-            ).execute()
+    with _sqlite_foreign_keys_off():
+        for version in range(row.version + 1, latest + 1):
+            with db.atomic():
+                migrations[version - 1](migrator)
+                _check_foreign_keys()
+                SchemaVersion.update(version=version, applied_at=utcnow()).where(
+                    SchemaVersion.domain == domain
+                ).execute()
+
+
+@contextlib.contextmanager
+def _sqlite_foreign_keys_off():
+    """On SQLite, switch foreign keys off while migrating, as SQLite's ALTER TABLE guide says.
+
+    SqliteMigrator changes a column by copying the table and dropping the original; with
+    foreign keys on, that DROP TABLE deletes or nulls every row that refers to the table
+    (ON DELETE CASCADE / SET NULL), so adding a NOT NULL column to "user" would wipe the API
+    tokens. The pragma cannot change inside a transaction, hence around the steps.
+    """
+    if not is_sqlite():
+        yield
+        return
+    if db.in_transaction():
+        raise RuntimeError("Upgrade the schema outside a transaction.")
+    db.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        db.execute_sql("PRAGMA foreign_keys = ON")
+
+
+def _check_foreign_keys():
+    """Refuse a SQLite migration step that leaves rows pointing at nothing (its transaction rolls back)."""
+    if is_sqlite():
+        broken = db.execute_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"A migration step broke {len(broken)} foreign key(s), first: {broken[0]}")
 
 
 def get_or_404(model, record_id):

@@ -124,7 +124,9 @@ def load_demo_data():
                     "is_certifiable": certifiable, "default_price": price,
                 }, None)
                 added["products"] += 1
-        group_ids = [g.id for g in OccupationGroup.select().order_by(OccupationGroup.id)][:5]
+        # The five curricula's groups by name: the council may have added groups of its own.
+        by_name = {g.name_th: g.id for g in OccupationGroup.select()}
+        group_ids = [by_name[name_th] for name_th, _name_en, _description in OCCUPATION_GROUPS]
         for number in range(1, HOUSEHOLD_COUNT + 1):
             village = VILLAGES[(number - 1) % len(VILLAGES)]
             data = _household_data(rng, number, village, group_ids)

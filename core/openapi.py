@@ -1,4 +1,18 @@
-"""The OpenAPI 3 description of /api/v1/; a test checks it against the routes the app really has."""
+"""The OpenAPI 3 description of /api/v1/; a test checks it against the routes the app really has.
+
+Core documents its own routes here. A domain package documents its routes beside them with
+`document(blueprint, paths, schemas)`, so this module never needs to know (or import) them.
+"""
+
+from core.households import MAX_VILLAGE_NO
+from core.models import CATEGORIES, GROWER_STATUSES, UNITS
+
+# Limits the document states and the API enforces (core/api.py reads them from here).
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+# Ids and page numbers above this are refused: PostgreSQL's largest integer, and far below the
+# number that would overflow SQLite's (a 500 instead of a 400).
+LARGEST_ID = 2**31 - 1
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -27,6 +41,16 @@ def _json(schema_name, description="OK"):
     }
 
 
+def _created(schema_name):
+    """A 201 answer with the new record, and where to read it again."""
+    return {
+        **_json(schema_name, "Created"),
+        "headers": {
+            "Location": {"description": "Address of the new record", "schema": {"type": "string"}}
+        },
+    }
+
+
 def _body(schema_name):
     return {
         "required": True,
@@ -39,8 +63,8 @@ def _id(name):
 
 
 PAGING = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE}},
 ]
 
 SCHEMAS = {
@@ -65,7 +89,7 @@ SCHEMAS = {
             "code": {"type": "string", "maxLength": 20, "example": "KH-03-012"},
             "head_name": {"type": "string", "maxLength": 120},
             "display_name": {"type": "string", "maxLength": 120},
-            "village_no": {"type": "integer", "minimum": 1, "maximum": 30},
+            "village_no": {"type": "integer", "minimum": 1, "maximum": MAX_VILLAGE_NO},
             "address": {"type": "string", "maxLength": 255},
             "phone": {"type": "string", "maxLength": 20},
             "national_id": {"type": "string", "description": "13 digits with a valid check digit"},
@@ -73,11 +97,17 @@ SCHEMAS = {
             "is_disabled": {"type": "boolean"},
             "is_low_income": {"type": "boolean"},
             "disadvantaged_other": {"type": "string", "maxLength": 255},
-            "grower_status": {"type": "string", "enum": ["none", "applicant", "active", "withdrawn"]},
+            "grower_status": {"type": "string", "enum": list(GROWER_STATUSES)},
             "pledge_date": {"type": "string", "format": "date", "nullable": True},
             "notes": {"type": "string", "maxLength": 2000},
             "occupation_group_ids": {"type": "array", "items": {"type": "integer"}},
         },
+    },
+    "HouseholdNew": {
+        "description": "A new household: code, head_name and village_no are required; an active "
+        "grower also needs pledge_date.",
+        "allOf": [{"$ref": "#/components/schemas/HouseholdInput"}],
+        "required": ["code", "head_name", "village_no"],
     },
     "Household": {
         "type": "object",
@@ -108,6 +138,11 @@ SCHEMAS = {
             "notes": {"type": "string"},
         },
     },
+    "PlotNew": {
+        "description": "A new plot: name, and its area as area_m2 or as rai, ngan and wa.",
+        "allOf": [{"$ref": "#/components/schemas/PlotInput"}],
+        "required": ["name"],
+    },
     "Plot": {
         "type": "object",
         "properties": {
@@ -130,15 +165,19 @@ SCHEMAS = {
         "properties": {
             "name_th": {"type": "string", "maxLength": 120},
             "name_en": {"type": "string", "maxLength": 120},
-            "unit": {"type": "string", "enum": ["kg", "bunch", "piece", "bottle", "pack"]},
+            "unit": {"type": "string", "enum": list(UNITS)},
             "category": {
                 "type": "string",
-                "enum": ["vegetable", "mushroom", "honey", "handicraft", "other"],
+                "enum": list(CATEGORIES),
             },
             "is_certifiable": {"type": "boolean"},
             "default_price_satang": {"type": "integer", "nullable": True, "description": "Price in satang (1/100 baht)"},
             "is_active": {"type": "boolean"},
         },
+    },
+    "ProductNew": {
+        "allOf": [{"$ref": "#/components/schemas/ProductInput"}],
+        "required": ["name_th", "unit", "category"],
     },
     "Product": {
         "type": "object",
@@ -157,8 +196,22 @@ SCHEMAS = {
 }
 
 
-def openapi_document():
-    """Return the OpenAPI 3.0 document for the API as a dict."""
+def document(blueprint, paths, schemas=None):
+    """Describe a domain blueprint's routes: OpenAPI `paths` (relative to /api/v1) and `schemas`."""
+    blueprint.openapi_paths = paths
+    blueprint.openapi_schemas = schemas or {}
+
+
+def openapi_document(app=None):
+    """Return the OpenAPI 3.0 document for the API as a dict, with what `app`'s domains document."""
+    spec = _core_document()
+    for blueprint in (app.blueprints.values() if app is not None else ()):
+        spec["paths"].update(getattr(blueprint, "openapi_paths", {}))
+        spec["components"]["schemas"].update(getattr(blueprint, "openapi_schemas", {}))
+    return spec
+
+
+def _core_document():
     household_id, plot_id, product_id = _id("household_id"), _id("plot_id"), _id("product_id")
     return {
         "openapi": "3.0.3",
@@ -172,7 +225,7 @@ def openapi_document():
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": SCHEMAS,
+            "schemas": dict(SCHEMAS),
         },
         "paths": {
             "/households": {
@@ -180,16 +233,16 @@ def openapi_document():
                     "summary": "List households (admin, inspector)",
                     "parameters": PAGING + [
                         {"name": "q", "in": "query", "schema": {"type": "string"}},
-                        {"name": "village_no", "in": "query", "schema": {"type": "integer"}},
-                        {"name": "grower_status", "in": "query", "schema": {"type": "string"}},
-                        {"name": "occupation_group_id", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "village_no", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_VILLAGE_NO}},
+                        {"name": "grower_status", "in": "query", "schema": {"type": "string", "enum": list(GROWER_STATUSES)}},
+                        {"name": "occupation_group_id", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}},
                     ],
-                    "responses": {"200": _json("HouseholdPage"), **_error_responses("401", "403")},
+                    "responses": {"200": _json("HouseholdPage"), **_error_responses("400", "401", "403")},
                 },
                 "post": {
                     "summary": "Register a household (admin)",
-                    "requestBody": _body("HouseholdInput"),
-                    "responses": {"201": _json("Household", "Created"), **_error_responses("400", "401", "403", "409")},
+                    "requestBody": _body("HouseholdNew"),
+                    "responses": {"201": _created("Household"), **_error_responses("400", "401", "403", "409")},
                 },
             },
             "/households/{household_id}": {
@@ -212,8 +265,8 @@ def openapi_document():
                 },
                 "post": {
                     "summary": "Record a plot (admin)",
-                    "requestBody": _body("PlotInput"),
-                    "responses": {"201": _json("Plot", "Created"), **_error_responses("400", "401", "403", "404")},
+                    "requestBody": _body("PlotNew"),
+                    "responses": {"201": _created("Plot"), **_error_responses("400", "401", "403", "404")},
                 },
             },
             "/plots/{plot_id}": {
@@ -233,15 +286,15 @@ def openapi_document():
                     "summary": "List products (all staff roles)",
                     "parameters": PAGING + [
                         {"name": "q", "in": "query", "schema": {"type": "string"}},
-                        {"name": "category", "in": "query", "schema": {"type": "string"}},
-                        {"name": "active", "in": "query", "schema": {"type": "string", "enum": ["1", "true"]}},
+                        {"name": "category", "in": "query", "schema": {"type": "string", "enum": list(CATEGORIES)}},
+                        {"name": "active", "in": "query", "description": "Only products on sale", "schema": {"type": "boolean"}},
                     ],
-                    "responses": {"200": _json("ProductPage"), **_error_responses("401", "403")},
+                    "responses": {"200": _json("ProductPage"), **_error_responses("400", "401", "403")},
                 },
                 "post": {
                     "summary": "Add a product (admin)",
-                    "requestBody": _body("ProductInput"),
-                    "responses": {"201": _json("Product", "Created"), **_error_responses("400", "401", "403", "409")},
+                    "requestBody": _body("ProductNew"),
+                    "responses": {"201": _created("Product"), **_error_responses("400", "401", "403", "409")},
                 },
             },
             "/products/{product_id}": {

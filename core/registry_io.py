@@ -3,6 +3,7 @@
 An import is checked whole before anything is written: the preview lists every bad row with its
 line number, and the commit writes all rows in one transaction or none at all.
 """
+import codecs
 import csv
 import datetime
 import io
@@ -18,20 +19,23 @@ from core.models import GROWER_STATUSES, Household, OccupationGroup
 from core.validation import ValidationError
 
 MAX_ROWS = 5000
+# Delimiters a CSV may use: Excel writes commas, or semicolons where the comma is the decimal
+# sign; Excel's "Unicode text" export uses tabs.
+DELIMITERS = (",", ";", "\t")
 
 # Column name written on export, then every header accepted on import (compared lower-case,
 # without spaces). The first Thai header is what export writes.
 COLUMNS = {
-    "code": ("รหัสครัวเรือน", "รหัส", "code"),
-    "head_name": ("หัวหน้าครัวเรือน", "ชื่อหัวหน้าครัวเรือน", "ชื่อ-สกุล", "ชื่อสกุล", "head_name"),
+    "code": ("รหัสครัวเรือน", "รหัส", "code", "household code"),
+    "head_name": ("หัวหน้าครัวเรือน", "ชื่อหัวหน้าครัวเรือน", "ชื่อ-สกุล", "ชื่อสกุล", "head_name", "head of household"),
     "display_name": ("ชื่อที่แสดง", "ชื่อสวน", "display_name"),
     "village_no": ("หมู่ที่", "หมู่", "village_no", "village"),
     "address": ("ที่อยู่", "บ้านเลขที่", "address"),
     "phone": ("โทรศัพท์", "เบอร์โทร", "เบอร์โทรศัพท์", "phone"),
     "national_id": ("เลขประจำตัวประชาชน", "เลขบัตรประชาชน", "national_id"),
-    "is_elderly": ("ผู้สูงอายุ", "is_elderly"),
-    "is_disabled": ("ผู้พิการ", "คนพิการ", "is_disabled"),
-    "is_low_income": ("ผู้มีรายได้น้อย", "รายได้น้อย", "is_low_income"),
+    "is_elderly": ("ผู้สูงอายุ", "is_elderly", "elderly"),
+    "is_disabled": ("ผู้พิการ", "คนพิการ", "is_disabled", "disabled"),
+    "is_low_income": ("ผู้มีรายได้น้อย", "รายได้น้อย", "is_low_income", "low income"),
     "disadvantaged_other": ("ด้อยโอกาสอื่นๆ", "ด้อยโอกาสอื่น", "disadvantaged_other"),
     "occupation_groups": ("กลุ่มอาชีพ", "occupation_groups"),
     "grower_status": ("สถานะผู้ปลูก", "grower_status"),
@@ -79,35 +83,61 @@ def read_table(filename, content):
     raise ImportFileError(_l("Upload a .csv or .xlsx file."))
 
 
-def _read_csv(content):
+def _decode(content):
+    """Text of a CSV upload: UTF-16 with a byte-order mark, UTF-8, or Thai Windows (cp874)."""
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return content.decode("utf-16")  # Excel's "Unicode text" export
+        except UnicodeDecodeError:
+            raise ImportFileError(_l("This does not look like a CSV file.")) from None
+    if b"\x00" in content:
+        raise ImportFileError(_l("This does not look like a CSV file."))
     for encoding in ("utf-8-sig", "cp874"):  # cp874: Thai Windows, as older Excel saves CSV
         try:
-            text = content.decode(encoding)
-            break
+            return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    else:
-        raise ImportFileError(_l("The CSV file is not in UTF-8 or Thai Windows encoding."))
-    if "\x00" in text:
-        raise ImportFileError(_l("This does not look like a CSV file."))
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
-    if not rows:
-        raise ImportFileError(_l("The file is empty."))
-    return rows[0], rows[1:]
+    raise ImportFileError(_l("The CSV file is not in UTF-8 or Thai Windows encoding."))
+
+
+def _delimiter(text):
+    """The delimiter that splits the header line into the most known column names.
+
+    Judged on the header alone, not sniffed from a sample: csv.Sniffer guesses quoting from
+    the first few kilobytes and then misreads a quoted cell further down the file.
+    """
+    def score(delimiter):
+        header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+        return sum(1 for name in header if _key(name) in HEADER_LOOKUP), len(header)
+
+    return max(DELIMITERS, key=score)  # ties go to the first, the comma
+
+
+def _read_csv(content):
+    text = _decode(content)
+    rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text)))
+    return _header_and_rows(rows)
 
 
 def _read_xlsx(content):
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        workbook.close()
     except Exception:  # openpyxl raises many kinds for a broken or disguised file
         raise ImportFileError(_l("This is not a readable XLSX file. Save it again from Excel or LibreOffice.")) from None
-    sheet = workbook.worksheets[0]
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
+    return _header_and_rows(rows)
+
+
+def _is_blank(row):
+    return not any(_cell_text(value) for value in row)
+
+
+def _header_and_rows(rows):
+    # Spreadsheets often carry empty but formatted rows below the data; they are not households.
+    while rows and _is_blank(rows[-1]):
+        rows.pop()
     if not rows:
         raise ImportFileError(_l("The file is empty."))
     return rows[0], rows[1:]
@@ -122,7 +152,10 @@ def _cell_text(value):
 
 
 def _parse_date(value):
-    """Accept a spreadsheet date, YYYY-MM-DD or D/M/YYYY, in CE or Buddhist Era years."""
+    """Accept a spreadsheet date, YYYY-MM-DD or D/M/YYYY, in CE or Buddhist Era years.
+
+    Return the date as YYYY-MM-DD, "" for an empty cell, or None when it is not a date.
+    """
     if isinstance(value, datetime.datetime):
         value = value.date()
     if isinstance(value, datetime.date):
@@ -137,22 +170,44 @@ def _parse_date(value):
         else:
             match = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
             if not match:
-                return text  # let the household rules report it
+                return None
             day, month, year = (int(x) for x in match.groups())
     if year > BUDDHIST_ERA_THRESHOLD:
         year -= 543
     try:
         return datetime.date(year, month, day).isoformat()
     except ValueError:
-        return f"{year}-{month}-{day}"
+        return None
+
+
+def _group_key(name):
+    """Compare group names without case or stray spaces ("a ,b" and "A, b" are the same)."""
+    name = re.sub(r"\s+", " ", str(name)).strip()
+    return re.sub(r" ?([,;|]) ?", r"\1", name).lower()
 
 
 def _group_ids(text, groups_by_name):
-    names = [part.strip() for part in re.split(r"[;,|]", text) if part.strip()]
+    """Occupation group ids named in a cell, and the names that match no group.
+
+    Names are separated by semicolons (or | or new lines). Older sheets use commas, yet a
+    group's name may hold a comma itself ("Pandan, coconut and palmyra-leaf weavers"), so
+    comma-separated pieces are joined back while they still make a known name.
+    """
     ids, unknown = [], []
-    for name in names:
-        group_id = groups_by_name.get(name.lower())
-        (ids if group_id else unknown).append(group_id or name)
+    for part in re.split(r"[;|\n]", text):
+        pieces = [piece.strip() for piece in part.split(",")]
+        start = 0
+        while start < len(pieces):
+            for end in range(len(pieces), start, -1):  # the longest known name first
+                group_id = groups_by_name.get(_group_key(",".join(pieces[start:end])))
+                if group_id:
+                    ids.append(group_id)
+                    start = end
+                    break
+            else:
+                if pieces[start]:
+                    unknown.append(pieces[start])
+                start += 1
     return ids, unknown
 
 
@@ -163,13 +218,13 @@ def check_rows(headers, rows):
         raise ImportFileError(
             _l("The first row must name the columns; at least the household code, head of household and village number (รหัสครัวเรือน, หัวหน้าครัวเรือน, หมู่ที่).")
         )
-    if len(rows) > MAX_ROWS:
+    if sum(1 for row in rows if not _is_blank(row)) > MAX_ROWS:
         raise ImportFileError(_l("At most %(n)d rows per file.", n=MAX_ROWS))
     groups_by_name = {}
     for group in OccupationGroup.select():
-        groups_by_name[group.name_th.lower()] = group.id
+        groups_by_name[_group_key(group.name_th)] = group.id
         if group.name_en:
-            groups_by_name[group.name_en.lower()] = group.id
+            groups_by_name.setdefault(_group_key(group.name_en), group.id)
     status_words = dict(STATUS_WORDS)
     status_words.update({code: code for code in GROWER_STATUSES})
     existing = {code for (code,) in Household.select(Household.code).tuples()}
@@ -180,18 +235,27 @@ def check_rows(headers, rows):
         if not any(_cell_text(v) for v in values.values()):
             continue
         data = {field: _cell_text(value) for field, value in values.items()}
+        row_problems = {}
         data["pledge_date"] = _parse_date(values.get("pledge_date"))
+        if data["pledge_date"] is None:
+            row_problems["pledge_date"] = _l("Write the date as day/month/year, such as 15/01/2567, or as 2024-01-15.")
+            data["pledge_date"] = ""
         status_text = data.get("grower_status", "").lower()
         data["grower_status"] = status_words.get(status_text, status_text)
         if "occupation_groups" in data:
             ids, unknown = _group_ids(data.pop("occupation_groups"), groups_by_name)
             data["occupation_group_ids"] = ids
             if unknown:
-                problems.append((index, "occupation_groups", _l("Unknown occupation group: %(names)s", names=", ".join(unknown))))
+                row_problems["occupation_groups"] = _l("Unknown occupation group: %(names)s", names=", ".join(unknown))
         try:
             cleaned = households.clean_household(data)
         except ValidationError as exc:
-            problems.extend((index, field, message) for field, message in exc.errors.items())
+            for field, message in exc.errors.items():
+                field = "occupation_groups" if field == "occupation_group_ids" else field
+                row_problems.setdefault(field, message)  # the import's own message is more precise
+            cleaned = None
+        problems.extend((index, field, message) for field, message in row_problems.items())
+        if cleaned is None:
             continue
         code = cleaned["code"]
         if code in existing:
@@ -216,7 +280,7 @@ def commit(filename, content, by_user):
     with db.atomic():
         records, problems = preview(filename, content)
         if problems:
-            raise ValidationError({f"line {line}": message for line, _field, message in problems})
+            raise ValidationError({f"line {line} {field}": message for line, field, message in problems})
         for _line, data in records:
             households.create_household(data, by_user)
     return len(records)
@@ -269,6 +333,10 @@ def export_xlsx():
     sheet.append(header)
     for row in rows:
         sheet.append(row)
+    for cells in sheet.iter_rows():
+        for cell in cells:
+            if cell.data_type == "f":
+                cell.data_type = "s"  # a name or note starting with "=" is text, never a formula
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import secrets
+from decimal import Decimal
 
 from flask import (
     Blueprint,
@@ -39,6 +40,7 @@ from core.models import (
     Product,
     User,
 )
+from core.openapi import LARGEST_ID
 from core.validation import ValidationError
 
 bp = Blueprint("core", __name__)
@@ -49,6 +51,16 @@ def form_data():
     data = request.form.to_dict()
     data["occupation_group_ids"] = request.form.getlist("occupation_group_ids")
     return data
+
+
+def filter_number(name, maximum=LARGEST_ID):
+    """A whole-number filter from the query string, or None when it is missing or out of range.
+
+    Pages ignore a filter they cannot use (the API refuses it); a huge number must never reach
+    the database, where SQLite cannot hold it.
+    """
+    value = request.args.get(name, type=int)
+    return value if value is not None and 1 <= value <= maximum else None
 
 
 def page_of(query):
@@ -80,9 +92,9 @@ def home():
 def household_list():
     query = households.search_households(
         request.args.get("q", ""),
-        request.args.get("village", type=int),
+        filter_number("village", households.MAX_VILLAGE_NO),
         request.args.get("status") or None,
-        request.args.get("group", type=int),
+        filter_number("group"),
     )
     rows, page, page_count, total = page_of(query)
     return render_template(
@@ -311,7 +323,8 @@ def product_edit(product_id):
     if request.method == "GET":
         values = products.product_record(product)
         if product.default_price_satang is not None:
-            values["default_price"] = f"{product.default_price_satang / 100:.2f}"
+            # Satang to baht without float: 1250 → Decimal("12.50").
+            values["default_price"] = f"{Decimal(product.default_price_satang).scaleb(-2):f}"
         return _render_product_form(product, values, {})
     data = request.form.to_dict()
     try:

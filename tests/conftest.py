@@ -13,8 +13,7 @@ from playhouse.db_url import connect
 from core import accounts, create_app
 from core.db import db
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
-PASSWORD = "correct-horse-battery"
+from tests.support import PASSWORD, TEST_DATABASE_URL
 
 
 def _wipe_postgresql(url):

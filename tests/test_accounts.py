@@ -5,7 +5,7 @@ from core import accounts
 from core.models import ApiToken, AuditEntry, LoginAttempt, User
 from core.validation import ValidationError
 
-from conftest import PASSWORD
+from tests.support import PASSWORD
 
 
 def test_passwords_are_stored_as_argon2id(make_user):

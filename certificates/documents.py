@@ -1,0 +1,887 @@
+"""The certificate and the inspection report as PDFs: pure functions from domain values to bytes.
+
+They take a certificate or an inspection (and the base URL and language) and return the PDF;
+they never read the request, never speak HTTP, and never print personal data: a household
+appears only by its public name, code and village, never by phone, national ID, disadvantaged
+flags or the head's name. The caller runs them inside an app context, for Flask-Babel.
+Thai is drawn only through core.pdf (draw_text, paragraph_style), which shapes it with HarfBuzz.
+"""
+import io
+from xml.sax.saxutils import escape
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas as pdf_canvas
+from reportlab.platypus import (
+    Frame,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from certificates.certification import effective_status, today
+from certificates.models import (
+    CERTIFICATION_KINDS,
+    CHECK_RESULTS,
+    OUTCOMES,
+    SEVERITIES,
+    CertificatePlot,
+    CertificateProduct,
+    ChecklistResult,
+    Decision,
+    InspectionInspector,
+    NonCompliance,
+    Requirement,
+)
+from core.i18n import format_area, format_date, format_datetime, local_name
+from core.models import CATEGORIES, UNITS, Plot, Product
+from core.pdf import FONT, FONT_BOLD, draw_text, fit_size, paragraph_style, text_width
+from core.qr import draw_qr
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+GREEN = colors.HexColor("#1e5631")
+LIGHT_GREEN = colors.HexColor("#e9f2eb")
+GOLD = colors.HexColor("#b38b2d")
+RED = colors.HexColor("#b3261e")
+GREY = colors.HexColor("#555555")
+DARK_GREY = colors.HexColor("#333333")
+RULE_GREY = colors.HexColor("#9aa79d")
+
+# Big enough to scan from a certificate framed on a wall, small enough to leave the signatures
+# their room; the size includes the QR's white quiet zone.
+QR_SIZE = 32 * mm
+CERTIFICATE_MARGIN = 62  # points between the page edge and the text, inside the border
+REPORT_MARGIN = 16 * mm
+SIGNATURE_ROW_HEIGHT = 30  # about 10 mm: room to sign by hand
+SIGNATURES_TOP = 242  # the body of page one ends above this line; signatures and QR are below
+MIN_GAP, MAX_GAP = 10, 40  # space between the blocks of page one's body
+SCOPE_SIZES = (10.5, 9.5, 8.5)  # font sizes tried for the scope table before it goes to an annex
+MAX_CONDITION_LINES = 4  # longer conditions go to the annex with the scope
+# Leave a little room when pre-breaking lines, so ReportLab never splits a line we measured.
+WRAP_SLACK = 0.97
+
+
+# --- Thai line breaking -----------------------------------------------------------------------
+# Thai has no spaces between words and ReportLab breaks long words between any two characters,
+# which tears tone marks off their letters. These helpers break only between syllable-like
+# clusters, never inside one. They should move to core/pdf.py for every PDF to use; a real
+# word segmenter (a dictionary, as PyThaiNLP or ICU have) would break at word boundaries.
+
+_LEADING_VOWELS = set("เแโใไ")
+_FOLLOWING_VOWELS = set("ะาำๅ")
+_MARKS = {chr(c) for c in range(0x0E31, 0x0E3B) if c not in (0x0E32, 0x0E33)} | {
+    chr(c) for c in range(0x0E47, 0x0E4F)
+}
+_CLOSES_SYLLABLE = set("\u0e31\u0e47")  # mai han-akat, mai taikhu: the next consonant is a final
+_KARAN = "\u0e4c"
+_CLUSTER_INITIALS = set("กขคตปผพทสจซศ")  # first letters of กร, ปล, คว, ทร ... clusters
+_CLUSTER_SECONDS = set("รลว")
+_LEADING_HO_LETTERS = set("งญนมยรลว")  # low consonants a silent ห can lead (หรือ, หมู, หวาน)
+_VOWEL_SIGNS = _LEADING_VOWELS | _FOLLOWING_VOWELS | (_MARKS - {_KARAN})
+
+
+def _is_initial_pair(first, second):
+    """True for two letters that start one syllable together: กร, ปล, คว, หร, หม, อย ..."""
+    return ((first in _CLUSTER_INITIALS and second in _CLUSTER_SECONDS)
+            or (first == "ห" and second in _LEADING_HO_LETTERS)
+            or (first == "อ" and second == "ย"))
+
+
+def _is_consonant(char):
+    return "\u0e01" <= char <= "\u0e2e"
+
+
+def _closes_previous(word, index):
+    """True when the letter at `index` is the final of the syllable before it (after ั or ็)."""
+    back = index - 1
+    while back >= 0 and word[back] in _MARKS:
+        if word[back] in _CLOSES_SYLLABLE:
+            return True
+        back -= 1
+    return False
+
+
+def _starts_syllable(word, index):
+    """True when a syllable can begin at `index`: a leading vowel, or a consonant with its own vowel or tone."""
+    char = word[index]
+    if word[index - 1] in _LEADING_VOWELS:
+        return False
+    if char in _LEADING_VOWELS:
+        return True
+    if not _is_consonant(char) or _closes_previous(word, index):
+        return False
+    after = index + 1
+    signs = ""
+    while after < len(word) and (word[after] in _MARKS or word[after] in _FOLLOWING_VOWELS):
+        signs += word[after]
+        after += 1
+    return bool(signs) and _KARAN not in signs
+
+
+def _break_choices(word, index, last):
+    """Where to break for a syllable starting at `index`, best first: before its initial cluster if it has one."""
+    before = index - 1
+    if not _is_initial_pair(word[before], word[index]) or _closes_previous(word, before):
+        # Two bare consonants before a syllable are a final and an initial (ธาน|คณะ) as often as
+        # a syllable with an unwritten vowel (ที่|ลง|นาม): without a dictionary, keep them together.
+        return [index]
+    if before <= last or word[before - 1] in _LEADING_VOWELS:
+        return []  # เห|นือ, เส|ร็จ: the cluster belongs to the leading vowel before it
+    return [before]  # ป|ระ and ห|รือ tear a cluster apart: only |ประ, |หรือ
+
+
+def thai_break_points(word):
+    """Indexes inside a space-free `word` where a line may break without tearing a Thai syllable."""
+    points, last = [], 0
+    for index in range(1, len(word)):
+        if not _starts_syllable(word, index):
+            continue
+        for start in _break_choices(word, index, last):
+            piece = word[last:start]
+            if any(char in _VOWEL_SIGNS for char in piece) or len(piece) >= 3:
+                points.append(start)
+                last = start
+                break
+    return points
+
+
+def _clusters(word):
+    """Split a word into characters with their combining marks (and leading vowels) attached."""
+    pieces = []
+    for char in word:
+        if pieces and (char in _MARKS or char in _FOLLOWING_VOWELS or pieces[-1][-1] in _LEADING_VOWELS):
+            pieces[-1] += char
+        else:
+            pieces.append(char)
+    return pieces
+
+
+def wrap_lines(text, width, size, font=FONT):
+    """Break `text` into lines no wider than `width`: at spaces first, else between Thai syllables."""
+    lines = []
+    for paragraph in str(text).splitlines() or [""]:
+        line = ""
+        for word_index, word in enumerate(paragraph.split()):
+            cuts = [0, *thai_break_points(word), len(word)]
+            for part_index, (start, end) in enumerate(zip(cuts, cuts[1:])):
+                piece = word[start:end]
+                joiner = " " if line and part_index == 0 and word_index > 0 else ""
+                if text_width(line + joiner + piece, size, font) <= width:
+                    line += joiner + piece
+                    continue
+                if line:
+                    lines.append(line)
+                line = ""
+                for cluster in _clusters(piece):  # a piece wider than the line: split by letter
+                    if line and text_width(line + cluster, size, font) > width:
+                        lines.append(line)
+                        line = ""
+                    line += cluster
+        lines.append(line)
+    return lines
+
+
+def wrapped_paragraph(text, style, width):
+    """A Paragraph of plain `text` pre-broken to `width`, so ReportLab never tears Thai apart."""
+    lines = wrap_lines(text, width * WRAP_SLACK, style.fontSize, style.fontName)
+    return Paragraph("<br/>".join(escape(line) for line in lines), style)
+
+
+def fit_lines(text, width, size, min_size, max_lines=2, font=FONT):
+    """The lines and size that fit `text` to `width`: shrink on one line first, then wrap, then shrink."""
+    single = fit_size(text, width, size, max(min_size, size * 0.75), font)
+    if text_width(text, single, font) <= width:
+        return [text], single
+    while True:
+        lines = wrap_lines(text, width, size, font)
+        if len(lines) <= max_lines or size <= min_size:
+            return lines, size  # never drop text: past min_size it takes more lines
+        size -= 0.5
+
+
+def _draw_lines(canvas, x, y, lines, size, font=FONT, align="centre", leading=1.35):
+    """Draw lines downwards from baseline `y`; return the baseline after the last one."""
+    for line in lines:
+        draw_text(canvas, x, y, line, size, font, align)
+        y -= size * leading
+    return y + size * leading
+
+
+# --- The certificate --------------------------------------------------------------------------
+
+
+def certificate_pdf(certificate, base_url, language="th"):
+    """The printable A4 certificate, in Thai or English, with the QR of its verification page."""
+    with force_locale(language):
+        return _CertificateDrawing(certificate, base_url.rstrip("/")).build()
+
+
+class _CertificateDrawing:
+    """Draws one certificate; an annex page follows only when the scope or conditions overflow."""
+
+    def __init__(self, certificate, base_url):
+        self.certificate = certificate
+        self.household = certificate.household
+        self.url = f"{base_url}/c/{certificate.number}"
+        self.status = effective_status(certificate)
+        self.printed_on = today()
+        self.left = CERTIFICATE_MARGIN
+        self.right = PAGE_WIDTH - CERTIFICATE_MARGIN
+        self.width = self.right - self.left
+        self.centre = PAGE_WIDTH / 2
+        self.products = list(
+            Product.select().join(CertificateProduct)
+            .where(CertificateProduct.certificate == certificate).order_by(Product.name_th)
+        )
+        self.plots = list(
+            Plot.select().join(CertificatePlot)
+            .where(CertificatePlot.certificate == certificate).order_by(Plot.name)
+        )
+
+    def build(self):
+        out = io.BytesIO()
+        canvas = pdf_canvas.Canvas(out, pagesize=A4, pageCompression=1)
+        canvas.setTitle(_("Organic Certificate") + f" {self.certificate.number}")
+        canvas.setAuthor(local_name(self.certificate.body))
+        canvas.setSubject(local_name(self.certificate.standard))
+        self.canvas = canvas
+        self._border()
+        top = self._heading()
+        if self.status != "active":
+            top = self._status_banner(top)
+        needs_annex = self._body(top, SIGNATURES_TOP)
+        self._signatures()
+        self._footer()
+        if self.status != "active":
+            self._watermark()
+        if needs_annex:
+            canvas.showPage()
+            self._annex()
+        canvas.showPage()
+        canvas.save()
+        return out.getvalue()
+
+    # Frame and ornaments.
+
+    def _border(self):
+        c = self.canvas
+        c.saveState()
+        c.setStrokeColor(GREEN)
+        c.setLineWidth(3)
+        c.rect(22, 22, PAGE_WIDTH - 44, PAGE_HEIGHT - 44)
+        c.setStrokeColor(GOLD)
+        c.setLineWidth(0.8)
+        c.rect(30, 30, PAGE_WIDTH - 60, PAGE_HEIGHT - 60)
+        c.setFillColor(GOLD)
+        for x in (30, PAGE_WIDTH - 30):
+            for y in (30, PAGE_HEIGHT - 30):
+                self._diamond(x, y, 6)
+        c.restoreState()
+
+    def _diamond(self, x, y, r):
+        path = self.canvas.beginPath()
+        path.moveTo(x, y + r)
+        path.lineTo(x + r, y)
+        path.lineTo(x, y - r)
+        path.lineTo(x - r, y)
+        path.close()
+        self.canvas.drawPath(path, stroke=0, fill=1)
+
+    def _rule(self, y, half_width):
+        """A gold rule with a diamond in the middle, under the title."""
+        c = self.canvas
+        c.saveState()
+        c.setStrokeColor(GOLD)
+        c.setFillColor(GOLD)
+        c.setLineWidth(0.8)
+        c.line(self.centre - half_width, y, self.centre - 8, y)
+        c.line(self.centre + 8, y, self.centre + half_width, y)
+        self._diamond(self.centre, y, 3.5)
+        c.restoreState()
+
+    def _emblem(self, cx, cy, r):
+        """A seal: two rings and a leaf, drawn as vectors."""
+        c = self.canvas
+        c.saveState()
+        c.setStrokeColor(GREEN)
+        c.setLineWidth(1.6)
+        c.circle(cx, cy, r)
+        c.setStrokeColor(GOLD)
+        c.setLineWidth(0.6)
+        c.circle(cx, cy, r - 4)
+        leaf = c.beginPath()
+        tip, base = (cx + r * 0.42, cy + r * 0.48), (cx - r * 0.42, cy - r * 0.42)
+        leaf.moveTo(*base)
+        leaf.curveTo(cx - r * 0.55, cy + r * 0.25, cx + r * 0.05, cy + r * 0.62, *tip)
+        leaf.curveTo(cx + r * 0.52, cy - r * 0.05, cx + r * 0.05, cy - r * 0.5, *base)
+        leaf.close()
+        c.setFillColor(GREEN)
+        c.drawPath(leaf, stroke=0, fill=1)
+        c.setStrokeColor(colors.white)
+        c.setLineWidth(1.1)
+        vein = c.beginPath()
+        vein.moveTo(base[0] + r * 0.08, base[1] + r * 0.08)
+        vein.curveTo(cx - r * 0.05, cy, cx + r * 0.15, cy + r * 0.25, tip[0] - r * 0.1, tip[1] - r * 0.1)
+        c.drawPath(vein, stroke=1, fill=0)
+        c.setStrokeColor(GREEN)
+        c.setLineWidth(1.4)
+        c.line(base[0], base[1], base[0] - r * 0.14, base[1] - r * 0.14)
+        c.restoreState()
+
+    def _watermark(self):
+        """A faint diagonal stamp, so a photo of a suspended certificate cannot pass for a valid one."""
+        c = self.canvas
+        word = self._status_word()
+        c.saveState()
+        c.translate(self.centre, PAGE_HEIGHT / 2 - 40)
+        c.rotate(35)
+        c.setFillColor(RED)
+        c.setFillAlpha(0.10)
+        size = fit_size(word, PAGE_WIDTH * 0.85, 96, 40, FONT_BOLD)
+        draw_text(c, 0, -size / 3, word, size, FONT_BOLD, "centre")
+        c.restoreState()
+
+    # Page one, top to bottom; each step returns the baseline it ended on.
+
+    def _heading(self):
+        c = self.canvas
+        self._emblem(self.centre, PAGE_HEIGHT - 86, 30)
+        body = local_name(self.certificate.body)
+        c.setFillColor(GREEN)
+        size = fit_size(body, self.width, 13, 9, FONT_BOLD)
+        draw_text(c, self.centre, PAGE_HEIGHT - 142, body, size, FONT_BOLD, "centre")
+        title = _("Organic Certificate")
+        size = fit_size(title, self.width, 30, 20, FONT_BOLD)
+        draw_text(c, self.centre, PAGE_HEIGHT - 183, title, size, FONT_BOLD, "centre")
+        self._rule(PAGE_HEIGHT - 205, 150)  # low enough to clear the tail of ฐ and ญ
+        c.setFillColor(colors.black)
+        number = _("Certificate No. %(number)s", number=self.certificate.number)
+        draw_text(c, self.centre, PAGE_HEIGHT - 228, number, 13, FONT, "centre")
+        return PAGE_HEIGHT - 236
+
+    def _status_word(self):
+        return {
+            "suspended": _("SUSPENDED"),
+            "revoked": _("REVOKED"),
+            "expired": _("EXPIRED"),
+        }.get(self.status, _("NOT YET VALID"))
+
+    def _status_detail(self):
+        certificate = self.certificate
+        if self.status == "suspended":
+            if certificate.suspended_until:
+                return _("Suspended until %(date)s", date=format_date(certificate.suspended_until))
+            return _("Suspended until further notice")
+        if self.status == "revoked":
+            return _("This certificate is no longer valid.")
+        if self.status == "expired":
+            return _("Expired on %(date)s", date=format_date(certificate.valid_until))
+        return _("Valid from %(date)s", date=format_date(certificate.issued_on))
+
+    def _status_banner(self, top):
+        c = self.canvas
+        top, height = top - 8, 52
+        c.saveState()
+        c.setFillColor(RED)
+        c.roundRect(self.left, top - height, self.width, height, 5, stroke=0, fill=1)
+        c.setFillColor(colors.white)
+        draw_text(c, self.centre, top - 25, self._status_word(), 19, FONT_BOLD, "centre")
+        detail = "{}  ·  {}".format(
+            self._status_detail(), _("Status on %(date)s", date=format_date(self.printed_on)))
+        size = fit_size(detail, self.width - 20, 11, 8)
+        draw_text(c, self.centre, top - 42, detail, size, FONT, "centre")
+        c.restoreState()
+        return top - height - 4
+
+    # The body of page one is a column of measured blocks: (height, draw(top)). The space left
+    # between the heading and the signatures is shared out between the groups of blocks, so a
+    # short scope does not leave a hole and a long one still fits.
+
+    def _text(self, lines, size, font=FONT, color=colors.black, align="centre", leading=1.3):
+        def draw(top):
+            self.canvas.setFillColor(color)
+            x = {"centre": self.centre, "left": self.left}[align]
+            _draw_lines(self.canvas, x, top - size, lines, size, font, align, leading)
+            self.canvas.setFillColor(colors.black)
+        return size * leading * len(lines), draw
+
+    def _stack(self, *blocks, gap=0):
+        """Several blocks as one, `gap` points apart."""
+        height = sum(h for h, _draw in blocks) + gap * (len(blocks) - 1)
+
+        def draw(top):
+            for block_height, block_draw in blocks:
+                block_draw(top)
+                top -= block_height + gap
+        return height, draw
+
+    def _body(self, top, bottom):
+        """Lay out holder, standard, scope, conditions and dates between `top` and `bottom`; True if an annex is needed."""
+        room = top - bottom
+        for size in SCOPE_SIZES:  # shrink a long scope before sending it to an annex
+            groups = [self._holder(), self._standard(), self._scope(size), self._dates()]
+            needs_annex = sum(h for h, _draw in groups) + MIN_GAP * (len(groups) - 1) > room
+            if not needs_annex:
+                break
+        if needs_annex:
+            groups[2] = self._section(self._text(
+                wrap_lines(_("See the annex on page 2 for the products, plots and conditions."), self.width, 11),
+                11, color=GREY))
+        spare = room - sum(h for h, _draw in groups)
+        gaps = len(groups) - 1
+        # As much space above and below as between the blocks, but the blocks get MIN_GAP first.
+        gap = min(MAX_GAP, max(spare / (gaps + 2), min(MIN_GAP, spare / gaps)))
+        top -= (spare - gap * gaps) / 2  # centre what is left over
+        for height, draw in groups:
+            draw(top)
+            top -= height + gap
+        return needs_annex
+
+    def _holder(self):
+        name_lines, name_size = fit_lines(self.household.public_name, self.width, 27, 14, 2, FONT_BOLD)
+        village = _("Village %(no)s, Khlong Hae Subdistrict, Hat Yai District, Songkhla Province",
+                    no=self.household.village_no)
+        return self._stack(
+            self._text([_("This is to certify that")], 13, color=GREY),
+            self._text(name_lines, name_size, FONT_BOLD, GREEN, leading=1.25),
+            self._text([village], fit_size(village, self.width, 13, 9)),
+            gap=4,
+        )
+
+    def _standard(self):
+        statement = _("has been inspected and is certified as an organic producer under the standard")
+        lines, size = fit_lines(local_name(self.certificate.standard), self.width, 15, 10, 2, FONT_BOLD)
+        return self._stack(
+            self._text([statement], fit_size(statement, self.width, 13, 9)),
+            self._text(lines, size, FONT_BOLD, GREEN),
+            gap=2,
+        )
+
+    def _section(self, content):
+        """A block under the "Scope of certification" heading with its side rules."""
+        title = _("Scope of certification")
+
+        def heading(top):
+            c = self.canvas
+            y = top - 13
+            c.setFillColor(GREEN)
+            draw_text(c, self.centre, y, title, 13, FONT_BOLD, "centre")
+            half = text_width(title, 13, FONT_BOLD) / 2 + 10
+            c.setStrokeColor(RULE_GREY)
+            c.setLineWidth(0.5)
+            c.line(self.left, y + 4, self.centre - half, y + 4)
+            c.line(self.centre + half, y + 4, self.right, y + 4)
+            c.setFillColor(colors.black)
+        return self._stack((20, heading), content, gap=6)
+
+    def _scope(self, size):
+        """Products and plots side by side, then the conditions, under the section heading."""
+        products, plots = self._scope_tables(self.width, size)
+        product_height = products.wrapOn(self.canvas, self.width, PAGE_HEIGHT)[1]
+        plot_height = plots.wrapOn(self.canvas, self.width, PAGE_HEIGHT)[1]
+
+        def draw_tables(top):
+            products.drawOn(self.canvas, self.left, top - product_height)
+            plots.drawOn(self.canvas, self.right - self.width * 0.38, top - plot_height)
+        blocks = [(max(product_height, plot_height), draw_tables)]
+        conditions = self.certificate.conditions.strip()
+        if conditions:
+            lines = wrap_lines(f"{_('Conditions')}: {conditions}", self.width, size)
+            if len(lines) > MAX_CONDITION_LINES:
+                return PAGE_HEIGHT, None  # never fits: the caller moves it all to the annex
+            blocks.append(self._text(lines, size, align="left", leading=1.36))
+        return self._section(self._stack(*blocks, gap=10))
+
+    def _dates(self):
+        """Two framed boxes side by side: issued on, valid until."""
+        height = 50
+
+        def draw(top):
+            c = self.canvas
+            y = top - height
+            box = (self.width - 24) / 2
+            for index, (label, value) in enumerate([
+                (_("Issued on"), format_date(self.certificate.issued_on)),
+                (_("Valid until"), format_date(self.certificate.valid_until)),
+            ]):
+                x = self.left + index * (box + 24)
+                c.setStrokeColor(GOLD)
+                c.setFillColor(LIGHT_GREEN)
+                c.setLineWidth(0.8)
+                c.roundRect(x, y, box, height, 4, stroke=1, fill=1)
+                c.setFillColor(GREY)
+                draw_text(c, x + box / 2, y + height - 18, label, 10.5, FONT, "centre")
+                c.setFillColor(GREEN)
+                draw_text(c, x + box / 2, y + 11, value, 16, FONT_BOLD, "centre")
+            c.setFillColor(colors.black)
+        return height, draw
+
+    def _scope_tables(self, width, size=10.5, product_share=0.60, plot_share=0.38):
+        """The products and plots covered, as two tables side by side (or stacked in the annex)."""
+        cell = paragraph_style("cert-cell", size=size, leading=size * 1.35)
+        head = paragraph_style("cert-head", size=size, leading=size * 1.35, font=FONT_BOLD, textColor=GREEN)
+        product_widths = [width * product_share * share for share in (0.50, 0.30, 0.20)]
+        plot_widths = [width * plot_share * share for share in (0.56, 0.44)]
+
+        def table(header, rows, widths):
+            data = [[wrapped_paragraph(text, head, w - 8) for text, w in zip(header, widths)]]
+            data += [[wrapped_paragraph(text, cell, w - 8) for text, w in zip(row, widths)] for row in rows]
+            result = Table(data, colWidths=widths, repeatRows=1)
+            result.setStyle(_TABLE_STYLE)
+            return result
+
+        products = table(
+            [_("Product"), _("Category"), _("Unit")],
+            [[local_name(p), str(CATEGORIES.get(p.category, p.category)), str(UNITS.get(p.unit, p.unit))]
+             for p in self.products] or [["—", "", ""]],
+            product_widths,
+        )
+        plots = table(
+            [_("Plot"), _("Area")],
+            [[plot.name, format_area(plot.area_m2)] for plot in self.plots] or [["—", ""]],
+            plot_widths,
+        )
+        return products, plots
+
+    def _signatures(self):
+        c = self.canvas
+        roles = [_("Chair of the certification committee"), _("Committee member"), _("Inspector")]
+        column = self.width / 3
+        c.setStrokeColor(colors.black)
+        c.setLineWidth(0.8)
+        c.setDash(1, 2)
+        size = min(fit_size(role, column - 8, 11, 9) for role in roles)
+        for index, role in enumerate(roles):
+            cx = self.left + column * (index + 0.5)
+            half = column / 2 - 14
+            c.line(cx - half, 222, cx + half, 222)
+            draw_text(c, cx - half - 3, 203, "(", 11, FONT, "left")
+            draw_text(c, cx + half + 3, 203, ")", 11, FONT, "right")
+            c.line(cx - half + 6, 203, cx + half - 6, 203)
+            _draw_lines(c, cx, 186, wrap_lines(role, column - 8, size)[:2], size, FONT, "centre", leading=1.2)
+        c.setDash()
+
+    def _footer(self):
+        c = self.canvas
+        x, y = self.right - QR_SIZE, 58
+        draw_qr(c, x, y, QR_SIZE, self.url)
+        c.setFillColor(GREY)
+        size = fit_size(self.url, QR_SIZE + 60, 7.5, 5.5)
+        draw_text(c, x + QR_SIZE / 2, y - 8, self.url, size, FONT, "centre")
+        c.setStrokeColor(RULE_GREY)
+        c.setLineWidth(0.5)
+        c.line(self.left, y + QR_SIZE + 10, x - 16, y + QR_SIZE + 10)
+        text_width_left = x - 16 - self.left
+        lines = wrap_lines(_("Scan the QR code to check this certificate's status today: "
+                             "a certificate can be suspended or withdrawn after it is printed."),
+                           text_width_left, 10)
+        c.setFillColor(DARK_GREY)
+        bottom = _draw_lines(c, self.left, y + QR_SIZE - 8, lines, 10, FONT, "left")
+        c.setFillColor(GREY)
+        draw_text(c, self.left, bottom - 20, _("Printed on %(date)s", date=format_date(self.printed_on)),
+                  9, FONT, "left")
+        c.setFillColor(colors.black)
+
+    def _annex(self):
+        """Page two and on: the full scope and conditions, flowing over as many pages as they need."""
+        c = self.canvas
+        width = PAGE_WIDTH - 2 * REPORT_MARGIN
+        products, plots = self._scope_tables(width, product_share=1.0, plot_share=1.0)
+        story = [products, Spacer(1, 14), plots]
+        conditions = self.certificate.conditions.strip()
+        if conditions:
+            heading = paragraph_style("annex-heading", size=13, font=FONT_BOLD, textColor=GREEN, spaceBefore=14)
+            body = paragraph_style("annex-body", size=11)
+            story.append(wrapped_paragraph(_("Conditions"), heading, width))
+            story += [wrapped_paragraph(line, body, width) for line in conditions.splitlines() if line.strip()]
+        title = _("Annex to certificate %(number)s: scope of certification", number=self.certificate.number)
+        title_size = fit_size(title, width, 14, 9, FONT_BOLD)
+        while True:
+            self._border()
+            c.setFillColor(GREEN)
+            draw_text(c, REPORT_MARGIN, PAGE_HEIGHT - REPORT_MARGIN, title, title_size, FONT_BOLD, "left")
+            c.setFillColor(colors.black)
+            frame = Frame(REPORT_MARGIN, REPORT_MARGIN, width, PAGE_HEIGHT - 2 * REPORT_MARGIN - 14,
+                          leftPadding=0, rightPadding=0, showBoundary=0)
+            _fill_frame(frame, story, c)
+            if not story:
+                return
+            c.showPage()
+
+
+def _fill_frame(frame, story, canvas):
+    """Add flowables from the front of `story` to `frame`, splitting the one that reaches the bottom."""
+    placed = False
+    while story:
+        if frame.add(story[0], canvas):
+            story.pop(0)
+            placed = True
+            continue
+        parts = frame.split(story[0], canvas)
+        if parts and frame.add(parts[0], canvas):
+            story[0:1] = parts[1:]
+            placed = True
+        if not placed:
+            raise ValueError("a flowable is too large for a whole page")
+        return
+
+
+_TABLE_STYLE = TableStyle([
+    ("BACKGROUND", (0, 0), (-1, 0), LIGHT_GREEN),
+    ("LINEABOVE", (0, 0), (-1, 0), 0.8, GREEN),
+    ("LINEBELOW", (0, 0), (-1, 0), 0.6, GREEN),
+    ("LINEBELOW", (0, 1), (-1, -1), 0.4, RULE_GREY),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("LEFTPADDING", (0, 0), (-1, -1), 4),
+    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ("TOPPADDING", (0, 0), (-1, -1), 2),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+])
+
+
+# --- The inspection report --------------------------------------------------------------------
+
+
+def inspection_report_pdf(inspection, language="th"):
+    """The A4 report of a recorded inspection: checklist, findings, non-compliances, decision, signatures."""
+    with force_locale(language):
+        return _InspectionReport(inspection).build()
+
+
+class _InspectionReport:
+    """Builds the report with platypus, so a long checklist flows over pages with its header repeated."""
+
+    def __init__(self, inspection):
+        self.inspection = inspection
+        self.household = inspection.household
+        self.width = PAGE_WIDTH - 2 * REPORT_MARGIN
+        self.body = paragraph_style("report-body", size=10.5, leading=15)
+        self.small = paragraph_style("report-small", size=9, leading=12.5, textColor=GREY)
+        self.bold = paragraph_style("report-bold", size=10.5, leading=15, font=FONT_BOLD)
+        self.head = paragraph_style("report-head", size=10, leading=14, font=FONT_BOLD, textColor=GREEN)
+        self.section = paragraph_style("report-section", size=13.5, leading=19, font=FONT_BOLD,
+                                       textColor=GREEN, spaceBefore=9, spaceAfter=4)
+        self.title = paragraph_style("report-title", size=20, leading=27, font=FONT_BOLD, textColor=GREEN)
+        self.printed_on = today()
+
+    def build(self):
+        out = io.BytesIO()
+        title = _("Inspection report")
+        document = SimpleDocTemplate(
+            out, pagesize=A4, leftMargin=REPORT_MARGIN, rightMargin=REPORT_MARGIN,
+            topMargin=REPORT_MARGIN, bottomMargin=REPORT_MARGIN + 8,
+            title=f"{title} {self.household.code}", author=local_name(self.inspection.body),
+            subject=local_name(self.inspection.standard),
+        )
+        story = [
+            *self._title(title),
+            *self._facts(),
+            *self._checklist(),
+            *self._findings(),
+            *self._non_compliances(),
+            *self._decision(),
+            *self._inspectors(),
+        ]
+        footer = self._footer_text()
+        document.build(story, canvasmaker=lambda *args, **kwargs: _NumberedCanvas(*args, footer=footer, **kwargs))
+        return out.getvalue()
+
+    def _p(self, text, style, width):
+        return wrapped_paragraph(text or "—", style, width)
+
+    def _title(self, title):
+        return [
+            self._p(title, self.title, self.width),
+            self._p(local_name(self.inspection.body), self.small, self.width),
+            Spacer(1, 10),
+        ]
+
+    def _facts(self):
+        inspection = self.inspection
+        label_width = self.width * 0.22
+        facts = [
+            (_("Household"), f"{self.household.public_name} ({self.household.code})"),
+            (_("Location"), _("Village %(no)s, Khlong Hae Subdistrict, Hat Yai District, Songkhla Province",
+                             no=self.household.village_no)),
+            (_("Standard"), local_name(inspection.standard)),
+            (_("Certifying body"), local_name(inspection.body)),
+            (_("Type of inspection"), str(CERTIFICATION_KINDS.get(inspection.kind, inspection.kind))),
+            (_("Scheduled for"), format_date(inspection.scheduled_for)),
+            (_("Inspected on"), format_date(inspection.inspected_on) or "—"),
+        ]
+        rows = [[self._p(label, self.head, label_width - 8),
+                 self._p(value, self.body, self.width - label_width - 8)] for label, value in facts]
+        table = Table(rows, colWidths=[label_width, self.width - label_width])
+        table.setStyle(TableStyle([
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE_GREY),
+            ("LINEABOVE", (0, 0), (-1, 0), 0.8, GREEN),
+            ("BACKGROUND", (0, 0), (0, -1), LIGHT_GREEN),
+            ("LEFTPADDING", (0, 0), (-1, -1), 4),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+            ("TOPPADDING", (0, 0), (-1, -1), 1),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ]))
+        return [table]
+
+    def _checklist(self):
+        requirements = list(
+            Requirement.select().where(Requirement.standard == self.inspection.standard_id).order_by(Requirement.position)
+        )
+        results = {r.requirement_id: r for r in ChecklistResult.select().where(ChecklistResult.inspection == self.inspection)}
+        widths = [self.width * share for share in (0.07, 0.53, 0.14, 0.26)]
+        header = [_("Item"), _("Requirement"), _("Result"), _("Note")]
+        rows = [[self._p(text, self.head, w - 8) for text, w in zip(header, widths)]]
+        counts = dict.fromkeys(CHECK_RESULTS, 0)
+        result_styles = {
+            "pass": paragraph_style("result-pass", size=10.5, leading=15, font=FONT_BOLD, textColor=GREEN),
+            "fail": paragraph_style("result-fail", size=10.5, leading=15, font=FONT_BOLD, textColor=RED),
+            "na": paragraph_style("result-na", size=10.5, leading=15, textColor=GREY),
+        }
+        for requirement in requirements:
+            result = results.get(requirement.id)
+            if result is not None and result.result in counts:
+                counts[result.result] += 1
+                word, style = str(CHECK_RESULTS[result.result]), result_styles[result.result]
+            else:
+                word, style = "—", self.body
+            rows.append([
+                self._p(str(requirement.position), self.body, widths[0] - 8),
+                self._p(local_name(requirement, "text"), self.body, widths[1] - 8),
+                self._p(word, style, widths[2] - 8),
+                self._p(result.note if result else "", self.small, widths[3] - 8),
+            ])
+        table = Table(rows, colWidths=widths, repeatRows=1, splitInRow=1)  # a long note may run over the page
+        table.setStyle(_TABLE_STYLE)
+        summary = _("%(passed)s passed, %(failed)s failed, %(na)s not applicable",
+                    passed=counts["pass"], failed=counts["fail"], na=counts["na"])
+        return [
+            self._p(_("Checklist"), self.section, self.width),
+            table,
+            Spacer(1, 4),
+            self._p(summary, self.small, self.width),
+        ]
+
+    def _findings(self):
+        return [
+            self._p(_("Findings"), self.section, self.width),
+            *[self._p(part, self.body, self.width) for part in (self.inspection.findings.strip() or "—").split("\n\n")],
+        ]
+
+    def _non_compliances(self):
+        items = list(NonCompliance.select().where(NonCompliance.inspection == self.inspection).order_by(NonCompliance.id))
+        heading = self._p(_("Non-compliances and corrective actions"), self.section, self.width)
+        if not items:
+            return [heading, self._p(_("No non-compliance was found."), self.body, self.width)]
+        widths = [self.width * share for share in (0.08, 0.31, 0.13, 0.30, 0.18)]
+        header = [_("No."), _("Non-compliance"), _("Severity"), _("Corrective action"), _("Due")]
+        rows = [[self._p(text, self.head, w - 8) for text, w in zip(header, widths)]]
+        for index, item in enumerate(items, start=1):
+            due = format_date(item.due_on) or "—"
+            if item.resolved_on:
+                due = f"{due}\n" + _("resolved %(date)s", date=format_date(item.resolved_on))
+            severity_style = self.bold if item.severity in ("major", "critical") else self.body
+            rows.append([
+                self._p(str(index), self.body, widths[0] - 8),
+                self._p(item.description, self.body, widths[1] - 8),
+                self._p(str(SEVERITIES.get(item.severity, item.severity)), severity_style, widths[2] - 8),
+                self._p(item.corrective_action, self.body, widths[3] - 8),
+                self._p(due, self.body, widths[4] - 8),
+            ])
+        table = Table(rows, colWidths=widths, repeatRows=1, splitInRow=1)  # a long note may run over the page
+        table.setStyle(_TABLE_STYLE)
+        return [heading, table]
+
+    def _decision(self):
+        decision = Decision.get_or_none(Decision.inspection == self.inspection)
+        heading = self._p(_("Decision"), self.section, self.width)
+        if decision is None:
+            return [heading, self._p(_("The committee has not decided yet."), self.body, self.width)]
+        parts = [
+            heading,
+            self._p(f"{_('Outcome')}: {OUTCOMES.get(decision.outcome, decision.outcome)}", self.bold, self.width),
+            self._p(_("Decided on %(date)s", date=format_datetime(decision.decided_at)), self.small, self.width),
+        ]
+        if decision.conditions.strip():
+            parts.append(self._p(f"{_('Conditions')}: {decision.conditions.strip()}", self.body, self.width))
+        if decision.reason.strip():
+            parts.append(self._p(f"{_('Reason')}: {decision.reason.strip()}", self.body, self.width))
+        return parts
+
+    def _inspectors(self):
+        people = list(InspectionInspector.select().where(InspectionInspector.inspection == self.inspection)
+                      .order_by(InspectionInspector.id))
+        widths = [self.width * share for share in (0.08, 0.32, 0.27, 0.33)]
+        header = [_("No."), _("Inspector"), _("Household code or organisation"), _("Signature")]
+        rows = [[self._p(text, self.head, w - 8) for text, w in zip(header, widths)]]
+        for index, person in enumerate(people, start=1):
+            origin = person.household.code if person.household_id else (person.organisation or "—")
+            rows.append([
+                self._p(str(index), self.body, widths[0] - 8),
+                self._p(person.name, self.body, widths[1] - 8),
+                self._p(origin, self.body, widths[2] - 8),
+                "",
+            ])
+        table = Table(rows, colWidths=widths, rowHeights=[None] + [SIGNATURE_ROW_HEIGHT] * len(people), repeatRows=1)
+        table.setStyle(TableStyle([
+            *[command for command in _TABLE_STYLE.getCommands() if command[:2] != ("LINEBELOW", (0, 1))],
+            ("VALIGN", (0, 1), (-1, -1), "BOTTOM"),
+            # The signature cell is a dotted line to sign on.
+            ("LINEBELOW", (3, 1), (3, -1), 0.8, colors.black, 0, (1, 2)),
+            ("LEFTPADDING", (3, 1), (3, -1), 10),
+        ]))
+        note = _("By signing, each inspector confirms the checklist above records what they saw on the farm.")
+        return [KeepTogether([
+            self._p(_("Inspectors and signatures"), self.section, self.width),
+            table,
+            Spacer(1, 6),
+            self._p(note, self.small, self.width),
+        ])]
+
+    def _footer_text(self):
+        return "{} · {} · {}".format(
+            _("Inspection report"), self.household.code,
+            _("Printed on %(date)s", date=format_date(self.printed_on)),
+        )
+
+
+class _NumberedCanvas(pdf_canvas.Canvas):
+    """A canvas that holds its pages back so each footer can say "page 2 of 5"."""
+
+    def __init__(self, *args, footer="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self._footer = footer
+        self._pages = []
+
+    def showPage(self):
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self._draw_footer(number, total)
+            super().showPage()
+        super().save()
+
+    def _draw_footer(self, number, total):
+        self.saveState()
+        self.setStrokeColor(RULE_GREY)
+        self.setLineWidth(0.5)
+        y = REPORT_MARGIN - 14  # below the frame, clear of the last row
+        self.line(REPORT_MARGIN, y + 10, PAGE_WIDTH - REPORT_MARGIN, y + 10)
+        self.setFillColor(GREY)
+        page = _("Page %(page)s of %(pages)s", page=number, pages=total)
+        right = PAGE_WIDTH - REPORT_MARGIN
+        room = PAGE_WIDTH - 2 * REPORT_MARGIN - text_width(page, 8.5) - 20
+        draw_text(self, REPORT_MARGIN, y, self._footer, fit_size(self._footer, room, 8.5, 6), FONT, "left")
+        draw_text(self, right, y, page, 8.5, FONT, "right")
+        self.restoreState()
+

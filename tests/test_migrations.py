@@ -1,0 +1,184 @@
+"""Schema upgrades (core.db.upgrade_schema) and starting the app on a database that already has data."""
+import pytest
+from peewee import CharField, ForeignKeyField, IntegerField
+from playhouse.migrate import migrate
+
+from certificates import models as certificate_models
+from core import accounts, create_app, households, models
+from core.db import BaseModel, SchemaTooNew, SchemaVersion, db, is_sqlite, upgrade_schema
+from core.models import ApiToken, AuditEntry, Household, User
+
+from tests.support import PASSWORD
+DOMAIN = "crates"
+
+
+class CrateV1(BaseModel):
+    """A throwaway table as release 1 shipped it."""
+
+    name = CharField(max_length=40)
+
+    class Meta:
+        table_name = "crate"
+
+
+class CrateV2(BaseModel):
+    """The same table after step 2 added a weight."""
+
+    name = CharField(max_length=40)
+    weight = IntegerField(default=0)
+
+    class Meta:
+        table_name = "crate"
+
+
+class CrateLabel(BaseModel):
+    """Rows that point at a crate and would be deleted with it (ON DELETE CASCADE)."""
+
+    crate = ForeignKeyField(CrateV1, backref="labels", on_delete="CASCADE")
+    text = CharField(max_length=40)
+
+    class Meta:
+        table_name = "crate_label"
+
+
+def _create_crates(migrator):
+    """Step 1: nothing to change; the first release created the table."""
+
+
+def _add_weight(migrator):
+    """Step 2: a NOT NULL column with a default, which SQLite adds by rebuilding the table."""
+    migrate(migrator.add_column("crate", "weight", IntegerField(default=0)))
+
+
+def _columns(table):
+    return [column.name for column in db.get_columns(table)]
+
+
+def _version(domain):
+    return SchemaVersion.get(SchemaVersion.domain == domain).version
+
+
+@pytest.fixture
+def release_1(app):
+    """A database at release 1 of the crates domain, holding two crates with labels."""
+    upgrade_schema(DOMAIN, [CrateV1, CrateLabel], [_create_crates])
+    red = CrateV1.create(name="red")
+    CrateV1.create(name="blue")
+    CrateLabel.create(crate=red, text="fragile")
+    CrateLabel.create(crate=red, text="this way up")
+    return red
+
+
+def test_fresh_database_gets_the_tables_at_the_latest_version(app):
+    """A database without the domain gets today's tables at once and is marked at the newest step."""
+    ran = []
+    upgrade_schema(DOMAIN, [CrateV2], [_create_crates, lambda migrator: ran.append(2)])
+    assert db.table_exists("crate")
+    assert _columns("crate") == ["id", "name", "weight"]
+    assert _version(DOMAIN) == 2
+    assert ran == []  # the steps are for older databases only
+    assert _version("core") == len(models.MIGRATIONS)
+    assert _version("certificates") == len(certificate_models.MIGRATIONS)
+
+
+def test_existing_database_gets_the_missing_step_in_place_keeping_data(app, release_1):
+    """A release-1 database runs step 2 in place: the column appears, rows and their children stay."""
+    assert _version(DOMAIN) == 1
+    before = SchemaVersion.get(SchemaVersion.domain == DOMAIN).applied_at
+    upgrade_schema(DOMAIN, [CrateV2, CrateLabel], [_create_crates, _add_weight])
+    assert "weight" in _columns("crate")
+    assert [(c.name, c.weight) for c in CrateV2.select().order_by(CrateV2.id)] == [("red", 0), ("blue", 0)]
+    # Rebuilding the table must not fire ON DELETE CASCADE on the rows that refer to it.
+    assert sorted(label.text for label in CrateLabel.select()) == ["fragile", "this way up"]
+    assert CrateLabel.select().where(CrateLabel.crate == release_1.id).count() == 2
+    row = SchemaVersion.get(SchemaVersion.domain == DOMAIN)
+    assert row.version == 2 and row.applied_at >= before
+    CrateV2.create(name="green", weight=7)  # the new column is usable at once
+    if is_sqlite():
+        assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_running_the_upgrade_twice_is_harmless(app, release_1):
+    """A second upgrade with nothing new runs no step and changes no data."""
+    calls = []
+
+    def counted_step(migrator):
+        calls.append(1)
+        _add_weight(migrator)
+
+    steps = [_create_crates, counted_step]
+    upgrade_schema(DOMAIN, [CrateV2, CrateLabel], steps)
+    upgrade_schema(DOMAIN, [CrateV2, CrateLabel], steps)
+    assert calls == [1]
+    assert _version(DOMAIN) == 2
+    assert CrateV2.select().count() == 2 and CrateLabel.select().count() == 2
+
+
+def test_a_failing_step_is_rolled_back_whole(app, release_1):
+    """A step that fails half-way leaves neither its column nor a new version behind; fixed, it runs."""
+
+    def broken_step(migrator):
+        _add_weight(migrator)
+        raise RuntimeError("step 2 is broken")
+
+    with pytest.raises(RuntimeError, match="step 2 is broken"):
+        upgrade_schema(DOMAIN, [CrateV2, CrateLabel], [_create_crates, broken_step])
+    assert _version(DOMAIN) == 1
+    assert "weight" not in _columns("crate")
+    assert CrateV1.select().count() == 2 and CrateLabel.select().count() == 2
+    upgrade_schema(DOMAIN, [CrateV2, CrateLabel], [_create_crates, _add_weight])
+    assert _version(DOMAIN) == 2
+
+
+def test_database_newer_than_the_program_is_refused(app, release_1):
+    """An older program does not run on tables a newer one has changed; the data is untouched."""
+    with pytest.raises(SchemaTooNew, match="version 1"):
+        upgrade_schema(DOMAIN, [CrateV1, CrateLabel], [])
+    assert _version(DOMAIN) == 1
+    assert CrateV1.select().count() == 2
+
+
+def test_create_app_on_an_existing_database_keeps_all_data(app, app_config, admin_user, household_data):
+    """Starting the app again on the same database keeps households, accounts and tokens."""
+    household = households.create_household(household_data, admin_user)
+    token = accounts.create_token(admin_user)
+    db.close()
+    again = create_app(app_config)
+    assert [(h.id, h.code, h.head_name) for h in Household.select()] == [
+        (household.id, "KH-01-001", "สมศรี ทองคำ")]
+    client = again.test_client()
+    assert client.get("/api/v1/households", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert client.post("/login", data={"username": "council", "password": PASSWORD}).status_code == 302
+    assert client.get(f"/households/{household.id}").status_code == 200
+
+
+def test_core_upgrade_from_release_0_keeps_tokens_and_audit(app, app_config, admin_user, household_data):
+    """Core's real step 1 (user.is_committee) runs on a release-0 database without losing any
+    API token or the author of an audit entry, both of which point at the rebuilt user table."""
+    households.create_household(household_data, admin_user)
+    accounts.create_token(admin_user)
+    authored = AuditEntry.select().where(AuditEntry.user == admin_user).count()
+    assert authored >= 1
+    # Turn the database back into release 0: no committee flag, core at version 0.
+    db.execute_sql('ALTER TABLE "user" DROP COLUMN is_committee')
+    SchemaVersion.update(version=0).where(SchemaVersion.domain == "core").execute()
+    db.close()
+
+    create_app(app_config)
+    assert "is_committee" in _columns("user")
+    assert _version("core") == len(models.MIGRATIONS)
+    assert ApiToken.select().where(ApiToken.user == admin_user.id).count() == 1
+    assert AuditEntry.select().where(AuditEntry.user == admin_user.id).count() == authored
+    assert User.get(User.username == "council").is_committee is False
+    assert Household.select().count() == 1
+
+
+def test_sqlite_upgrade_inside_a_transaction_is_refused(app, release_1):
+    """On SQLite, foreign keys cannot be switched off inside a transaction, so a step is not run there."""
+    if not is_sqlite():
+        pytest.skip("the foreign-key pragma is SQLite's")
+    with pytest.raises(RuntimeError, match="outside a transaction"):
+        with db.atomic():
+            upgrade_schema(DOMAIN, [CrateV2, CrateLabel], [_create_crates, _add_weight])
+    assert "weight" not in _columns("crate")
+    assert CrateLabel.select().count() == 2
