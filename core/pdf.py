@@ -6,15 +6,19 @@ drawn on a canvas goes through `draw_text` (or a Paragraph with `paragraph_style
 through plain `canvas.drawString`. The font is Sarabun from the fontpkg-sarabun package.
 """
 import os
+from xml.sax.saxutils import escape
 
 import fontpkg_sarabun
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Paragraph
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont, shapeStr
 
 FONT = "Sarabun"
 FONT_BOLD = "Sarabun-Bold"
 _FONT_FILES = {FONT: "Sarabun-Regular.ttf", FONT_BOLD: "Sarabun-Bold.ttf"}
+# Leave a little room when pre-breaking lines, so ReportLab never splits a line we measured.
+WRAP_SLACK = 0.97
 
 
 def register_fonts():
@@ -59,3 +63,149 @@ def paragraph_style(name="body", size=11, leading=None, font=FONT, **extra):
     return ParagraphStyle(
         name, fontName=font, fontSize=size, leading=leading or size * 1.45, shaping=1, **extra
     )
+
+
+# --- Thai line breaking ---------------------------------------------------------------------
+# Thai has no spaces between words and ReportLab breaks long words between any two characters,
+# which tears tone marks off their letters. These helpers break only between syllable-like
+# clusters, never inside one. A real word
+# segmenter (a dictionary, as PyThaiNLP or ICU have) would break at word boundaries.
+
+_LEADING_VOWELS = set("เแโใไ")
+_FOLLOWING_VOWELS = set("ะาำๅ")
+_MARKS = {chr(c) for c in range(0x0E31, 0x0E3B) if c not in (0x0E32, 0x0E33)} | {
+    chr(c) for c in range(0x0E47, 0x0E4F)
+}
+_CLOSES_SYLLABLE = set("\u0e31\u0e47")  # mai han-akat, mai taikhu: the next consonant is a final
+_KARAN = "\u0e4c"
+_CLUSTER_INITIALS = set("กขคตปผพทสจซศ")  # first letters of กร, ปล, คว, ทร ... clusters
+_CLUSTER_SECONDS = set("รลว")
+_LEADING_HO_LETTERS = set("งญนมยรลว")  # low consonants a silent ห can lead (หรือ, หมู, หวาน)
+_VOWEL_SIGNS = _LEADING_VOWELS | _FOLLOWING_VOWELS | (_MARKS - {_KARAN})
+
+
+def _is_initial_pair(first, second):
+    """True for two letters that start one syllable together: กร, ปล, คว, หร, หม, อย ..."""
+    return ((first in _CLUSTER_INITIALS and second in _CLUSTER_SECONDS)
+            or (first == "ห" and second in _LEADING_HO_LETTERS)
+            or (first == "อ" and second == "ย"))
+
+
+def _is_consonant(char):
+    return "\u0e01" <= char <= "\u0e2e"
+
+
+def _closes_previous(word, index):
+    """True when the letter at `index` is the final of the syllable before it (after ั or ็)."""
+    back = index - 1
+    while back >= 0 and word[back] in _MARKS:
+        if word[back] in _CLOSES_SYLLABLE:
+            return True
+        back -= 1
+    return False
+
+
+def _starts_syllable(word, index):
+    """True when a syllable can begin at `index`: a leading vowel, or a consonant with its own vowel or tone."""
+    char = word[index]
+    if word[index - 1] in _LEADING_VOWELS:
+        return False
+    if char in _LEADING_VOWELS:
+        return True
+    if not _is_consonant(char) or _closes_previous(word, index):
+        return False
+    after = index + 1
+    signs = ""
+    while after < len(word) and (word[after] in _MARKS or word[after] in _FOLLOWING_VOWELS):
+        signs += word[after]
+        after += 1
+    return bool(signs) and _KARAN not in signs
+
+
+def _break_choices(word, index, last):
+    """Where to break for a syllable starting at `index`, best first: before its initial cluster if it has one."""
+    before = index - 1
+    if not _is_initial_pair(word[before], word[index]) or _closes_previous(word, before):
+        # Two bare consonants before a syllable are a final and an initial (ธาน|คณะ) as often as
+        # a syllable with an unwritten vowel (ที่|ลง|นาม): without a dictionary, keep them together.
+        return [index]
+    if before <= last or word[before - 1] in _LEADING_VOWELS:
+        return []  # เห|นือ, เส|ร็จ: the cluster belongs to the leading vowel before it
+    return [before]  # ป|ระ and ห|รือ tear a cluster apart: only |ประ, |หรือ
+
+
+def thai_break_points(word):
+    """Indexes inside a space-free `word` where a line may break without tearing a Thai syllable."""
+    points, last = [], 0
+    for index in range(1, len(word)):
+        if not _starts_syllable(word, index):
+            continue
+        for start in _break_choices(word, index, last):
+            piece = word[last:start]
+            if any(char in _VOWEL_SIGNS for char in piece) or len(piece) >= 3:
+                points.append(start)
+                last = start
+                break
+    return points
+
+
+def _clusters(word):
+    """Split a word into characters with their combining marks (and leading vowels) attached."""
+    pieces = []
+    for char in word:
+        if pieces and (char in _MARKS or char in _FOLLOWING_VOWELS or pieces[-1][-1] in _LEADING_VOWELS):
+            pieces[-1] += char
+        else:
+            pieces.append(char)
+    return pieces
+
+
+def wrap_lines(text, width, size, font=FONT):
+    """Break `text` into lines no wider than `width`: at spaces first, else between Thai syllables."""
+    lines = []
+    for paragraph in str(text).splitlines() or [""]:
+        line = ""
+        for word_index, word in enumerate(paragraph.split()):
+            cuts = [0, *thai_break_points(word), len(word)]
+            for part_index, (start, end) in enumerate(zip(cuts, cuts[1:])):
+                piece = word[start:end]
+                joiner = " " if line and part_index == 0 and word_index > 0 else ""
+                if text_width(line + joiner + piece, size, font) <= width:
+                    line += joiner + piece
+                    continue
+                if line:
+                    lines.append(line)
+                line = ""
+                for cluster in _clusters(piece):  # a piece wider than the line: split by letter
+                    if line and text_width(line + cluster, size, font) > width:
+                        lines.append(line)
+                        line = ""
+                    line += cluster
+        lines.append(line)
+    return lines
+
+
+def wrapped_paragraph(text, style, width):
+    """A Paragraph of plain `text` pre-broken to `width`, so ReportLab never tears Thai apart."""
+    lines = wrap_lines(text, width * WRAP_SLACK, style.fontSize, style.fontName)
+    return Paragraph("<br/>".join(escape(line) for line in lines), style)
+
+
+def fit_lines(text, width, size, min_size, max_lines=2, font=FONT):
+    """The lines and size that fit `text` to `width`: shrink on one line first, then wrap, then shrink."""
+    single = fit_size(text, width, size, max(min_size, size * 0.75), font)
+    if text_width(text, single, font) <= width:
+        return [text], single
+    while True:
+        lines = wrap_lines(text, width, size, font)
+        if len(lines) <= max_lines or size <= min_size:
+            return lines, size  # never drop text: past min_size it takes more lines
+        size -= 0.5
+
+
+def draw_lines(canvas, x, y, lines, size, font=FONT, align="centre", leading=1.35):
+    """Draw lines downwards from baseline `y`; return the baseline after the last one."""
+    for line in lines:
+        draw_text(canvas, x, y, line, size, font, align)
+        y -= size * leading
+    return y + size * leading

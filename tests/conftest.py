@@ -4,7 +4,6 @@ Every test gets its own SQLite file under tmp_path. With TEST_DATABASE_URL set (
 postgresql:///gm_test) the tests run on that PostgreSQL database instead, wiped before each test.
 """
 import datetime
-import os
 
 import pytest
 from peewee import PostgresqlDatabase

@@ -15,10 +15,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from certificates import certification, inspections
-from certificates import models as certificate_models
 from certificates.models import CertifyingBody, Requirement, Standard
 from certificates.standards import ensure_default_standards
-from core import accounts, households, models, products
+from core import accounts, households, products
 from core.models import Household, LoginAttempt, Member, OccupationGroup, User
 
 from tests.support import PASSWORD, TEST_DATABASE_URL, database_rows

@@ -13,8 +13,7 @@ from openapi_schema_validator import OAS30Validator
 from openapi_schema_validator import validate as validate_instance
 from openapi_spec_validator import validate as validate_spec
 
-from certificates import models as certificate_models
-from core import households, models, products
+from core import households, products
 from core.models import AuditEntry, Household, OccupationGroup, Plot, Product
 from core.openapi import document
 from tests.support import database_rows

@@ -12,7 +12,8 @@ import zxingcpp
 from flask_babel import force_locale
 
 from certificates import certification
-from certificates.documents import certificate_pdf, inspection_report_pdf, thai_break_points, wrap_lines
+from certificates.documents import certificate_pdf, inspection_report_pdf
+from core.pdf import thai_break_points, wrap_lines
 from certificates.models import ChecklistResult, NonCompliance, Requirement
 from core.i18n import format_date
 from core.models import Plot
