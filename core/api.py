@@ -70,6 +70,13 @@ def query_form():
     return form
 
 
+def pdf_language():
+    """The language a PDF is asked for with `?lang=` (Thai unless English is asked)."""
+    form = Form(request.args.to_dict(), partial=True)
+    form.choice("lang", ("th", "en"))
+    return form.finish().get("lang") or "th"
+
+
 def created(record, location):
     """A 201 answer with the new record and its address in the Location header."""
     response = jsonify(record)

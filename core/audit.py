@@ -15,6 +15,7 @@ ENTITIES = {
     "product": _l("product"),
     "user": _l("staff account"),
     "occupation_group": _l("occupation group"),
+    "batch": _l("harvest batch"),
 }
 
 

@@ -14,6 +14,8 @@ from flask import current_app, has_request_context, request
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 
+from core.models import UNITS
+
 LANGUAGES = ("th", "en")
 DEFAULT_LANGUAGE = "th"
 LANGUAGE_COOKIE = "lang"
@@ -64,6 +66,14 @@ def format_baht(satang):
     sign = "-" if satang < 0 else ""
     baht, rest = divmod(abs(int(satang)), 100)
     return f"{sign}฿{baht:,}.{rest:02d}"
+
+
+def format_quantity(milli, unit=None):
+    """Show thousandths of a unit as 12.5 กก. (the unit's name in the page's language)."""
+    if milli is None:
+        return ""
+    amount = f"{Decimal(int(milli)) / 1000:,f}"
+    return f"{amount} {UNITS[unit]}" if unit in UNITS else amount
 
 
 def format_date(value):
@@ -136,6 +146,7 @@ def init_app(app):
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["area"] = format_area
+    app.jinja_env.filters["quantity"] = format_quantity
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["local_name"] = local_name
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES

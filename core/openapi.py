@@ -17,7 +17,8 @@ LARGEST_ID = 2**31 - 1
 ERROR = {"$ref": "#/components/schemas/Error"}
 
 
-def _error_responses(*statuses):
+def error_responses(*statuses):
+    """The documented error answers for the given statuses ("400", "404", ...)."""
     texts = {
         "400": "Invalid input; `error.fields` says which field and why",
         "401": "Missing or invalid bearer token",
@@ -34,17 +35,23 @@ def _error_responses(*statuses):
     }
 
 
-def _json(schema_name, description="OK"):
+def json_response(schema_name, description="OK"):
+    """A JSON answer whose body is the named schema."""
     return {
         "description": description,
         "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}},
     }
 
 
+# Old private names, until every domain uses the public ones.
+_error_responses = error_responses
+_json = json_response
+
+
 def _created(schema_name):
     """A 201 answer with the new record, and where to read it again."""
     return {
-        **_json(schema_name, "Created"),
+        **json_response(schema_name, "Created"),
         "headers": {
             "Location": {"description": "Address of the new record", "schema": {"type": "string"}}
         },
@@ -237,48 +244,48 @@ def _core_document():
                         {"name": "grower_status", "in": "query", "schema": {"type": "string", "enum": list(GROWER_STATUSES)}},
                         {"name": "occupation_group_id", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}},
                     ],
-                    "responses": {"200": _json("HouseholdPage"), **_error_responses("400", "401", "403")},
+                    "responses": {"200": json_response("HouseholdPage"), **error_responses("400", "401", "403")},
                 },
                 "post": {
                     "summary": "Register a household (admin)",
                     "requestBody": _body("HouseholdNew"),
-                    "responses": {"201": _created("Household"), **_error_responses("400", "401", "403", "409")},
+                    "responses": {"201": _created("Household"), **error_responses("400", "401", "403", "409")},
                 },
             },
             "/households/{household_id}": {
                 "parameters": [household_id],
                 "get": {
                     "summary": "Read a household (admin, inspector)",
-                    "responses": {"200": _json("Household"), **_error_responses("401", "403", "404")},
+                    "responses": {"200": json_response("Household"), **error_responses("401", "403", "404")},
                 },
                 "patch": {
                     "summary": "Change some fields of a household (admin)",
                     "requestBody": _body("HouseholdInput"),
-                    "responses": {"200": _json("Household"), **_error_responses("400", "401", "403", "404", "409")},
+                    "responses": {"200": json_response("Household"), **error_responses("400", "401", "403", "404", "409")},
                 },
             },
             "/households/{household_id}/plots": {
                 "parameters": [household_id],
                 "get": {
                     "summary": "List a household's plots (admin, inspector)",
-                    "responses": {"200": _json("PlotList"), **_error_responses("401", "403", "404")},
+                    "responses": {"200": json_response("PlotList"), **error_responses("401", "403", "404")},
                 },
                 "post": {
                     "summary": "Record a plot (admin)",
                     "requestBody": _body("PlotNew"),
-                    "responses": {"201": _created("Plot"), **_error_responses("400", "401", "403", "404")},
+                    "responses": {"201": _created("Plot"), **error_responses("400", "401", "403", "404")},
                 },
             },
             "/plots/{plot_id}": {
                 "parameters": [plot_id],
                 "get": {
                     "summary": "Read a plot (admin, inspector)",
-                    "responses": {"200": _json("Plot"), **_error_responses("401", "403", "404")},
+                    "responses": {"200": json_response("Plot"), **error_responses("401", "403", "404")},
                 },
                 "patch": {
                     "summary": "Change a plot (admin)",
                     "requestBody": _body("PlotInput"),
-                    "responses": {"200": _json("Plot"), **_error_responses("400", "401", "403", "404")},
+                    "responses": {"200": json_response("Plot"), **error_responses("400", "401", "403", "404")},
                 },
             },
             "/products": {
@@ -289,24 +296,24 @@ def _core_document():
                         {"name": "category", "in": "query", "schema": {"type": "string", "enum": list(CATEGORIES)}},
                         {"name": "active", "in": "query", "description": "Only products on sale", "schema": {"type": "boolean"}},
                     ],
-                    "responses": {"200": _json("ProductPage"), **_error_responses("400", "401", "403")},
+                    "responses": {"200": json_response("ProductPage"), **error_responses("400", "401", "403")},
                 },
                 "post": {
                     "summary": "Add a product (admin)",
                     "requestBody": _body("ProductNew"),
-                    "responses": {"201": _created("Product"), **_error_responses("400", "401", "403", "409")},
+                    "responses": {"201": _created("Product"), **error_responses("400", "401", "403", "409")},
                 },
             },
             "/products/{product_id}": {
                 "parameters": [product_id],
                 "get": {
                     "summary": "Read a product (all staff roles)",
-                    "responses": {"200": _json("Product"), **_error_responses("401", "403", "404")},
+                    "responses": {"200": json_response("Product"), **error_responses("401", "403", "404")},
                 },
                 "patch": {
                     "summary": "Change a product (admin)",
                     "requestBody": _body("ProductInput"),
-                    "responses": {"200": _json("Product"), **_error_responses("400", "401", "403", "404", "409")},
+                    "responses": {"200": json_response("Product"), **error_responses("400", "401", "403", "404", "409")},
                 },
             },
             "/openapi.json": {

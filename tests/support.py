@@ -1,12 +1,17 @@
 """Constants and helpers the test modules share (fixtures live in conftest.py)."""
 import importlib
 import os
+import re
+
+import pypdfium2
+import zxingcpp
 
 from core.app import DOMAIN_PACKAGES
 from core import models as core_models
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct-horse-battery"
+QR_DPI = 300  # a good phone photo of a printed page, and a label printer's resolution
 
 
 def all_models():
@@ -20,3 +25,42 @@ def all_models():
 def database_rows():
     """Every row of every table, to prove that a refused request changed nothing."""
     return {t.__name__: list(t.select().order_by(t._meta.primary_key).tuples()) for t in all_models()}
+
+
+# --- PDFs as a reader sees them ---------------------------------------------------------------
+
+
+def render(pdf, dpi=QR_DPI):
+    """Every page as an image, at the resolution of a good phone photo of a printed page."""
+    return [page.render(scale=dpi / 72).to_pil() for page in pypdfium2.PdfDocument(pdf)]
+
+
+def qr_texts(pdf):
+    """What every QR code on every page of the PDF decodes to."""
+    return [result.text for image in render(pdf) for result in zxingcpp.read_barcodes(image)]
+
+
+def page_texts(pdf):
+    return [page.get_textpage().get_text_range() for page in pypdfium2.PdfDocument(pdf)]
+
+
+def pdf_text(pdf):
+    return "\n".join(page_texts(pdf))
+
+
+# HarfBuzz places some tone marks and upper vowels with positioned glyph variants that have no
+# Unicode value of their own; ReportLab then gives them private-use code points (U+E000 on,
+# numbered per document, so they cannot be mapped back), and pdfium splits ำ into ํ + า and may
+# add a space where a mark sits. So Thai is compared on its skeleton: base letters and
+# following vowels, without marks, private-use characters or spaces. Numbers, codes and URLs
+# are plain ASCII and are compared exactly.
+_MARKS = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\ue000-\uf8ff\\s]")
+
+
+def skeleton(text):
+    """Thai text without tone marks, upper and lower vowels, private-use glyphs or spaces."""
+    return _MARKS.sub("", text.replace("\u0e33", "\u0e32"))
+
+
+def contains(text, expected):
+    return skeleton(expected) in skeleton(text)

@@ -8,55 +8,18 @@ import re
 
 import pypdfium2
 import pytest
-import zxingcpp
 from flask_babel import force_locale
 
 from certificates import certification
 from certificates.documents import certificate_pdf, inspection_report_pdf
-from core.pdf import thai_break_points, wrap_lines
 from certificates.models import ChecklistResult, NonCompliance, Requirement
 from core.i18n import format_date
 from core.models import Plot
-from core.pdf import text_width
+from core.pdf import text_width, thai_break_points, wrap_lines
+
+from tests.support import contains, page_texts, pdf_text, qr_texts
 
 BASE_URL = "http://market.test"
-QR_DPI = 300
-
-
-def render(pdf, dpi=QR_DPI):
-    """Every page as an image, at the resolution of a good phone photo of a printed page."""
-    return [page.render(scale=dpi / 72).to_pil() for page in pypdfium2.PdfDocument(pdf)]
-
-
-def qr_texts(pdf):
-    """What every QR code on every page of the PDF decodes to."""
-    return [result.text for image in render(pdf) for result in zxingcpp.read_barcodes(image)]
-
-
-def page_texts(pdf):
-    return [page.get_textpage().get_text_range() for page in pypdfium2.PdfDocument(pdf)]
-
-
-def pdf_text(pdf):
-    return "\n".join(page_texts(pdf))
-
-
-# HarfBuzz places some tone marks and upper vowels with positioned glyph variants that have no
-# Unicode value of their own; ReportLab then gives them private-use code points (U+E000 on,
-# numbered per document, so they cannot be mapped back), and pdfium splits ำ into ํ + า and may
-# add a space where a mark sits. So Thai is compared on its skeleton: base letters and
-# following vowels, without marks, private-use characters or spaces. Numbers, codes and URLs
-# are plain ASCII and are compared exactly.
-_MARKS = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\ue000-\uf8ff\\s]")
-
-
-def skeleton(text):
-    """Thai text without tone marks, upper and lower vowels, private-use glyphs or spaces."""
-    return _MARKS.sub("", text.replace("\u0e33", "\u0e32"))
-
-
-def contains(text, expected):
-    return skeleton(expected) in skeleton(text)
 
 
 def build_certificate(app, certificate, language="th"):

@@ -1,0 +1,229 @@
+"""JSON routes for harvest batches and their label PDFs, under /api/v1/ (documented below them)."""
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from flask_babel import gettext as _
+
+from core.api import api_role, created, json_body, paged, pdf_language, query_form
+from core.errors import json_error
+from core.openapi import LARGEST_ID, PAGING, document, error_responses, json_response
+from core.validation import Form
+from traceability import batches, codes, labels
+from traceability.models import BATCH_STATUSES, LABEL_TEMPLATES
+
+bp = Blueprint("traceability_api", __name__, url_prefix="/api/v1")
+
+READERS = ("admin", "inspector", "cashier")
+
+
+def _base_url():
+    return current_app.config["GREENMARKET_BASE_URL"]
+
+
+def _batch_or_error(code):
+    """The batch for `code`, or the (response, status) that says mistyped (400) or not found (404)."""
+    try:
+        return batches.find_batch(code), None
+    except codes.MistypedCode:
+        return None, json_error(400, "mistyped_code", _(
+            "%(code)s is not a valid batch code: a character is wrong or missing. Check the code on the label.",
+            code=code[:40]))
+    except batches.UnknownCode:
+        return None, json_error(404, "not_found", _("No batch has the code %(code)s.", code=code[:40]))
+
+
+@bp.route("/batches")
+@api_role(*READERS)
+def batch_list():
+    form = query_form()
+    form.integer("household_id", minimum=1, maximum=LARGEST_ID)
+    form.integer("product_id", minimum=1, maximum=LARGEST_ID)
+    form.date("harvested_from")
+    form.date("harvested_to")
+    form.choice("status", BATCH_STATUSES)
+    args = form.finish()
+    query = batches.search_batches(
+        args.get("household_id"), args.get("product_id"), args.get("harvested_from"),
+        args.get("harvested_to"), args.get("status"))
+    return paged(query, lambda rows: [batches.batch_record(b, _base_url()) for b in rows], args)
+
+
+@bp.route("/batches", methods=["POST"])
+@api_role("admin")
+def batch_create():
+    batch = batches.create_batch(json_body(), g.user)
+    return created(batches.batch_record(batch, _base_url()), url_for(".batch_read", code=batch.code))
+
+
+@bp.route("/batches/<code>")
+@api_role(*READERS)
+def batch_read(code):
+    batch, error = _batch_or_error(code)
+    return error or jsonify(batches.batch_record(batch, _base_url()))
+
+
+def _label_options():
+    """Read template, copies, skip and language from the query string (400 naming any bad one)."""
+    form = Form(request.args.to_dict())
+    form.choice("template", LABEL_TEMPLATES)
+    form.integer("copies", minimum=1, maximum=labels.MAX_COPIES)
+    form.integer("skip", minimum=0, maximum=labels.TEMPLATES["a4-3x8"].per_page - 1)
+    options = form.finish()
+    return options.get("template") or "a4-3x8", options.get("copies") or 1, options.get("skip") or 0
+
+
+def _labels_response(found, filename):
+    template, copies, skip = _label_options()
+    language = pdf_language()
+    if len(found) * copies > labels.MAX_LABELS:
+        return json_error(400, "too_many_labels", _("At most %(n)d labels in one PDF.", n=labels.MAX_LABELS))
+    pdf, statuses = labels.print_labels(found, template, copies, _base_url(), g.user, language, skip)
+    response = Response(pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{filename}"'})
+    warnings = [labels.label_warning(batch, status) for batch, status in zip(found, statuses)]
+    if any(warnings):
+        # Scripts see why the labels carry no certified mark (header values must be ASCII).
+        response.headers["X-Label-Warning"] = "not certified: " + " ".join(
+            batch.code for batch, warning in zip(found, warnings) if warning)
+    return response
+
+
+@bp.route("/batches/<code>/labels.pdf")
+@api_role("admin")
+def batch_labels(code):
+    batch, error = _batch_or_error(code)
+    return error or _labels_response([batch], f"labels-{batch.code}.pdf")
+
+
+@bp.route("/labels.pdf")
+@api_role("admin")
+def labels_for_batches():
+    wanted = request.args.getlist("batch")
+    if not wanted:
+        return json_error(400, "invalid", _("Choose at least one batch."), {"batch": _("Choose at least one batch.")})
+    found = []
+    for code in dict.fromkeys(wanted):
+        batch, error = _batch_or_error(code)
+        if error:
+            return error
+        found.append(batch)
+    return _labels_response(found, "labels.pdf")
+
+
+_CODE = {"name": "code", "in": "path", "required": True,
+         "schema": {"type": "string", "example": "ABCD2345"},
+         "description": "A batch code, with or without its dash, in any case"}
+_LABEL_PARAMETERS = [
+    {"name": "template", "in": "query", "schema": {"type": "string", "enum": list(LABEL_TEMPLATES), "default": "a4-3x8"}},
+    {"name": "copies", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": labels.MAX_COPIES, "default": 1}},
+    {"name": "skip", "in": "query", "description": "Places already used on the first A4 sheet",
+     "schema": {"type": "integer", "minimum": 0, "maximum": labels.TEMPLATES["a4-3x8"].per_page - 1, "default": 0}},
+    {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["th", "en"], "default": "th"}},
+]
+_PDF = {"description": "The labels as PDF; header X-Label-Warning names batches printed without a certified mark",
+        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+_QUANTITY = {"type": "string", "pattern": r"^\d+\.\d{3}$", "example": "12.500"}
+
+document(bp, paths={
+    "/batches": {
+        "get": {
+            "summary": "List harvest batches, newest harvest first (admin, inspector, cashier)",
+            "parameters": PAGING + [
+                {"name": "household_id", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}},
+                {"name": "product_id", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}},
+                {"name": "harvested_from", "in": "query", "schema": {"type": "string", "format": "date"}},
+                {"name": "harvested_to", "in": "query", "schema": {"type": "string", "format": "date"}},
+                {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(BATCH_STATUSES)}},
+            ],
+            "responses": {"200": json_response("BatchPage"), **error_responses("400", "401", "403")},
+        },
+        "post": {
+            "summary": "Record a harvest batch; it gets a new self-checking code (admin)",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchInput"}}}},
+            "responses": {"201": json_response("Batch", "Created"), **error_responses("400", "401", "403")},
+        },
+    },
+    "/batches/{code}": {
+        "get": {
+            "summary": "A batch with its household, live certification status and quantity left",
+            "parameters": [_CODE],
+            "responses": {"200": json_response("Batch"), **error_responses("400", "401", "403", "404")},
+        },
+    },
+    "/batches/{code}/labels.pdf": {
+        "get": {
+            "summary": "Print QR labels for a batch (admin)",
+            "parameters": [_CODE] + _LABEL_PARAMETERS,
+            "responses": {"200": _PDF, **error_responses("400", "401", "403", "404")},
+        },
+    },
+    "/labels.pdf": {
+        "get": {
+            "summary": "Print QR labels for several batches at once (admin)",
+            "parameters": [{"name": "batch", "in": "query", "required": True, "style": "form", "explode": True,
+                            "schema": {"type": "array", "minItems": 1, "items": {"type": "string"}}}] + _LABEL_PARAMETERS,
+            "responses": {"200": _PDF, **error_responses("400", "401", "403", "404")},
+        },
+    },
+}, schemas={
+    "BatchInput": {
+        "type": "object",
+        "required": ["household_id", "product_id", "harvest_date", "quantity"],
+        "properties": {
+            "household_id": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID},
+            "product_id": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID},
+            "plot_id": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID, "nullable": True},
+            "harvest_date": {"type": "string", "format": "date"},
+            "quantity": {"description": "In the unit; up to three decimals (a string keeps it exact)",
+                         "oneOf": [{"type": "string", "example": "12.5"}, {"type": "number"}]},
+            "unit": {"type": "string", "description": "Defaults to the product's unit"},
+            "price_satang": {"type": "integer", "minimum": 0, "nullable": True,
+                             "description": "Price per unit in satang; defaults to the product's"},
+            "best_before": {"type": "string", "format": "date", "nullable": True},
+            "notes": {"type": "string", "maxLength": 1000},
+        },
+    },
+    "Batch": {
+        "type": "object",
+        "required": ["code", "display_code", "household", "product", "harvest_date", "unit", "quantity",
+                     "quantity_sold", "quantity_left", "status", "certification", "trace_url"],
+        "properties": {
+            "code": {"type": "string", "example": "ABCD2345"},
+            "display_code": {"type": "string", "example": "ABCD-2345"},
+            "household": {"type": "object", "description": "Public details only: never phone, ID or disadvantaged flags",
+                          "properties": {"id": {"type": "integer"}, "code": {"type": "string"},
+                                         "public_name": {"type": "string"}, "village_no": {"type": "integer"}}},
+            "product": {"type": "object", "properties": {"id": {"type": "integer"}, "name_th": {"type": "string"},
+                                                         "name_en": {"type": "string"}, "category": {"type": "string"}}},
+            "plot": {"type": "object", "nullable": True,
+                     "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
+            "harvest_date": {"type": "string", "format": "date"},
+            "best_before": {"type": "string", "format": "date", "nullable": True},
+            "unit": {"type": "string"},
+            "quantity": _QUANTITY,
+            "quantity_sold": _QUANTITY,
+            "quantity_left": _QUANTITY,
+            "price_satang": {"type": "integer", "nullable": True},
+            "status": {"type": "string", "enum": list(BATCH_STATUSES)},
+            "recall_reason": {"type": "string", "nullable": True},
+            "notes": {"type": "string"},
+            "certification": {
+                "type": "object",
+                "required": ["state", "certified", "message"],
+                "properties": {
+                    "state": {"type": "string", "example": "certified"},
+                    "certified": {"type": "boolean"},
+                    "message": {"type": "string", "description": "In the caller's language"},
+                    "certificate_number": {"type": "string", "nullable": True},
+                },
+            },
+            "trace_url": {"type": "string", "format": "uri"},
+        },
+    },
+    "BatchPage": {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Batch"}},
+            "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"},
+        },
+    },
+})

@@ -1,0 +1,213 @@
+"""Rules for harvest batches: recording one, finding one by code, and what a shopper may see.
+
+Every batch gets a fresh self-checking code. The certification claim is never stored on the
+batch: it is asked of certificates.certification each time, so a suspension shows at once.
+"""
+import datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN, IntegrityError
+
+from certificates import certification
+from certificates.models import CertificatePlot
+from core import audit
+from core.db import db
+from core.models import UNITS, Household, Plot, Product
+from core.validation import Form, NotFound, ValidationError
+from traceability import codes
+from traceability.models import MILLI, Batch, BatchEvent
+
+MAX_QUANTITY = Decimal(1_000_000)  # units in one batch; more is a typing slip
+MAX_PRICE_SATANG = 10_000_000 * 100
+CODE_ATTEMPTS = 5  # fresh codes tried if one is taken (about one chance in 10**7 each)
+SELLING_GROWER_STATUSES = ("applicant", "active")
+
+
+class UnknownCode(NotFound):
+    """A well-formed code that no batch has."""
+
+
+def quantity_text(milli):
+    """Thousandths as a plain decimal string with three places, for the API ("12.500")."""
+    return f"{Decimal(int(milli)) / MILLI:.3f}"
+
+
+def _to_milli(value):
+    return int(value * MILLI)
+
+
+def clean_batch(data):
+    """Check batch input; quantity becomes thousandths, price (baht or satang) becomes satang."""
+    form = Form(data)
+    form.integer("household_id", minimum=1, maximum=2**31 - 1, required=True)
+    form.integer("product_id", minimum=1, maximum=2**31 - 1, required=True)
+    form.integer("plot_id", minimum=1, maximum=2**31 - 1)
+    form.date("harvest_date", required=True)
+    form.decimal("quantity", places=3, minimum=Decimal("0.001"), maximum=MAX_QUANTITY, required=True)
+    form.choice("unit", UNITS)
+    if "price_satang" in (data or {}):
+        form.integer("price_satang", minimum=0, maximum=MAX_PRICE_SATANG)
+    else:
+        form.money("price")
+        form.cleaned["price_satang"] = form.cleaned.pop("price", None)
+        if "price" in form.errors:
+            form.errors["price_satang"] = form.errors.pop("price")
+    form.date("best_before")
+    form.text("notes", 1000)
+    cleaned = form.finish()
+    return _check_references(cleaned)
+
+
+def _check_references(cleaned):
+    """Resolve the ids to rows and check they belong together; raise with every problem found."""
+    errors = {}
+    household = Household.get_or_none(Household.id == cleaned.pop("household_id"))
+    if household is None:
+        errors["household_id"] = _l("Choose a household from the list.")
+    elif household.grower_status not in SELLING_GROWER_STATUSES:
+        errors["household_id"] = _l("Only a registered grower household (applicant or active) can record a harvest.")
+    product = Product.get_or_none(Product.id == cleaned.pop("product_id"))
+    if product is None or not product.is_active:
+        errors["product_id"] = _l("Choose an active product from the catalogue.")
+    plot_id = cleaned.pop("plot_id")
+    plot = Plot.get_or_none(Plot.id == plot_id) if plot_id else None
+    if plot_id and (plot is None or (household is not None and plot.household_id != household.id)):
+        errors["plot_id"] = _l("Choose one of this household's plots.")
+    today = certification.today()
+    if cleaned["harvest_date"] > today:
+        errors["harvest_date"] = _l("The harvest date cannot be in the future.")
+    if cleaned["best_before"] and cleaned["best_before"] < cleaned["harvest_date"]:
+        errors["best_before"] = _l("Best before cannot be earlier than the harvest date.")
+    if errors:
+        raise ValidationError(errors)
+    cleaned.update(household=household, product=product, plot=plot)
+    cleaned["quantity_milli"] = _to_milli(cleaned.pop("quantity"))
+    cleaned["unit"] = cleaned["unit"] or product.unit
+    if cleaned["price_satang"] is None:
+        cleaned["price_satang"] = product.default_price_satang
+    return cleaned
+
+
+def create_batch(data, by_user):
+    """Record a harvest batch under a new code, with the first step of its story."""
+    cleaned = clean_batch(data)
+    for _attempt in range(CODE_ATTEMPTS):
+        code = codes.new_code()
+        try:
+            with db.atomic():
+                batch = Batch.create(code=code, created_by=by_user, **cleaned)
+                BatchEvent.create(batch=batch, kind="harvested", user=by_user,
+                                  at=datetime.datetime.combine(batch.harvest_date, datetime.time(0)))
+                audit.record(by_user, "create", "batch", batch.id, {
+                    "code": (None, batch.code), "household": (None, batch.household.code),
+                    "product": (None, batch.product.name_th), "quantity_milli": (None, batch.quantity_milli)})
+            return batch
+        except IntegrityError:
+            if not Batch.select().where(Batch.code == code).exists():
+                raise
+    raise RuntimeError("no free batch code after several attempts")
+
+
+def find_batch(text):
+    """The batch a typed or scanned code means: MistypedCode if it cannot be a code, UnknownCode if none has it."""
+    code = codes.parse_code(text)
+    batch = (
+        Batch.select(Batch, Household, Product, Plot)
+        .join(Household).switch(Batch).join(Product).switch(Batch).join(Plot, join_type=JOIN.LEFT_OUTER)
+        .where(Batch.code == code).first()
+    )
+    if batch is None:
+        raise UnknownCode(code)
+    return batch
+
+
+def batch_certification(batch, on=None):
+    """The certification claim a batch may carry today: the household's for the product, and its plot in scope."""
+    status = certification.certification_status(batch.household, batch.product, on)
+    if status.certified and batch.plot_id is not None:
+        scope = CertificatePlot.select().where(CertificatePlot.certificate == status.certificate)
+        if scope.exists() and not scope.where(CertificatePlot.plot == batch.plot_id).exists():
+            return certification.CertificationStatus("not_in_scope", status.certificate)
+    return status
+
+
+def search_batches(household_id=None, product_id=None, harvested_from=None, harvested_to=None,
+                   status=None, code_fragment=""):
+    """Batches matching the filters, newest harvest first, with household, product and plot joined."""
+    query = (
+        Batch.select(Batch, Household, Product, Plot)
+        .join(Household).switch(Batch).join(Product).switch(Batch).join(Plot, join_type=JOIN.LEFT_OUTER)
+        .order_by(Batch.harvest_date.desc(), Batch.id.desc())
+    )
+    if household_id:
+        query = query.where(Batch.household == household_id)
+    if product_id:
+        query = query.where(Batch.product == product_id)
+    if harvested_from:
+        query = query.where(Batch.harvest_date >= harvested_from)
+    if harvested_to:
+        query = query.where(Batch.harvest_date <= harvested_to)
+    if status == "recalled":
+        query = query.where(Batch.recalled_at.is_null(False))
+    elif status == "sold_out":
+        query = query.where(Batch.recalled_at.is_null(), Batch.sold_milli >= Batch.quantity_milli)
+    elif status == "available":
+        query = query.where(Batch.recalled_at.is_null(), Batch.sold_milli < Batch.quantity_milli)
+    if code_fragment:
+        fragment = code_fragment.replace("-", "").replace(" ", "").upper()
+        query = query.where(Batch.code.contains(fragment))
+    return query
+
+
+def story(batch):
+    """The batch's steps for the trace page: the first of each kind, in the order they happened."""
+    first = {}
+    for event in batch.events.order_by(BatchEvent.at, BatchEvent.id):
+        first.setdefault(event.kind, event)
+    return sorted(first.values(), key=lambda event: (event.at, event.id))
+
+
+def batch_record(batch, base_url, on=None):
+    """A batch as plain data for the API: no personal data, the live certification, what is left."""
+    status = batch_certification(batch, on)
+    household = batch.household
+    return {
+        "code": batch.code,
+        "display_code": codes.format_code(batch.code),
+        "household": {
+            "id": household.id,
+            "code": household.code,
+            "public_name": household.public_name,
+            "village_no": household.village_no,
+        },
+        "product": {
+            "id": batch.product.id,
+            "name_th": batch.product.name_th,
+            "name_en": batch.product.name_en,
+            "category": batch.product.category,
+        },
+        "plot": {"id": batch.plot.id, "name": batch.plot.name} if batch.plot_id else None,
+        "harvest_date": batch.harvest_date.isoformat(),
+        "best_before": batch.best_before.isoformat() if batch.best_before else None,
+        "unit": batch.unit,
+        "quantity": quantity_text(batch.quantity_milli),
+        "quantity_sold": quantity_text(batch.sold_milli),
+        "quantity_left": quantity_text(batch.left_milli),
+        "price_satang": batch.price_satang,
+        "status": batch.status,
+        "recall_reason": batch.recall_reason or None,
+        "notes": batch.notes,
+        "certification": {
+            "state": status.state,
+            "certified": status.certified,
+            "message": str(status.message),
+            "certificate_number": status.certificate.number if status.certificate else None,
+        },
+        "trace_url": trace_url(base_url, batch.code),
+    }
+
+
+def trace_url(base_url, code):
+    """The public address a label's QR code opens."""
+    return f"{base_url.rstrip('/')}/b/{code}"

@@ -1,0 +1,233 @@
+"""QR label sheets for harvest batches: pure functions from batches to PDF bytes.
+
+Two templates that markets use: an A4 sheet of 3 × 8 stick-on labels of 70 × 37 mm, and a
+50 × 30 mm thermal roll label. Each label has the product, the household's public name and
+village, the harvest date, the price, the code for people, the certification claim that holds at
+print time, and a vector QR code of the batch's public trace page. Never personal data.
+
+A label is drawn once per batch as a PDF form and placed as often as copies are wanted, so a
+sheet of many copies costs little more than one label.
+"""
+import dataclasses
+import io
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas as pdf_canvas
+
+from core.db import db
+from core.i18n import format_baht, format_date
+from core.models import UNITS
+from core.pdf import FONT, FONT_BOLD, draw_lines, draw_text, fit_lines, fit_size, register_fonts
+from core.qr import draw_qr
+from traceability import codes
+from traceability.batches import batch_certification, trace_url
+from traceability.models import BatchEvent, LabelPrint
+
+GREEN = colors.HexColor("#1e5631")
+GREY = colors.HexColor("#444444")
+# One fixed QR mask for every label: all masks are valid, and choosing the "best" of eight costs
+# six times as much (see core.qr.qr_matrix). Every label QR is decoded in the tests.
+LABEL_QR_MASK = 2
+MAX_COPIES = 1000  # labels of one batch in one print; more is a typing slip
+MAX_LABELS = 5000  # labels in one PDF, over all batches
+
+
+@dataclasses.dataclass(frozen=True)
+class Template:
+    """A label stock: page size, label size and grid, and the sizes of what is drawn on a label."""
+
+    page_size: tuple
+    label_width: float
+    label_height: float
+    columns: int
+    rows: int
+    left: float  # where the first label's left edge is on the page
+    top: float  # distance from the page top to the first label's top edge
+    padding: float
+    qr_size: float
+    name_size: float
+    name_min_size: float
+    small_size: float
+    code_size: float
+
+    @property
+    def per_page(self):
+        return self.columns * self.rows
+
+
+TEMPLATES = {
+    # Avery L7160-style sheets are 3 × 7 of 63.5 × 38.1; the 70 × 37 grid fills A4 edge to edge
+    # (3 × 70 = 210 mm, 8 × 37 = 296 mm), as Thai label stock (A4 24 ดวง) is cut.
+    "a4-3x8": Template(A4, 70 * mm, 37 * mm, 3, 8, 0, 0.5 * mm, 2.5 * mm,
+                       29 * mm, 11, 7, 7, 9),
+    "thermal-50x30": Template((50 * mm, 30 * mm), 50 * mm, 30 * mm, 1, 1, 0, 0, 1.5 * mm,
+                              25 * mm, 9, 6, 6, 8),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class LabelContent:
+    """What one batch's labels say: everything already chosen, translated and formatted."""
+
+    code: str
+    url: str
+    product_name: str
+    product_name_en: str
+    household: str
+    village: str
+    harvested: str
+    price: str
+    claim: str  # certified, in_conversion or none: the certified mark only for "certified"
+    claim_text: str
+
+
+def label_content(batch, status, base_url):
+    """The words on a batch's labels, in the current language, for the certification `status`."""
+    if status.certified:
+        claim, claim_text = "certified", _("Organic certified")
+    elif status.state == "in_conversion":
+        claim, claim_text = "in_conversion", _("In conversion to organic")
+    else:
+        claim, claim_text = "none", ""
+    price = ""
+    if batch.price_satang is not None:
+        price = _("%(price)s per %(unit)s", price=format_baht(batch.price_satang), unit=UNITS.get(batch.unit, batch.unit))
+    return LabelContent(
+        code=batch.code,
+        url=trace_url(base_url, batch.code),
+        product_name=batch.product.name_th,
+        product_name_en=batch.product.name_en,
+        household=batch.household.public_name,
+        village=_("Village %(no)s, Khlong Hae", no=batch.household.village_no),
+        harvested=_("Harvested %(date)s", date=format_date(batch.harvest_date)),
+        price=price,
+        claim=claim,
+        claim_text=claim_text,
+    )
+
+
+def print_labels(batches, template_name, copies, base_url, by_user, language="th", skip=0):
+    """Labels for `batches` (`copies` each) as PDF bytes, and the certification status each carries.
+
+    Each print is recorded with the claim its labels made, and the batch's story gains its
+    "labelled" step. The claim is decided here, at print time, by the certification function.
+    """
+    statuses = [batch_certification(batch) for batch in batches]
+    with force_locale(language):
+        contents = [label_content(batch, status, base_url) for batch, status in zip(batches, statuses)]
+    pdf = labels_pdf([(content, copies) for content in contents], template_name, language, skip)
+    with db.atomic():
+        for batch, status in zip(batches, statuses):
+            LabelPrint.create(batch=batch, template=template_name, copies=copies, user=by_user,
+                              certification_state=status.state,
+                              certificate_number=status.certificate.number if status.certificate else "")
+            BatchEvent.create(batch=batch, kind="labelled", user=by_user)
+    return pdf, statuses
+
+
+def label_warning(batch, status):
+    """Why labels of a certifiable product will carry no certified mark, or None when they will."""
+    if not batch.product.is_certifiable or status.certified:
+        return None
+    return _("%(product)s of %(household)s: %(status)s. The labels will not claim certification.",
+             product=batch.product.name_th, household=batch.household.public_name, status=status.message)
+
+
+def labels_pdf(contents_with_copies, template_name, language="th", skip=0):
+    """A PDF of labels: for each (LabelContent, copies), that many labels, after `skip` used places.
+
+    `skip` leaves the first places of the first A4 sheet empty, so a half-used sheet can go
+    through the printer again.
+    """
+    template = TEMPLATES[template_name]
+    register_fonts()
+    buffer = io.BytesIO()
+    canvas = pdf_canvas.Canvas(buffer, pagesize=template.page_size, pageCompression=1)
+    canvas.setTitle(_("Batch labels"))
+    canvas.setCreator("Khlong Hae Green Market")
+    with force_locale(language):
+        place = skip % template.per_page
+        for index, (content, copies) in enumerate(contents_with_copies):
+            form = f"label{index}"
+            canvas.beginForm(form, lowerx=0, lowery=0, upperx=template.label_width, uppery=template.label_height)
+            _draw_label(canvas, template, content, language)
+            canvas.endForm()
+            for _copy in range(copies):
+                if place == template.per_page:
+                    canvas.showPage()
+                    place = 0
+                column, row = place % template.columns, place // template.columns
+                x = template.left + column * template.label_width
+                y = template.page_size[1] - template.top - (row + 1) * template.label_height
+                canvas.saveState()
+                canvas.translate(x, y)
+                canvas.doForm(form)
+                canvas.restoreState()
+                place += 1
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _draw_label(canvas, template, content, language):
+    """One label in its own coordinates: QR on the left, the words on the right."""
+    pad = template.padding
+    qr_y = (template.label_height - template.qr_size) / 2
+    draw_qr(canvas, pad * 0.4, qr_y, template.qr_size, content.url, mask_pattern=LABEL_QR_MASK)
+    left = pad * 0.4 + template.qr_size + pad * 0.4
+    width = template.label_width - left - pad
+    top = template.label_height - pad
+    canvas.setFillColor(colors.black)
+
+    lines, size = fit_lines(content.product_name, width, template.name_size, template.name_min_size, 2, FONT_BOLD)
+    y = draw_lines(canvas, left, top - size, lines, size, FONT_BOLD, align="left", leading=1.2)
+    small = template.small_size
+    if language == "en" and content.product_name_en:
+        size_en = fit_size(content.product_name_en, width, small, small * 0.8)
+        y -= size_en * 1.3
+        draw_text(canvas, left, y, content.product_name_en, size_en)
+    canvas.setFillColor(GREY)
+    for text in (content.household, content.village, content.harvested):
+        y -= small * 1.3
+        draw_text(canvas, left, y, text, fit_size(text, width, small, small * 0.75))
+    canvas.setFillColor(colors.black)
+    bottom = pad * 0.7
+    code_text = codes.format_code(content.code)
+    draw_text(canvas, left, bottom, code_text, fit_size(code_text, width, template.code_size, 6, FONT_BOLD), FONT_BOLD)
+    above_code = bottom + template.code_size * 1.15
+    if content.claim != "none":
+        _draw_claim(canvas, left, above_code, width, small, content)
+        above_code += small * 1.7
+    if content.price:
+        size = fit_size(content.price, width, small + 1, small * 0.75, FONT_BOLD)
+        draw_text(canvas, left, max(above_code, bottom), content.price, size, FONT_BOLD)
+
+
+def _draw_claim(canvas, x, y, width, size, content):
+    """The certified mark (filled green, with a tick) or the in-conversion note (outlined)."""
+    height = size * 1.45
+    text_size = fit_size(content.claim_text, width - size * 1.6, size, size * 0.7, FONT_BOLD)
+    canvas.saveState()
+    if content.claim == "certified":
+        canvas.setFillColor(GREEN)
+        canvas.roundRect(x, y - size * 0.3, width, height, size * 0.3, stroke=0, fill=1)
+        canvas.setStrokeColor(colors.white)
+        canvas.setLineWidth(size * 0.14)
+        tick = canvas.beginPath()
+        tick.moveTo(x + size * 0.3, y + size * 0.45)
+        tick.lineTo(x + size * 0.6, y + size * 0.15)
+        tick.lineTo(x + size * 1.1, y + size * 0.85)
+        canvas.drawPath(tick, stroke=1, fill=0)
+        canvas.setFillColor(colors.white)
+        draw_text(canvas, x + size * 1.35, y + size * 0.08, content.claim_text, text_size, FONT_BOLD)
+    else:
+        canvas.setStrokeColor(GREY)
+        canvas.setLineWidth(0.6)
+        canvas.roundRect(x, y - size * 0.3, width, height, size * 0.3, stroke=1, fill=0)
+        canvas.setFillColor(GREY)
+        draw_text(canvas, x + size * 0.4, y + size * 0.08, content.claim_text, text_size, FONT)
+    canvas.restoreState()

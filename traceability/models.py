@@ -1,0 +1,91 @@
+"""Tables of traceability: harvest batches, what happened to each, and every label print."""
+from flask_babel import lazy_gettext as _l
+from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
+
+from core.db import BaseModel, utcnow
+from core.models import Household, Plot, Product, User
+
+# Quantities are kept as whole thousandths of the batch's unit (grams for kg): exact sums and
+# comparisons in SQL on SQLite and PostgreSQL alike, where a decimal column may become a float.
+MILLI = 1000
+
+BATCH_STATUSES = {
+    "available": _l("Available"),
+    "sold_out": _l("Sold out"),
+    "recalled": _l("Recalled"),
+}
+
+# The batch's story as the shopper reads it on the trace page.
+BATCH_EVENTS = {
+    "harvested": _l("Harvested"),
+    "labelled": _l("Labelled"),
+    "at_market": _l("At the green market"),
+    "sold_out": _l("Sold out"),
+    "recalled": _l("Recalled"),
+}
+
+LABEL_TEMPLATES = {
+    "a4-3x8": _l("A4 sheet, 3 × 8 labels of 70 × 37 mm"),
+    "thermal-50x30": _l("Thermal roll, 50 × 30 mm"),
+}
+
+
+class Batch(BaseModel):
+    """One harvest of one product by one household, sold under one code."""
+
+    code = CharField(max_length=8, unique=True)
+    household = ForeignKeyField(Household, backref="batches", on_delete="RESTRICT")
+    product = ForeignKeyField(Product, backref="batches", on_delete="RESTRICT")
+    plot = ForeignKeyField(Plot, null=True, backref="batches", on_delete="SET NULL")
+    harvest_date = DateField(index=True)
+    quantity_milli = IntegerField()
+    sold_milli = IntegerField(default=0)
+    unit = CharField(max_length=20)
+    price_satang = IntegerField(null=True)
+    best_before = DateField(null=True)
+    notes = TextField(default="")
+    recalled_at = DateTimeField(null=True)
+    recall_reason = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+    created_by = ForeignKeyField(User, null=True, backref="batches", on_delete="SET NULL")
+
+    @property
+    def left_milli(self):
+        return self.quantity_milli - self.sold_milli
+
+    @property
+    def status(self):
+        if self.recalled_at is not None:
+            return "recalled"
+        if self.sold_milli >= self.quantity_milli:
+            return "sold_out"
+        return "available"
+
+
+class BatchEvent(BaseModel):
+    """A step in a batch's story: harvested, labelled, at the market, sold out, recalled."""
+
+    batch = ForeignKeyField(Batch, backref="events", on_delete="CASCADE")
+    kind = CharField(max_length=20)
+    at = DateTimeField(default=utcnow)
+    user = ForeignKeyField(User, null=True, backref="batch_events", on_delete="SET NULL")
+    note = TextField(default="")
+
+    class Meta:
+        indexes = ((("batch", "kind"), False),)
+
+
+class LabelPrint(BaseModel):
+    """One print of labels for a batch, with the certification claim the labels carried."""
+
+    batch = ForeignKeyField(Batch, backref="label_prints", on_delete="CASCADE")
+    template = CharField(max_length=20)
+    copies = IntegerField()
+    certification_state = CharField(max_length=20)
+    certificate_number = CharField(max_length=30, default="")
+    printed_at = DateTimeField(default=utcnow)
+    user = ForeignKeyField(User, null=True, backref="label_prints", on_delete="SET NULL")
+
+
+MODELS = [Batch, BatchEvent, LabelPrint]
+MIGRATIONS = []

@@ -1,0 +1,34 @@
+"""The shopper's trace page `/b/<code>`: where a product comes from and whether it is certified now.
+
+No login, no JavaScript, small enough for one round trip on a slow phone connection. It shows
+the household only by its public name and village; never phone, ID or disadvantaged flags.
+"""
+from flask import Blueprint, render_template
+
+from core.models import UNITS
+from traceability import batches, codes
+from traceability.models import BATCH_EVENTS
+
+bp = Blueprint("trace", __name__)
+
+
+@bp.route("/b/<path:code>")
+def trace(code):
+    try:
+        batch = batches.find_batch(code)
+    except codes.MistypedCode:
+        return render_template("traceability/trace_missing.html", code=code[:40], mistyped=True), 400
+    except batches.UnknownCode:
+        return render_template("traceability/trace_missing.html", code=code[:40], mistyped=False), 404
+    status = batches.batch_certification(batch)
+    response = render_template(
+        "traceability/trace.html",
+        batch=batch,
+        display_code=codes.format_code(batch.code),
+        status=status,
+        story=batches.story(batch),
+        units=UNITS,
+        events=BATCH_EVENTS,
+    )
+    # The certification status is live: a phone must ask again, not show yesterday's answer.
+    return response, 200, {"Cache-Control": "no-cache"}

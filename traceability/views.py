@@ -1,0 +1,126 @@
+"""Staff pages for harvest batches: record one, find them, and print their labels.
+
+Thin: each view reads the form, calls one function of batches or labels, and renders. The
+label PDFs themselves are served by the API routes, which accept a signed-in staff session.
+"""
+import datetime
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from core.auth import role_required
+from core.i18n import local_name
+from core.models import UNITS, Household, Plot, Product
+from core.validation import NotFound, ValidationError
+from core.views import filter_number, page_of
+from traceability import batches, codes
+from traceability.labels import MAX_COPIES, label_warning
+from traceability.models import BATCH_EVENTS, BATCH_STATUSES, LABEL_TEMPLATES, BatchEvent, LabelPrint
+
+bp = Blueprint("traceability", __name__)
+
+
+def _find_or_404(code):
+    try:
+        return batches.find_batch(code)
+    except (codes.MistypedCode, batches.UnknownCode):
+        raise NotFound() from None
+
+
+def _date_filter(name):
+    """A date filter from the query string, or None when it is missing or unreadable."""
+    try:
+        return datetime.date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _choices():
+    """Households that may record harvests, active products, and plots grouped by household."""
+    growers = list(
+        Household.select()
+        .where(Household.grower_status.in_(batches.SELLING_GROWER_STATUSES))
+        .order_by(Household.village_no, Household.code)
+    )
+    plots = {}
+    for plot in Plot.select().where(Plot.household.in_([h.id for h in growers])).order_by(Plot.name):
+        plots.setdefault(plot.household_id, []).append(plot)
+    products = Product.select().where(Product.is_active == True).order_by(Product.name_th)  # noqa: E712
+    return growers, plots, products
+
+
+@bp.route("/batches")
+@role_required("admin", "inspector")
+def batch_list():
+    query = batches.search_batches(
+        filter_number("household"),
+        filter_number("product"),
+        _date_filter("from"),
+        _date_filter("to"),
+        request.args.get("status") if request.args.get("status") in BATCH_STATUSES else None,
+        request.args.get("q", "")[:20],
+    )
+    rows, page, page_count, total = page_of(query)
+    growers, _plots, products = _choices()
+    return render_template(
+        "traceability/batch_list.html",
+        batches=rows,
+        page=page,
+        page_count=page_count,
+        total=total,
+        households=growers,
+        products=products,
+        statuses=BATCH_STATUSES,
+        templates=LABEL_TEMPLATES,
+        max_copies=MAX_COPIES,
+        format_code=codes.format_code,
+    )
+
+
+def _render_form(values, errors, status=200):
+    growers, plots, products = _choices()
+    return render_template(
+        "traceability/batch_form.html",
+        values=values,
+        errors=errors,
+        households=growers,
+        plots=plots,
+        products=products,
+        units=UNITS,
+    ), status
+
+
+@bp.route("/batches/new", methods=["GET", "POST"])
+@role_required("admin")
+def batch_new():
+    if request.method == "GET":
+        values = {"harvest_date": datetime.date.today().isoformat(),
+                  "household_id": request.args.get("household_id", "")}
+        return _render_form(values, {})
+    values = request.form.to_dict()
+    try:
+        batch = batches.create_batch(values, g.user)
+    except ValidationError as exc:
+        return _render_form(values, exc.errors, 400)
+    return redirect(url_for(".batch_detail", code=batch.code))
+
+
+@bp.route("/batches/<code>")
+@role_required("admin", "inspector")
+def batch_detail(code):
+    batch = _find_or_404(code)
+    status = batches.batch_certification(batch)
+    return render_template(
+        "traceability/batch_detail.html",
+        batch=batch,
+        display_code=codes.format_code(batch.code),
+        status=status,
+        warning=label_warning(batch, status),
+        events=batch.events.order_by(BatchEvent.at.desc(), BatchEvent.id.desc()),
+        prints=batch.label_prints.order_by(LabelPrint.printed_at.desc()).limit(20),
+        event_names=BATCH_EVENTS,
+        statuses=BATCH_STATUSES,
+        templates=LABEL_TEMPLATES,
+        units=UNITS,
+        max_copies=MAX_COPIES,
+        product_name=local_name(batch.product),
+    )
