@@ -5,6 +5,7 @@ ReportLab does this with HarfBuzz (uharfbuzz) when given a shaped string, so eve
 drawn on a canvas goes through `draw_text` (or a Paragraph with `paragraph_style`), never
 through plain `canvas.drawString`. The font is Sarabun from the fontpkg-sarabun package.
 """
+import functools
 import os
 from xml.sax.saxutils import escape
 
@@ -21,6 +22,7 @@ _FONT_FILES = {FONT: "Sarabun-Regular.ttf", FONT_BOLD: "Sarabun-Bold.ttf"}
 WRAP_SLACK = 0.97
 
 
+@functools.cache
 def register_fonts():
     """Register Sarabun regular and bold with ReportLab once per process."""
     folder = os.path.join(os.path.dirname(fontpkg_sarabun.__file__), "files")
@@ -43,12 +45,18 @@ def fit_size(text, max_width, size, min_size, font=FONT):
     return size
 
 
+@functools.lru_cache(maxsize=4096)
+def _shaped(text, font, size):
+    """HarfBuzz's shaping of one line; label sheets repeat the same words hundreds of times."""
+    return shapeStr(text, font, size)
+
+
 def draw_text(canvas, x, y, text, size, font=FONT, align="left"):
     """Draw one line of (Thai) text shaped by HarfBuzz; align is left, centre or right."""
     register_fonts()
     text = str(text)
     canvas.setFont(font, size)
-    shaped = shapeStr(text, font, size) if text else text
+    shaped = _shaped(text, font, size) if text else text
     if align == "centre":
         canvas.drawCentredString(x, y, shaped)
     elif align == "right":
@@ -201,6 +209,19 @@ def fit_lines(text, width, size, min_size, max_lines=2, font=FONT):
         if len(lines) <= max_lines or size <= min_size:
             return lines, size  # never drop text: past min_size it takes more lines
         size -= 0.5
+
+
+def shorten_to_fit(text, width, size, min_size, font=FONT):
+    """One line that fits `width`: shrink to `min_size`, then cut between letters and end with "…"."""
+    size = fit_size(text, width, size, min_size, font)
+    if text_width(text, size, font) <= width:
+        return text, size
+    kept = ""
+    for cluster in _clusters(text):
+        if text_width(kept + cluster + "…", size, font) > width:
+            break
+        kept += cluster
+    return kept.rstrip() + "…", size
 
 
 def draw_lines(canvas, x, y, lines, size, font=FONT, align="centre", leading=1.35):

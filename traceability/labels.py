@@ -21,7 +21,16 @@ from reportlab.pdfgen import canvas as pdf_canvas
 from core.db import db
 from core.i18n import format_baht, format_date
 from core.models import UNITS
-from core.pdf import FONT, FONT_BOLD, draw_lines, draw_text, fit_lines, fit_size, register_fonts
+from core.pdf import (
+    FONT,
+    FONT_BOLD,
+    draw_lines,
+    draw_text,
+    fit_size,
+    register_fonts,
+    shorten_to_fit,
+    wrap_lines,
+)
 from core.qr import draw_qr
 from traceability import codes
 from traceability.batches import batch_certification, trace_url
@@ -173,29 +182,66 @@ def labels_pdf(contents_with_copies, template_name, language="th", skip=0):
     return buffer.getvalue()
 
 
+NAME_LEADING = 1.2
+DETAIL_LEADING = 1.3
+SMALLEST_NAME = 5  # points; below this a label printer's dots no longer make Thai legible
+
+
+def _fit_name(name, width, height, largest):
+    """The product name's lines and size: the largest size whose wrapped lines fit `height`, or None."""
+    size = largest
+    while size >= SMALLEST_NAME:
+        lines = wrap_lines(name, width, size, FONT_BOLD)
+        if len(lines) * size * NAME_LEADING <= height:
+            return lines, size
+        size -= 0.5
+    return None
+
+
 def _draw_label(canvas, template, content, language):
-    """One label in its own coordinates: QR on the left, the words on the right."""
+    """One label in its own coordinates: QR on the left, the words on the right.
+
+    The price, claim and code sit at the bottom; the product name and details fill the space
+    above them. A long name wraps and shrinks; if even the smallest size needs more room, the
+    details give way one by one (the trace page has them all), never the name.
+    """
     pad = template.padding
     qr_y = (template.label_height - template.qr_size) / 2
     draw_qr(canvas, pad * 0.4, qr_y, template.qr_size, content.url, mask_pattern=LABEL_QR_MASK)
     left = pad * 0.4 + template.qr_size + pad * 0.4
     width = template.label_width - left - pad
-    top = template.label_height - pad
-    canvas.setFillColor(colors.black)
-
-    lines, size = fit_lines(content.product_name, width, template.name_size, template.name_min_size, 2, FONT_BOLD)
-    y = draw_lines(canvas, left, top - size, lines, size, FONT_BOLD, align="left", leading=1.2)
     small = template.small_size
-    if language == "en" and content.product_name_en:
-        size_en = fit_size(content.product_name_en, width, small, small * 0.8)
-        y -= size_en * 1.3
-        draw_text(canvas, left, y, content.product_name_en, size_en)
-    canvas.setFillColor(GREY)
-    for text in (content.household, content.village, content.harvested):
-        y -= small * 1.3
-        draw_text(canvas, left, y, text, fit_size(text, width, small, small * 0.75))
-    canvas.setFillColor(colors.black)
+    price_size = small + 1
+
     bottom = pad * 0.7
+    bottom_block = template.code_size * 1.15
+    if content.claim != "none":
+        bottom_block += small * 1.7
+    if content.price:
+        bottom_block += price_size * 1.2
+    top = template.label_height - pad
+    room = top - bottom - bottom_block
+
+    details = [content.household, content.village, content.harvested]
+    if language == "en" and content.product_name_en:
+        details.insert(0, content.product_name_en)
+    while True:
+        fitted = _fit_name(content.product_name, width, room - len(details) * small * DETAIL_LEADING,
+                           template.name_size)
+        if fitted or not details:
+            break
+        details.pop(1 if len(details) > 1 else 0)  # the village first, then the next detail
+    lines, size = fitted or (wrap_lines(content.product_name, width, SMALLEST_NAME, FONT_BOLD), SMALLEST_NAME)
+
+    canvas.setFillColor(colors.black)
+    y = draw_lines(canvas, left, top - size, lines, size, FONT_BOLD, align="left", leading=NAME_LEADING)
+    canvas.setFillColor(GREY)
+    for text in details:
+        y -= small * DETAIL_LEADING
+        line, line_size = shorten_to_fit(text, width, small, small * 0.8)
+        draw_text(canvas, left, y, line, line_size)
+
+    canvas.setFillColor(colors.black)
     code_text = codes.format_code(content.code)
     draw_text(canvas, left, bottom, code_text, fit_size(code_text, width, template.code_size, 6, FONT_BOLD), FONT_BOLD)
     above_code = bottom + template.code_size * 1.15
@@ -203,8 +249,8 @@ def _draw_label(canvas, template, content, language):
         _draw_claim(canvas, left, above_code, width, small, content)
         above_code += small * 1.7
     if content.price:
-        size = fit_size(content.price, width, small + 1, small * 0.75, FONT_BOLD)
-        draw_text(canvas, left, max(above_code, bottom), content.price, size, FONT_BOLD)
+        line, line_size = shorten_to_fit(content.price, width, price_size, small * 0.75, FONT_BOLD)
+        draw_text(canvas, left, above_code, line, line_size, FONT_BOLD)
 
 
 def _draw_claim(canvas, x, y, width, size, content):
