@@ -19,6 +19,7 @@ from certificates.models import CertifyingBody, Requirement, Standard
 from certificates.standards import ensure_default_standards
 from core import accounts, households, products
 from core.models import Household, LoginAttempt, Member, OccupationGroup, User
+from traceability import batches
 
 from tests.support import PASSWORD, TEST_DATABASE_URL, database_rows
 
@@ -98,6 +99,8 @@ def world(app):
     scheduled, _, _ = inspection("scheduled")
     recorded, _, _ = inspection("recorded")
     _decided, decision, _ = inspection("decided")
+    batch = batches.create_batch({"household_id": household.id, "product_id": product.id, "plot_id": plot.id,
+                                  "harvest_date": days_ago(1), "quantity": "12.5"}, council)
     imports = os.path.join(app.instance_path, "imports")
     os.makedirs(imports, exist_ok=True)
     import_token = "0123456789abcdef0123456789abcdef.csv"
@@ -107,7 +110,7 @@ def world(app):
         "council": council, "household": household, "member": member, "plot": plot, "product": product,
         "group": group, "user": kaew, "certificate": certificate, "inspection": certified,
         "scheduled": scheduled, "recorded": recorded, "decision": decision, "requirements": requirements,
-        "imports": imports, "import_token": import_token,
+        "imports": imports, "import_token": import_token, "batch": batch,
     }
 
 
@@ -117,12 +120,17 @@ def ids(world):
         "household": world["household"].id, "member": world["member"].id, "plot": world["plot"].id,
         "product": world["product"].id, "user": world["user"].id, "certificate": world["certificate"].number,
         "inspection": world["inspection"].id, "scheduled": world["scheduled"].id,
-        "recorded": world["recorded"].id, "decision": world["decision"].id,
+        "recorded": world["recorded"].id, "decision": world["decision"].id, "batch": world["batch"].code,
     }
 
 
 def csv_upload(world):
     return {"file": (io.BytesIO("code,head_name,village_no\nKH-08-001,นายดำ ขำคม,8\n".encode()), "registry.csv")}
+
+
+def batch_form(world):
+    return {"household_id": world["household"].id, "product_id": world["product"].id,
+            "plot_id": world["plot"].id, "harvest_date": days_ago(0), "quantity": "3"}
 
 
 def inspection_form(world):
@@ -225,10 +233,15 @@ PAGES = [
     Page("GET", "/certificates/<number>", "/certificates/{certificate}", READERS),
     Page("POST", "/certificates/<number>/<action>", "/certificates/{certificate}/suspend", READERS,
          {"reason": "พบการใช้สารเคมีในแปลง"}, COMMITTEE_ONLY),
+    # traceability/views.py
+    Page("GET", "/batches", "/batches", READERS),
+    Page("GET", "/batches/new", "/batches/new", ADMIN),
+    Page("POST", "/batches/new", "/batches/new", ADMIN, batch_form),
+    Page("GET", "/batches/<code>", "/batches/{batch}", READERS),
 ]
 
 # Pages anyone may open, and the API (its own matrix is in test_api.py).
-PUBLIC_RULES = {"/login", "/logout", "/language/<code>", "/c/<path:number>", "/static/<path:filename>"}
+PUBLIC_RULES = {"/login", "/logout", "/language/<code>", "/c/<path:number>", "/b/<path:code>", "/static/<path:filename>"}
 
 
 def files_in(folder):
@@ -313,7 +326,22 @@ def test_public_pages_need_no_sign_in(client, world):
     assert client.get("/login").status_code == 200
     assert client.get("/language/en?next=/login").status_code == 302
     assert client.get(f"/c/{world['certificate'].number}").status_code == 200
+    assert client.get(f"/b/{world['batch'].code}").status_code == 200
     assert client.get("/static/css/app.css").status_code == 200
+
+
+def test_public_pages_never_show_personal_data(client, world):
+    """The trace and verification pages, in both languages, show none of the household's personal data."""
+    household = world["household"]
+    for language in ("th", "en"):
+        client.set_cookie("lang", language)
+        for url in (f"/b/{world['batch'].code}", f"/c/{world['certificate'].number}"):
+            page = client.get(url).get_data(as_text=True)
+            assert household.display_name in page, url
+            for value in (*PERSONAL.values(), household.head_name, household.address):
+                assert value not in page, (url, value)
+            for word in PERSONAL_WORDS:
+                assert word not in page, (url, word)
 
 
 # What each role sees -----------------------------------------------------------------------
