@@ -40,6 +40,10 @@ from certificates.models import (
 from core.i18n import format_area, format_date, format_datetime, local_name
 from core.models import CATEGORIES, UNITS, Plot, Product
 from core.pdf import (
+    GREEN,
+    LIGHT_GREEN,
+    RULE_GREY,
+    TABLE_STYLE,
     FONT,
     FONT_BOLD,
     draw_lines,
@@ -54,13 +58,10 @@ from core.pdf import (
 from core.qr import draw_qr
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
-GREEN = colors.HexColor("#1e5631")
-LIGHT_GREEN = colors.HexColor("#e9f2eb")
 GOLD = colors.HexColor("#b38b2d")
 RED = colors.HexColor("#b3261e")
 GREY = colors.HexColor("#555555")
 DARK_GREY = colors.HexColor("#333333")
-RULE_GREY = colors.HexColor("#9aa79d")
 
 # Big enough to scan from a certificate framed on a wall, small enough to leave the signatures
 # their room; the size includes the QR's white quiet zone.
@@ -394,7 +395,7 @@ class _CertificateDrawing:
             data = [[wrapped_paragraph(text, head, w - 8) for text, w in zip(header, widths)]]
             data += [[wrapped_paragraph(text, cell, w - 8) for text, w in zip(row, widths)] for row in rows]
             result = Table(data, colWidths=widths, repeatRows=1)
-            result.setStyle(_TABLE_STYLE)
+            result.setStyle(TABLE_STYLE)
             return result
 
         products = table(
@@ -493,17 +494,6 @@ def _fill_frame(frame, story, canvas):
         return
 
 
-_TABLE_STYLE = TableStyle([
-    ("BACKGROUND", (0, 0), (-1, 0), LIGHT_GREEN),
-    ("LINEABOVE", (0, 0), (-1, 0), 0.8, GREEN),
-    ("LINEBELOW", (0, 0), (-1, 0), 0.6, GREEN),
-    ("LINEBELOW", (0, 1), (-1, -1), 0.4, RULE_GREY),
-    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ("LEFTPADDING", (0, 0), (-1, -1), 4),
-    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-    ("TOPPADDING", (0, 0), (-1, -1), 2),
-    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-])
 
 
 # --- The inspection report --------------------------------------------------------------------
@@ -619,7 +609,7 @@ class _InspectionReport:
                 self._p(result.note if result else "", self.small, widths[3] - 8),
             ])
         table = Table(rows, colWidths=widths, repeatRows=1, splitInRow=1)  # a long note may run over the page
-        table.setStyle(_TABLE_STYLE)
+        table.setStyle(TABLE_STYLE)
         summary = _("%(passed)s passed, %(failed)s failed, %(na)s not applicable",
                     passed=counts["pass"], failed=counts["fail"], na=counts["na"])
         return [
@@ -656,7 +646,7 @@ class _InspectionReport:
                 self._p(due, self.body, widths[4] - 8),
             ])
         table = Table(rows, colWidths=widths, repeatRows=1, splitInRow=1)  # a long note may run over the page
-        table.setStyle(_TABLE_STYLE)
+        table.setStyle(TABLE_STYLE)
         return [heading, table]
 
     def _decision(self):
@@ -691,7 +681,7 @@ class _InspectionReport:
             ])
         table = Table(rows, colWidths=widths, rowHeights=[None] + [SIGNATURE_ROW_HEIGHT] * len(people), repeatRows=1)
         table.setStyle(TableStyle([
-            *[command for command in _TABLE_STYLE.getCommands() if command[:2] != ("LINEBELOW", (0, 1))],
+            *[command for command in TABLE_STYLE.getCommands() if command[:2] != ("LINEBELOW", (0, 1))],
             ("VALIGN", (0, 1), (-1, -1), "BOTTOM"),
             # The signature cell is a dotted line to sign on.
             ("LINEBELOW", (3, 1), (3, -1), 0.8, colors.black, 0, (1, 2)),

@@ -7,6 +7,8 @@ import functools
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError as CSRFTokenInvalid
 
 from core import households, products
 from core.accounts import user_for_token
@@ -27,8 +29,21 @@ def bearer_token():
     return token.strip()
 
 
-def api_role(*roles):
-    """Let a request through only for a user with one of `roles`; else a JSON 401 or 403."""
+def _csrf_header_valid():
+    """True when the request carries the page's CSRF token in an X-CSRFToken header."""
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken", ""))
+    except CSRFTokenInvalid:
+        return False
+    return True
+
+
+def api_role(*roles, browser_writes=False):
+    """Let a request through only for a user with one of `roles`; else a JSON 401 or 403.
+
+    With `browser_writes`, a signed-in page (the POS) may also write, when it sends the page's
+    CSRF token in the X-CSRFToken header; other sites cannot read that token, so cannot forge it.
+    """
 
     def decorator(view):
         @functools.wraps(view)
@@ -36,7 +51,7 @@ def api_role(*roles):
             token = bearer_token()
             if token is not None:
                 g.user = user_for_token(token) if token else None
-            elif request.method not in ("GET", "HEAD"):
+            elif request.method not in ("GET", "HEAD") and not (browser_writes and _csrf_header_valid()):
                 g.user = None
             if g.user is None:
                 return json_error(401, "unauthorized", _("Send a valid API token: Authorization: Bearer <token>."))

@@ -13,7 +13,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Domains built on core, in import order; each is a package with `models.MODELS`,
 # `models.MIGRATIONS` and `init_app(app)`. Add certificates, traceability, market here.
-DOMAIN_PACKAGES = ("certificates", "traceability")
+DOMAIN_PACKAGES = ("certificates", "traceability", "market")
 
 csrf = CSRFProtect()
 

@@ -16,6 +16,8 @@ ENTITIES = {
     "user": _l("staff account"),
     "occupation_group": _l("occupation group"),
     "batch": _l("harvest batch"),
+    "settlement": _l("settlement"),
+    "settings": _l("market settings"),
 }
 
 

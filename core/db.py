@@ -131,3 +131,15 @@ def get_or_404(model, record_id):
     if record is None:
         raise NotFound()
     return record
+
+
+def write_transaction():
+    """A transaction that takes the write lock at once, for read-check-write rules such as a sale.
+
+    On SQLite a deferred transaction that reads and then writes may fail with "database is
+    locked" when another writer got in between; BEGIN IMMEDIATE waits its turn (busy_timeout)
+    instead. PostgreSQL locks the rows it updates, so a plain transaction is enough there.
+    """
+    if is_sqlite():
+        return db.obj.atomic(lock_type="IMMEDIATE")
+    return db.atomic()

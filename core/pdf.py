@@ -10,14 +10,30 @@ import os
 from xml.sax.saxutils import escape
 
 import fontpkg_sarabun
+from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Paragraph
+from reportlab.platypus import Paragraph, TableStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont, shapeStr
 
 FONT = "Sarabun"
 FONT_BOLD = "Sarabun-Bold"
 _FONT_FILES = {FONT: "Sarabun-Regular.ttf", FONT_BOLD: "Sarabun-Bold.ttf"}
+GREEN = colors.HexColor("#1e5631")
+LIGHT_GREEN = colors.HexColor("#e9f2eb")
+RULE_GREY = colors.HexColor("#9aa79d")
+# The look of every table in a report: a green header row, thin rules between rows.
+TABLE_STYLE = TableStyle([
+    ("BACKGROUND", (0, 0), (-1, 0), LIGHT_GREEN),
+    ("LINEABOVE", (0, 0), (-1, 0), 0.8, GREEN),
+    ("LINEBELOW", (0, 0), (-1, 0), 0.6, GREEN),
+    ("LINEBELOW", (0, 1), (-1, -1), 0.4, RULE_GREY),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("LEFTPADDING", (0, 0), (-1, -1), 4),
+    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ("TOPPADDING", (0, 0), (-1, -1), 2),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+])
 # Leave a little room when pre-breaking lines, so ReportLab never splits a line we measured.
 WRAP_SLACK = 0.97
 

@@ -20,22 +20,18 @@ def qr_matrix(data, error_correction=ERROR_CORRECT_M, mask_pattern=None):
     return tuple(tuple(row) for row in code.get_matrix())
 
 
-def _runs(matrix):
-    """PDF rectangle operators, one per run of dark modules in a row, in module units from the bottom left."""
-    size = len(matrix)
-    operators = []
+def dark_runs(matrix):
+    """Each run of dark modules in a row, as (row, first column, length), rows from the top."""
     for row_index, row in enumerate(matrix):
-        y = size - 1 - row_index
         column = 0
-        while column < size:
+        while column < len(row):
             if row[column]:
                 start = column
-                while column < size and row[column]:
+                while column < len(row) and row[column]:
                     column += 1
-                operators.append(f"{start} {y} {column - start} 1 re")
+                yield row_index, start, column - start
             else:
                 column += 1
-    return "\n".join(operators)
 
 
 def draw_qr(canvas, x, y, size, data, mask_pattern=None):
@@ -52,5 +48,21 @@ def draw_qr(canvas, x, y, size, data, mask_pattern=None):
     canvas.rect(x, y, size, size, stroke=0, fill=1)
     canvas.setFillColorRGB(0, 0, 0)
     canvas.transform(module, 0, 0, module, x + QUIET_ZONE * module, y + QUIET_ZONE * module)
-    canvas.addLiteral(_runs(matrix) + "\nf")
+    bottom = len(matrix) - 1
+    rectangles = "\n".join(f"{start} {bottom - row} {length} 1 re" for row, start, length in dark_runs(matrix))
+    canvas.addLiteral(rectangles + "\nf")
     canvas.restoreState()
+
+
+def qr_svg(data, mask_pattern=None):
+    """The QR for `data` as an SVG element, for showing on screen (receipts, the PromptPay QR).
+
+    One path of whole-module squares in a viewBox with the quiet zone; the browser scales it
+    without blurring (crispEdges).
+    """
+    matrix = qr_matrix(data, mask_pattern=mask_pattern)
+    side = len(matrix) + 2 * QUIET_ZONE
+    squares = "".join(f"M{start + QUIET_ZONE} {row + QUIET_ZONE}h{length}v1h-{length}z"
+                      for row, start, length in dark_runs(matrix))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" shape-rendering="crispEdges" '
+            f'role="img"><rect width="{side}" height="{side}" fill="#fff"/><path d="{squares}" fill="#000"/></svg>')

@@ -19,6 +19,7 @@ from certificates.models import CertifyingBody, Requirement, Standard
 from certificates.standards import ensure_default_standards
 from core import accounts, households, products
 from core.models import Household, LoginAttempt, Member, OccupationGroup, User
+from market import sales, settlements
 from traceability import batches
 
 from tests.support import PASSWORD, TEST_DATABASE_URL, database_rows
@@ -27,6 +28,7 @@ ROLES = ["anonymous", "admin", "inspector", "cashier"]
 STAFF = frozenset({"admin", "inspector", "cashier"})
 READERS = frozenset({"admin", "inspector"})
 ADMIN = frozenset({"admin"})
+COUNTER = frozenset({"admin", "cashier"})
 PERSONAL = {"phone": "081-234-5678", "national_id": "1101700230708", "disadvantaged_other": "ผู้ดูแลหลาน"}
 # Thai words the page uses for the disadvantaged flags and personal fields.
 PERSONAL_WORDS = ["ผู้สูงอายุ", "ผู้มีรายได้น้อย", "เลขประจำตัวประชาชน", "โทรศัพท์"]
@@ -101,6 +103,13 @@ def world(app):
     _decided, decision, _ = inspection("decided")
     batch = batches.create_batch({"household_id": household.id, "product_id": product.id, "plot_id": plot.id,
                                   "harvest_date": days_ago(1), "quantity": "12.5"}, council)
+    closed_day = sales.open_market_day({"counter": "Z", "opening_float": "100"}, council)
+    sale, _created = sales.record_sale({"client_id": "6a1c1b0e-3f7c-4a51-9d3e-0d7a7c1c2b10", "market_day_id": closed_day.id,
+                                        "lines": [{"batch_code": batch.code, "quantity": "1"}],
+                                        "payment": {"method": "cash"}}, council, "http://market.test")
+    sales.close_market_day(closed_day, {"counted_cash": "160"}, council)
+    settlement = settlements.create_settlements({"period_start": days_ago(0), "period_end": days_ago(0)}, council)[0]
+    open_day = sales.open_market_day({"counter": "A", "opening_float": "500"}, council)
     imports = os.path.join(app.instance_path, "imports")
     os.makedirs(imports, exist_ok=True)
     import_token = "0123456789abcdef0123456789abcdef.csv"
@@ -110,7 +119,8 @@ def world(app):
         "council": council, "household": household, "member": member, "plot": plot, "product": product,
         "group": group, "user": kaew, "certificate": certificate, "inspection": certified,
         "scheduled": scheduled, "recorded": recorded, "decision": decision, "requirements": requirements,
-        "imports": imports, "import_token": import_token, "batch": batch,
+        "imports": imports, "import_token": import_token, "batch": batch, "sale": sale,
+        "closed_day": closed_day, "open_day": open_day, "settlement": settlement,
     }
 
 
@@ -121,6 +131,8 @@ def ids(world):
         "product": world["product"].id, "user": world["user"].id, "certificate": world["certificate"].number,
         "inspection": world["inspection"].id, "scheduled": world["scheduled"].id,
         "recorded": world["recorded"].id, "decision": world["decision"].id, "batch": world["batch"].code,
+        "sale": world["sale"].id, "closed_day": world["closed_day"].id, "open_day": world["open_day"].id,
+        "settlement": world["settlement"].id,
     }
 
 
@@ -238,10 +250,29 @@ PAGES = [
     Page("GET", "/batches/new", "/batches/new", ADMIN),
     Page("POST", "/batches/new", "/batches/new", ADMIN, batch_form),
     Page("GET", "/batches/<code>", "/batches/{batch}", READERS),
+    # market/views.py
+    Page("GET", "/pos", "/pos", COUNTER),
+    Page("GET", "/pos/sales/<int:sale_id>/receipt", "/pos/sales/{sale}/receipt", COUNTER),
+    Page("GET", "/market/days", "/market/days", ADMIN),
+    Page("POST", "/market/days", "/market/days", ADMIN, {"counter": "B", "opening_float": "300"}),
+    Page("GET", "/market/days/<int:day_id>", "/market/days/{closed_day}", ADMIN),
+    Page("POST", "/market/days/<int:day_id>", "/market/days/{open_day}", ADMIN, {"counted_cash": "500"}),
+    Page("GET", "/market/days/<int:day_id>/z-report.pdf", "/market/days/{closed_day}/z-report.pdf", ADMIN),
+    Page("GET", "/market/settlements", "/market/settlements", ADMIN),
+    Page("POST", "/market/settlements", "/market/settlements", ADMIN,
+         {"period_start": days_ago(0), "period_end": days_ago(0)}, {"admin": 400}),
+    Page("GET", "/market/settlements/<int:settlement_id>", "/market/settlements/{settlement}", ADMIN),
+    Page("POST", "/market/settlements/<int:settlement_id>", "/market/settlements/{settlement}", ADMIN,
+         {"paid_on": days_ago(0), "paid_method": "cash"}),
+    Page("GET", "/market/settlements/<int:settlement_id>.pdf", "/market/settlements/{settlement}.pdf", ADMIN),
+    Page("GET", "/market/settings", "/market/settings", ADMIN),
+    Page("POST", "/market/settings", "/market/settings", ADMIN,
+         {"market_name": "ตลาดเขียว", "promptpay_id": "0812345678", "commission_percent": "2", "stock_tolerance_percent": "5"}),
 ]
 
 # Pages anyone may open, and the API (its own matrix is in test_api.py).
-PUBLIC_RULES = {"/login", "/logout", "/language/<code>", "/c/<path:number>", "/b/<path:code>", "/static/<path:filename>"}
+PUBLIC_RULES = {"/login", "/logout", "/language/<code>", "/c/<path:number>", "/b/<path:code>", "/r/<token>",
+                "/static/<path:filename>"}
 
 
 def files_in(folder):
@@ -299,6 +330,12 @@ def test_any_staff_role_allowed(client, world, page, role):
 @pytest.mark.parametrize("page, role", matrix(READERS))
 def test_admin_or_inspector_required(client, world, page, role):
     """Households, farm records, inspections and certificates are for admin and inspectors only."""
+    check(client, world, page, role)
+
+
+@pytest.mark.parametrize("page, role", matrix(COUNTER))
+def test_admin_or_cashier_required(client, world, page, role):
+    """The POS and its receipts are for the counter: admin and cashiers, not inspectors."""
     check(client, world, page, role)
 
 

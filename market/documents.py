@@ -1,0 +1,156 @@
+"""The Z-report of a market day and a household's settlement statement as A4 PDFs.
+
+Pure functions from figures already computed (market.settlements) to bytes, in the current
+language (Thai by default). Households appear by code and public name only.
+"""
+import io
+
+from flask_babel import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+
+from core.i18n import format_baht, format_date, format_datetime, format_quantity, local_name
+from core.pdf import FONT, TABLE_STYLE, draw_text, paragraph_style, wrapped_paragraph
+from market.models import PAYMENT_METHODS, PAYOUT_METHODS
+from traceability import codes
+
+MARGIN = 16 * mm
+GREY = colors.HexColor("#555555")
+WIDTH = A4[0] - 2 * MARGIN
+
+
+def _styles():
+    return {
+        "title": paragraph_style("title", 16, font="Sarabun-Bold"),
+        "heading": paragraph_style("heading", 12, font="Sarabun-Bold", spaceBefore=8, spaceAfter=3),
+        "body": paragraph_style("body", 10),
+        "cell": paragraph_style("cell", 9.5),
+    }
+
+
+def _table(rows, widths, styles, numeric_columns=()):
+    """A report table: header row, Thai text wrapped in cells, money right-aligned."""
+    cells = []
+    for row in rows:
+        cells.append([cell if not isinstance(cell, str) or index in numeric_columns
+                      else wrapped_paragraph(cell, styles["cell"], widths[index] - 8)
+                      for index, cell in enumerate(row)])
+    table = Table(cells, colWidths=widths, repeatRows=1)
+    table.setStyle(TABLE_STYLE)
+    for column in numeric_columns:
+        table.setStyle([("ALIGN", (column, 0), (column, -1), "RIGHT"), ("FONTNAME", (column, 0), (column, -1), FONT)])
+    return table
+
+
+def _build(title, story, footer):
+    buffer = io.BytesIO()
+
+    def page_footer(canvas, document):
+        canvas.saveState()
+        canvas.setFillColor(GREY)
+        draw_text(canvas, MARGIN, MARGIN - 20, footer, 8)
+        draw_text(canvas, A4[0] - MARGIN, MARGIN - 20, _("Page %(page)s", page=document.page), 8, align="right")
+        canvas.restoreState()
+
+    document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+                                 bottomMargin=MARGIN, title=title, creator="Khlong Hae Green Market")
+    document.build(story, onFirstPage=page_footer, onLaterPages=page_footer)
+    return buffer.getvalue()
+
+
+def _household_name(row):
+    return f"{row['code']} · {row['display_name'] or row['head_name']}"
+
+
+def z_report_pdf(report, market_name):
+    """The day's closing report: sales by payment method, household and product; voids, refunds, cash."""
+    styles = _styles()
+    day = report["day"]
+    title = _("Z-report · counter %(counter)s · %(date)s", counter=day.counter, date=format_date(day.market_date))
+    story = [Paragraph(market_name, styles["body"]), Paragraph(title, styles["title"]),
+             Paragraph(_("Opened %(opened)s · closed %(closed)s", opened=format_datetime(day.opened_at),
+                         closed=format_datetime(day.closed_at) if day.closed_at else _("still open")), styles["body"]),
+             Spacer(1, 6)]
+    story.append(Paragraph(_("Sales by payment method"), styles["heading"]))
+    rows = [[_("Payment"), _("Sales"), _("Total"), _("Cash"), _("PromptPay")]]
+    rows += [[str(PAYMENT_METHODS[r["payment_method"]]), str(r["sales"]), format_baht(r["total_satang"]),
+              format_baht(r["cash_satang"]), format_baht(r["promptpay_satang"])] for r in report["by_method"]]
+    rows.append([_("All"), str(report["sales_count"]), format_baht(report["sales_total"]), "", ""])
+    story.append(_table(rows, [WIDTH * 0.32, WIDTH * 0.12, WIDTH * 0.2, WIDTH * 0.18, WIDTH * 0.18], styles, (1, 2, 3, 4)))
+
+    story.append(Paragraph(_("Sales by household"), styles["heading"]))
+    rows = [[_("Household"), _("Total")]] + [[_household_name(r), format_baht(r["total_satang"])] for r in report["by_household"]]
+    story.append(_table(rows, [WIDTH * 0.75, WIDTH * 0.25], styles, (1,)))
+
+    story.append(Paragraph(_("Sales by product"), styles["heading"]))
+    rows = [[_("Product"), _("Quantity"), _("Total")]]
+    rows += [[local_name(_Named(r["name_th"], r["name_en"])), format_quantity(r["quantity_milli"], r["unit"]), format_baht(r["total_satang"])] for r in report["by_product"]]
+    story.append(_table(rows, [WIDTH * 0.5, WIDTH * 0.25, WIDTH * 0.25], styles, (1, 2)))
+
+    story.append(Paragraph(_("Voids, refunds and cash"), styles["heading"]))
+    difference = report["difference"]
+    rows = [
+        [_("Item"), _("Amount")],
+        [_("Voided sales (%(n)s)", n=report["voided"]["count"]), format_baht(report["voided"]["total"])],
+        [_("Refunds paid in cash (%(n)s)", n=report["refunds"]["count"]), format_baht(report["refunds"]["total"])],
+        [_("Opening float"), format_baht(day.opening_float_satang)],
+        [_("Expected cash in the drawer"), format_baht(report["expected_cash"])],
+        [_("Counted cash"), format_baht(report["counted_cash"]) if report["counted_cash"] is not None else "—"],
+        [_("Difference (counted − expected)"), format_baht(difference) if difference is not None else "—"],
+    ]
+    story.append(_table(rows, [WIDTH * 0.75, WIDTH * 0.25], styles, (1,)))
+    return _build(title, story, f"{market_name} · {title}")
+
+
+def settlement_pdf(settlement, lines, market_name):
+    """A household's statement: its sales by batch in the period, refunds, commission and net payout."""
+    styles = _styles()
+    household = settlement.household
+    title = _("Settlement statement no. %(number)s", number=settlement.id)
+    story = [
+        Paragraph(market_name, styles["body"]),
+        Paragraph(title, styles["title"]),
+        Paragraph(_("Household %(code)s · %(name)s · village %(village)s", code=household.code,
+                    name=household.public_name, village=household.village_no), styles["body"]),
+        Paragraph(_("Period %(start)s to %(end)s", start=format_date(settlement.period_start),
+                    end=format_date(settlement.period_end)), styles["body"]),
+        Spacer(1, 6),
+        Paragraph(_("Sales by batch"), styles["heading"]),
+    ]
+    rows = [[_("Batch"), _("Product"), _("Harvested"), _("Quantity"), _("Amount")]]
+    for line in lines:
+        product = local_name(_Named(line["name_th"], line["name_en"]))
+        rows.append([codes.format_code(line["code"]), product, format_date(line["harvest_date"]),
+                     format_quantity(line["quantity_milli"], line["unit"]), format_baht(line["total_satang"])])
+    story.append(_table(rows, [WIDTH * 0.16, WIDTH * 0.34, WIDTH * 0.18, WIDTH * 0.14, WIDTH * 0.18], styles, (0, 3, 4)))
+    story.append(Spacer(1, 8))
+    rate = f"{settlement.commission_basis_points / 100:g}%"
+    rows = [
+        [_("Item"), _("Amount")],
+        [_("Gross sales"), format_baht(settlement.gross_satang)],
+        [_("Refunds"), format_baht(-settlement.refunds_satang)],
+        [_("Market fund commission (%(rate)s)", rate=rate), format_baht(-settlement.commission_satang)],
+        [_("Net payout"), format_baht(settlement.net_satang)],
+    ]
+    story.append(_table(rows, [WIDTH * 0.75, WIDTH * 0.25], styles, (1,)))
+    story.append(Spacer(1, 10))
+    if settlement.paid_on:
+        story.append(Paragraph(_("Paid on %(date)s by %(method)s %(reference)s", date=format_date(settlement.paid_on),
+                                 method=PAYOUT_METHODS.get(settlement.paid_method, ""),
+                                 reference=settlement.paid_reference), styles["body"]))
+    else:
+        story.append(Paragraph(_("Not paid yet."), styles["body"]))
+    story.append(Spacer(1, 30))
+    story.append(_table([[_("Received by (household)"), _("Paid by (market)")], ["\n\n\n", "\n\n\n"]],
+                        [WIDTH / 2, WIDTH / 2], styles))
+    return _build(title, story, f"{market_name} · {title}")
+
+
+class _Named:
+    """A product name pair, so local_name() picks the page language's name from a report row."""
+
+    def __init__(self, name_th, name_en):
+        self.name_th = name_th
+        self.name_en = name_en

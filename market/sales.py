@@ -1,0 +1,403 @@
+"""Selling at the counter: may this batch be sold, record a sale exactly once, void, refund.
+
+A sale is written with its lines and the stock they take in one transaction. The stock check
+is the database's: `UPDATE batch SET sold = sold + q WHERE sold + q <= limit`, so two counters
+selling the last kilogram at the same moment cannot both succeed. The POS gives every sale its
+own id; the same id again returns the sale already recorded and writes nothing.
+"""
+import dataclasses
+import secrets
+import uuid
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import lazy_gettext as _l
+
+from core.db import utcnow, write_transaction
+from core.i18n import format_baht, format_quantity
+from core.models import Household, Product
+from core.validation import Form, ValidationError
+from market import settings
+from market.models import MarketDay, Refund, Sale, SaleLine
+from traceability import batches, codes
+from traceability.models import MILLI, Batch, BatchEvent
+
+MAX_LINES = 100  # lines in one sale; more is a stuck scanner
+MAX_LINE_QUANTITY = Decimal(100_000)
+MAX_TENDERED_SATANG = 10_000_000 * 100
+
+# Why a batch cannot be sold, in words for the cashier (and the shopper in front of them).
+REFUSALS = {
+    "recalled": _l("Recalled: this batch must not be sold. Put it aside."),
+    "sold_out": _l("Sold out: all of this batch has been sold already."),
+    "not_enough": _l("Not enough left: only %(left)s of this batch can still be sold."),
+    "suspended": _l("Certificate suspended: this household may not sell this product as organic now."),
+    "revoked": _l("Certificate revoked: this household may not sell this product as organic."),
+    "expired": _l("Certificate expired: this household must be certified again before selling."),
+    "not_yet_valid": _l("Certificate not yet valid: this product cannot be sold yet."),
+    "not_in_scope": _l("Not certified for this product or plot: it cannot be sold at the green market."),
+    "in_conversion": _l("In conversion, not yet certified: it cannot be sold at the green market."),
+    "none": _l("Not certified: it cannot be sold at the green market."),
+    "price_changed": _l("The price of this batch is now %(price)s. Scan it again."),
+    "no_price": _l("This batch has no price. Enter the price per unit."),
+    "mistyped_code": _l("This code is mistyped. Check the label and scan or type it again."),
+    "not_found": _l("No batch has this code. It may not be registered yet."),
+}
+
+
+class SaleRefused(Exception):
+    """A sale that cannot be recorded because of its lines; `refusals` say which and why."""
+
+    def __init__(self, refusals):
+        super().__init__(refusals)
+        self.refusals = refusals
+
+
+@dataclasses.dataclass(frozen=True)
+class Refusal:
+    """Why one line cannot be sold: a stable code for programs and a message for people."""
+
+    code: str
+    message: str
+    index: int = None
+    batch_code: str = None
+
+    def as_dict(self):
+        return {"index": self.index, "batch_code": self.batch_code, "code": self.code, "message": str(self.message)}
+
+
+def _tolerance_limit(batch):
+    """The most of a batch that may be sold: its quantity plus the weighing tolerance."""
+    return batch.quantity_milli * (10_000 + settings.tolerance_basis_points()) // 10_000
+
+
+def refusal_for(batch, wanted_milli=0):
+    """Why `batch` cannot be sold now (wanting `wanted_milli` more of it), or None when it can."""
+    if batch.recalled_at is not None:
+        return Refusal("recalled", REFUSALS["recalled"])
+    if batch.product.is_certifiable:
+        status = batches.batch_certification(batch)
+        if not status.certified:
+            return Refusal(status.state, REFUSALS.get(status.state, REFUSALS["none"]))
+    if batch.sold_milli >= batch.quantity_milli:
+        return Refusal("sold_out", REFUSALS["sold_out"])
+    left = _tolerance_limit(batch) - batch.sold_milli
+    if wanted_milli > left:
+        return Refusal("not_enough", _l("Not enough left: only %(left)s of this batch can still be sold.",
+                                        left=format_quantity(max(left, 0), batch.unit)))
+    return None
+
+
+def lookup(scan, base_url):
+    """The batch a scan or typed code means and why it cannot be sold (None if it can).
+
+    Raises codes.MistypedCode or batches.UnknownCode for a scan that is not one of our batches.
+    """
+    code = codes.code_from_scan(scan, base_url)
+    batch = batches.find_batch(code)
+    return batch, refusal_for(batch)
+
+
+def sellable_by_product(query, limit=20):
+    """Batches on sale whose product's Thai or English name contains `query`, oldest harvest first."""
+    pattern = f"%{query.strip()}%"
+    found = (
+        Batch.select(Batch, Household, Product)
+        .join(Household).switch(Batch).join(Product)
+        .where((Product.name_th.ilike(pattern)) | (Product.name_en.ilike(pattern)),
+               Batch.recalled_at.is_null(), Batch.sold_milli < Batch.quantity_milli)
+        .order_by(Batch.harvest_date, Batch.id)
+        .limit(limit)
+    )
+    return [(batch, refusal_for(batch)) for batch in found]
+
+
+def line_total(quantity_milli, unit_price_satang, discount_satang=0):
+    """Quantity × price rounded half up to the satang, less the discount."""
+    gross = (Decimal(quantity_milli) * unit_price_satang / MILLI).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return int(gross) - discount_satang
+
+
+# --- Market days ------------------------------------------------------------------------------
+
+
+def open_market_day(data, by_user):
+    """Open a counter's day with its cash float; a counter has at most one open day."""
+    form = Form(data)
+    form.text("counter", 40, required=True)
+    form.money("opening_float", required=True)
+    form.date("market_date")
+    cleaned = form.finish()
+    with write_transaction():
+        if MarketDay.select().where(MarketDay.counter == cleaned["counter"], MarketDay.closed_at.is_null()).exists():
+            raise ValidationError({"counter": _l("This counter already has an open market day. Close it first.")})
+        return MarketDay.create(counter=cleaned["counter"], market_date=cleaned["market_date"] or utcnow().date(),
+                                opening_float_satang=cleaned["opening_float"], opened_by=by_user)
+
+
+def close_market_day(day, data, by_user):
+    """Close a day with the cash counted in the drawer; from then no sale is added to it."""
+    form = Form(data)
+    form.money("counted_cash", required=True)
+    form.text("notes", 1000)
+    cleaned = form.finish()
+    with write_transaction():
+        closed = (MarketDay.update(closed_at=utcnow(), closed_by=by_user, counted_cash_satang=cleaned["counted_cash"],
+                                   notes=cleaned["notes"])
+                  .where(MarketDay.id == day.id, MarketDay.closed_at.is_null()).execute())
+        if not closed:
+            raise ValidationError({"counted_cash": _l("This market day is already closed.")})
+    return MarketDay.get_by_id(day.id)
+
+
+def open_days():
+    return MarketDay.select().where(MarketDay.closed_at.is_null()).order_by(MarketDay.counter)
+
+
+# --- Recording a sale -------------------------------------------------------------------------
+
+
+def _clean_sale(data):
+    """Check the shape of a sale; the rules about batches and stock come after."""
+    form = Form(data)
+    form.text("client_id", 36, required=True)
+    form.integer("market_day_id", minimum=1, maximum=2**31 - 1, required=True)
+    cleaned = form.finish()
+    try:
+        cleaned["client_id"] = str(uuid.UUID(cleaned["client_id"]))
+    except ValueError:
+        raise ValidationError({"client_id": _l("The sale id must be a UUID made by the POS.")}) from None
+    lines = data.get("lines")
+    if not isinstance(lines, list) or not lines:
+        raise ValidationError({"lines": _l("A sale needs at least one line.")})
+    if len(lines) > MAX_LINES:
+        raise ValidationError({"lines": _l("At most %(n)d lines in one sale.", n=MAX_LINES)})
+    cleaned["lines"], errors = [], {}
+    for index, line in enumerate(lines):
+        line_form = Form(line if isinstance(line, dict) else {})
+        line_form.text("batch_code", 300, required=True)
+        line_form.decimal("quantity", places=3, minimum=Decimal("0.001"), maximum=MAX_LINE_QUANTITY, required=True)
+        line_form.integer("unit_price_satang", minimum=0, maximum=10_000_000 * 100)
+        line_form.integer("discount_satang", minimum=0, maximum=10_000_000 * 100)
+        for field, message in line_form.errors.items():
+            errors[f"lines.{index}.{field}"] = message
+        if not line_form.errors:
+            cleaned["lines"].append(line_form.cleaned)
+    payment = data.get("payment")
+    pay_form = Form(payment if isinstance(payment, dict) else {})
+    pay_form.choice("method", ("cash", "promptpay", "split"), required=True)
+    pay_form.integer("cash_tendered_satang", minimum=0, maximum=MAX_TENDERED_SATANG)
+    pay_form.integer("promptpay_satang", minimum=0, maximum=MAX_TENDERED_SATANG)
+    for field, message in pay_form.errors.items():
+        errors[f"payment.{field}"] = message
+    if errors:
+        raise ValidationError(errors)
+    cleaned["payment"] = pay_form.cleaned
+    return cleaned
+
+
+def _payment_parts(payment, total):
+    """Split the total into cash and PromptPay parts and check what the cashier entered."""
+    method = payment["method"]
+    tendered = payment.get("cash_tendered_satang")
+    if method == "cash":
+        cash, promptpay_part = total, 0
+    elif method == "promptpay":
+        cash, promptpay_part = 0, total
+    else:
+        promptpay_part = payment.get("promptpay_satang") or 0
+        if not 0 < promptpay_part < total:
+            raise ValidationError({"payment.promptpay_satang": _l(
+                "In a split payment the PromptPay part must be more than zero and less than the total.")})
+        cash = total - promptpay_part
+    tendered = cash if tendered is None else tendered
+    if tendered < cash:
+        raise ValidationError({"payment.cash_tendered_satang": _l(
+            "The cash handed over (%(tendered)s) is less than the cash to pay (%(due)s).",
+            tendered=format_baht(tendered), due=format_baht(cash))})
+    return method, cash, promptpay_part, tendered
+
+
+def _parse_code(text, base_url, index):
+    try:
+        return codes.code_from_scan(text, base_url)
+    except codes.MistypedCode:
+        raise SaleRefused([Refusal("mistyped_code", REFUSALS["mistyped_code"], index, str(text)[:40])]) from None
+
+
+def record_sale(data, cashier, base_url):
+    """Record a sale once: returns (sale, created). The same client id again returns the first sale.
+
+    Every line is checked (sellable, price as shown, enough stock) and the stock taken in one
+    transaction; if any line is refused, nothing is written and SaleRefused lists every reason.
+    """
+    cleaned = _clean_sale(data)
+    existing = Sale.get_or_none(Sale.client_id == cleaned["client_id"])
+    if existing is not None:
+        return existing, False
+    wanted = [(_parse_code(line["batch_code"], base_url, index), line) for index, line in enumerate(cleaned["lines"])]
+    with write_transaction():
+        existing = Sale.get_or_none(Sale.client_id == cleaned["client_id"])
+        if existing is not None:
+            return existing, False  # a retry that raced the first attempt
+        day = MarketDay.get_or_none(MarketDay.id == cleaned["market_day_id"])
+        if day is None or not day.is_open:
+            raise ValidationError({"market_day_id": _l("This market day is not open. Ask the council secretariat to open the counter.")})
+        found = {batch.code: batch for batch in Batch.select(Batch, Household, Product).join(Household)
+                 .switch(Batch).join(Product).where(Batch.code.in_([code for code, _line in wanted]))}
+        refusals, lines, taken = [], [], {}
+        for index, (code, line) in enumerate(wanted):
+            batch = found.get(code)
+            if batch is None:
+                refusals.append(Refusal("not_found", REFUSALS["not_found"], index, code))
+                continue
+            quantity = int(line["quantity"] * MILLI)
+            taken[code] = taken.get(code, 0) + quantity
+            refusal = refusal_for(batch, taken[code])
+            price = line.get("unit_price_satang")
+            if refusal is None and batch.price_satang is None and price is None:
+                refusal = Refusal("no_price", REFUSALS["no_price"])
+            elif refusal is None and batch.price_satang is not None and price is not None and price != batch.price_satang:
+                refusal = Refusal("price_changed", _l("The price of this batch is now %(price)s. Scan it again.",
+                                                      price=format_baht(batch.price_satang)))
+            if refusal is not None:
+                refusals.append(dataclasses.replace(refusal, index=index, batch_code=code))
+                continue
+            unit_price = batch.price_satang if batch.price_satang is not None else price
+            discount = line.get("discount_satang") or 0
+            total = line_total(quantity, unit_price, discount)
+            if total < 0:
+                raise ValidationError({f"lines.{index}.discount_satang": _l("The discount is larger than the line.")})
+            lines.append((batch, quantity, unit_price, discount, total))
+        if refusals:
+            raise SaleRefused(refusals)
+        total = sum(line[-1] for line in lines)
+        method, cash, promptpay_part, tendered = _payment_parts(cleaned["payment"], total)
+        sale = Sale.create(client_id=cleaned["client_id"], market_day=day, cashier=cashier, total_satang=total,
+                           payment_method=method, cash_satang=cash, promptpay_satang=promptpay_part,
+                           tendered_satang=tendered, receipt_token=secrets.token_urlsafe(12))
+        for index, (batch, quantity, unit_price, discount, line_sum) in enumerate(lines):
+            _take_stock(batch, quantity, index)
+            SaleLine.create(sale=sale, batch=batch, household=batch.household_id, quantity_milli=quantity,
+                            unit_price_satang=unit_price, discount_satang=discount, total_satang=line_sum,
+                            certification_state=batches.batch_certification(batch).state)
+    return sale, True
+
+
+def _take_stock(batch, quantity, index):
+    """Take `quantity` from the batch in the database, or refuse if another counter got there first."""
+    limit = _tolerance_limit(batch)
+    taken = (Batch.update(sold_milli=Batch.sold_milli + quantity)
+             .where(Batch.id == batch.id, Batch.recalled_at.is_null(), Batch.sold_milli + quantity <= limit)
+             .execute())
+    if not taken:
+        fresh = Batch.get_by_id(batch.id)
+        left = max(limit - fresh.sold_milli, 0)
+        code = "recalled" if fresh.recalled_at else ("sold_out" if not left else "not_enough")
+        message = REFUSALS[code] if code != "not_enough" else _l(
+            "Not enough left: only %(left)s of this batch can still be sold.", left=format_quantity(left, batch.unit))
+        raise SaleRefused([Refusal(code, message, index, batch.code)])
+    if not BatchEvent.select().where(BatchEvent.batch == batch.id, BatchEvent.kind == "at_market").exists():
+        BatchEvent.create(batch=batch.id, kind="at_market")
+    if batch.sold_milli + quantity >= batch.quantity_milli and not BatchEvent.select().where(
+            BatchEvent.batch == batch.id, BatchEvent.kind == "sold_out").exists():
+        BatchEvent.create(batch=batch.id, kind="sold_out")
+
+
+# --- Voids and refunds ------------------------------------------------------------------------
+
+
+def _give_back(batch_id, quantity):
+    Batch.update(sold_milli=Batch.sold_milli - quantity).where(Batch.id == batch_id).execute()
+
+
+def _refunded_milli(line):
+    return sum(refund.quantity_milli for refund in line.refunds)
+
+
+def void_sale(sale, data, by_user):
+    """Void a whole sale with a reason: its stock returns. Admin any time; a cashier while its day is open."""
+    form = Form(data)
+    form.text("reason", 500, required=True)
+    reason = form.finish()["reason"]
+    with write_transaction():
+        sale = Sale.get_by_id(sale.id)
+        if sale.voided_at is not None:
+            raise ValidationError({"reason": _l("This sale is already void.")})
+        if by_user.role != "admin" and not sale.market_day.is_open:
+            raise ValidationError({"reason": _l("Only the council secretariat can void a sale after its market day is closed.")})
+        lines = list(sale.lines)
+        if any(line.settlement_id for line in lines):
+            raise ValidationError({"reason": _l("Part of this sale is already settled with a household; refund its lines instead.")})
+        for line in lines:
+            _give_back(line.batch_id, line.quantity_milli - _refunded_milli(line))
+        Sale.update(voided_at=utcnow(), voided_by=by_user, void_reason=reason).where(Sale.id == sale.id).execute()
+    return Sale.get_by_id(sale.id)
+
+
+def refund_line(line, data, by_user):
+    """Give back part or all of a line: the stock returns, the money is paid out of an open day's cash."""
+    form = Form(data)
+    form.decimal("quantity", places=3, minimum=Decimal("0.001"), maximum=MAX_LINE_QUANTITY, required=True)
+    form.text("reason", 500, required=True)
+    form.integer("market_day_id", minimum=1, maximum=2**31 - 1)
+    cleaned = form.finish()
+    quantity = int(cleaned["quantity"] * MILLI)
+    with write_transaction():
+        line = SaleLine.get_by_id(line.id)
+        if line.sale.voided_at is not None:
+            raise ValidationError({"quantity": _l("This sale is void; nothing is left to refund.")})
+        refunded = _refunded_milli(line)
+        if quantity > line.quantity_milli - refunded:
+            raise ValidationError({"quantity": _l("At most %(left)s of this line can be refunded.",
+                                                  left=format_quantity(line.quantity_milli - refunded, line.batch.unit))})
+        day = (MarketDay.get_or_none(MarketDay.id == cleaned["market_day_id"]) if cleaned["market_day_id"]
+               else line.sale.market_day)
+        if day is None or not day.is_open:
+            raise ValidationError({"market_day_id": _l("Refunds are paid from an open market day's cash. Open the counter first.")})
+        paid_back = sum(refund.amount_satang for refund in line.refunds)
+        if quantity == line.quantity_milli - refunded:
+            amount = line.total_satang - paid_back  # the last part takes whatever rounding left
+        else:
+            amount = int((Decimal(line.total_satang) * quantity / line.quantity_milli).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        _give_back(line.batch_id, quantity)
+        return Refund.create(line=line, market_day=day, quantity_milli=quantity, amount_satang=amount,
+                             reason=cleaned["reason"], by=by_user)
+
+
+# --- As plain data ----------------------------------------------------------------------------
+
+
+def sale_record(sale, base_url):
+    """A sale as the API answers it: lines with product and household public names, payment, receipt."""
+    lines = (SaleLine.select(SaleLine, Batch, Product, Household)
+             .join(Batch).join(Product).switch(SaleLine).join(Household)
+             .where(SaleLine.sale == sale).order_by(SaleLine.id))
+    return {
+        "id": sale.id,
+        "client_id": sale.client_id,
+        "market_day_id": sale.market_day_id,
+        "created_at": sale.created_at.isoformat() + "Z",
+        "total_satang": sale.total_satang,
+        "payment": {
+            "method": sale.payment_method,
+            "cash_satang": sale.cash_satang,
+            "promptpay_satang": sale.promptpay_satang,
+            "cash_tendered_satang": sale.tendered_satang,
+            "change_satang": sale.change_satang,
+        },
+        "voided": sale.voided_at is not None,
+        "lines": [{
+            "id": line.id,
+            "batch_code": line.batch.code,
+            "product_name_th": line.batch.product.name_th,
+            "product_name_en": line.batch.product.name_en,
+            "household_public_name": line.household.public_name,
+            "unit": line.batch.unit,
+            "quantity": batches.quantity_text(line.quantity_milli),
+            "unit_price_satang": line.unit_price_satang,
+            "discount_satang": line.discount_satang,
+            "total_satang": line.total_satang,
+        } for line in lines],
+        "receipt_url": f"{base_url.rstrip('/')}/r/{sale.receipt_token}",
+    }
+

@@ -1,0 +1,66 @@
+"""The market's own settings, kept in the database and edited by admin on one page."""
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+
+from core import audit
+from core.db import db
+from core.validation import Form, ValidationError
+from market import promptpay
+from market.models import Setting
+
+DEFAULTS = {
+    "market_name": "ตลาดเขียวคลองแห",
+    "promptpay_id": "",  # the market fund's PromptPay number; PromptPay is offered once it is set
+    "commission_percent": "0",  # the market fund's share of each household's sales
+    "stock_tolerance_percent": "5",  # weighing differences: a batch may sell this much over its quantity
+}
+MAX_COMMISSION_PERCENT = Decimal(50)
+MAX_TOLERANCE_PERCENT = Decimal(50)
+
+
+def get(key):
+    """A setting's value as text (its default when never set)."""
+    row = Setting.get_or_none(Setting.key == key)
+    return row.value if row is not None else DEFAULTS[key]
+
+
+def all_settings():
+    return {key: get(key) for key in DEFAULTS}
+
+
+def commission_basis_points():
+    """The commission as whole hundredths of a percent (2.5 % is 250)."""
+    return int(Decimal(get("commission_percent")) * 100)
+
+
+def tolerance_basis_points():
+    return int(Decimal(get("stock_tolerance_percent")) * 100)
+
+
+def save_settings(data, by_user):
+    """Check and store the settings form; the PromptPay ID must be a valid one."""
+    form = Form(data)
+    form.text("market_name", 120, required=True)
+    form.text("promptpay_id", 40)
+    form.decimal("commission_percent", places=2, minimum=Decimal(0), maximum=MAX_COMMISSION_PERCENT, required=True)
+    form.decimal("stock_tolerance_percent", places=2, minimum=Decimal(0), maximum=MAX_TOLERANCE_PERCENT, required=True)
+    cleaned = form.finish()
+    if cleaned["promptpay_id"]:
+        try:
+            promptpay.payload(cleaned["promptpay_id"])
+        except promptpay.InvalidPromptPayId:
+            raise ValidationError({"promptpay_id": _l(
+                "Enter a PromptPay mobile number (10 digits), national ID or tax ID (13 digits) or e-wallet ID (15 digits).")}) from None
+    with db.atomic():
+        changes = {}
+        for key, value in cleaned.items():
+            text = str(value)
+            old = get(key)
+            if old != text:
+                changes[key] = (old, text)
+                Setting.insert(key=key, value=text).on_conflict(
+                    conflict_target=[Setting.key], update={Setting.value: text}).execute()
+        if changes:
+            audit.record(by_user, "update", "settings", 0, changes)
+    return all_settings()

@@ -1,0 +1,163 @@
+"""Staff pages of the market: the POS, receipts, market days and Z-reports, settlements, settings.
+
+Thin: each view reads the form, calls one function of sales, settlements or settings, renders.
+The POS page itself talks to the JSON API (market/api.py) from static/js/pos.js.
+"""
+import datetime
+
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from core.auth import role_required
+from core.db import get_or_404
+from core.qr import qr_svg
+from market import documents, sales, settings, settlements
+from market.models import PAYMENT_METHODS, PAYOUT_METHODS, MarketDay, Sale, SaleLine, Settlement
+from core.validation import ValidationError
+from traceability.models import Batch
+
+bp = Blueprint("market", __name__)
+
+RECEIPT_PAPERS = ("58", "80", "a4")
+
+
+@bp.route("/pos")
+@role_required("admin", "cashier")
+def pos():
+    return render_template("market/pos.html", days=list(sales.open_days()),
+                           promptpay_ready=bool(settings.get("promptpay_id")))
+
+
+@bp.route("/pos/sales/<int:sale_id>/receipt")
+@role_required("admin", "cashier")
+def receipt(sale_id):
+    sale = get_or_404(Sale, sale_id)
+    paper = request.args.get("paper", "80")
+    paper = paper if paper in RECEIPT_PAPERS else "80"
+    trace_page = f"{current_app.config['GREENMARKET_BASE_URL'].rstrip('/')}/r/{sale.receipt_token}"
+    return render_template("market/receipt.html", sale=sale, lines=_receipt_lines(sale), paper=paper,
+                           papers=RECEIPT_PAPERS, methods=PAYMENT_METHODS, market_name=settings.get("market_name"),
+                           trace_page=trace_page, trace_qr=qr_svg(trace_page))
+
+
+def _receipt_lines(sale):
+    return list(SaleLine.select(SaleLine, Batch).join(Batch).where(SaleLine.sale == sale).order_by(SaleLine.id))
+
+
+# --- Market days ------------------------------------------------------------------------------
+
+
+@bp.route("/market/days", methods=["GET", "POST"])
+@role_required("admin")
+def market_days():
+    errors, values, status = {}, {"opening_float": "500"}, 200
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            day = sales.open_market_day(values, g.user)
+        except ValidationError as exc:
+            errors, status = exc.errors, 400
+        else:
+            flash(_("Counter %(counter)s is open.", counter=day.counter), "success")
+            return redirect(url_for(".market_days"))
+    days = MarketDay.select().order_by(MarketDay.market_date.desc(), MarketDay.counter).limit(60)
+    return render_template("market/days.html", days=days, errors=errors, values=values), status
+
+
+@bp.route("/market/days/<int:day_id>", methods=["GET", "POST"])
+@role_required("admin")
+def market_day(day_id):
+    day = get_or_404(MarketDay, day_id)
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            day = sales.close_market_day(day, request.form.to_dict(), g.user)
+        except ValidationError as exc:
+            errors, status = exc.errors, 400
+        else:
+            flash(_("The market day is closed."), "success")
+            return redirect(url_for(".market_day", day_id=day.id))
+    sales_today = Sale.select().where(Sale.market_day == day).order_by(Sale.created_at.desc())
+    return render_template("market/day.html", report=settlements.z_report(day), sales=sales_today,
+                           methods=PAYMENT_METHODS, errors=errors), status
+
+
+@bp.route("/market/days/<int:day_id>/z-report.pdf")
+@role_required("admin")
+def z_report_pdf(day_id):
+    day = get_or_404(MarketDay, day_id)
+    pdf = documents.z_report_pdf(settlements.z_report(day), settings.get("market_name"))
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="z-report-{day.market_date}-{day.id}.pdf"'})
+
+
+# --- Settlements ------------------------------------------------------------------------------
+
+
+@bp.route("/market/settlements", methods=["GET", "POST"])
+@role_required("admin")
+def settlement_list():
+    today = datetime.date.today()
+    values = request.values.to_dict()
+    values.setdefault("period_start", today.replace(day=1).isoformat())
+    values.setdefault("period_end", today.isoformat())
+    errors, preview, status = {}, None, 200
+    try:
+        if request.method == "POST":
+            made = settlements.create_settlements(values, g.user)
+            flash(_("%(n)d settlements made.", n=len(made)), "success")
+            return redirect(url_for(".settlement_list"))
+        preview = settlements.preview(values)
+    except ValidationError as exc:
+        errors, status = exc.errors, 400
+    recent = Settlement.select().order_by(Settlement.created_at.desc(), Settlement.id.desc()).limit(100)
+    return render_template("market/settlements.html", values=values, errors=errors, preview=preview,
+                           settlements=recent), status
+
+
+@bp.route("/market/settlements/<int:settlement_id>", methods=["GET", "POST"])
+@role_required("admin")
+def settlement_detail(settlement_id):
+    settlement = get_or_404(Settlement, settlement_id)
+    errors, values, status = {}, {"paid_on": datetime.date.today().isoformat()}, 200
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            settlement = settlements.mark_paid(settlement, values, g.user)
+        except ValidationError as exc:
+            errors, status = exc.errors, 400
+        else:
+            flash(_("Marked as paid."), "success")
+            return redirect(url_for(".settlement_detail", settlement_id=settlement.id))
+    return render_template("market/settlement.html", settlement=settlement,
+                           lines=list(settlements.statement_lines(settlement)), methods=PAYOUT_METHODS,
+                           errors=errors, values=values), status
+
+
+@bp.route("/market/settlements/<int:settlement_id>.pdf")
+@role_required("admin")
+def settlement_pdf(settlement_id):
+    settlement = get_or_404(Settlement, settlement_id)
+    pdf = documents.settlement_pdf(settlement, list(settlements.statement_lines(settlement)), settings.get("market_name"))
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="settlement-{settlement.id}.pdf"'})
+
+
+# --- Settings ---------------------------------------------------------------------------------
+
+
+@bp.route("/market/settings", methods=["GET", "POST"])
+@role_required("admin")
+def market_settings():
+    errors, status = {}, 200
+    values = settings.all_settings()
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            settings.save_settings(values, g.user)
+        except ValidationError as exc:
+            errors, status = exc.errors, 400
+        else:
+            flash(_("Settings saved."), "success")
+            return redirect(url_for(".market_settings"))
+    return render_template("market/settings.html", values=values, errors=errors), status
