@@ -11,6 +11,7 @@ import uuid
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
+from peewee import IntegrityError
 
 from core.db import utcnow, write_transaction
 from core.i18n import format_baht, format_quantity
@@ -235,10 +236,19 @@ def record_sale(data, cashier, base_url):
     if existing is not None:
         return existing, False
     wanted = [(_parse_code(line["batch_code"], base_url, index), line) for index, line in enumerate(cleaned["lines"])]
-    with write_transaction():
+    try:
+        return _write_sale(cleaned, wanted, cashier), True
+    except IntegrityError:
+        # Two retries of one sale raced: the database's unique client id let one in.
         existing = Sale.get_or_none(Sale.client_id == cleaned["client_id"])
-        if existing is not None:
-            return existing, False  # a retry that raced the first attempt
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _write_sale(cleaned, wanted, cashier):
+    """Check every line, take the stock and write the sale, all in one transaction."""
+    with write_transaction():
         day = MarketDay.get_or_none(MarketDay.id == cleaned["market_day_id"])
         if day is None or not day.is_open:
             raise ValidationError({"market_day_id": _l("This market day is not open. Ask the council secretariat to open the counter.")})
@@ -280,7 +290,7 @@ def record_sale(data, cashier, base_url):
             SaleLine.create(sale=sale, batch=batch, household=batch.household_id, quantity_milli=quantity,
                             unit_price_satang=unit_price, discount_satang=discount, total_satang=line_sum,
                             certification_state=batches.batch_certification(batch).state)
-    return sale, True
+        return sale
 
 
 def _take_stock(batch, quantity, index):
