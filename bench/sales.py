@@ -1,0 +1,156 @@
+"""Benchmark: sales per second through POST /api/v1/sales with 1, 4 and 8 counters, against a ceiling.
+
+Run with `python bench/sales.py [--seconds N]`. It fills a temporary SQLite database with the
+demo data, starts the real server (`python run.py serve`, waitress) on a free port, and lets 1,
+4 and 8 client threads (counters) post one-line cash sales, each with its own keep-alive
+connection and bearer token, for N seconds each. In the same run it measures the ceiling: the
+same rows (sale, sale line, stock update, one transaction per sale) written directly with the
+sqlite3 module from one thread. Prints sales/s, median and 95th-percentile latency, and each
+rate as a share of the ceiling. Never touches instance/.
+"""
+import argparse
+import http.client
+import json
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from core import accounts, create_app  # noqa: E402
+from core.db import db  # noqa: E402
+from core.models import User  # noqa: E402
+from market import sales  # noqa: E402
+from traceability import batches  # noqa: E402
+from traceability.models import Batch  # noqa: E402
+
+BIG_QUANTITY = "900000"  # kg: the batch never sells out during the benchmark
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def prepare(folder):
+    """Demo data, a cashier token per counter, an open day, and one huge certified batch to sell."""
+    url = f"sqlite:///{folder}/bench.db"
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"}
+    subprocess.run([sys.executable, os.path.join(ROOT, "run.py"), "demo"], env=env, check=True, capture_output=True)
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench"})
+    with app.test_request_context(), db.connection_context():
+        admin = User.get(User.role == "admin") if User.select().where(User.role == "admin").exists() else \
+            accounts.create_user({"username": "bench-admin", "role": "admin", "password": "bench-password-1"})
+        tokens = []
+        for number in range(8):
+            cashier = accounts.create_user({"username": f"counter{number}", "role": "cashier", "password": "bench-password-1"})
+            tokens.append(accounts.create_token(cashier))
+        template = next(b for b in Batch.select() if sales.refusal_for(b) is None and b.product.is_certifiable)
+        batch = batches.create_batch({"household_id": template.household_id, "product_id": template.product_id,
+                                      "plot_id": template.plot_id, "harvest_date": template.harvest_date.isoformat(),
+                                      "quantity": BIG_QUANTITY}, admin)
+        day = sales.open_market_day({"counter": "BENCH", "opening_float": "0"}, admin)
+        return url, env, tokens, batch.code, batch.price_satang, day.id, batch.id, batch.household_id
+
+
+def run_counters(port, tokens, code, price, day_id, counters, seconds):
+    """Post sales from `counters` threads for `seconds`; return (sales per second, latencies in ms)."""
+    latencies, errors = [], []
+    stop = time.perf_counter() + seconds
+
+    def counter(token):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        mine = []
+        while time.perf_counter() < stop:
+            body = json.dumps({"client_id": str(uuid.uuid4()), "market_day_id": day_id,
+                               "lines": [{"batch_code": code, "quantity": "0.5", "unit_price_satang": price}],
+                               "payment": {"method": "cash"}})
+            started = time.perf_counter()
+            connection.request("POST", "/api/v1/sales", body, headers)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 201:
+                errors.append(response.status)
+            mine.append((time.perf_counter() - started) * 1000)
+        latencies.extend(mine)
+
+    threads = [threading.Thread(target=counter, args=(tokens[n],)) for n in range(counters)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    if errors:
+        raise SystemExit(f"{len(errors)} sales failed: statuses {sorted(set(errors))}")
+    return len(latencies) / elapsed, latencies
+
+
+def ceiling(path, day_id, batch_id, household_id, price, seconds):
+    """The same writes straight through sqlite3, one transaction per sale, as fast as one thread can."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=wal")
+    connection.execute("PRAGMA synchronous=normal")
+    connection.execute("PRAGMA foreign_keys=1")
+    cashier = connection.execute("SELECT id FROM user WHERE role = 'cashier' LIMIT 1").fetchone()[0]
+    count, stop = 0, time.perf_counter() + seconds
+    began = time.perf_counter()
+    while time.perf_counter() < stop:
+        connection.execute("BEGIN IMMEDIATE")
+        cursor = connection.execute(
+            "INSERT INTO sale (client_id, market_day_id, cashier_id, created_at, total_satang, payment_method,"
+            " cash_satang, promptpay_satang, tendered_satang, receipt_token, void_reason)"
+            " VALUES (?, ?, ?, datetime('now'), ?, 'cash', ?, 0, ?, ?, '')",
+            (str(uuid.uuid4()), day_id, cashier, price // 2, price // 2, price // 2, uuid.uuid4().hex[:16]))
+        connection.execute(
+            "INSERT INTO sale_line (sale_id, batch_id, household_id, quantity_milli, unit_price_satang,"
+            " discount_satang, total_satang, certification_state) VALUES (?, ?, ?, 500, ?, 0, ?, 'certified')",
+            (cursor.lastrowid, batch_id, household_id, price, price // 2))
+        connection.execute("UPDATE batch SET sold_milli = sold_milli + 500 WHERE id = ? AND sold_milli + 500 <= quantity_milli",
+                           (batch_id,))
+        connection.execute("COMMIT")
+        count += 1
+    return count / (time.perf_counter() - began)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10)
+    seconds = parser.parse_args().seconds
+    with tempfile.TemporaryDirectory() as folder:
+        url, env, tokens, code, price, day_id, batch_id, household_id = prepare(folder)
+        port = free_port()
+        server = subprocess.Popen([sys.executable, os.path.join(ROOT, "run.py"), "serve", "--port", str(port)],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(100):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            results = {n: run_counters(port, tokens, code, price, day_id, n, seconds) for n in (1, 4, 8)}
+        finally:
+            server.terminate()
+            server.wait(10)
+        top = ceiling(url.removeprefix("sqlite:///"), day_id, batch_id, household_id, price, seconds)
+    print(f"POST /api/v1/sales on SQLite through waitress, {seconds:g} s per run, {os.cpu_count()} CPUs")
+    print(f"  {'ceiling: sqlite3 directly, 1 thread':40s} {top:8.0f} sales/s   1.00")
+    for counters, (rate, latencies) in results.items():
+        p95 = statistics.quantiles(latencies, n=20)[-1]
+        print(f"  {f'{counters} counter(s) over HTTP':40s} {rate:8.0f} sales/s   {rate / top:4.2f}"
+              f"   median {statistics.median(latencies):5.1f} ms, p95 {p95:5.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
