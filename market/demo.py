@@ -4,8 +4,10 @@ Builds on the traceability demo's batches. Additive: if any market day exists, n
 """
 import datetime
 import random
+import secrets
 import uuid
 
+from core import accounts
 from core.db import db
 from core.models import User
 from market import sales, settings
@@ -17,6 +19,7 @@ SEED = 2569
 DEMO_PROMPTPAY_ID = "0812345678"  # a made-up number: replace it on /market/settings
 SALES_YESTERDAY = 30
 BASE_URL = "http://demo.invalid"
+DEMO_USERNAME = "market-demo"
 
 
 def load_demo_data():
@@ -24,9 +27,7 @@ def load_demo_data():
     if MarketDay.select().exists():
         return {"market_days": 0, "sales": 0}
     rng = random.Random(SEED)
-    admin = User.select().where(User.role == "admin").order_by(User.id).first()
-    if admin is None:
-        return {"market_days": 0, "sales": 0}
+    admin = _demo_secretariat()
     with db.atomic():
         settings.save_settings({**settings.all_settings(), "promptpay_id": DEMO_PROMPTPAY_ID}, admin)
         yesterday = sales.open_market_day({"counter": "A", "opening_float": "500",
@@ -38,6 +39,15 @@ def load_demo_data():
         sales.close_market_day(yesterday, {"counted_cash": f"{expected // 100}.{expected % 100:02d}"}, admin)
         sales.open_market_day({"counter": "A", "opening_float": "500"}, admin)
     return {"market_days": 2, "sales": made}
+
+
+def _demo_secretariat():
+    """The account the demo's market days and sales are recorded by; it cannot sign in."""
+    user = User.get_or_none(User.username == DEMO_USERNAME)
+    if user is None:
+        user = accounts.create_user({"username": DEMO_USERNAME, "full_name": "เลขานุการตลาด (ตัวอย่าง)",
+                                     "role": "admin", "password": secrets.token_urlsafe(24), "is_active": False})
+    return user
 
 
 def _one_sale(day, cashier, rng):

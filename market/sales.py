@@ -71,12 +71,15 @@ def _tolerance_limit(batch):
     return batch.quantity_milli * (10_000 + settings.tolerance_basis_points()) // 10_000
 
 
-def refusal_for(batch, wanted_milli=0):
-    """Why `batch` cannot be sold now (wanting `wanted_milli` more of it), or None when it can."""
+def refusal_for(batch, wanted_milli=0, status=None):
+    """Why `batch` cannot be sold now (wanting `wanted_milli` more of it), or None when it can.
+
+    `status` is the batch's certification when the caller has it already.
+    """
     if batch.recalled_at is not None:
         return Refusal("recalled", REFUSALS["recalled"])
     if batch.product.is_certifiable:
-        status = batches.batch_certification(batch)
+        status = status or batches.batch_certification(batch)
         if not status.certified:
             return Refusal(status.state, REFUSALS.get(status.state, REFUSALS["none"]))
     if batch.sold_milli >= batch.quantity_milli:
@@ -262,7 +265,8 @@ def _write_sale(cleaned, wanted, cashier):
                 continue
             quantity = int(line["quantity"] * MILLI)
             taken[code] = taken.get(code, 0) + quantity
-            refusal = refusal_for(batch, taken[code])
+            status = batches.batch_certification(batch)
+            refusal = refusal_for(batch, taken[code], status)
             price = line.get("unit_price_satang")
             if refusal is None and batch.price_satang is None and price is None:
                 refusal = Refusal("no_price", REFUSALS["no_price"])
@@ -277,19 +281,19 @@ def _write_sale(cleaned, wanted, cashier):
             total = line_total(quantity, unit_price, discount)
             if total < 0:
                 raise ValidationError({f"lines.{index}.discount_satang": _l("The discount is larger than the line.")})
-            lines.append((batch, quantity, unit_price, discount, total))
+            lines.append((batch, quantity, unit_price, discount, total, status.state))
         if refusals:
             raise SaleRefused(refusals)
-        total = sum(line[-1] for line in lines)
+        total = sum(line[4] for line in lines)
         method, cash, promptpay_part, tendered = _payment_parts(cleaned["payment"], total)
         sale = Sale.create(client_id=cleaned["client_id"], market_day=day, cashier=cashier, total_satang=total,
                            payment_method=method, cash_satang=cash, promptpay_satang=promptpay_part,
                            tendered_satang=tendered, receipt_token=secrets.token_urlsafe(12))
-        for index, (batch, quantity, unit_price, discount, line_sum) in enumerate(lines):
+        for index, (batch, quantity, unit_price, discount, line_sum, state) in enumerate(lines):
             _take_stock(batch, quantity, index)
             SaleLine.create(sale=sale, batch=batch, household=batch.household_id, quantity_milli=quantity,
                             unit_price_satang=unit_price, discount_satang=discount, total_satang=line_sum,
-                            certification_state=batches.batch_certification(batch).state)
+                            certification_state=state)
         return sale
 
 
