@@ -154,3 +154,21 @@ class _Named:
     def __init__(self, name_th, name_en):
         self.name_th = name_th
         self.name_en = name_en
+
+
+def recall_pdf(batch, header, rows, market_name):
+    """Every sale of a recalled batch, to find the buyers' receipts and the counters that sold it."""
+    styles = _styles()
+    title = _("Recall report · batch %(code)s", code=codes.format_code(batch.code))
+    story = [
+        Paragraph(market_name, styles["body"]),
+        Paragraph(title, styles["title"]),
+        Paragraph(f"{local_name(batch.product)} · {batch.household.code} · {batch.household.public_name} · "
+                  + _("Harvested %(date)s", date=format_date(batch.harvest_date)), styles["body"]),
+        Paragraph(_("Recalled %(when)s: %(reason)s", when=format_datetime(batch.recalled_at), reason=batch.recall_reason)
+                  if batch.recalled_at else _("Not recalled."), styles["body"]),
+        Spacer(1, 6),
+        _table([header] + [[str(cell) for cell in row] for row in rows],
+               [WIDTH * 0.13, WIDTH * 0.25, WIDTH * 0.14, WIDTH * 0.18, WIDTH * 0.18, WIDTH * 0.12], styles, (0, 3, 4)),
+    ]
+    return _build(title, story, f"{market_name} · {title}")

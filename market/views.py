@@ -11,9 +11,12 @@ from flask_babel import gettext as _
 from core.auth import role_required
 from core.db import get_or_404
 from core.qr import qr_svg
-from market import documents, sales, settings, settlements
+from market import documents, reports, sales, settings, settlements
 from market.models import PAYMENT_METHODS, PAYOUT_METHODS, MarketDay, Sale, SaleLine, Settlement
-from core.validation import ValidationError
+from core.exports import csv_bytes
+from core.i18n import format_baht, format_datetime, format_quantity
+from core.validation import NotFound, ValidationError
+from traceability import batches, codes
 from traceability.models import Batch
 
 bp = Blueprint("market", __name__)
@@ -141,6 +144,36 @@ def settlement_pdf(settlement_id):
     pdf = documents.settlement_pdf(settlement, list(settlements.statement_lines(settlement)), settings.get("market_name"))
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="settlement-{settlement.id}.pdf"'})
+
+
+# --- Recall ---------------------------------------------------------------------------------
+
+
+def _recall_rows(lines, unit):
+    return [[line["sale_id"], format_datetime(line["created_at"]), line["counter"], format_quantity(line["quantity_milli"], unit),
+             format_baht(line["total_satang"]), _("void") if line["voided_at"] else ""] for line in lines]
+
+
+@bp.route("/market/recalls/<code>")
+@bp.route("/market/recalls/<code>.<fmt>")
+@role_required("admin", "inspector")
+def recall_report(code, fmt="html"):
+    try:
+        batch = batches.find_batch(code)
+    except (codes.MistypedCode, batches.UnknownCode):
+        raise NotFound() from None
+    lines = reports.sales_of_batch(batch)
+    header = [_("Receipt no."), _("When"), _("Counter"), _("Quantity"), _("Amount"), _("Void")]
+    filename = f"recall-{batch.code}"
+    if fmt == "csv":
+        return Response(csv_bytes(header, _recall_rows(lines, batch.unit)), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+    if fmt == "pdf":
+        pdf = documents.recall_pdf(batch, header, _recall_rows(lines, batch.unit), settings.get("market_name"))
+        return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'})
+    if fmt != "html":
+        raise NotFound()
+    return render_template("market/recall.html", batch=batch, lines=lines, display_code=codes.format_code(batch.code))
 
 
 # --- Settings ---------------------------------------------------------------------------------

@@ -250,6 +250,7 @@ PAGES = [
     Page("GET", "/batches/new", "/batches/new", ADMIN),
     Page("POST", "/batches/new", "/batches/new", ADMIN, batch_form),
     Page("GET", "/batches/<code>", "/batches/{batch}", READERS),
+    Page("POST", "/batches/<code>/recall", "/batches/{batch}/recall", READERS, {"reason": "สงสัยปนเปื้อน"}),
     # market/views.py
     Page("GET", "/pos", "/pos", COUNTER),
     Page("GET", "/pos/sales/<int:sale_id>/receipt", "/pos/sales/{sale}/receipt", COUNTER),
@@ -265,6 +266,9 @@ PAGES = [
     Page("POST", "/market/settlements/<int:settlement_id>", "/market/settlements/{settlement}", ADMIN,
          {"paid_on": days_ago(0), "paid_method": "cash"}),
     Page("GET", "/market/settlements/<int:settlement_id>.pdf", "/market/settlements/{settlement}.pdf", ADMIN),
+    Page("GET", "/market/recalls/<code>", "/market/recalls/{batch}", READERS),
+    Page("GET", "/market/recalls/<code>.<fmt>", "/market/recalls/{batch}.csv", READERS),
+    Page("GET", "/market/recalls/<code>.<fmt>", "/market/recalls/{batch}.pdf", READERS),
     Page("GET", "/market/settings", "/market/settings", ADMIN),
     Page("POST", "/market/settings", "/market/settings", ADMIN,
          {"market_name": "ตลาดเขียว", "promptpay_id": "0812345678", "commission_percent": "2", "stock_tolerance_percent": "5"}),

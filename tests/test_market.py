@@ -517,3 +517,35 @@ def test_cashier_cannot_reach_admin_market_pages(client, auth, counter):
         assert client.get(url).status_code == 403, url
     assert client.get("/pos").status_code == 200
 
+
+
+# --- Recall -----------------------------------------------------------------------------------
+
+
+def test_a_recall_stops_the_pos_warns_shoppers_and_lists_every_sale(client, auth, counter):
+    code = counter["batch"].code
+    sold, _ = sell(counter, (code, "1.5"), tendered=10000)
+    voided, _ = sell(counter, (code, "1"))
+    sales.void_sale(voided, {"reason": "ผิด"}, counter["cashier"])
+    auth.login("inspector", "checker")
+    answer = client.post(f"/batches/{code}/recall", data={"reason": "ตรวจพบสารตกค้างเกินมาตรฐาน"})
+    assert answer.status_code == 302
+    assert client.post(f"/batches/{code}/recall", data={"reason": "อีกครั้ง"}).status_code == 400
+    assert [e.kind for e in BatchEvent.select().order_by(BatchEvent.id)][-1] == "recalled"
+    assert_refused(counter, "recalled", (code, "1"))
+    trace = client.get(f"/b/{code}").get_data(as_text=True)
+    assert 'data-testid="recall-notice"' in trace and "ตรวจพบสารตกค้างเกินมาตรฐาน" in trace
+    report = client.get(f"/market/recalls/{code}").get_data(as_text=True)
+    assert report.count("<tr>") == 3 and f">{sold.id}<" in report
+    csv_text = client.get(f"/market/recalls/{code}.csv").get_data().decode("utf-8-sig")
+    assert csv_text.splitlines()[1].startswith(str(sold.id)) and "1.5" in csv_text
+    pdf = client.get(f"/market/recalls/{code}.pdf")
+    assert pdf.status_code == 200 and "฿90.00" in pdf_text(pdf.data)
+    assert client.get(f"/market/recalls/{code}.exe").status_code == 404
+
+
+def test_cashier_cannot_recall(client, auth, counter):
+    auth.login("cashier", "till")
+    before = database_rows()
+    assert client.post(f"/batches/{counter['batch'].code}/recall", data={"reason": "x"}).status_code == 403
+    assert database_rows() == before

@@ -12,7 +12,7 @@ from peewee import JOIN, IntegrityError
 from certificates import certification
 from certificates.models import CertificatePlot
 from core import audit
-from core.db import db
+from core.db import db, utcnow
 from core.models import UNITS, Household, Plot, Product
 from core.validation import Form, NotFound, ValidationError
 from traceability import codes
@@ -107,6 +107,21 @@ def create_batch(data, by_user):
             if not Batch.select().where(Batch.code == code).exists():
                 raise
     raise RuntimeError("no free batch code after several attempts")
+
+
+def recall_batch(batch, data, by_user):
+    """Recall a batch with a reason: from now on the POS refuses it and its trace page warns shoppers."""
+    form = Form(data)
+    form.text("reason", 1000, required=True)
+    reason = form.finish()["reason"]
+    with db.atomic():
+        recalled = (Batch.update(recalled_at=utcnow(), recall_reason=reason)
+                    .where(Batch.id == batch.id, Batch.recalled_at.is_null()).execute())
+        if not recalled:
+            raise ValidationError({"reason": _l("This batch is already recalled.")})
+        BatchEvent.create(batch=batch, kind="recalled", user=by_user, note=reason)
+        audit.record(by_user, "update", "batch", batch.id, {"recall_reason": ("", reason)})
+    return Batch.get_by_id(batch.id)
 
 
 def find_batch(text):

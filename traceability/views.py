@@ -5,7 +5,8 @@ label PDFs themselves are served by the API routes, which accept a signed-in sta
 """
 import datetime
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from core.auth import role_required
 from core.i18n import local_name
@@ -104,10 +105,25 @@ def batch_new():
     return redirect(url_for(".batch_detail", code=batch.code))
 
 
+@bp.route("/batches/<code>/recall", methods=["POST"])
+@role_required("admin", "inspector")
+def batch_recall(code):
+    batch = _find_or_404(code)
+    try:
+        batches.recall_batch(batch, request.form.to_dict(), g.user)
+    except ValidationError as exc:
+        return _render_detail(batch, exc.errors, 400)
+    flash(_("Batch recalled. The POS refuses it from now on."), "warning")
+    return redirect(url_for(".batch_detail", code=batch.code))
+
+
 @bp.route("/batches/<code>")
 @role_required("admin", "inspector")
 def batch_detail(code):
-    batch = _find_or_404(code)
+    return _render_detail(_find_or_404(code))
+
+
+def _render_detail(batch, errors=None, status_code=200):
     status = batches.batch_certification(batch)
     return render_template(
         "traceability/batch_detail.html",
@@ -123,4 +139,5 @@ def batch_detail(code):
         units=UNITS,
         max_copies=MAX_COPIES,
         product_name=local_name(batch.product),
-    )
+        errors=errors or {},
+    ), status_code

@@ -1,0 +1,47 @@
+"""Tables as CSV and XLSX downloads, for every report: Thai-safe, and never a formula.
+
+A cell that starts with = + - @ (or a tab or carriage return) could run as a formula when the
+file is opened in a spreadsheet (CSV injection); such text gets a leading apostrophe in CSV and
+is stored as plain text in XLSX. Numbers stay numbers.
+"""
+import csv
+import io
+
+from openpyxl import Workbook
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A CSV cell a spreadsheet will not run as a formula."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_bytes(header, rows):
+    """UTF-8 CSV with a byte-order mark, so Excel shows Thai correctly."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(title, header, rows):
+    """One sheet named `title` with the header row and the rows; text never becomes a formula."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title[:31]
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append(list(row))
+    for cells in sheet.iter_rows():
+        for cell in cells:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
