@@ -246,6 +246,26 @@ class CertificateEvent(BaseModel):
     until = DateField(null=True)
 
 
+class YieldNorm(BaseModel):
+    """What one rai can plausibly yield of a product in a season, set by the certifying body.
+
+    The mass balance compares each household's sales with its certified area times this norm;
+    selling more than the land can grow is how produce bought elsewhere shows up.
+    """
+
+    product = ForeignKeyField(Product, backref="yield_norms", unique=True, on_delete="CASCADE")
+    quantity_milli_per_rai = IntegerField()  # thousandths of the product's unit, per rai, per season
+    season_days = IntegerField(default=90)
+    notes = TextField(default="")
+    updated_at = DateTimeField(default=utcnow)
+    updated_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+
+def _add_yield_norms(migrator):
+    """Step 1: the yield norms of the mass balance."""
+    migrator.database.create_tables([YieldNorm])
+
+
 MODELS = [
     Standard,
     Requirement,
@@ -263,6 +283,7 @@ MODELS = [
     CertificateProduct,
     CertificatePlot,
     CertificateEvent,
+    YieldNorm,
 ]
 
-MIGRATIONS = []
+MIGRATIONS = [_add_yield_norms]

@@ -6,7 +6,7 @@ and renders. Committee-only actions are checked again in those functions.
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from certificates import certification, inspections, records
+from certificates import certification, inspections, records, yields
 from certificates.models import (
     ACTIVITIES,
     CERTIFICATE_EVENTS,
@@ -21,12 +21,13 @@ from certificates.models import (
     Inspection,
     Requirement,
     Standard,
+    YieldNorm,
 )
 from certificates.public import find_certificate
 from core.auth import role_required
 from core.db import get_or_404
 from core.i18n import local_name
-from core.models import Household, Plot, Product
+from core.models import UNITS, Household, Plot, Product
 from core.validation import NotFound, ValidationError
 
 bp = Blueprint("certificates", __name__)
@@ -313,3 +314,25 @@ def certificate_action(number, action):
         return _render_certificate(certificate, exc.errors, 400)
     flash(_("Certificate updated."), "success")
     return redirect(url_for("certificates.certificate_detail", number=certificate.number))
+
+
+# Yield norms -----------------------------------------------------------------------------
+
+
+@bp.route("/yield-norms", methods=["GET", "POST"])
+@role_required("admin", "inspector")
+def yield_norms():
+    errors, status = {}, 200
+    if request.method == "POST":
+        product = get_or_404(Product, request.form.get("product_id", type=int) or 0)
+        try:
+            yields.save_norm(product, request.form.to_dict(), g.user)
+        except ValidationError as exc:
+            errors, status = {product.id: exc.errors}, 400
+        else:
+            flash(_("Yield norm saved."), "success")
+            return redirect(url_for(".yield_norms"))
+    norms = {norm.product_id: norm for norm in YieldNorm.select()}
+    catalogue = Product.select().where(Product.is_certifiable == True).order_by(Product.name_th)  # noqa: E712
+    return render_template("certificates/yield_norms.html", products=catalogue, norms=norms, errors=errors,
+                           units=UNITS), status

@@ -18,6 +18,7 @@ ENTITIES = {
     "batch": _l("harvest batch"),
     "settlement": _l("settlement"),
     "settings": _l("market settings"),
+    "yield_norm": _l("yield norm"),
 }
 
 

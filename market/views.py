@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 from core.auth import role_required
 from core.db import get_or_404
 from core.qr import qr_svg
-from market import documents, reports, sales, settings, settlements
+from market import documents, massbalance, reports, sales, settings, settlements
 from market.models import PAYMENT_METHODS, PAYOUT_METHODS, MarketDay, Sale, SaleLine, Settlement
-from core.exports import csv_bytes
+from core.exports import csv_bytes, xlsx_bytes
 from core.i18n import format_baht, format_datetime, format_quantity
 from core.validation import NotFound, ValidationError
 from traceability import batches, codes
@@ -174,6 +174,42 @@ def recall_report(code, fmt="html"):
     if fmt != "html":
         raise NotFound()
     return render_template("market/recall.html", batch=batch, lines=lines, display_code=codes.format_code(batch.code))
+
+
+# --- Mass balance ---------------------------------------------------------------------------
+
+
+@bp.route("/market/mass-balance")
+@bp.route("/market/mass-balance.<fmt>")
+@role_required("admin", "inspector")
+def mass_balance(fmt="html"):
+    today = datetime.date.today()
+    values = {"start": (today - datetime.timedelta(days=89)).isoformat(), "end": today.isoformat(),
+              **request.args.to_dict()}
+    try:
+        start, end = massbalance.period(values)
+    except ValidationError as exc:
+        return render_template("market/mass_balance.html", rows=[], values=values, errors=exc.errors,
+                               flags=massbalance.FLAGS, only_alerts=False), 400
+    only_alerts = request.args.get("alerts") == "1"
+    rows = massbalance.alerts(start, end) if only_alerts else massbalance.balances(start, end)
+    if fmt in ("csv", "xlsx"):
+        header = [_("Household"), _("Product"), _("Unit"), _("Harvested (farm records)"), _("Labelled as batches"),
+                  _("Sold"), _("Land can yield"), _("Follow up")]
+        table = [[b.household.code, b.product.name_th, b.product.unit,
+                  batches.quantity_text(b.harvested_milli), batches.quantity_text(b.labelled_milli),
+                  batches.quantity_text(b.sold_milli),
+                  batches.quantity_text(b.capacity_milli) if b.capacity_milli is not None else "",
+                  "; ".join(str(massbalance.FLAGS[f]) for f in b.flags)] for b in rows]
+        filename = f"mass-balance-{start}-{end}.{fmt}"
+        body, mimetype = ((csv_bytes(header, table), "text/csv") if fmt == "csv" else
+                          (xlsx_bytes(_("Mass balance"), header, table),
+                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+        return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    if fmt != "html":
+        raise NotFound()
+    return render_template("market/mass_balance.html", rows=rows, values=values, errors={}, flags=massbalance.FLAGS,
+                           only_alerts=only_alerts, evidence=lambda balance: massbalance.evidence(balance, start, end))
 
 
 # --- Settings ---------------------------------------------------------------------------------

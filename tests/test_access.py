@@ -269,6 +269,11 @@ PAGES = [
     Page("GET", "/market/recalls/<code>", "/market/recalls/{batch}", READERS),
     Page("GET", "/market/recalls/<code>.<fmt>", "/market/recalls/{batch}.csv", READERS),
     Page("GET", "/market/recalls/<code>.<fmt>", "/market/recalls/{batch}.pdf", READERS),
+    Page("GET", "/market/mass-balance", "/market/mass-balance", READERS),
+    Page("GET", "/market/mass-balance.<fmt>", "/market/mass-balance.csv", READERS),
+    Page("GET", "/yield-norms", "/yield-norms", READERS),
+    Page("POST", "/yield-norms", "/yield-norms", READERS, lambda world: {
+        "product_id": world["product"].id, "quantity_per_rai": "300", "season_days": "90"}),
     Page("GET", "/market/settings", "/market/settings", ADMIN),
     Page("POST", "/market/settings", "/market/settings", ADMIN,
          {"market_name": "ตลาดเขียว", "promptpay_id": "0812345678", "commission_percent": "2", "stock_tolerance_percent": "5"}),

@@ -5,6 +5,7 @@ import io
 import re
 import threading
 import uuid
+from decimal import Decimal
 
 import pytest
 from PIL import Image
@@ -549,3 +550,51 @@ def test_cashier_cannot_recall(client, auth, counter):
     before = database_rows()
     assert client.post(f"/batches/{counter['batch'].code}/recall", data={"reason": "x"}).status_code == 403
     assert database_rows() == before
+
+
+# --- Mass balance -----------------------------------------------------------------------------
+
+
+def test_mass_balance_figures_and_flags_by_hand(app, counter):
+    """1 rai in scope, norm 100 kg per rai per 90 days: over 90 days the land can yield 100 kg."""
+    from certificates import yields
+    from certificates.models import Activity
+    from market import massbalance
+
+    setup = counter
+    yields.save_norm(setup["product"], {"quantity_per_rai": "100", "season_days": "90"}, setup["admin"])
+    Activity.create(household=setup["household"], plot=setup["plot"], done_on=TODAY, activity="harvest",
+                    product=setup["product"], quantity=Decimal("8"), unit="kg")
+    big = batches.create_batch({"household_id": setup["household"].id, "product_id": setup["product"].id,
+                                "plot_id": setup["plot"].id, "harvest_date": TODAY.isoformat(), "quantity": "150"},
+                               setup["admin"])
+    sell(setup, (setup["batch"].code, "4"))
+    sale, _ = sell(setup, (big.code, "120"))
+    sales.refund_line(SaleLine.get(SaleLine.sale == sale), {"quantity": "10", "reason": "ช้ำ"}, setup["cashier"])
+    start, end = TODAY - datetime.timedelta(days=89), TODAY
+    [balance] = massbalance.balances(start, end)
+    assert balance.harvested_milli == 8_000
+    assert balance.labelled_milli == 160_000
+    assert balance.sold_milli == 114_000  # 4 + 120 − 10
+    assert balance.certified_area_m2 == Decimal("1600")
+    assert balance.capacity_milli == 100_000
+    assert balance.flags == ("labelled_over_harvested", "sold_over_capacity")
+    assert massbalance.alerts(start, end) == [balance]
+    assert [b.code for b in massbalance.evidence(balance, start, end)] == sorted([setup["batch"].code, big.code],
+                                                                                  key=lambda c: c != setup["batch"].code)
+
+
+def test_mass_balance_page_and_exports(client, auth, counter):
+    sell(counter, (counter["batch"].code, "2"))
+    auth.login("inspector", "checker")
+    page = client.get("/market/mass-balance")
+    assert page.status_code == 200 and 'data-testid="flag-no_harvest_records"' in page.get_data(as_text=True)
+    assert "ไม่มีการเก็บเกี่ยว" in page.get_data(as_text=True) or "บันทึก" in page.get_data(as_text=True)
+    csv_body = client.get("/market/mass-balance.csv").get_data().decode("utf-8-sig")
+    assert "10.000" in csv_body and "2.000" in csv_body
+    assert client.get("/market/mass-balance.xlsx").status_code == 200
+    assert client.get("/market/mass-balance?start=2026-13-01").status_code == 400
+    norms = client.post("/yield-norms", data={"product_id": counter["product"].id, "quantity_per_rai": "-1", "season_days": "90"})
+    assert norms.status_code == 400
+    assert client.post("/yield-norms", data={"product_id": counter["product"].id, "quantity_per_rai": "250.5",
+                                             "season_days": "60"}).status_code == 302

@@ -1,0 +1,143 @@
+"""The mass balance: for each household and product in a season, what the farm records say was
+harvested, what was labelled as batches, what the market sold, and what its certified land can
+plausibly yield. A household that sells more than it labelled or harvested, or more than its
+land can grow, is flagged for the inspector with the evidence.
+
+Every figure is an SQL aggregate grouped by household and product.
+"""
+import dataclasses
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from peewee import fn
+
+from certificates.models import Activity, Certificate, CertificatePlot, CertificateProduct, YieldNorm
+from core.i18n import SQUARE_METRES_PER_WA, WA_PER_RAI
+from core.models import Household, Plot, Product
+from core.validation import Form, ValidationError
+from market.models import MarketDay, Refund, Sale, SaleLine
+from traceability.models import MILLI, Batch
+
+SQUARE_METRES_PER_RAI = SQUARE_METRES_PER_WA * WA_PER_RAI  # 1,600 m²
+# Farm records and weighing differ a little; flag only what is beyond this share.
+RECORD_TOLERANCE = Decimal("0.10")
+
+FLAGS = {
+    "sold_over_labelled": _l("Sold more than was labelled as batches"),
+    "labelled_over_harvested": _l("Labelled more than the farm records say was harvested"),
+    "no_harvest_records": _l("Batches labelled but no harvest in the farm records"),
+    "sold_over_capacity": _l("Sold more than the certified land can plausibly yield"),
+}
+
+
+@dataclasses.dataclass
+class Balance:
+    """One household's figures for one product over the period, in thousandths of the unit."""
+
+    household: Household
+    product: Product
+    harvested_milli: int = 0
+    labelled_milli: int = 0
+    sold_milli: int = 0
+    certified_area_m2: Decimal = Decimal(0)
+    capacity_milli: int = None
+    flags: tuple = ()
+
+
+def period(data):
+    form = Form(data)
+    form.date("start", required=True)
+    form.date("end", required=True)
+    cleaned = form.finish()
+    if cleaned["end"] < cleaned["start"]:
+        raise ValidationError({"end": _l("The end of the period cannot be before its start.")})
+    return cleaned["start"], cleaned["end"]
+
+
+def _harvested(start, end):
+    rows = (Activity.select(Activity.household, Activity.product, fn.SUM(Activity.quantity))
+            .where(Activity.activity == "harvest", Activity.product.is_null(False), Activity.done_on.between(start, end))
+            .group_by(Activity.household, Activity.product).tuples())
+    return {(household, product): int(Decimal(str(total or 0)) * MILLI) for household, product, total in rows}
+
+
+def _labelled(start, end):
+    rows = (Batch.select(Batch.household, Batch.product, fn.SUM(Batch.quantity_milli))
+            .where(Batch.harvest_date.between(start, end))
+            .group_by(Batch.household, Batch.product).tuples())
+    return {(household, product): int(total) for household, product, total in rows}
+
+
+def _sold(start, end):
+    lines = (SaleLine.select(SaleLine.household, Batch.product, fn.SUM(SaleLine.quantity_milli))
+             .join(Batch).switch(SaleLine).join(Sale).join(MarketDay)
+             .where(Sale.voided_at.is_null(), MarketDay.market_date.between(start, end))
+             .group_by(SaleLine.household, Batch.product).tuples())
+    sold = {(household, product): int(total) for household, product, total in lines}
+    refunds = (Refund.select(SaleLine.household, Batch.product, fn.SUM(Refund.quantity_milli))
+               .join(SaleLine).join(Batch).switch(Refund).join(MarketDay)
+               .where(MarketDay.market_date.between(start, end))
+               .group_by(SaleLine.household, Batch.product).tuples())
+    for household, product, total in refunds:
+        sold[(household, product)] = sold.get((household, product), 0) - int(total)
+    return sold
+
+
+def _certified_area(start, end):
+    """Square metres of each household's plots in scope of a certificate for each product in the period."""
+    scoped = (Certificate.select(Certificate.household, CertificateProduct.product, Plot.id, Plot.area_m2)
+              .join(CertificateProduct, on=(CertificateProduct.certificate == Certificate.id))
+              .switch(Certificate).join(CertificatePlot, on=(CertificatePlot.certificate == Certificate.id))
+              .join(Plot, on=(Plot.id == CertificatePlot.plot))
+              .where(Certificate.issued_on <= end, Certificate.valid_until >= start)
+              .distinct())
+    plots = scoped.alias("scoped")
+    rows = (Certificate.select(plots.c.household_id, plots.c.product_id, fn.SUM(plots.c.area_m2))
+            .from_(plots).group_by(plots.c.household_id, plots.c.product_id).tuples())
+    return {(household, product): Decimal(str(area)) for household, product, area in rows}
+
+
+def balances(start, end):
+    """Every household × product with harvests, batches or sales in the period, with its flags."""
+    harvested, labelled, sold = _harvested(start, end), _labelled(start, end), _sold(start, end)
+    areas = _certified_area(start, end)
+    keys = set(harvested) | set(labelled) | set(sold)
+    households = {h.id: h for h in Household.select().where(Household.id.in_([k[0] for k in keys]))}
+    products = {p.id: p for p in Product.select().where(Product.id.in_([k[1] for k in keys]))}
+    norms = {n.product_id: n for n in YieldNorm.select().where(YieldNorm.product.in_(list(products)))}
+    days = (end - start).days + 1
+    result = []
+    for key in sorted(keys, key=lambda k: (households[k[0]].code, products[k[1]].name_th)):
+        balance = Balance(households[key[0]], products[key[1]], harvested.get(key, 0), labelled.get(key, 0),
+                          sold.get(key, 0), areas.get(key, Decimal(0)))
+        norm = norms.get(key[1])
+        if norm is not None and balance.certified_area_m2:
+            seasons = Decimal(days) / norm.season_days
+            balance.capacity_milli = int(balance.certified_area_m2 / SQUARE_METRES_PER_RAI * norm.quantity_milli_per_rai * seasons)
+        balance.flags = _flags(balance)
+        result.append(balance)
+    return result
+
+
+def _flags(balance):
+    flags = []
+    if balance.sold_milli > balance.labelled_milli * (1 + RECORD_TOLERANCE) and balance.labelled_milli:
+        flags.append("sold_over_labelled")
+    if balance.labelled_milli and not balance.harvested_milli:
+        flags.append("no_harvest_records")
+    elif balance.labelled_milli > balance.harvested_milli * (1 + RECORD_TOLERANCE):
+        flags.append("labelled_over_harvested")
+    if balance.capacity_milli is not None and balance.sold_milli > balance.capacity_milli:
+        flags.append("sold_over_capacity")
+    return tuple(flags)
+
+
+def alerts(start, end):
+    """Only the flagged balances, for the inspector's follow-up."""
+    return [balance for balance in balances(start, end) if balance.flags]
+
+
+def evidence(balance, start, end):
+    """The batches behind a flagged balance: each one's harvest, quantity, sold and left."""
+    return list(Batch.select().where(Batch.household == balance.household, Batch.product == balance.product,
+                                     Batch.harvest_date.between(start, end)).order_by(Batch.harvest_date))
