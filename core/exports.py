@@ -6,15 +6,21 @@ is stored as plain text in XLSX. Numbers stay numbers.
 """
 import csv
 import io
+from decimal import Decimal
 
 from openpyxl import Workbook
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def baht_amount(satang):
+    """Integer satang as an exact baht amount with two decimals, for a spreadsheet cell."""
+    return (Decimal(satang) / 100).quantize(Decimal("0.01"))
+
+
 def safe_cell(value):
     """A CSV cell a spreadsheet will not run as a formula."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         return value
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text

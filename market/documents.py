@@ -9,10 +9,11 @@ from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table
 
+from core.charts import BAR_HEIGHT, GAP, draw_bar_chart
 from core.i18n import format_baht, format_date, format_datetime, format_quantity, local_name
-from core.pdf import FONT, TABLE_STYLE, draw_text, paragraph_style, wrapped_paragraph
+from core.pdf import FONT, GREEN, TABLE_STYLE, draw_text, paragraph_style, wrapped_paragraph
 from market.models import PAYMENT_METHODS, PAYOUT_METHODS
 from traceability import codes
 
@@ -172,3 +173,38 @@ def recall_pdf(batch, header, rows, market_name):
                [WIDTH * 0.13, WIDTH * 0.25, WIDTH * 0.14, WIDTH * 0.18, WIDTH * 0.18, WIDTH * 0.12], styles, (0, 3, 4)),
     ]
     return _build(title, story, f"{market_name} · {title}")
+
+
+def monthly_report_pdf(start, end, totals, tables, market_name):
+    """The council's report for its funder: totals, then each table as a chart and figures."""
+    styles = _styles()
+    title = _("Green market report %(start)s to %(end)s", start=format_date(start), end=format_date(end))
+    story = [
+        Paragraph(market_name, styles["body"]),
+        Paragraph(title, styles["title"]),
+        Paragraph(_("%(sales)s sales, %(net)s taken, of which certified organic %(certified)s (%(percent)s%%).",
+                    sales=totals["sales"], net=format_baht(totals["net_satang"]),
+                    certified=format_baht(totals["certified_satang"]), percent=totals["certified_percent"]), styles["body"]),
+    ]
+    for _key, table_title, header, rows in tables:
+        story.append(Paragraph(table_title, styles["heading"]))
+        story.append(_Chart([(label, amount, format_baht(amount)) for label, amount in rows[:10]], table_title))
+        story.append(_table([header] + [[label, format_baht(amount)] for label, amount in rows],
+                            [WIDTH * 0.7, WIDTH * 0.3], styles, (1,)))
+    return _build(title, story, f"{market_name} · {title}")
+
+
+class _Chart(Flowable):
+    """A bar chart in the flow of a report, drawn by core.charts with shaped Thai labels."""
+
+    def __init__(self, items, title):
+        super().__init__()
+        self.items, self.title = items, title
+
+    def wrap(self, available_width, available_height):
+        self.width = available_width
+        self.height = 34 + len(self.items) * (BAR_HEIGHT + GAP) * 0.7
+        return self.width, self.height
+
+    def draw(self):
+        draw_bar_chart(self.canv, 0, self.height, self.items, "", self.width, GREEN)

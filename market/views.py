@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 from core.auth import role_required
 from core.db import get_or_404
 from core.qr import qr_svg
-from market import documents, massbalance, reports, sales, settings, settlements
+from market import dashboard, documents, massbalance, reports, sales, settings, settlements
 from market.models import PAYMENT_METHODS, PAYOUT_METHODS, MarketDay, Sale, SaleLine, Settlement
-from core.exports import csv_bytes, xlsx_bytes
-from core.i18n import format_baht, format_datetime, format_quantity
+from core.exports import baht_amount, csv_bytes, xlsx_bytes
+from core.charts import bar_chart_svg
+from core.i18n import format_baht, format_date, format_datetime, format_quantity, local_name
 from core.validation import NotFound, ValidationError
 from traceability import batches, codes
 from traceability.models import Batch
@@ -174,6 +175,63 @@ def recall_report(code, fmt="html"):
     if fmt != "html":
         raise NotFound()
     return render_template("market/recall.html", batch=batch, lines=lines, display_code=codes.format_code(batch.code))
+
+
+# --- Dashboard ------------------------------------------------------------------------------
+
+
+def _dashboard_tables(start, end):
+    """Each table of the dashboard as (key, title, header, rows of (label, satang))."""
+    return [
+        ("products", _("Sales by product"), [_("Product"), _("Sales")],
+         [(local_name(product), amount) for product, amount in dashboard.by_product(start, end)]),
+        ("households", _("Sales by household"), [_("Household"), _("Sales")],
+         [(f"{household.code} · {household.public_name}", amount) for household, amount in dashboard.by_household(start, end)]),
+        ("villages", _("Sales by village"), [_("Village"), _("Sales")],
+         [(_("Village %(no)s", no=village), amount) for village, amount in dashboard.by_village(start, end)]),
+        ("groups", _("Sales by occupation group"), [_("Occupation group"), _("Sales")],
+         [(local_name(group), amount) for group, amount in dashboard.by_occupation_group(start, end)]),
+        ("days", _("Sales by market day"), [_("Date"), _("Sales")],
+         [(format_date(day), amount) for day, amount in dashboard.by_day(start, end)]),
+    ]
+
+
+@bp.route("/market/dashboard")
+@bp.route("/market/dashboard/<table>.<fmt>")
+@role_required("admin")
+def market_dashboard(table=None, fmt=None):
+    try:
+        start, end = dashboard.period(request.args.to_dict())
+    except ValidationError as exc:
+        return render_template("error.html", status=400, message=_("Check the dates."), fields=exc.errors), 400
+    tables = _dashboard_tables(start, end)
+    if table is not None:
+        found = {key: (title, header, rows) for key, title, header, rows in tables}
+        if table not in found or fmt not in ("csv", "xlsx"):
+            raise NotFound()
+        title, header, rows = found[table]
+        plain = [(label, baht_amount(amount)) for label, amount in rows]
+        body, mimetype = ((csv_bytes(header, plain), "text/csv") if fmt == "csv" else
+                          (xlsx_bytes(title, header, plain), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+        return Response(body, mimetype=mimetype,
+                        headers={"Content-Disposition": f'attachment; filename="{table}-{start}-{end}.{fmt}"'})
+    today = datetime.date.today()
+    charts = {key: bar_chart_svg([(label, amount, format_baht(amount)) for label, amount in rows[:dashboard.TOP]], title)
+              for key, title, header, rows in tables}
+    return render_template("market/dashboard.html", start=start, end=end, tables=tables, charts=charts,
+                           totals=dashboard.totals(start, end), today_totals=dashboard.totals(today, today))
+
+
+@bp.route("/market/report.pdf")
+@role_required("admin")
+def monthly_report_pdf():
+    try:
+        start, end = dashboard.period(request.args.to_dict())
+    except ValidationError as exc:
+        raise ValidationError(exc.errors) from None
+    pdf = documents.monthly_report_pdf(start, end, dashboard.totals(start, end), _dashboard_tables(start, end),
+                                       settings.get("market_name"))
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="report-{start}-{end}.pdf"'})
 
 
 # --- Mass balance ---------------------------------------------------------------------------

@@ -598,3 +598,43 @@ def test_mass_balance_page_and_exports(client, auth, counter):
     assert norms.status_code == 400
     assert client.post("/yield-norms", data={"product_id": counter["product"].id, "quantity_per_rai": "250.5",
                                              "season_days": "60"}).status_code == 302
+
+
+# --- Dashboard and the council's report -------------------------------------------------------
+
+
+def test_dashboard_figures_by_hand(client, auth, counter):
+    """฿120 of certified kale and ฿120 of a basket (no claim), ฿30 of kale refunded, one sale voided."""
+    from core.models import HouseholdOccupation, OccupationGroup
+    from market import dashboard
+
+    setup = counter
+    group = OccupationGroup.create(name_th="กลุ่มปลูกผัก")
+    HouseholdOccupation.create(household=setup["household"], group=group)
+    basket = products.create_product({"name_th": "ตะกร้าสาน", "unit": "piece", "category": "handicraft",
+                                      "default_price": "120"}, setup["admin"])
+    woven = batches.create_batch({"household_id": setup["household"].id, "product_id": basket.id,
+                                  "harvest_date": TODAY.isoformat(), "quantity": "3"}, setup["admin"])
+    kale, _ = sell(setup, (setup["batch"].code, "2"))
+    sales.record_sale({**sale_data(setup), "lines": [{"batch_code": woven.code, "quantity": "1"}]}, setup["cashier"], BASE_URL)
+    voided, _ = sell(setup, (setup["batch"].code, "1"))
+    sales.void_sale(voided, {"reason": "ผิด"}, setup["cashier"])
+    sales.refund_line(SaleLine.get(SaleLine.sale == kale), {"quantity": "0.5", "reason": "ช้ำ"}, setup["cashier"])
+    start, end = TODAY, TODAY
+    assert dashboard.totals(start, end) == {"sales": 2, "net_satang": 21000, "certified_satang": 9000, "certified_percent": 43}
+    assert [(p.name_th, amount) for p, amount in dashboard.by_product(start, end)] == [("ตะกร้าสาน", 12000), ("คะน้า", 9000)]
+    assert [(h.code, amount) for h, amount in dashboard.by_household(start, end)] == [("KH-01-001", 21000)]
+    assert dashboard.by_village(start, end) == [(1, 21000)]
+    assert [(g.name_th, amount) for g, amount in dashboard.by_occupation_group(start, end)] == [("กลุ่มปลูกผัก", 21000)]
+    assert dashboard.by_day(start, end) == [(TODAY, 21000)]
+
+    auth.login("admin", "council2")
+    page = client.get("/market/dashboard").get_data(as_text=True)
+    assert "฿210.00" in page and "43%" in page and page.count("<svg") == 5
+    csv_body = client.get("/market/dashboard/products.csv").get_data().decode("utf-8-sig")
+    assert csv_body.splitlines()[1:] == ["ตะกร้าสาน,120.00", "คะน้า,90.00"]
+    assert client.get("/market/dashboard/products.xlsx").status_code == 200
+    assert client.get("/market/dashboard/nothing.csv").status_code == 404
+    pdf = client.get("/market/report.pdf")
+    assert pdf.status_code == 200 and "฿210.00" in pdf_text(pdf.data)
+    assert client.get("/market/dashboard?start=2026-99-01").status_code == 400
