@@ -19,6 +19,10 @@ ENTITIES = {
     "settlement": _l("settlement"),
     "settings": _l("market settings"),
     "yield_norm": _l("yield norm"),
+    "course": _l("course"),
+    "course_signup": _l("course sign-up"),
+    "attendance": _l("attendance"),
+    "income_survey": _l("income survey"),
 }
 
 

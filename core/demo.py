@@ -7,9 +7,9 @@ import datetime
 import random
 from decimal import Decimal
 
-from core import households, products
+from core import households, products, programme
 from core.db import db
-from core.models import Household, OccupationGroup, Product
+from core.models import Course, Household, OccupationGroup, Product
 from core.validation import national_id_is_valid
 
 SEED = 2566
@@ -147,4 +147,51 @@ def load_demo_data():
                     households.create_plot(household, {
                         "name": name, "area_m2": Decimal(square_wa) * 4, "main_crops": PLOTS[name]}, None)
                     added["plots"] += 1
+        added.update(_programme(rng))
     return added
+
+
+# The five curricula as the council ran them, with their local teachers (made-up names).
+COURSES = [
+    (1, "ปลูกผักตามแนวทางเศรษฐกิจพอเพียง รุ่นที่ 1", "Sufficiency-economy vegetables, class 1", "ครูสมพร ทองดี"),
+    (2, "จักสานดอกไม้และของใช้จากใบเตย ใบมะพร้าว ใบตาล", "Weaving pandan, coconut and palmyra leaves", "ครูละม้าย แก้วมณี"),
+    (3, "การเพาะเห็ด", "Mushroom growing", "ครูอนันต์ หมัดอะหลี"),
+    (4, "การเลี้ยงชันโรง", "Stingless-bee keeping", "ครูดอเลาะ สาและ"),
+    (5, "ติดตั้งโซลาร์เซลล์ในครัวเรือน", "Household solar cells", "ครูวิชัย นาคสุข"),
+]
+SURVEYED_SHARE = 0.75  # of the households, those the council surveyed at the baseline
+
+
+def _programme(rng):
+    """Courses with sign-ups, sessions and attendance; baseline surveys 13 months ago and follow-ups."""
+    if Course.select().exists():
+        return {"courses": 0, "surveys": 0}
+    today = datetime.date.today()
+    start = today - datetime.timedelta(days=400)
+    everyone = list(Household.select().order_by(Household.code))
+    for curriculum, name_th, name_en, teacher in COURSES:
+        course = programme.create_course({"curriculum": str(curriculum), "name_th": name_th, "name_en": name_en,
+                                          "teacher": teacher, "starts_on": start.isoformat()}, None)
+        takers = rng.sample(everyone, k=min(len(everyone), rng.randrange(8, 16)))
+        for household in takers:
+            programme.sign_up(course, {"household_id": household.id}, None)
+        for week in range(4):
+            session = programme.add_session(course, {"held_on": (start + datetime.timedelta(days=7 * week)).isoformat(),
+                                                     "topic": f"ครั้งที่ {week + 1}"}, None)
+            programme.record_attendance(session, [h.id for h in takers if rng.random() < 0.85], None)
+    surveys = 0
+    for household in everyone:
+        if rng.random() > SURVEYED_SHARE:
+            continue
+        income = rng.randrange(30, 90) * 10000
+        expenses = rng.randrange(40, 80) * 10000
+        for days, gain, saving in ((0, 0, 0), (182, 12, 5), (365, 22, 10)):  # percent better than the baseline
+            programme.save_survey(household, {
+                "surveyed_on": (start + datetime.timedelta(days=days + 20)).isoformat(), "is_baseline": days == 0,
+                "farming_income": str(income * (100 + gain + rng.randrange(-5, 6)) // 10000),
+                "wage_income": str(rng.randrange(0, 30) * 100),
+                "expenses": str(expenses * (100 - saving + rng.randrange(-3, 4)) // 10000),
+                "home_produced": str(expenses * saving // 10000),
+            }, None)
+            surveys += 1
+    return {"courses": len(COURSES), "surveys": surveys}

@@ -183,6 +183,81 @@ class Product(BaseModel):
     is_active = BooleanField(default=True)
 
 
+# The council's quality-of-life programme: the five community curricula and the income surveys
+# that show, at 6 and 12 months, whether households spend less and earn more.
+
+CURRICULA = {
+    1: _l("Household vegetables the sufficiency-economy way"),
+    2: _l("Flowers and household goods woven from pandan, coconut and palmyra leaves"),
+    3: _l("Mushroom growing"),
+    4: _l("Stingless-bee keeping"),
+    5: _l("Household solar-cell installation"),
+}
+
+
+class Course(BaseModel):
+    """One run of a community curriculum, with its local teacher."""
+
+    curriculum = IntegerField()
+    name_th = CharField(max_length=160)
+    name_en = CharField(max_length=160, default="")
+    teacher = CharField(max_length=120, default="")
+    starts_on = DateField(null=True)
+
+
+class CourseSignup(BaseModel):
+    """A household that wants a course (the sign-up survey)."""
+
+    course = ForeignKeyField(Course, backref="signups", on_delete="CASCADE")
+    household = ForeignKeyField(Household, backref="course_signups", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("course", "household"), True),)
+
+
+class CourseSession(BaseModel):
+    """One class of a course on a date."""
+
+    course = ForeignKeyField(Course, backref="sessions", on_delete="CASCADE")
+    held_on = DateField()
+    topic = CharField(max_length=200, default="")
+
+
+class Attendance(BaseModel):
+    """A household present at a session."""
+
+    session = ForeignKeyField(CourseSession, backref="attendance", on_delete="CASCADE")
+    household = ForeignKeyField(Household, backref="attendance", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("session", "household"), True),)
+
+
+class IncomeSurvey(BaseModel):
+    """A household's monthly income by source and its expenses, at the baseline or a follow-up.
+
+    Amounts are satang per month. `home_produced_satang` is the part of the household's needs
+    now produced at home (vegetables, solar electricity): money it no longer spends.
+    """
+
+    household = ForeignKeyField(Household, backref="income_surveys", on_delete="CASCADE")
+    surveyed_on = DateField(index=True)
+    is_baseline = BooleanField(default=False)
+    farming_income_satang = IntegerField(default=0)
+    wage_income_satang = IntegerField(default=0)
+    craft_income_satang = IntegerField(default=0)
+    other_income_satang = IntegerField(default=0)
+    expenses_satang = IntegerField(default=0)
+    home_produced_satang = IntegerField(default=0)
+    notes = TextField(default="")
+
+    @property
+    def income_satang(self):
+        return self.farming_income_satang + self.wage_income_satang + self.craft_income_satang + self.other_income_satang
+
+
+PROGRAMME_MODELS = [Course, CourseSignup, CourseSession, Attendance, IncomeSurvey]
+
 MODELS = [
     User,
     ApiToken,
@@ -194,6 +269,7 @@ MODELS = [
     Member,
     Plot,
     Product,
+    *PROGRAMME_MODELS,
 ]
 
 def _add_committee_flag(migrator):
@@ -203,4 +279,9 @@ def _add_committee_flag(migrator):
 
 
 # Schema steps after the first release; append a function(migrator), never edit a shipped one.
-MIGRATIONS = [_add_committee_flag]
+def _add_programme(migrator):
+    """Step 2: courses, sign-ups, sessions, attendance and income surveys."""
+    migrator.database.create_tables(PROGRAMME_MODELS)
+
+
+MIGRATIONS = [_add_committee_flag, _add_programme]

@@ -24,16 +24,22 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from core import accounts, audit, households, products, registry_io
+from core import accounts, audit, households, products, programme, registry_io
 from core.auth import login_required, role_required
 from core.db import get_or_404
 from core.i18n import area_parts
 from core.models import (
     CATEGORIES,
+    CURRICULA,
     GROWER_STATUSES,
     ROLES,
     UNITS,
+    Attendance,
+    Course,
+    CourseSession,
+    CourseSignup,
     Household,
+    IncomeSurvey,
     Member,
     OccupationGroup,
     Plot,
@@ -144,6 +150,7 @@ def _render_household_detail(household, member_values=None, member_errors=None, 
         statuses=GROWER_STATUSES,
         member_values=member_values or {},
         member_errors=member_errors or {},
+        courses=programme.courses_taken(household),
     ), status
 
 
@@ -491,3 +498,76 @@ def household_export(fmt):
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="households-{stamp}.{fmt}"'},
     )
+
+
+# The council's programme: courses and income surveys ---------------------------------------
+
+
+@bp.route("/courses", methods=["GET", "POST"])
+@role_required("admin")
+def course_list():
+    values, errors, status = {}, {}, 200
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            course = programme.create_course(values, g.user)
+        except ValidationError as exc:
+            errors, status = exc.errors, 400
+        else:
+            return redirect(url_for("core.course_detail", course_id=course.id))
+    courses = Course.select().order_by(Course.curriculum, Course.starts_on)
+    return render_template("core/courses.html", courses=courses, curricula=CURRICULA, values=values,
+                           errors=errors), status
+
+
+@bp.route("/courses/<int:course_id>", methods=["GET", "POST"])
+@role_required("admin")
+def course_detail(course_id):
+    course = get_or_404(Course, course_id)
+    errors, status = {}, 200
+    if request.method == "POST":
+        action = request.form.get("action")
+        try:
+            if action == "signup":
+                programme.sign_up(course, request.form.to_dict(), g.user)
+            elif action == "session":
+                programme.add_session(course, request.form.to_dict(), g.user)
+            elif action == "attendance":
+                session = get_or_404(CourseSession, request.form.get("session_id", type=int) or 0)
+                if session.course_id != course.id:
+                    raise ValidationError({"session_id": _("Choose a session of this course.")})
+                programme.record_attendance(session, request.form.getlist("household_ids"), g.user)
+            else:
+                raise ValidationError({"action": _("Choose what to record.")})
+        except ValidationError as exc:
+            errors, status = exc.errors, 400
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("core.course_detail", course_id=course.id))
+    signups = list(CourseSignup.select(CourseSignup, Household).join(Household)
+                   .where(CourseSignup.course == course).order_by(Household.code))
+    sessions = list(course.sessions.order_by(CourseSession.held_on))
+    present = {(a.session_id, a.household_id) for a in Attendance.select().join(CourseSession)
+               .where(CourseSession.course == course)}
+    candidates = Household.select().order_by(Household.village_no, Household.code)
+    return render_template("core/course.html", course=course, curricula=CURRICULA, signups=signups,
+                           sessions=sessions, present=present, candidates=candidates, errors=errors), status
+
+
+@bp.route("/households/<int:household_id>/surveys", methods=["GET", "POST"])
+@role_required("admin")
+def household_surveys(household_id):
+    household = get_or_404(Household, household_id)
+    values, errors, status = {"surveyed_on": datetime.date.today().isoformat()}, {}, 200
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            programme.save_survey(household, values, g.user)
+        except ValidationError as exc:
+            errors, status = exc.errors, 400
+        else:
+            flash(_("Survey saved."), "success")
+            return redirect(url_for("core.household_surveys", household_id=household.id))
+    surveys = household.income_surveys.order_by(IncomeSurvey.surveyed_on)
+    return render_template("core/surveys.html", household=household, surveys=surveys, values=values,
+                           errors=errors), status

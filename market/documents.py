@@ -208,3 +208,36 @@ class _Chart(Flowable):
 
     def draw(self):
         draw_bar_chart(self.canv, 0, self.height, self.items, "", self.width, GREEN)
+
+
+def impact_pdf(result, labels, market_name):
+    """The programme's income impact: averages before and after, and by group where groups are large enough."""
+    styles = _styles()
+    title = _("Household income impact")
+    story = [Paragraph(market_name, styles["body"]), Paragraph(title, styles["title"]),
+             Paragraph(_("%(n)s households with a baseline survey.", n=len(result["impacts"])), styles["body"])]
+    for label, figures in result["summary"].items():
+        story.append(Paragraph(labels[label], styles["heading"]))
+        if not figures:
+            story.append(Paragraph(_("No follow-up survey yet."), styles["body"]))
+            continue
+        story.append(_Chart([(_("Income before"), figures["income_before"], format_baht(figures["income_before"])),
+                             (_("Income after"), figures["income_after"], format_baht(figures["income_after"])),
+                             (_("Expenses before"), figures["expenses_before"], format_baht(figures["expenses_before"])),
+                             (_("Expenses after"), figures["expenses_after"], format_baht(figures["expenses_after"]))],
+                            labels[label]))
+        story.append(_table(_impact_rows(figures), [WIDTH * 0.4, WIDTH * 0.2, WIDTH * 0.2, WIDTH * 0.2], styles, (1, 2, 3)))
+    return _build(title, story, f"{market_name} · {title}")
+
+
+def _impact_rows(figures):
+    def percent(value):
+        return "—" if value is None else f"{value:+.1f}%"
+
+    return [
+        [_("Per household per month"), _("Before"), _("After"), _("Change from baseline")],
+        [_("Income"), format_baht(figures["income_before"]), format_baht(figures["income_after"]),
+         f"{format_baht(figures['income_change'])} ({percent(figures['income_percent'])})"],
+        [_("Expenses"), format_baht(figures["expenses_before"]), format_baht(figures["expenses_after"]),
+         f"{format_baht(figures['expenses_change'])} ({percent(figures['expenses_percent'])})"],
+    ]

@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 from core.auth import role_required
 from core.db import get_or_404
 from core.qr import qr_svg
-from market import dashboard, documents, massbalance, reports, sales, settings, settlements
+from market import dashboard, documents, impact, massbalance, reports, sales, settings, settlements
 from market.models import PAYMENT_METHODS, PAYOUT_METHODS, MarketDay, Sale, SaleLine, Settlement
 from core.exports import baht_amount, csv_bytes, xlsx_bytes
 from core.charts import bar_chart_svg
 from core.i18n import format_baht, format_date, format_datetime, format_quantity, local_name
+from core.models import Course, Household
 from core.validation import NotFound, ValidationError
 from traceability import batches, codes
 from traceability.models import Batch
@@ -232,6 +233,42 @@ def monthly_report_pdf():
     pdf = documents.monthly_report_pdf(start, end, dashboard.totals(start, end), _dashboard_tables(start, end),
                                        settings.get("market_name"))
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="report-{start}-{end}.pdf"'})
+
+
+# --- Income impact ----------------------------------------------------------------------------
+
+
+@bp.route("/market/impact")
+@bp.route("/market/impact.pdf", endpoint="programme_impact_pdf")
+@role_required("admin")
+def programme_impact():
+    course_id = request.args.get("course", type=int)
+    result = impact.programme(course_id)
+    courses = Course.select().order_by(Course.curriculum)
+    labels = {"6": _("6 months"), "12": _("12 months")}
+    charts = {}
+    for label, figures in result["summary"].items():
+        if figures:
+            charts[label] = bar_chart_svg([
+                (_("Income before"), figures["income_before"], format_baht(figures["income_before"])),
+                (_("Income after"), figures["income_after"], format_baht(figures["income_after"])),
+                (_("Expenses before"), figures["expenses_before"], format_baht(figures["expenses_before"])),
+                (_("Expenses after"), figures["expenses_after"], format_baht(figures["expenses_after"])),
+            ], labels[label])
+    if request.endpoint == "market.programme_impact_pdf":
+        pdf = documents.impact_pdf(result, labels, settings.get("market_name"))
+        return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": 'inline; filename="impact.pdf"'})
+    return render_template("market/impact.html", result=result, charts=charts, labels=labels, courses=courses,
+                           course_id=course_id, min_group=impact.MIN_GROUP_SIZE,
+                           disadvantaged=impact.DISADVANTAGED_GROUPS)
+
+
+@bp.route("/market/impact/households/<int:household_id>")
+@role_required("admin")
+def household_impact(household_id):
+    household = get_or_404(Household, household_id)
+    return render_template("market/household_impact.html", household=household,
+                           result=impact.household_impact(household), labels={"6": _("6 months"), "12": _("12 months")})
 
 
 # --- Mass balance ---------------------------------------------------------------------------

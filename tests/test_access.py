@@ -17,7 +17,7 @@ import pytest
 from certificates import certification, inspections
 from certificates.models import CertifyingBody, Requirement, Standard
 from certificates.standards import ensure_default_standards
-from core import accounts, households, products
+from core import accounts, households, products, programme
 from core.models import Household, LoginAttempt, Member, OccupationGroup, User
 from market import sales, settlements
 from traceability import batches
@@ -110,6 +110,7 @@ def world(app):
     sales.close_market_day(closed_day, {"counted_cash": "160"}, council)
     settlement = settlements.create_settlements({"period_start": days_ago(0), "period_end": days_ago(0)}, council)[0]
     open_day = sales.open_market_day({"counter": "A", "opening_float": "500"}, council)
+    course = programme.create_course({"curriculum": "3", "name_th": "การเพาะเห็ด"}, council)
     imports = os.path.join(app.instance_path, "imports")
     os.makedirs(imports, exist_ok=True)
     import_token = "0123456789abcdef0123456789abcdef.csv"
@@ -121,6 +122,7 @@ def world(app):
         "scheduled": scheduled, "recorded": recorded, "decision": decision, "requirements": requirements,
         "imports": imports, "import_token": import_token, "batch": batch, "sale": sale,
         "closed_day": closed_day, "open_day": open_day, "settlement": settlement,
+        "course": course,
     }
 
 
@@ -132,7 +134,7 @@ def ids(world):
         "inspection": world["inspection"].id, "scheduled": world["scheduled"].id,
         "recorded": world["recorded"].id, "decision": world["decision"].id, "batch": world["batch"].code,
         "sale": world["sale"].id, "closed_day": world["closed_day"].id, "open_day": world["open_day"].id,
-        "settlement": world["settlement"].id,
+        "settlement": world["settlement"].id, "course": world["course"].id,
     }
 
 
@@ -272,6 +274,17 @@ PAGES = [
     Page("GET", "/market/dashboard", "/market/dashboard", ADMIN),
     Page("GET", "/market/dashboard/<table>.<fmt>", "/market/dashboard/households.csv", ADMIN),
     Page("GET", "/market/report.pdf", "/market/report.pdf", ADMIN),
+    Page("GET", "/market/impact", "/market/impact", ADMIN),
+    Page("GET", "/market/impact.pdf", "/market/impact.pdf", ADMIN),
+    Page("GET", "/market/impact/households/<int:household_id>", "/market/impact/households/{household}", ADMIN),
+    Page("GET", "/courses", "/courses", ADMIN),
+    Page("POST", "/courses", "/courses", ADMIN, {"curriculum": "1", "name_th": "ปลูกผัก รุ่น 3"}),
+    Page("GET", "/courses/<int:course_id>", "/courses/{course}", ADMIN),
+    Page("POST", "/courses/<int:course_id>", "/courses/{course}", ADMIN, lambda world: {
+        "action": "signup", "household_id": world["household"].id}),
+    Page("GET", "/households/<int:household_id>/surveys", "/households/{household}/surveys", ADMIN),
+    Page("POST", "/households/<int:household_id>/surveys", "/households/{household}/surveys", ADMIN,
+         {"surveyed_on": days_ago(3), "farming_income": "3000"}),
     Page("GET", "/market/mass-balance", "/market/mass-balance", READERS),
     Page("GET", "/market/mass-balance.<fmt>", "/market/mass-balance.csv", READERS),
     Page("GET", "/yield-norms", "/yield-norms", READERS),

@@ -638,3 +638,58 @@ def test_dashboard_figures_by_hand(client, auth, counter):
     pdf = client.get("/market/report.pdf")
     assert pdf.status_code == 200 and "฿210.00" in pdf_text(pdf.data)
     assert client.get("/market/dashboard?start=2026-99-01").status_code == 400
+
+
+# --- Courses, surveys and income impact -------------------------------------------------------
+
+
+def test_income_impact_by_hand(app, counter, make_user):
+    """Baseline ฿5,000 income; at 6 months ฿6,000 reported plus ฿120 sold at the market in the 30 days before."""
+    from core import programme
+    from market import impact
+
+    setup = counter
+    household = setup["household"]
+    base_day = TODAY - datetime.timedelta(days=200)
+    programme.save_survey(household, {"surveyed_on": base_day.isoformat(), "is_baseline": "1",
+                                      "farming_income": "5000", "expenses": "4000"}, setup["admin"])
+    programme.save_survey(household, {"surveyed_on": TODAY.isoformat(), "farming_income": "6000", "expenses": "3600",
+                                      "home_produced": "400"}, setup["admin"])
+    sell(setup, (setup["batch"].code, "2"))  # ฿120 today, in the window
+    result = impact.household_impact(household)
+    assert result.baseline.income == 500_000 and result.follow_ups["12"] is None
+    six = result.follow_ups["6"]
+    assert (six.surveyed_income, six.market_income, six.income, six.expenses) == (600_000, 12_000, 612_000, 360_000)
+    summary = impact.programme()["summary"]["6"]
+    assert summary["income_change"] == 112_000 and summary["income_percent"] == 22.4
+    assert summary["expenses_change"] == -40_000 and summary["expenses_percent"] == -10.0
+    splits = impact.programme()["splits"]
+    assert splits[("village", 1)] == (None, 1), "a group of one household is never shown"
+    with pytest.raises(Exception) as raised:
+        programme.save_survey(household, {"surveyed_on": TODAY.isoformat(), "is_baseline": "1"}, setup["admin"])
+    assert "is_baseline" in raised.value.errors
+
+
+def test_courses_sign_up_attendance_and_the_household_page(client, auth, counter):
+    auth.login("admin", "council2")
+    answer = client.post("/courses", data={"curriculum": "3", "name_th": "การเพาะเห็ด รุ่น 2", "teacher": "ครูอนันต์"})
+    assert answer.status_code == 302
+    course_url = answer.headers["Location"]
+    household = counter["household"]
+    assert client.post(course_url, data={"action": "signup", "household_id": household.id}).status_code == 302
+    assert client.post(course_url, data={"action": "session", "held_on": TODAY.isoformat(), "topic": "เตรียมก้อนเชื้อ"}).status_code == 302
+    from core.models import CourseSession
+    session = CourseSession.get()
+    assert client.post(course_url, data={"action": "attendance", "session_id": session.id,
+                                         "household_ids": [household.id]}).status_code == 302
+    assert client.post(course_url, data={"action": "attendance", "session_id": session.id,
+                                         "household_ids": ["999"]}).status_code == 400
+    page = client.get(f"/households/{household.id}").get_data(as_text=True)
+    assert "การเพาะเห็ด รุ่น 2" in page
+    assert client.post(f"/households/{household.id}/surveys", data={"surveyed_on": TODAY.isoformat(), "is_baseline": "1",
+                                                                   "farming_income": "4500.50"}).status_code == 302
+    assert client.post(f"/households/{household.id}/surveys", data={"surveyed_on": "yesterday"}).status_code == 400
+    assert client.get("/market/impact").status_code == 200
+    assert client.get(f"/market/impact?course={session.course_id}").status_code == 200
+    assert client.get("/market/impact.pdf").status_code == 200
+    assert client.get(f"/market/impact/households/{household.id}").status_code == 200

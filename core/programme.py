@@ -1,0 +1,104 @@
+"""The council's programme: community courses (sign-ups, sessions, attendance) and income surveys.
+
+Survey amounts come in baht per month and are kept as integer satang. A household has at most
+one baseline survey; follow-ups are compared with it by the impact report (market/impact.py).
+"""
+from flask_babel import lazy_gettext as _l
+from peewee import fn
+
+from core import audit
+from core.db import db
+from core.models import CURRICULA, Attendance, Course, CourseSession, CourseSignup, Household, IncomeSurvey
+from core.validation import Form, ValidationError
+
+SURVEY_AMOUNTS = ("farming_income", "wage_income", "craft_income", "other_income", "expenses", "home_produced")
+
+
+def create_course(data, by_user):
+    form = Form(data)
+    form.choice("curriculum", {str(key): value for key, value in CURRICULA.items()}, required=True)
+    form.text("name_th", 160, required=True)
+    form.text("name_en", 160)
+    form.text("teacher", 120)
+    form.date("starts_on")
+    cleaned = form.finish()
+    cleaned["curriculum"] = int(cleaned["curriculum"])
+    with db.atomic():
+        course = Course.create(**cleaned)
+        audit.record(by_user, "create", "course", course.id, {"name_th": (None, course.name_th)})
+    return course
+
+
+def _household(data, form_field="household_id"):
+    form = Form(data)
+    form.integer(form_field, minimum=1, maximum=2**31 - 1, required=True)
+    household = Household.get_or_none(Household.id == form.finish()[form_field])
+    if household is None:
+        raise ValidationError({form_field: _l("Choose a household from the list.")})
+    return household
+
+
+def sign_up(course, data, by_user):
+    """Record that a household wants the course; signing up twice is harmless."""
+    household = _household(data)
+    with db.atomic():
+        signup, created = CourseSignup.get_or_create(course=course, household=household)
+        if created:
+            audit.record(by_user, "create", "course_signup", signup.id, {"household": (None, household.code)})
+    return signup
+
+
+def add_session(course, data, by_user):
+    form = Form(data)
+    form.date("held_on", required=True)
+    form.text("topic", 200)
+    cleaned = form.finish()
+    with db.atomic():
+        return CourseSession.create(course=course, **cleaned)
+
+
+def record_attendance(session, household_ids, by_user):
+    """Set who attended a session (households signed up for the course only)."""
+    allowed = {row.household_id for row in session.course.signups}
+    try:
+        wanted = {int(value) for value in household_ids}
+    except (TypeError, ValueError):
+        raise ValidationError({"household_ids": _l("Choose households from the list.")}) from None
+    if not wanted <= allowed:
+        raise ValidationError({"household_ids": _l("Only households signed up for the course can attend.")})
+    with db.atomic():
+        Attendance.delete().where(Attendance.session == session).execute()
+        if wanted:
+            Attendance.insert_many([{"session": session.id, "household": household} for household in sorted(wanted)]).execute()
+        audit.record(by_user, "update", "attendance", session.id, {"households": (None, sorted(wanted))})
+
+
+def courses_taken(household):
+    """Courses a household attended at least once, with how many sessions."""
+    return list(Course.select(Course, fn.COUNT(Attendance.id).alias("sessions_attended"))
+                .join(CourseSession).join(Attendance)
+                .where(Attendance.household == household)
+                .group_by(Course).order_by(Course.curriculum))
+
+
+def save_survey(household, data, by_user):
+    """Record a baseline or follow-up survey; amounts in baht per month."""
+    form = Form(data)
+    form.date("surveyed_on", required=True)
+    form.boolean("is_baseline")
+    for name in SURVEY_AMOUNTS:
+        form.money(name)
+    form.text("notes", 1000)
+    cleaned = form.finish()
+    values = {"household": household, "surveyed_on": cleaned["surveyed_on"], "is_baseline": cleaned["is_baseline"],
+              "notes": cleaned["notes"]}
+    for name in SURVEY_AMOUNTS:
+        values[f"{name}_satang"] = cleaned[name] or 0
+    with db.atomic():
+        if values["is_baseline"] and IncomeSurvey.select().where(IncomeSurvey.household == household,
+                                                                  IncomeSurvey.is_baseline == True).exists():  # noqa: E712
+            raise ValidationError({"is_baseline": _l("This household already has a baseline survey.")})
+        survey = IncomeSurvey.create(**values)
+        audit.record(by_user, "create", "income_survey", survey.id, {"surveyed_on": (None, survey.surveyed_on)})
+    return survey
+
