@@ -137,7 +137,15 @@ def alerts(start, end):
     return [balance for balance in balances(start, end) if balance.flags]
 
 
-def evidence(balance, start, end):
-    """The batches behind a flagged balance: each one's harvest, quantity, sold and left."""
-    return list(Batch.select().where(Batch.household == balance.household, Batch.product == balance.product,
-                                     Batch.harvest_date.between(start, end)).order_by(Batch.harvest_date))
+def evidence(balances_shown, start, end):
+    """The batches behind flagged balances, by (household id, product id), in one query."""
+    flagged = [b for b in balances_shown if b.flags]
+    found = {}
+    if not flagged:
+        return found
+    query = (Batch.select()
+             .where(Batch.household.in_({b.household.id for b in flagged}), Batch.harvest_date.between(start, end))
+             .order_by(Batch.harvest_date, Batch.id))
+    for batch in query:
+        found.setdefault((batch.household_id, batch.product_id), []).append(batch)
+    return found

@@ -304,7 +304,7 @@ def mass_balance(fmt="html"):
     if fmt != "html":
         raise NotFound()
     return render_template("market/mass_balance.html", rows=rows, values=values, errors={}, flags=massbalance.FLAGS,
-                           only_alerts=only_alerts, evidence=lambda balance: massbalance.evidence(balance, start, end))
+                           only_alerts=only_alerts, evidence=massbalance.evidence(rows, start, end))
 
 
 # --- Settings ---------------------------------------------------------------------------------
