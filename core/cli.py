@@ -180,3 +180,61 @@ def backup(file):
             os.remove(file)  # a half-written copy must not pass for a backup
             _fail(str(exc.args[0]))
         click.echo(str(_l("Backup written to %(file)s", file=file)))
+
+
+def _has_data():
+    """True when the live database already holds anything (a user, a household, a sale ...)."""
+    from core.models import Household, User
+
+    return User.select().exists() or Household.select().exists()
+
+
+def _restore_sqlite(file):
+    """Copy a backup over the live SQLite database with SQLite's backup API, after checking it."""
+    try:
+        source = sqlite3.connect(f"file:{file}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise BackupFailed(_l("%(file)s cannot be opened: %(reason)s", file=file, reason=str(exc))) from None
+    try:
+        if source.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise BackupFailed(_l("%(file)s is damaged (integrity check failed); nothing was restored.", file=file))
+        if not source.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").fetchone():
+            raise BackupFailed(_l("%(file)s is not a backup of this market's database; nothing was restored.", file=file))
+        source.backup(db.connection())
+    except sqlite3.DatabaseError as exc:
+        raise BackupFailed(_l("%(file)s is not a backup of this market's database; nothing was restored.", file=file)) from exc
+    finally:
+        source.close()
+
+
+def _restore_postgresql(url, file):
+    try:
+        result = subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
+                                 f"--dbname={_pg_dump_url(url)}", file], capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise BackupFailed(
+            _l("pg_restore was not found. Install the PostgreSQL client tools (Debian: postgresql-client) and try again.")
+        ) from None
+    if result.returncode != 0:
+        raise BackupFailed(_l("pg_restore failed: %(reason)s", reason=result.stderr.strip()))
+
+
+@cli.command(help="Bring back a backup made by `backup`. Refuses to overwrite data without --force.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace the data the database holds now.")
+def restore(file, force):
+    app = _app()
+    with app.app_context():
+        with db.connection_context():
+            if _has_data() and not force:
+                _fail(str(_l("The database already holds data. Run again with --force to replace it with %(file)s.",
+                             file=file)))
+            try:
+                if is_sqlite():
+                    _restore_sqlite(file)
+                else:
+                    _restore_postgresql(app.config["DATABASE_URL"], file)
+            except BackupFailed as exc:
+                _fail(str(exc.args[0]))
+        create_app()  # a backup from an older version gets its schema brought up to date
+        click.echo(str(_l("Restored %(file)s.", file=file)))

@@ -283,3 +283,41 @@ def test_backup_without_pg_dump_says_what_to_install(run_cli, app, database_url,
     assert "pg_dump" in result.stderr and "postgresql-client" in result.stderr
     assert "Traceback" not in result.stderr
     assert not target.exists()
+
+
+def _household_codes(app):
+    with app.app_context(), db.connection_context():
+        return [h.code for h in Household.select().order_by(Household.code)]
+
+
+def test_restore_refuses_to_overwrite_without_force_then_brings_the_backup_back(run_cli, app, database_url, tmp_path):
+    """backup, change the data, restore: refused without --force; with it, the data equals the backup."""
+    if not _is_sqlite(database_url) and (shutil.which("pg_dump") is None or shutil.which("pg_restore") is None):
+        pytest.skip("pg_dump and pg_restore are not on PATH (install postgresql-client)")
+    _add_households(3)
+    target = tmp_path / ("backup.db" if _is_sqlite(database_url) else "backup.dump")
+    assert run_cli("backup", str(target)).returncode == 0
+    households.create_household({"code": "KH-09-999", "head_name": "หลังสำรอง", "village_no": "9"}, None)
+    db.close()
+    refused = run_cli("restore", str(target))
+    assert refused.returncode == 1 and "--force" in refused.stderr
+    assert "KH-09-999" in _household_codes(app)
+    restored = run_cli("restore", str(target), "--force")
+    assert restored.returncode == 0, restored.stderr
+    assert _household_codes(app) == ["KH-01-001", "KH-01-002", "KH-01-003"]
+    if _is_sqlite(database_url):
+        check = sqlite3.connect(_sqlite_path(database_url))
+        assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        check.close()
+
+
+def test_restore_refuses_a_file_that_is_not_a_backup(run_cli, app, database_url, tmp_path):
+    if not _is_sqlite(database_url):
+        pytest.skip("the SQLite checks; pg_restore judges its own archives")
+    _add_households(1)
+    db.close()
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not a database" * 100)
+    result = run_cli("restore", str(junk), "--force")
+    assert result.returncode == 1 and "junk.db" in result.stderr
+    assert _household_codes(app) == ["KH-01-001"]
