@@ -123,6 +123,11 @@ def create_token(user):
     return token
 
 
+def revoke_tokens(user):
+    """Delete every API token of `user`; return how many there were."""
+    return ApiToken.delete().where(ApiToken.user == user).execute()
+
+
 def user_for_token(token):
     """Return the active user a bearer token belongs to, or None."""
     row = (

@@ -110,6 +110,20 @@ def create_token(username):
         click.echo(accounts.create_token(user))
 
 
+@cli.command("revoke-tokens", help="Revoke every API token of USERNAME (for a lost tablet or a leaked token).")
+@click.argument("username")
+def revoke_tokens(username):
+    from core import accounts
+    from core.models import User
+
+    _app()
+    with db.connection_context():
+        user = User.get_or_none(User.username == username)
+        if user is None:
+            _fail(f"No account named {username}.")
+        click.echo(f"{accounts.revoke_tokens(user)} token(s) revoked for {username}.")
+
+
 @cli.command(help="Fill the database with a realistic demo data set (safe to run again).")
 def demo():
     from core.app import DOMAIN_PACKAGES

@@ -10,10 +10,11 @@ import io
 import re
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from core import households
 from core.db import db
+from core.exports import FORMULA_STARTS, csv_bytes, xlsx_bytes
 from core.households import BUDDHIST_ERA_THRESHOLD
 from core.models import GROWER_STATUSES, Household, OccupationGroup
 from core.validation import ValidationError
@@ -148,7 +149,10 @@ def _cell_text(value):
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    text = str(value).strip()
+    if text.startswith("'") and text[1:2] and text[1] in FORMULA_STARTS:
+        return text[1:]  # our own export's guard against formulas (core.exports), taken off again
+    return text
 
 
 def _parse_date(value):
@@ -317,26 +321,10 @@ def export_rows():
 def export_csv():
     """The registry as UTF-8 CSV with a byte-order mark, so Excel shows the Thai correctly."""
     header, rows = export_rows()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes(header, rows)
 
 
 def export_xlsx():
     """The registry as an Excel workbook."""
     header, rows = export_rows()
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "ครัวเรือน"
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    for cells in sheet.iter_rows():
-        for cell in cells:
-            if cell.data_type == "f":
-                cell.data_type = "s"  # a name or note starting with "=" is text, never a formula
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_bytes("ครัวเรือน", header, rows)

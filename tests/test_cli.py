@@ -321,3 +321,17 @@ def test_restore_refuses_a_file_that_is_not_a_backup(run_cli, app, database_url,
     result = run_cli("restore", str(junk), "--force")
     assert result.returncode == 1 and "junk.db" in result.stderr
     assert _household_codes(app) == ["KH-01-001"]
+
+
+def test_revoke_tokens_stops_every_token_of_an_account(run_cli, app, client):
+    """A lost counter tablet: revoke-tokens NAME and its tokens answer 401 from then on."""
+    user = accounts.create_user({"username": "kaew", "role": "cashier", "password": PASSWORD})
+    tokens = [accounts.create_token(user) for _ in range(2)]
+    db.close()
+    for token in tokens:
+        assert client.get("/api/v1/products", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    result = run_cli("revoke-tokens", "kaew")
+    assert result.returncode == 0 and "2 token(s)" in result.stdout
+    for token in tokens:
+        assert client.get("/api/v1/products", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert run_cli("revoke-tokens", "nobody").returncode == 1

@@ -583,3 +583,21 @@ def test_export_in_another_format_is_not_found(client, auth):
     """Only CSV and XLSX exports exist."""
     auth.login("admin")
     assert client.get("/households/export.pdf").status_code == 404
+
+
+def test_csv_export_neutralises_formulas_and_imports_them_back_as_text(client, auth):
+    """A note that starts with = is written with a leading apostrophe, and read back as it was."""
+    from core import households as registry
+    from core.models import Household as Registered
+
+    auth.login("admin", "csv-admin")
+    registry.create_household({"code": "KH-05-001", "head_name": "=HYPERLINK(\"http://evil\")", "village_no": "5",
+                               "notes": "+1 ผักบุ้ง"}, None)
+    exported = client.get("/households/export.csv").get_data().decode("utf-8-sig")
+    assert "'=HYPERLINK" in exported and "'+1 ผักบุ้ง" in exported
+    assert "\n=HYPERLINK" not in exported and ",=HYPERLINK" not in exported
+    Registered.delete().execute()
+    from core import registry_io
+    header, rows = registry_io._read_csv(exported.encode("utf-8"))
+    texts = [registry_io._cell_text(cell) for cell in rows[0]]
+    assert "=HYPERLINK(\"http://evil\")" in texts and "+1 ผักบุ้ง" in texts
