@@ -78,6 +78,12 @@ def page_of(query):
     return list(query.paginate(page, size)), page, page_count, total
 
 
+@bp.route("/healthz")
+def health():
+    """A fixed answer for monitoring (and the load test's baseline): the app is up."""
+    return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 @bp.route("/")
 @login_required
 def home():

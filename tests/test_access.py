@@ -296,7 +296,7 @@ PAGES = [
 ]
 
 # Pages anyone may open, and the API (its own matrix is in test_api.py).
-PUBLIC_RULES = {"/login", "/logout", "/language/<code>", "/c/<path:number>", "/b/<path:code>", "/r/<token>",
+PUBLIC_RULES = {"/login", "/logout", "/healthz", "/language/<code>", "/c/<path:number>", "/b/<path:code>", "/r/<token>",
                 "/static/<path:filename>"}
 
 
@@ -386,6 +386,7 @@ def test_every_page_route_is_classified(app):
 def test_public_pages_need_no_sign_in(client, world):
     """The sign-in page, the language switch and certificate verification are open to anyone."""
     assert client.get("/login").status_code == 200
+    assert client.get("/healthz").get_data(as_text=True) == "ok\n"
     assert client.get("/language/en?next=/login").status_code == 302
     assert client.get(f"/c/{world['certificate'].number}").status_code == 200
     assert client.get(f"/b/{world['batch'].code}").status_code == 200
