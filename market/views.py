@@ -16,7 +16,7 @@ from market.models import PAYMENT_METHODS, PAYOUT_METHODS, MarketDay, Sale, Sale
 from core.exports import baht_amount, csv_bytes, xlsx_bytes
 from core.charts import bar_chart_svg
 from core.i18n import format_baht, format_date, format_datetime, format_quantity, local_name
-from core.models import Course, Household
+from core.models import UNITS, Course, Household
 from core.validation import NotFound, ValidationError
 from traceability import batches, codes
 from traceability.models import Batch
@@ -30,7 +30,8 @@ RECEIPT_PAPERS = ("58", "80", "a4")
 @role_required("admin", "cashier")
 def pos():
     return render_template("market/pos.html", days=list(sales.open_days()),
-                           promptpay_ready=bool(settings.get("promptpay_id")))
+                           promptpay_ready=bool(settings.get("promptpay_id")),
+                           units={key: str(name) for key, name in UNITS.items()})
 
 
 @bp.route("/pos/sales/<int:sale_id>/receipt")

@@ -1,0 +1,437 @@
+// The point of sale at the market counter: scan, build the basket, take payment, record the sale.
+//
+// Everything it shows comes from the JSON API (market/api.py); every word comes from the page
+// (templates/market/pos.html), so the same script serves Thai and English. Money is handled as
+// integer satang (BigInt where a product could overflow), quantities as thousandths of a unit.
+
+const root = document.getElementById("pos");
+const words = document.getElementById("pos-words").dataset;
+const units = JSON.parse(words.units || "{}");
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  lines: [],          // {code, product, household, unit, price, quantity: "1.250", discount: "0"}
+  scans: Promise.resolve(),
+  pendingSale: null,  // {clientId, body}: kept until the server answers, so a retry is the same sale
+  method: null,
+};
+
+// --- Money and quantities -------------------------------------------------------------------
+
+function formatBaht(satang) {
+  const sign = satang < 0 ? "-" : "";
+  const value = Math.abs(satang);
+  const baht = Math.floor(value / 100).toLocaleString("en-US");
+  return `${sign}฿${baht}.${String(value % 100).padStart(2, "0")}`;
+}
+
+function parseBaht(text) {
+  // "12", "12.5", "1,200.50" -> satang; null when it is not an amount.
+  const clean = String(text).trim().replaceAll(",", "");
+  if (clean === "") return 0;
+  const match = /^(\d{1,9})(?:\.(\d{1,2}))?$/.exec(clean);
+  if (!match) return null;
+  return Number(match[1]) * 100 + Number((match[2] || "0").padEnd(2, "0"));
+}
+
+function parseMilli(text) {
+  // "1.25" -> 1250 thousandths; null unless a positive number with at most three decimals.
+  const match = /^(\d{1,6})(?:\.(\d{1,3}))?$/.exec(String(text).trim());
+  if (!match) return null;
+  const milli = Number(match[1]) * 1000 + Number((match[2] || "0").padEnd(3, "0"));
+  return milli > 0 ? milli : null;
+}
+
+function lineTotal(line) {
+  const milli = parseMilli(line.quantity);
+  const discount = parseBaht(line.discount);
+  if (milli === null || discount === null) return null;
+  const gross = (BigInt(milli) * BigInt(line.price) + 500n) / 1000n;  // half up, as the server does
+  return Number(gross) - discount;
+}
+
+// --- Talking to the server -------------------------------------------------------------------
+
+async function api(url, options = {}) {
+  const headers = {Accept: "application/json", ...(options.headers || {})};
+  if (options.method && options.method !== "GET") headers["X-CSRFToken"] = root.dataset.csrfToken;
+  const response = await fetch(url, {credentials: "same-origin", ...options, headers});
+  let body = null;
+  try { body = await response.json(); } catch { body = null; }
+  return {status: response.status, body};
+}
+
+function errorText(body) {
+  return (body && body.error && body.error.message) || words.notFound;
+}
+
+// --- Scanning --------------------------------------------------------------------------------
+
+function showRefusal(text) {
+  const box = $("refusal");
+  box.textContent = text;
+  box.hidden = !text;
+}
+
+function setStatus(text) {
+  $("pos-status").textContent = text || "";
+}
+
+function enqueueScan(text) {
+  // Scans are looked up one after another, so a fast scanner never reorders or drops a label.
+  const value = text.trim();
+  if (!value) return;
+  state.scans = state.scans.then(() => lookup(value)).catch(() => showRefusal(words.offline));
+}
+
+async function lookup(text) {
+  const url = `${root.dataset.lookupUrl}?scan=${encodeURIComponent(text)}`;
+  const {status, body} = await api(url);
+  if (status !== 200) {
+    showRefusal(errorText(body));
+    return;
+  }
+  if (!body.sellable) {
+    showRefusal(`${body.product.name_th} · ${body.household.public_name}: ${body.refusal.message}`);
+    return;
+  }
+  showRefusal("");
+  addBatch(body);
+}
+
+function productName(batch) {
+  return root.dataset.language === "en" && batch.product.name_en ? batch.product.name_en : batch.product.name_th;
+}
+
+function addBatch(batch) {
+  const counted = batch.unit !== "kg";
+  const same = state.lines.find((line) => line.code === batch.code);
+  if (same && counted) {
+    same.quantity = String((parseMilli(same.quantity) + 1000) / 1000);
+  } else {
+    state.lines.push({
+      code: batch.code, product: productName(batch), household: batch.household.public_name,
+      unit: batch.unit, price: batch.price_satang || 0, quantity: "1", discount: "",
+    });
+  }
+  render();
+}
+
+// --- The basket ------------------------------------------------------------------------------
+
+function render() {
+  const cart = $("cart");
+  cart.replaceChildren();
+  const template = $("line-template");
+  state.lines.forEach((line, index) => {
+    const item = template.content.firstElementChild.cloneNode(true);
+    item.querySelector(".line-product").textContent = line.product;
+    item.querySelector(".line-household").textContent = line.household;
+    item.querySelector(".line-price").textContent = `${formatBaht(line.price)} ${words.per} ${units[line.unit] || line.unit}`;
+    const quantity = item.querySelector(".line-quantity");
+    quantity.value = line.quantity;
+    quantity.addEventListener("input", () => { line.quantity = quantity.value; updateTotals(); });
+    const discount = item.querySelector(".line-discount");
+    discount.value = line.discount;
+    discount.addEventListener("input", () => { line.discount = discount.value; updateTotals(); });
+    item.querySelector(".line-remove").addEventListener("click", () => {
+      state.lines.splice(index, 1);
+      render();
+      focusScan();
+    });
+    item.dataset.index = String(index);
+    cart.append(item);
+  });
+  $("cart-empty").hidden = state.lines.length > 0;
+  updateTotals();
+}
+
+function basketTotal() {
+  let total = 0;
+  for (const line of state.lines) {
+    const amount = lineTotal(line);
+    if (amount === null || amount < 0) return null;
+    total += amount;
+  }
+  return total;
+}
+
+function updateTotals() {
+  const cart = $("cart");
+  state.lines.forEach((line, index) => {
+    const item = cart.children[index];
+    const amount = lineTotal(line);
+    item.querySelector(".line-total").textContent = amount === null ? "—" : formatBaht(amount);
+    item.classList.toggle("line-invalid", amount === null || amount < 0);
+  });
+  const total = basketTotal();
+  $("total").textContent = total === null ? "—" : formatBaht(total);
+  const ready = state.lines.length > 0 && total !== null && Boolean(dayId());
+  $("pay-cash").disabled = !ready;
+  $("pay-promptpay").disabled = !ready || $("pay-promptpay").dataset.unavailable === "1";
+}
+
+function dayId() {
+  const select = $("pos-day");
+  return select ? Number(select.value) : null;
+}
+
+// --- Payment ---------------------------------------------------------------------------------
+
+function startPayment(method) {
+  const total = basketTotal();
+  if (total === null) {
+    showRefusal(words.badQuantity);
+    return;
+  }
+  state.method = method;
+  state.pendingSale = null;
+  $("pay-total").textContent = formatBaht(total);
+  $("cash-panel").hidden = method !== "cash";
+  $("promptpay-panel").hidden = method !== "promptpay";
+  $("payment-problem").hidden = true;
+  $("payment").hidden = false;
+  if (method === "cash") {
+    $("tendered").value = "";
+    updateChange();
+    $("tendered").focus();
+  } else {
+    $("promptpay-qr").src = `${root.dataset.promptpayUrl}?amount_satang=${total}`;
+    $("confirm").focus();
+  }
+}
+
+function updateChange() {
+  const total = basketTotal();
+  const tendered = $("tendered").value.trim() === "" ? total : parseBaht($("tendered").value);
+  $("change").textContent = tendered === null || tendered < total ? "—" : formatBaht(tendered - total);
+}
+
+function saleBody() {
+  const total = basketTotal();
+  const payment = {method: state.method};
+  if (state.method === "cash") {
+    const typed = $("tendered").value.trim();
+    const tendered = typed === "" ? total : parseBaht(typed);
+    if (tendered === null) throw new Error(words.badMoney);
+    if (tendered < total) throw new Error(words.short);
+    payment.cash_tendered_satang = tendered;
+  }
+  return {
+    client_id: crypto.randomUUID(),
+    market_day_id: dayId(),
+    lines: state.lines.map((line) => ({
+      batch_code: line.code,
+      quantity: (parseMilli(line.quantity) / 1000).toFixed(3),
+      unit_price_satang: line.price,
+      discount_satang: parseBaht(line.discount),
+    })),
+    payment,
+  };
+}
+
+async function confirmPayment() {
+  const problem = $("payment-problem");
+  if (!state.pendingSale) {
+    try {
+      state.pendingSale = saleBody();
+    } catch (error) {
+      problem.textContent = error.message;
+      problem.hidden = false;
+      return;
+    }
+  }
+  $("confirm").disabled = true;
+  for (let attempt = 0; ; attempt += 1) {
+    let answer;
+    try {
+      answer = await api(root.dataset.salesUrl, {
+        method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(state.pendingSale),
+      });
+    } catch {
+      problem.textContent = words.retrying;
+      problem.hidden = false;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(8000, 500 * 2 ** attempt)));
+      continue;
+    }
+    $("confirm").disabled = false;
+    if (answer.status === 200 || answer.status === 201) {
+      finishSale(answer.body);
+    } else {
+      state.pendingSale = null;  // refused: nothing was recorded, the next try is a new sale
+      const lines = (answer.body && answer.body.error && answer.body.error.lines) || [];
+      problem.textContent = lines.length
+        ? lines.map((line) => `${state.lines[line.index] ? state.lines[line.index].product : line.batch_code}: ${line.message}`).join(" · ")
+        : errorText(answer.body);
+      problem.hidden = false;
+    }
+    return;
+  }
+}
+
+function finishSale(sale) {
+  state.pendingSale = null;
+  $("payment").hidden = true;
+  $("done-total").textContent = formatBaht(sale.total_satang);
+  $("done-change").textContent = formatBaht(sale.payment.change_satang);
+  $("receipt-link").href = root.dataset.receiptUrl.replace("/0/", `/${sale.id}/`);
+  $("done").hidden = false;
+  $("next-customer").focus();
+}
+
+function nextCustomer() {
+  state.lines = [];
+  state.method = null;
+  $("done").hidden = true;
+  showRefusal("");
+  render();
+  focusScan();
+}
+
+// --- Camera ----------------------------------------------------------------------------------
+
+const camera = {stream: null, timer: null, busy: false};
+
+async function startCamera() {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    showRefusal(words.noCamera);
+    return;
+  }
+  try {
+    camera.stream = await navigator.mediaDevices.getUserMedia({video: {facingMode: "environment"}, audio: false});
+  } catch {
+    showRefusal(words.noCamera);
+    return;
+  }
+  const video = $("camera-video");
+  video.srcObject = camera.stream;
+  await video.play();
+  $("camera").hidden = false;
+  setStatus(words.scanning);
+  const detector = "BarcodeDetector" in window ? new window.BarcodeDetector({formats: ["qr_code"]}) : null;
+  camera.timer = setInterval(() => readFrame(video, detector), 300);
+}
+
+async function readFrame(video, detector) {
+  if (camera.busy || !video.videoWidth) return;
+  camera.busy = true;
+  try {
+    let text = null;
+    if (detector) {
+      const found = await detector.detect(video);
+      text = found.length ? found[0].rawValue : null;
+    } else {
+      const canvas = $("camera-canvas");
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      canvas.getContext("2d").drawImage(video, 0, 0);
+      const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.85));
+      const form = new FormData();
+      form.append("frame", blob, "frame.jpg");
+      const answer = await api(root.dataset.decodeUrl, {method: "POST", body: form});
+      text = answer.status === 200 ? answer.body.text : null;
+    }
+    if (text && camera.stream) {
+      stopCamera();
+      enqueueScan(text);
+    }
+  } finally {
+    camera.busy = false;
+  }
+}
+
+function stopCamera() {
+  clearInterval(camera.timer);
+  if (camera.stream) camera.stream.getTracks().forEach((track) => track.stop());
+  camera.stream = null;
+  $("camera").hidden = true;
+  setStatus("");
+  focusScan();
+}
+
+// --- Product search --------------------------------------------------------------------------
+
+let searchTimer = null;
+
+function search(query) {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(async () => {
+    const list = $("search-results");
+    if (!query.trim()) {
+      list.replaceChildren();
+      return;
+    }
+    const {status, body} = await api(`${root.dataset.searchUrl}?q=${encodeURIComponent(query)}`);
+    list.replaceChildren();
+    const items = status === 200 ? body.items : [];
+    if (!items.length) {
+      const empty = document.createElement("li");
+      empty.textContent = words.nothingFound;
+      list.append(empty);
+    }
+    for (const batch of items) {
+      const item = $("result-template").content.firstElementChild.cloneNode(true);
+      const button = item.querySelector("button");
+      button.textContent = `${productName(batch)} · ${batch.household.public_name} · ${formatBaht(batch.price_satang || 0)} · ${batch.display_code}`;
+      button.addEventListener("click", () => {
+        if (batch.sellable) { showRefusal(""); addBatch(batch); } else { showRefusal(batch.refusal.message); }
+        focusScan();
+      });
+      list.append(item);
+    }
+  }, 250);
+}
+
+// --- Focus: the scanner types into whatever has focus -----------------------------------------
+
+function focusScan() {
+  if ($("payment").hidden && $("done").hidden) $("scan").focus();
+}
+
+function typingElsewhere(target) {
+  return target && target !== $("scan") && target.matches("input, select, textarea, summary");
+}
+
+document.addEventListener("click", (event) => {
+  if (!typingElsewhere(event.target) && !event.target.closest("a, details")) focusScan();
+});
+
+$("scan-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = $("scan").value;
+  $("scan").value = "";
+  enqueueScan(text);
+});
+$("pay-cash").addEventListener("click", () => startPayment("cash"));
+$("pay-promptpay").addEventListener("click", () => startPayment("promptpay"));
+$("tendered").addEventListener("input", updateChange);
+$("tendered").addEventListener("keydown", (event) => { if (event.key === "Enter") confirmPayment(); });
+for (const button of document.querySelectorAll("[data-cash]")) {
+  button.addEventListener("click", () => {
+    const total = basketTotal();
+    const amount = button.dataset.cash === "exact" ? total : Number(button.dataset.cash);
+    $("tendered").value = (amount / 100).toFixed(2);
+    updateChange();
+  });
+}
+$("confirm").addEventListener("click", confirmPayment);
+$("cancel-payment").addEventListener("click", () => { $("payment").hidden = true; state.pendingSale = null; focusScan(); });
+$("next-customer").addEventListener("click", nextCustomer);
+$("camera-start").addEventListener("click", startCamera);
+$("camera-stop").addEventListener("click", stopCamera);
+$("search").addEventListener("input", (event) => search(event.target.value));
+if ($("pos-day")) {
+  const saved = localStorage.getItem("pos-day");
+  if (saved && [...$("pos-day").options].some((option) => option.value === saved)) $("pos-day").value = saved;
+  $("pos-day").addEventListener("change", () => { localStorage.setItem("pos-day", $("pos-day").value); updateTotals(); });
+}
+document.addEventListener("keydown", (event) => {
+  if (event.key === "F2" && !$("pay-cash").disabled) {
+    event.preventDefault();
+    startPayment("cash");
+  } else if (event.key === "Escape" && !$("payment").hidden) {
+    $("cancel-payment").click();
+  }
+});
+render();
+focusScan();
