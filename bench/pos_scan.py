@@ -1,0 +1,78 @@
+"""Benchmark: scan-to-cart latency of the POS in Chromium, keyboard-wedge input, loopback server.
+
+Run with `python bench/pos_scan.py [--scans N]` (needs Debian's chromium and Playwright). It
+fills a temporary SQLite database with the demo data, serves the app with werkzeug on
+127.0.0.1, signs a cashier in at /pos (1024 x 600) and types a label's URL and Enter N times,
+as a USB scanner does; each scan is timed from the Enter key to its cart line on screen.
+Prints the median and 95th percentile.
+"""
+import argparse
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+from core import accounts, create_app  # noqa: E402
+from core.db import db  # noqa: E402
+from market import sales  # noqa: E402
+from traceability.models import Batch  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+BASE_URL = "http://market.example"
+PASSWORD = "bench-password-1"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scans", type=int, default=50)
+    scans = parser.parse_args().scans
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request would drown the result
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/bench.db"
+        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"}
+        subprocess.run([sys.executable, os.path.join(ROOT, "run.py"), "demo"], env=env, check=True, capture_output=True)
+        app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench",
+                          "GREENMARKET_BASE_URL": BASE_URL})
+        with app.app_context(), db.connection_context():
+            accounts.create_user({"username": "bench-cashier", "role": "cashier", "password": PASSWORD})
+            code = next(b.code for b in Batch.select() if b.unit == "kg" and sales.refusal_for(b) is None)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_port}"
+        latencies = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                                 args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page(viewport={"width": 1024, "height": 600})
+            page.goto(f"{base}/login")
+            page.fill("#f-username", "bench-cashier")
+            page.fill("#f-password", PASSWORD)
+            with page.expect_navigation():
+                page.click("main form button[type=submit]")
+            page.goto(f"{base}/pos")
+            lines = page.get_by_test_id("cart-line")
+            for number in range(scans):
+                page.keyboard.type(f"{BASE_URL}/b/{code}")
+                started = time.perf_counter()
+                page.keyboard.press("Enter")
+                lines.nth(number).wait_for()
+                latencies.append((time.perf_counter() - started) * 1000)
+            browser.close()
+        server.shutdown()
+    p95 = statistics.quantiles(latencies, n=20)[-1]
+    print(f"Scan to cart line, {scans} keyboard-wedge scans, online (loopback), {os.cpu_count()} CPUs")
+    print(f"  median {statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms, max {max(latencies):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
