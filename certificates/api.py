@@ -4,12 +4,14 @@ import datetime
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
 
-from certificates import certification, inspections, records
+from certificates import certification, documents, inspections, records
 from certificates.models import Certificate, CertificatePlot, CertificateProduct, Decision, Inspection
 from certificates.public import find_certificate
-from core.api import api_role, json_body
-from core.db import get_or_404
+from certificates.views import STATUS_ACTIONS
+from core.api import api_role, json_body, pdf_language
+from core.db import LARGEST_ID, get_or_404
 from core.errors import json_error
+from core.openapi import document, error_responses, json_response
 from core.models import Household, Product
 from core.validation import NotFound, ValidationError
 
@@ -75,13 +77,6 @@ def _certificate(number):
     return certificate
 
 
-def _language():
-    language = request.args.get("lang", "th")
-    if language not in ("th", "en"):
-        raise ValidationError({"lang": "th | en"})
-    return language
-
-
 @bp.route("/households/<int:household_id>/certification")
 @api_role(*STAFF)
 def household_certification(household_id):
@@ -124,10 +119,8 @@ def certificate_read(number):
 @bp.route("/certificates/<number>.pdf")
 @api_role(*STAFF)
 def certificate_pdf(number):
-    from certificates.documents import certificate_pdf as build
-
     certificate = _certificate(number)
-    pdf = build(certificate, current_app.config["GREENMARKET_BASE_URL"], _language())
+    pdf = documents.certificate_pdf(certificate, current_app.config["GREENMARKET_BASE_URL"], pdf_language())
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{certificate.number}.pdf"'})
 
@@ -135,8 +128,6 @@ def certificate_pdf(number):
 @bp.route("/certificates/<number>/<action>", methods=["POST"])
 @api_role("admin", "inspector")
 def certificate_action(number, action):
-    from certificates.views import STATUS_ACTIONS
-
     certificate = _certificate(number)
     if action not in STATUS_ACTIONS:
         raise NotFound()
@@ -213,10 +204,8 @@ def inspection_decision(inspection_id):
 @bp.route("/inspections/<int:inspection_id>/report.pdf")
 @api_role("admin", "inspector")
 def inspection_report(inspection_id):
-    from certificates.documents import inspection_report_pdf
-
     inspection = get_or_404(Inspection, inspection_id)
-    pdf = inspection_report_pdf(inspection, _language())
+    pdf = documents.inspection_report_pdf(inspection, pdf_language())
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="inspection-{inspection.id}.pdf"'})
 
@@ -227,3 +216,152 @@ def certificate_issue(decision_id):
     decision = get_or_404(Decision, decision_id)
     certificate = certification.issue_certificate(decision, json_body(), g.user)
     return jsonify(certificate_record(certificate)), 201
+
+
+def _path_id(name):
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}}
+
+
+_NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "string", "example": "KH-2569-0001"}}
+_LANG = {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["th", "en"], "default": "th"}}
+_PDF = {"description": "A4 PDF", "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+_OBJECT = {"type": "object"}
+
+
+def _body(schema):
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _items(schema_name):
+    return {"description": "OK", "content": {"application/json": {"schema": {
+        "type": "object", "properties": {"items": {"type": "array", "items": {"$ref": f"#/components/schemas/{schema_name}"}}}}}}}
+
+
+document(bp, paths={
+    "/households/{household_id}/certification": {"get": {
+        "summary": "Is the household certified for a product on a date (default today), and if not, why",
+        "parameters": [_path_id("household_id"),
+                       {"name": "product_id", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 1}},
+                       {"name": "on", "in": "query", "schema": {"type": "string", "format": "date"}}],
+        "responses": {"200": json_response("CertificationAnswer"), **error_responses("400", "401", "403", "404")},
+    }},
+    "/certificates": {"get": {
+        "summary": "Certificates with their live status, newest first (staff)",
+        "parameters": [{"name": "household_id", "in": "query", "schema": {"type": "integer", "minimum": 1}}],
+        "responses": {"200": _items("Certificate"), **error_responses("401", "403")},
+    }},
+    "/certificates/{number}": {"get": {
+        "summary": "A certificate with its status now and its history", "parameters": [_NUMBER],
+        "responses": {"200": json_response("Certificate"), **error_responses("401", "403", "404")},
+    }},
+    "/certificates/{number}.pdf": {"get": {
+        "summary": "The certificate as an A4 PDF with the QR code of its verification page", "parameters": [_NUMBER, _LANG],
+        "responses": {"200": _PDF, **error_responses("400", "401", "403", "404")},
+    }},
+    "/certificates/{number}/{action}": {"post": {
+        "summary": "Suspend (reason, until), reinstate, revoke (reason), record an appeal or its outcome (committee)",
+        "parameters": [_NUMBER, {"name": "action", "in": "path", "required": True,
+                                 "schema": {"type": "string", "enum": list(STATUS_ACTIONS)}}],
+        "requestBody": _body({"type": "object", "properties": {
+            "reason": {"type": "string", "maxLength": 2000}, "until": {"type": "string", "format": "date"},
+            "outcome": {"type": "string", "enum": ["granted", "upheld"]}}}),
+        "responses": {"200": json_response("Certificate"), **error_responses("400", "401", "403", "404")},
+    }},
+    "/households/{household_id}/inputs": {
+        "get": {"summary": "The household's input log; prohibited inputs are flagged", "parameters": [_path_id("household_id")],
+                "responses": {"200": _items("InputEntry"), **error_responses("401", "403", "404")}},
+        "post": {"summary": "Record an input (admin); answers the whole log", "parameters": [_path_id("household_id")],
+                 "requestBody": _body({"type": "object", "required": ["plot_id", "used_on", "input_type", "name"], "properties": {
+                     "plot_id": {"type": "integer"}, "used_on": {"type": "string", "format": "date"},
+                     "input_type": {"type": "string"}, "name": {"type": "string", "maxLength": 200},
+                     "quantity": {"type": "string"}, "unit": {"type": "string"}, "source": {"type": "string"}}}),
+                 "responses": {"201": _items("InputEntry"), **error_responses("400", "401", "403", "404")}},
+    },
+    "/households/{household_id}/activities": {
+        "get": {"summary": "The household's activity log (soil preparation, planting, harvest ...)",
+                "parameters": [_path_id("household_id")],
+                "responses": {"200": _items("Activity"), **error_responses("401", "403", "404")}},
+        "post": {"summary": "Record an activity (admin); answers the whole log", "parameters": [_path_id("household_id")],
+                 "requestBody": _body({"type": "object", "required": ["plot_id", "done_on", "activity"], "properties": {
+                     "plot_id": {"type": "integer"}, "done_on": {"type": "string", "format": "date"},
+                     "activity": {"type": "string"}, "product_id": {"type": "integer"}, "quantity": {"type": "string"},
+                     "unit": {"type": "string"}, "notes": {"type": "string"}}}),
+                 "responses": {"201": _items("Activity"), **error_responses("400", "401", "403", "404")}},
+    },
+    "/households/{household_id}/inspections": {"post": {
+        "summary": "Schedule an inspection (standard, body, date)", "parameters": [_path_id("household_id")],
+        "requestBody": _body({"type": "object", "required": ["standard_id", "body_id", "scheduled_for"], "properties": {
+            "standard_id": {"type": "integer"}, "body_id": {"type": "integer"},
+            "scheduled_for": {"type": "string", "format": "date"}, "kind": {"type": "string", "enum": ["pgs", "third_party"]}}}),
+        "responses": {"201": json_response("Inspection", "Scheduled"), **error_responses("400", "401", "403", "404")},
+    }},
+    "/inspections/{inspection_id}": {"get": {
+        "summary": "An inspection with inspectors, checklist results, non-compliances and the decision",
+        "parameters": [_path_id("inspection_id")],
+        "responses": {"200": json_response("Inspection"), **error_responses("401", "403", "404")},
+    }},
+    "/inspections/{inspection_id}/record": {"post": {
+        "summary": "Record the inspection: date, inspectors (PGS: at least three peers), results, findings, non-compliances",
+        "parameters": [_path_id("inspection_id")],
+        "requestBody": _body({"type": "object", "required": ["inspected_on", "inspectors", "results"], "properties": {
+            "inspected_on": {"type": "string", "format": "date"},
+            "inspectors": {"type": "array", "items": {"type": "object", "properties": {
+                "name": {"type": "string"}, "household_id": {"type": "integer"}, "organisation": {"type": "string"}}}},
+            "results": {"type": "object", "description": "requirement id -> {result: pass|fail|na, note}",
+                        "additionalProperties": {"type": "object"}},
+            "findings": {"type": "string"},
+            "non_compliances": {"type": "array", "items": {"type": "object"}}}}),
+        "responses": {"200": json_response("Inspection"), **error_responses("400", "401", "403", "404")},
+    }},
+    "/inspections/{inspection_id}/decision": {"post": {
+        "summary": "The committee's decision on a recorded inspection: approve, approve with conditions, reject",
+        "parameters": [_path_id("inspection_id")],
+        "requestBody": _body({"type": "object", "required": ["outcome"], "properties": {
+            "outcome": {"type": "string"}, "conditions": {"type": "string"}, "reason": {"type": "string"}}}),
+        "responses": {"201": json_response("Inspection", "Decided"), **error_responses("400", "401", "403", "404")},
+    }},
+    "/inspections/{inspection_id}/report.pdf": {"get": {
+        "summary": "The inspection report as PDF", "parameters": [_path_id("inspection_id"), _LANG],
+        "responses": {"200": _PDF, **error_responses("400", "401", "403", "404")},
+    }},
+    "/decisions/{decision_id}/certificate": {"post": {
+        "summary": "Issue the certificate of an approving decision: scope (products, plots) and validity",
+        "parameters": [_path_id("decision_id")],
+        "requestBody": _body({"type": "object", "required": ["product_ids"], "properties": {
+            "product_ids": {"type": "array", "items": {"type": "integer"}},
+            "plot_ids": {"type": "array", "items": {"type": "integer"}},
+            "issued_on": {"type": "string", "format": "date"}, "valid_until": {"type": "string", "format": "date"}}}),
+        "responses": {"201": json_response("Certificate", "Issued"), **error_responses("400", "401", "403", "404")},
+    }},
+}, schemas={
+    "CertificationAnswer": {"type": "object", "required": ["household_id", "product_id", "on", "certified", "state", "message"],
+                            "properties": {"household_id": {"type": "integer"}, "product_id": {"type": "integer"},
+                                           "on": {"type": "string", "format": "date"}, "certified": {"type": "boolean"},
+                                           "state": {"type": "string"}, "message": {"type": "string"},
+                                           "certificate": {"type": "string", "nullable": True}}},
+    "Certificate": {"type": "object", "required": ["number", "status", "household", "issued_on", "valid_until"], "properties": {
+        "number": {"type": "string"}, "status": {"type": "string", "enum": ["active", "suspended", "revoked", "expired", "not_yet_valid"]},
+        "household": {"type": "object", "description": "Public details only", "properties": {
+            "id": {"type": "integer"}, "code": {"type": "string"}, "display_name": {"type": "string"}, "village_no": {"type": "integer"}}},
+        "standard": {"type": "string"}, "body": {"type": "string"},
+        "issued_on": {"type": "string", "format": "date"}, "valid_until": {"type": "string", "format": "date"},
+        "suspended_until": {"type": "string", "format": "date", "nullable": True},
+        "status_reason": {"type": "string"}, "conditions": {"type": "string"},
+        "product_ids": {"type": "array", "items": {"type": "integer"}}, "plot_ids": {"type": "array", "items": {"type": "integer"}},
+        "history": {"type": "array", "items": _OBJECT}}},
+    "InputEntry": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "plot_id": {"type": "integer"}, "used_on": {"type": "string", "format": "date"},
+        "input_type": {"type": "string"}, "name": {"type": "string"}, "quantity": {"type": "string", "nullable": True},
+        "unit": {"type": "string"}, "source": {"type": "string"}, "prohibited": {"type": "boolean"},
+        "prohibited_reason": {"type": "string"}}},
+    "Activity": {"type": "object", "properties": {"id": {"type": "integer"}, "plot_id": {"type": "integer"},
+                                                  "done_on": {"type": "string", "format": "date"}, "activity": {"type": "string"}}},
+    "Inspection": {"type": "object", "required": ["id", "household_id", "status"], "properties": {
+        "id": {"type": "integer"}, "household_id": {"type": "integer"}, "standard": {"type": "string"},
+        "body_id": {"type": "integer"}, "kind": {"type": "string"}, "status": {"type": "string"},
+        "scheduled_for": {"type": "string", "format": "date"},
+        "inspected_on": {"type": "string", "format": "date", "nullable": True}, "findings": {"type": "string"},
+        "inspectors": {"type": "array", "items": _OBJECT}, "results": _OBJECT,
+        "non_compliances": {"type": "array", "items": _OBJECT},
+        "decision": {"type": "object", "nullable": True}}},
+})

@@ -12,10 +12,10 @@ from wtforms.validators import ValidationError as CSRFTokenInvalid
 
 from core import households, products
 from core.accounts import user_for_token
-from core.db import get_or_404
+from core.db import LARGEST_ID, get_or_404
 from core.errors import json_error
 from core.models import CATEGORIES, GROWER_STATUSES, Household, Plot, Product
-from core.openapi import DEFAULT_PAGE_SIZE, LARGEST_ID, MAX_PAGE_SIZE, openapi_document
+from core.openapi import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, openapi_document
 from core.validation import Form, ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -1,9 +1,11 @@
 """Signing in and out, choosing the language, and the role checks every view goes through."""
 import functools
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -58,17 +60,28 @@ def login_required(view):
 
 
 def _safe_next(target):
-    """Follow `next` only to a path on this site, never to another host."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
+    """Follow `next` only to a path on this site, never to another host.
+
+    Browsers and Werkzeug drop tabs and newlines from a URL, so `/<tab>/evil.example` would
+    become `//evil.example`: any control character or backslash makes the target unsafe.
+    """
+    if (target and target.startswith("/") and not target.startswith("//")
+            and not any(ord(char) < 32 or char in "\\\x7f" for char in target)):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("core.home")
 
 
 def client_address():
-    """The address of the device signing in (the first proxy hop when behind one)."""
+    """The address of the device signing in.
+
+    X-Forwarded-For is believed only when the app is configured to run behind a proxy
+    (TRUST_PROXY_HEADERS); otherwise anyone could dodge the per-address sign-in brake.
+    """
     forwarded = request.headers.get("X-Forwarded-For")
-    if forwarded:
-        return parse_list_header(forwarded)[0]
+    if forwarded and current_app.config.get("TRUST_PROXY_HEADERS"):
+        return parse_list_header(forwarded)[-1]
     return request.remote_addr or "unknown"
 
 

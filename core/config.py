@@ -6,7 +6,7 @@ import datetime
 import os
 import secrets
 
-ENVIRONMENT_VARIABLES = ("DATABASE_URL", "GREENMARKET_BASE_URL", "SECRET_KEY")
+ENVIRONMENT_VARIABLES = ("DATABASE_URL", "GREENMARKET_BASE_URL", "SECRET_KEY", "TRUST_PROXY_HEADERS")
 
 
 def secret_key(instance_path):
@@ -30,6 +30,8 @@ def load_config(instance_path):
         "SECRET_KEY": secret_key(instance_path),
         "DATABASE_URL": os.environ.get("DATABASE_URL", default_db),
         "GREENMARKET_BASE_URL": base_url,
+        # Believe X-Forwarded-For only behind a reverse proxy that sets it ("1"); never by default.
+        "TRUST_PROXY_HEADERS": os.environ.get("TRUST_PROXY_HEADERS", "") == "1",
         # Spreadsheets of the whole registry stay far below this; bigger uploads get a 413.
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,

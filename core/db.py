@@ -11,6 +11,10 @@ from playhouse.db_url import connect
 
 db = DatabaseProxy()
 
+# Ids above this are never looked up: PostgreSQL's largest integer, and far below what would
+# overflow SQLite (an OverflowError, a 500, instead of a 404 or a 400).
+LARGEST_ID = 2**31 - 1
+
 # SQLite settings: WAL lets the POS read while another counter writes; foreign keys must be
 # switched on per connection; busy_timeout makes a second writer wait instead of failing.
 SQLITE_PRAGMAS = {
@@ -127,6 +131,8 @@ def get_or_404(model, record_id):
     """Fetch a row by id, or raise NotFound, which the app answers with a 404."""
     from core.validation import NotFound
 
+    if not isinstance(record_id, int) or not 0 < record_id <= LARGEST_ID:
+        raise NotFound()
     record = model.get_or_none(model.id == record_id)
     if record is None:
         raise NotFound()

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
 from core import audit
-from core.db import db, utcnow
+from core.db import LARGEST_ID, db, utcnow
 from core.i18n import area_from_parts
 from core.models import (
     GROWER_STATUSES,
@@ -80,6 +80,9 @@ def _clean_group_ids(raw, form):
     try:
         ids = sorted({int(value) for value in raw or [] if str(value).strip()})
     except (TypeError, ValueError):
+        form.errors["occupation_group_ids"] = _l("Choose occupation groups from the list.")
+        return []
+    if any(not 0 < value <= LARGEST_ID for value in ids):
         form.errors["occupation_group_ids"] = _l("Choose occupation groups from the list.")
         return []
     known = {g.id for g in OccupationGroup.select(OccupationGroup.id).where(OccupationGroup.id.in_(ids))}
@@ -293,7 +296,7 @@ def plot_record(plot):
         "id": plot.id,
         "household_id": plot.household_id,
         "name": plot.name,
-        "area_m2": str(plot.area_m2),
+        "area_m2": f"{Decimal(plot.area_m2):.2f}",
         "main_crops": plot.main_crops,
         "latitude": str(plot.latitude) if plot.latitude is not None else None,
         "longitude": str(plot.longitude) if plot.longitude is not None else None,

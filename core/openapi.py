@@ -4,15 +4,13 @@ Core documents its own routes here. A domain package documents its routes beside
 `document(blueprint, paths, schemas)`, so this module never needs to know (or import) them.
 """
 
+from core.db import LARGEST_ID
 from core.households import MAX_VILLAGE_NO
 from core.models import CATEGORIES, GROWER_STATUSES, UNITS
 
 # Limits the document states and the API enforces (core/api.py reads them from here).
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
-# Ids and page numbers above this are refused: PostgreSQL's largest integer, and far below the
-# number that would overflow SQLite's (a 500 instead of a 400).
-LARGEST_ID = 2**31 - 1
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 

@@ -43,6 +43,8 @@ def create_product(data, by_user):
     cleaned = clean_product(data)
     if "is_active" not in (data or {}):
         cleaned["is_active"] = True
+    if "is_certifiable" not in (data or {}):
+        cleaned["is_certifiable"] = cleaned["category"] != "handicraft"  # produce is certifiable unless said otherwise
     with db.atomic():
         _check_name_free(cleaned["name_th"])
         product = Product.create(**cleaned)
@@ -54,6 +56,9 @@ def create_product(data, by_user):
 def update_product(product, data, by_user, partial=False):
     """Change a product; only real changes are logged."""
     cleaned = clean_product(data, partial=partial)
+    category = cleaned.get("category", product.category)
+    if category == "handicraft" and cleaned.get("is_certifiable", product.is_certifiable):
+        raise ValidationError({"is_certifiable": _l("Handicrafts cannot be certified organic.")})
     with db.atomic():
         if "name_th" in cleaned:
             _check_name_free(cleaned["name_th"], product.id)

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import fn
 
 from core import audit
-from core.db import db
+from core.db import LARGEST_ID, db
 from core.models import CURRICULA, Attendance, Course, CourseSession, CourseSignup, Household, IncomeSurvey
 from core.validation import Form, ValidationError
 
@@ -31,7 +31,7 @@ def create_course(data, by_user):
 
 def _household(data, form_field="household_id"):
     form = Form(data)
-    form.integer(form_field, minimum=1, maximum=2**31 - 1, required=True)
+    form.integer(form_field, minimum=1, maximum=LARGEST_ID, required=True)
     household = Household.get_or_none(Household.id == form.finish()[form_field])
     if household is None:
         raise ValidationError({form_field: _l("Choose a household from the list.")})

@@ -62,6 +62,8 @@ class Form:
 
     def text(self, name, max_length, required=False, pattern=None, pattern_message=None):
         def parse(raw):
+            if isinstance(raw, bool) or not isinstance(raw, (str, int, Decimal)):
+                raise ValueError(_l("Enter text."))
             value = str(raw)
             if len(value) > max_length:
                 raise ValueError(_l("At most %(n)d characters.", n=max_length))
@@ -126,7 +128,10 @@ class Form:
         raw, skip = self._raw(name)
         if skip:
             return
-        self.cleaned[name] = parse_bool(raw)
+        try:
+            self.cleaned[name] = parse_bool(raw)
+        except ValueError as exc:
+            self.errors[name] = exc.args[0]
 
     def finish(self):
         if self.errors:
@@ -135,15 +140,24 @@ class Form:
 
 
 TRUE_WORDS = {"1", "true", "yes", "on", "y", "ใช่", "มี", "x", "✓"}
+FALSE_WORDS = {"", "0", "false", "no", "off", "n", "ไม่", "ไม่ใช่", "ไม่มี", "-"}
 
 
 def parse_bool(raw):
-    """Read a checkbox, a JSON boolean or a spreadsheet cell (yes/ใช่/1/x) as True or False."""
+    """Read a checkbox, a JSON boolean or a spreadsheet cell (yes/ใช่/1/x, no/ไม่/0/empty).
+
+    Anything else is refused rather than read as "no", so a typo never clears a flag.
+    """
     if isinstance(raw, bool):
         return raw
     if raw is None:
         return False
-    return str(raw).strip().lower() in TRUE_WORDS
+    word = str(raw).strip().lower()
+    if isinstance(raw, (str, int)) and word in TRUE_WORDS:
+        return True
+    if isinstance(raw, (str, int)) and word in FALSE_WORDS:
+        return False
+    raise ValueError(_l("Choose yes or no."))
 
 
 def parse_decimal(raw, places):

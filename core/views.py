@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 
 from core import accounts, audit, households, products, programme, registry_io
 from core.auth import login_required, role_required
-from core.db import get_or_404
+from core.db import LARGEST_ID, get_or_404
 from core.i18n import area_parts
 from core.models import (
     CATEGORIES,
@@ -46,7 +46,6 @@ from core.models import (
     Product,
     User,
 )
-from core.openapi import LARGEST_ID
 from core.validation import ValidationError
 
 bp = Blueprint("core", __name__)

@@ -533,9 +533,6 @@ def test_sign_in_brake_is_per_username(client, make_user):
     assert client.post("/login", data={"username": "kaew", "password": PASSWORD}).status_code == 302
 
 
-@pytest.mark.xfail(strict=True, reason="core/auth.py: client_address() trusts X-Forwarded-For from anyone, "
-                   "so a guesser sending a new made-up address each time is never braked per address; "
-                   "only a configured proxy (werkzeug ProxyFix) should be believed")
 def test_address_brake_cannot_be_dodged_with_a_forwarded_header(client, app):
     """Many failures from one device are braked even if each request claims another X-Forwarded-For."""
     for number in range(accounts.MAX_FAILURES_PER_ADDRESS):
@@ -560,9 +557,6 @@ def test_next_never_leaves_the_site(client, make_user, target):
     assert location.startswith("/") and not location.startswith("//") and "\\" not in location, location
 
 
-@pytest.mark.xfail(strict=True, reason="core/auth.py: _safe_next() accepts '/<tab>/evil.example' "
-                   "(or a newline or CR there); Werkzeug drops it, so the Location header becomes //evil.example (another host). "
-                   "Check the URL after removing control characters, e.g. with urlsplit(): no scheme, no netloc")
 @pytest.mark.parametrize("target", ["/\t/evil.example", "/\n/evil.example", "/\r/evil.example"])
 def test_next_with_control_characters_never_leaves_the_site(client, make_user, target):
     """A tab or newline hidden in `next` cannot turn it into a link to another host."""
@@ -593,9 +587,6 @@ def test_huge_filter_numbers_are_ignored_on_pages(client, world):
         assert world["household"].code in response.get_data(as_text=True)
 
 
-@pytest.mark.xfail(not TEST_DATABASE_URL, strict=True, reason="core/db.py: get_or_404() passes any id to SQLite, which raises "
-                   "OverflowError for ids above 2**63-1, so /households/<huge id> is a 500; it should "
-                   "raise NotFound for ids outside the integer range")
 @pytest.mark.parametrize("url", ["/households/99999999999999999999999", "/plots/99999999999999999999999/edit",
                                  "/api/v1/households/99999999999999999999999"])
 def test_huge_id_is_a_404(client, world, url):
@@ -604,9 +595,6 @@ def test_huge_id_is_a_404(client, world, url):
     assert client.get(url).status_code == 404
 
 
-@pytest.mark.xfail(not TEST_DATABASE_URL, strict=True, reason="core/households.py: _clean_group_ids() sends any integer to the "
-                   "database, and SQLite raises OverflowError for one above 2**63-1 (a 500); ids outside "
-                   "the integer range should be 'Choose occupation groups from the list.'")
 def test_huge_occupation_group_id_is_a_400(client, world):
     """An occupation group id too big for the database is an input error, not a 500."""
     sign_in(client, world["council"])

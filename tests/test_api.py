@@ -456,8 +456,6 @@ def test_patch_product_changes_price_only(client, world, admin):
     assert json.loads(entry.changes) == {"default_price_satang": [6000, 6550]}
 
 
-@pytest.mark.xfail(strict=True, reason="core/products.py: clean_product checks 'handicraft is never "
-                   "certifiable' only among the fields sent, so a PATCH of category alone slips past it")
 def test_patch_cannot_make_a_certifiable_product_a_handicraft(client, world, admin):
     """Handicrafts are never certifiable, whichever of the two fields a PATCH changes."""
     product = world["product"]
@@ -579,8 +577,6 @@ def test_body_must_be_a_json_object(client, world, admin, kwargs, target):
     assert database_rows() == before
 
 
-@pytest.mark.xfail(strict=True, reason="core/validation.py: Form.text() turns any JSON value into "
-                   "text with str(), so a list or object is stored as its Python repr (\"['x']\")")
 @pytest.mark.parametrize("value", [["สมศรี"], {"name": "สมศรี"}, True])
 def test_text_field_refuses_lists_objects_and_booleans(client, world, admin, value):
     """head_name must be text: a list, object or boolean is a 400, not stored as "['สมศรี']"."""
@@ -590,8 +586,6 @@ def test_text_field_refuses_lists_objects_and_booleans(client, world, admin, val
     assert database_rows() == before
 
 
-@pytest.mark.xfail(strict=True, reason="core/validation.py: parse_bool() reads every unknown value "
-                   "('maybe', 2, [1]) as False instead of refusing it, silently clearing a flag")
 def test_boolean_field_refuses_unknown_values(client, world, admin):
     """is_elderly must be a boolean: "maybe" is a 400 and the stored flag stays True."""
     response = client.patch(f"{API}/households/{world['household'].id}", json={"is_elderly": "maybe"},
@@ -600,9 +594,6 @@ def test_boolean_field_refuses_unknown_values(client, world, admin):
     assert Household.get_by_id(world["household"].id).is_elderly is True
 
 
-@pytest.mark.xfail(strict=True, reason="core/households.py: plot_record() answers str(Decimal), so an "
-                   "area sent as '1e3' comes back as '1E+3' (and as '1000' or '1000.00' on the next read, "
-                   "depending on the database); it should always be a plain decimal such as '1000.00'")
 def test_plot_area_is_answered_as_a_plain_decimal(client, world, admin):
     """An area given in exponent form is answered as a plain decimal string, the same on every read."""
     household = world["household"]
@@ -797,8 +788,6 @@ def test_every_core_api_route_is_documented(app, spec):
     assert not missing, f"served but not documented: {sorted(missing)}"
 
 
-@pytest.mark.xfail(strict=True, reason="certificates/api.py documents none of its /api/v1 routes; it "
-                   "should call core.openapi.document(bp, paths, schemas) beside them")
 def test_every_api_route_is_documented(app, spec):
     """Each /api/v1 route of every domain is in the document."""
     missing = served_operations(app) - documented_operations(spec)
