@@ -131,11 +131,11 @@ def page_problems(request):
 
 @pytest.fixture
 def new_page(browser, page_problems):
-    """Open pages in fresh browser contexts (no shared cookies): new_page(viewport={...})."""
+    """Open pages in fresh browser contexts (no shared cookies): new_page(viewport={...}, **context options)."""
     contexts = []
 
-    def open_page(viewport=DESKTOP):
-        context = browser.new_context(viewport=viewport, locale="th-TH")
+    def open_page(viewport=DESKTOP, **options):
+        context = browser.new_context(viewport=viewport, locale="th-TH", **options)
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
