@@ -2,13 +2,15 @@
 
 The POS page calls these with its session and the page's CSRF token; scripts use bearer tokens.
 """
+import datetime
+
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from core.api import api_role, json_body
-from core.db import get_or_404
+from core.db import LARGEST_ID, get_or_404, utcnow
 from core.errors import json_error
-from core.openapi import LARGEST_ID, document, error_responses, json_response
+from core.openapi import document, error_responses, json_response
 from core.qr import qr_svg
 from core.validation import ValidationError
 from market import camera, promptpay, sales, settings
@@ -53,6 +55,26 @@ def pos_lookup():
     except batches.UnknownCode:
         return json_error(404, "not_found", sales.REFUSALS["not_found"])
     return jsonify(batch_for_counter(batch, refusal))
+
+
+@bp.route("/pos/batches")
+@api_role(*COUNTER)
+def pos_batches():
+    """The counter's local copy for selling offline: everything, or what changed since `since`."""
+    since = None
+    if request.args.get("since"):
+        try:
+            since = datetime.datetime.fromisoformat(request.args["since"].removesuffix("Z"))
+        except ValueError:
+            raise ValidationError({"since": _("Send the as_of time of the last answer.")}) from None
+    as_of = utcnow()
+    full, found = sales.batches_for_counter(since, as_of)
+    items = []
+    for batch, refusal in found:
+        record = batch_for_counter(batch, refusal)
+        record["sellable_milli"] = sales.sellable_milli(batch)
+        items.append(record)
+    return jsonify({"as_of": as_of.isoformat() + "Z", "full": full, "items": items})
 
 
 @bp.route("/pos/search")
@@ -165,6 +187,17 @@ document(bp, paths={
         "summary": "What a scan (label URL or typed code) is, and whether it may be sold (admin, cashier)",
         "parameters": [{"name": "scan", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 300}}],
         "responses": {"200": json_response("CounterBatch"), **error_responses("400", "401", "403", "404")},
+    }},
+    "/pos/batches": {"get": {
+        "summary": "The counter's copy for selling offline: recent batches, or only those changed since `since`",
+        "parameters": [{"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"},
+                        "description": "as_of of the previous answer; a new day gets everything again"}],
+        "responses": {"200": {"description": "Batches with what may still be sold", "content": {"application/json": {"schema": {
+            "type": "object", "required": ["as_of", "full", "items"], "properties": {
+                "as_of": {"type": "string", "format": "date-time"}, "full": {"type": "boolean"},
+                "items": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/CounterBatch"}, {
+                    "type": "object", "properties": {"sellable_milli": {"type": "integer"}}}]}}}}}}},
+            **error_responses("400", "401", "403")},
     }},
     "/pos/search": {"get": {
         "summary": "Batches on sale whose product name (Thai or English) contains q, for a missing label",

@@ -6,6 +6,7 @@ selling the last kilogram at the same moment cannot both succeed. The POS gives 
 own id; the same id again returns the sale already recorded and writes nothing.
 """
 import dataclasses
+import datetime
 import secrets
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
@@ -13,7 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from core.db import utcnow, write_transaction
+from certificates.models import Certificate, CertificateEvent
+from core.db import LARGEST_ID, utcnow, write_transaction
 from core.i18n import format_baht, format_quantity
 from core.models import Household, Product
 from core.validation import Form, ValidationError
@@ -71,6 +73,11 @@ def _tolerance_limit(batch):
     return batch.quantity_milli * (10_000 + settings.tolerance_basis_points()) // 10_000
 
 
+def sellable_milli(batch):
+    """How much more of the batch may be sold, tolerance included (never below zero)."""
+    return max(_tolerance_limit(batch) - batch.sold_milli, 0)
+
+
 def refusal_for(batch, wanted_milli=0, status=None):
     """Why `batch` cannot be sold now (wanting `wanted_milli` more of it), or None when it can.
 
@@ -99,6 +106,28 @@ def lookup(scan, base_url):
     code = codes.code_from_scan(scan, base_url)
     batch = batches.find_batch(code)
     return batch, refusal_for(batch)
+
+
+OFFLINE_HARVEST_DAYS = 90  # a full refresh of the offline POS covers batches harvested this recently
+
+
+def batches_for_counter(since=None, now=None):
+    """The batches a counter keeps for selling offline: all recent ones, or only what changed since.
+
+    A change is a sale, void, refund or recall of the batch (its changed_at), or any certificate
+    event of its household. A new day (certificates expire at midnight) asks for everything again.
+    """
+    now = now or utcnow()
+    query = Batch.select(Batch, Household, Product).join(Household).switch(Batch).join(Product)
+    full = since is None or since.date() != now.date()
+    if full:
+        recent = now.date() - datetime.timedelta(days=OFFLINE_HARVEST_DAYS)
+        query = query.where((Batch.harvest_date >= recent) | (Batch.sold_milli < Batch.quantity_milli))
+    else:
+        touched = (Certificate.select(Certificate.household).join(CertificateEvent)
+                   .where(CertificateEvent.at > since))
+        query = query.where((Batch.changed_at > since) | (Batch.household.in_(touched)))
+    return full, [(batch, refusal_for(batch)) for batch in query.order_by(Batch.id)]
 
 
 def sellable_by_product(query, limit=20):
@@ -164,7 +193,7 @@ def _clean_sale(data):
     """Check the shape of a sale; the rules about batches and stock come after."""
     form = Form(data)
     form.text("client_id", 36, required=True)
-    form.integer("market_day_id", minimum=1, maximum=2**31 - 1, required=True)
+    form.integer("market_day_id", minimum=1, maximum=LARGEST_ID, required=True)
     cleaned = form.finish()
     try:
         cleaned["client_id"] = str(uuid.UUID(cleaned["client_id"]))
@@ -300,7 +329,7 @@ def _write_sale(cleaned, wanted, cashier):
 def _take_stock(batch, quantity, index):
     """Take `quantity` from the batch in the database, or refuse if another counter got there first."""
     limit = _tolerance_limit(batch)
-    taken = (Batch.update(sold_milli=Batch.sold_milli + quantity)
+    taken = (Batch.update(sold_milli=Batch.sold_milli + quantity, changed_at=utcnow())
              .where(Batch.id == batch.id, Batch.recalled_at.is_null(), Batch.sold_milli + quantity <= limit)
              .execute())
     if not taken:
@@ -321,7 +350,7 @@ def _take_stock(batch, quantity, index):
 
 
 def _give_back(batch_id, quantity):
-    Batch.update(sold_milli=Batch.sold_milli - quantity).where(Batch.id == batch_id).execute()
+    Batch.update(sold_milli=Batch.sold_milli - quantity, changed_at=utcnow()).where(Batch.id == batch_id).execute()
 
 
 def _refunded_milli(line):
@@ -353,7 +382,7 @@ def refund_line(line, data, by_user):
     form = Form(data)
     form.decimal("quantity", places=3, minimum=Decimal("0.001"), maximum=MAX_LINE_QUANTITY, required=True)
     form.text("reason", 500, required=True)
-    form.integer("market_day_id", minimum=1, maximum=2**31 - 1)
+    form.integer("market_day_id", minimum=1, maximum=LARGEST_ID)
     cleaned = form.finish()
     quantity = int(cleaned["quantity"] * MILLI)
     with write_transaction():

@@ -4,8 +4,21 @@ Thin: each view reads the form, calls one function of sales, settlements or sett
 The POS page itself talks to the JSON API (market/api.py) from static/js/pos.js.
 """
 import datetime
+import json
+import os
 
-from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from core.auth import role_required
@@ -32,6 +45,26 @@ def pos():
     return render_template("market/pos.html", days=list(sales.open_days()),
                            promptpay_ready=bool(settings.get("promptpay_id")),
                            units={key: str(name) for key, name in UNITS.items()})
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """The POS's service worker, served from the root so it may look after /pos."""
+    response = send_from_directory(os.path.join(current_app.static_folder, "js"), "sw.js", mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.route("/manifest.webmanifest")
+def web_manifest():
+    """Lets a tablet put the POS on its home screen and open it like an app."""
+    manifest = {
+        "name": settings.get("market_name"), "short_name": _("POS"), "start_url": url_for(".pos"),
+        "scope": "/", "display": "standalone", "background_color": "#f6f8f3", "theme_color": "#2f7d32",
+        "lang": "th", "icons": [{"src": url_for("static", filename="icon.svg"), "sizes": "any", "type": "image/svg+xml"}],
+    }
+    return Response(json.dumps(manifest, ensure_ascii=False), mimetype="application/manifest+json")
 
 
 @bp.route("/pos/sales/<int:sale_id>/receipt")

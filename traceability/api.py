@@ -4,7 +4,8 @@ from flask_babel import gettext as _
 
 from core.api import api_role, created, json_body, paged, pdf_language, query_form
 from core.errors import json_error
-from core.openapi import LARGEST_ID, PAGING, document, error_responses, json_response
+from core.db import LARGEST_ID
+from core.openapi import PAGING, document, error_responses, json_response
 from core.validation import Form
 from traceability import batches, codes, labels
 from traceability.models import BATCH_STATUSES, LABEL_TEMPLATES

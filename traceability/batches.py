@@ -12,7 +12,7 @@ from peewee import JOIN, IntegrityError
 from certificates import certification
 from certificates.models import CertificatePlot
 from core import audit
-from core.db import db, utcnow
+from core.db import LARGEST_ID, db, utcnow
 from core.models import UNITS, Household, Plot, Product
 from core.validation import Form, NotFound, ValidationError
 from traceability import codes
@@ -40,9 +40,9 @@ def _to_milli(value):
 def clean_batch(data):
     """Check batch input; quantity becomes thousandths, price (baht or satang) becomes satang."""
     form = Form(data)
-    form.integer("household_id", minimum=1, maximum=2**31 - 1, required=True)
-    form.integer("product_id", minimum=1, maximum=2**31 - 1, required=True)
-    form.integer("plot_id", minimum=1, maximum=2**31 - 1)
+    form.integer("household_id", minimum=1, maximum=LARGEST_ID, required=True)
+    form.integer("product_id", minimum=1, maximum=LARGEST_ID, required=True)
+    form.integer("plot_id", minimum=1, maximum=LARGEST_ID)
     form.date("harvest_date", required=True)
     form.decimal("quantity", places=3, minimum=Decimal("0.001"), maximum=MAX_QUANTITY, required=True)
     form.choice("unit", UNITS)
@@ -115,7 +115,7 @@ def recall_batch(batch, data, by_user):
     form.text("reason", 1000, required=True)
     reason = form.finish()["reason"]
     with db.atomic():
-        recalled = (Batch.update(recalled_at=utcnow(), recall_reason=reason)
+        recalled = (Batch.update(recalled_at=utcnow(), recall_reason=reason, changed_at=utcnow())
                     .where(Batch.id == batch.id, Batch.recalled_at.is_null()).execute())
         if not recalled:
             raise ValidationError({"reason": _l("This batch is already recalled.")})

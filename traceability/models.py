@@ -48,6 +48,8 @@ class Batch(BaseModel):
     recall_reason = TextField(default="")
     created_at = DateTimeField(default=utcnow)
     created_by = ForeignKeyField(User, null=True, backref="batches", on_delete="SET NULL")
+    # When stock, recall or price last changed: the offline POS asks only for what changed.
+    changed_at = DateTimeField(null=True, index=True, default=utcnow)
 
     @property
     def left_milli(self):
@@ -87,5 +89,12 @@ class LabelPrint(BaseModel):
     user = ForeignKeyField(User, null=True, backref="label_prints", on_delete="SET NULL")
 
 
+def _add_changed_at(migrator):
+    """Step 1: when each batch last changed, for the offline POS's incremental refresh."""
+    from playhouse.migrate import migrate
+
+    migrate(migrator.add_column("batch", "changed_at", DateTimeField(null=True, index=True)))
+
+
 MODELS = [Batch, BatchEvent, LabelPrint]
-MIGRATIONS = []
+MIGRATIONS = [_add_changed_at]

@@ -1,8 +1,11 @@
 // The point of sale at the market counter: scan, build the basket, take payment, record the sale.
 //
-// Everything it shows comes from the JSON API (market/api.py); every word comes from the page
-// (templates/market/pos.html), so the same script serves Thai and English. Money is handled as
-// integer satang (BigInt where a product could overflow), quantities as thousandths of a unit.
+// It keeps working with no network: batches come from the counter's own copy (pos-store.js,
+// refreshed from the API whenever online), each sale is stored on the tablet first and then sent
+// through the same idempotent POST /api/v1/sales, in order, with retries. Every word comes from
+// the page (templates/market/pos.html), so the same script serves Thai and English. Money is
+// integer satang (BigInt where a product could overflow), quantities thousandths of a unit.
+import * as store from "./pos-store.js";
 
 const root = document.getElementById("pos");
 const words = document.getElementById("pos-words").dataset;
@@ -12,7 +15,6 @@ const $ = (id) => document.getElementById(id);
 const state = {
   lines: [],          // {code, product, household, unit, price, quantity: "1.250", discount: "0"}
   scans: Promise.resolve(),
-  pendingSale: null,  // {clientId, body}: kept until the server answers, so a retry is the same sale
   method: null,
 };
 
@@ -85,18 +87,39 @@ function enqueueScan(text) {
 }
 
 async function lookup(text) {
-  const url = `${root.dataset.lookupUrl}?scan=${encodeURIComponent(text)}`;
-  const {status, body} = await api(url);
-  if (status !== 200) {
-    showRefusal(errorText(body));
+  const code = store.codeFromScan(text, root.dataset.baseUrl);
+  if (!code) {
+    showRefusal(words.mistyped);
     return;
   }
-  if (!body.sellable) {
-    showRefusal(`${body.product.name_th} · ${body.household.public_name}: ${body.refusal.message}`);
+  let batch = await store.getBatch(code);
+  if (!batch) {
+    // Not in the counter's copy (registered since the last refresh): ask the server.
+    let answer;
+    try {
+      answer = await api(`${root.dataset.lookupUrl}?scan=${encodeURIComponent(code)}`);
+    } catch {
+      showRefusal(words.notFoundOffline);
+      return;
+    }
+    if (answer.status !== 200) {
+      showRefusal(errorText(answer.body));
+      return;
+    }
+    batch = answer.body;
+  }
+  if (!batch.sellable) {
+    showRefusal(`${productName(batch)} · ${batch.household.public_name}: ${batch.refusal.message}`);
+    return;
+  }
+  const inBasket = state.lines.filter((line) => line.code === code).reduce((sum, line) => sum + (parseMilli(line.quantity) || 0), 0);
+  const wanted = batch.unit === "kg" ? 1 : 1000;
+  if (batch.sellable_milli !== undefined && inBasket + wanted > batch.sellable_milli) {
+    showRefusal(`${productName(batch)} · ${batch.household.public_name}: ${words.soldOut}`);
     return;
   }
   showRefusal("");
-  addBatch(body);
+  addBatch(batch);
 }
 
 function productName(batch) {
@@ -185,7 +208,6 @@ function startPayment(method) {
     return;
   }
   state.method = method;
-  state.pendingSale = null;
   $("pay-total").textContent = formatBaht(total);
   $("cash-panel").hidden = method !== "cash";
   $("promptpay-panel").hidden = method !== "promptpay";
@@ -232,49 +254,139 @@ function saleBody() {
 
 async function confirmPayment() {
   const problem = $("payment-problem");
-  if (!state.pendingSale) {
-    try {
-      state.pendingSale = saleBody();
-    } catch (error) {
-      problem.textContent = error.message;
-      problem.hidden = false;
-      return;
-    }
+  let body;
+  try {
+    body = saleBody();
+  } catch (error) {
+    problem.textContent = error.message;
+    problem.hidden = false;
+    return;
   }
   $("confirm").disabled = true;
-  for (let attempt = 0; ; attempt += 1) {
+  const taken = {};
+  for (const line of body.lines) taken[line.batch_code] = (taken[line.batch_code] || 0) + store.milliOf(line.quantity);
+  const sale = {client_id: body.client_id, body, status: "pending", created: Date.now(),
+                total: basketTotal(), change: changeDue(body)};
+  await store.queueSale(sale, taken);  // on the tablet first: nothing is lost if the network is gone
+  await updateQueueView();
+  await Promise.race([flush(), new Promise((resolve) => setTimeout(resolve, 4000))]);
+  $("confirm").disabled = false;
+  const stored = (await store.allSales()).find((entry) => entry.client_id === sale.client_id);
+  finishSale(sale, stored ? stored.status : "sent", stored && stored.server);
+}
+
+function changeDue(body) {
+  return body.payment.cash_tendered_satang !== undefined ? body.payment.cash_tendered_satang - basketTotal() : 0;
+}
+
+// --- The queue of sales: sent in order, retried with back-off, refusals kept for the cashier --
+
+let flushing = null;
+let backoff = 1000;
+
+function flush() {
+  if (!flushing) flushing = sendQueue().finally(() => { flushing = null; });
+  return flushing;
+}
+
+async function sendQueue() {
+  const waiting = (await store.allSales()).filter((sale) => sale.status === "pending")
+    .sort((a, b) => a.created - b.created);
+  for (const sale of waiting) {
     let answer;
     try {
       answer = await api(root.dataset.salesUrl, {
-        method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(state.pendingSale),
+        method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(sale.body),
       });
     } catch {
-      problem.textContent = words.retrying;
-      problem.hidden = false;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(8000, 500 * 2 ** attempt)));
-      continue;
+      setOnline(false);
+      setTimeout(flush, backoff);
+      backoff = Math.min(backoff * 2, 30000);
+      return;
     }
-    $("confirm").disabled = false;
+    setOnline(true);
     if (answer.status === 200 || answer.status === 201) {
-      finishSale(answer.body);
+      await store.deleteSale(sale.client_id);
+      lastSent.set(sale.client_id, answer.body);
+    } else if (answer.status === 401 || answer.status === 403 || answer.status >= 500) {
+      setStatus(errorText(answer.body));  // signed out or server trouble: keep everything, try later
+      setTimeout(flush, backoff);
+      backoff = Math.min(backoff * 2, 30000);
+      return;
     } else {
-      state.pendingSale = null;  // refused: nothing was recorded, the next try is a new sale
       const lines = (answer.body && answer.body.error && answer.body.error.lines) || [];
-      problem.textContent = lines.length
-        ? lines.map((line) => `${state.lines[line.index] ? state.lines[line.index].product : line.batch_code}: ${line.message}`).join(" · ")
-        : errorText(answer.body);
-      problem.hidden = false;
+      sale.status = "refused";
+      sale.reason = lines.length ? lines.map((line) => line.message).join(" · ") : errorText(answer.body);
+      await store.putSale(sale);
     }
-    return;
+    await updateQueueView();
   }
+  backoff = 1000;
+  await updateQueueView();
+  if (waiting.length) refresh();
 }
 
-function finishSale(sale) {
-  state.pendingSale = null;
+const lastSent = new Map();
+
+async function updateQueueView() {
+  const sales = await store.allSales();
+  const pending = sales.filter((sale) => sale.status === "pending");
+  const refused = sales.filter((sale) => sale.status === "refused");
+  $("pending-count").textContent = String(pending.length);
+  $("pending").hidden = pending.length === 0;
+  const list = $("attention-list");
+  list.replaceChildren();
+  for (const sale of refused) {
+    const item = $("attention-template").content.firstElementChild.cloneNode(true);
+    item.querySelector(".attention-what").textContent =
+      `${new Date(sale.created).toLocaleTimeString(root.dataset.language === "th" ? "th-TH" : "en-GB", {hour: "2-digit", minute: "2-digit"})} · ${formatBaht(sale.total)}`;
+    item.querySelector(".attention-reason").textContent = sale.reason;
+    item.querySelector(".attention-dismiss").addEventListener("click", async () => {
+      sale.status = "dismissed";
+      await store.putSale(sale);
+      updateQueueView();
+    });
+    list.append(item);
+  }
+  $("needs-attention").hidden = refused.length === 0;
+}
+
+// --- The counter's copy of the batches ---------------------------------------------------------
+
+async function refresh() {
+  const since = await store.getMeta("as_of");
+  let answer;
+  try {
+    answer = await api(`${root.dataset.batchesUrl}${since ? `?since=${encodeURIComponent(since)}` : ""}`);
+  } catch {
+    setOnline(false);
+    return;
+  }
+  if (answer.status !== 200) return;
+  setOnline(true);
+  await store.putBatches(answer.body.items, answer.body.as_of, answer.body.full);
+  showDataAge(answer.body.as_of);
+}
+
+function showDataAge(asOf) {
+  if (!asOf) return;
+  const time = new Date(asOf).toLocaleTimeString(root.dataset.language === "th" ? "th-TH" : "en-GB", {hour: "2-digit", minute: "2-digit"});
+  $("data-age").textContent = words.dataAsOf.replace("%(time)s", time);
+}
+
+function setOnline(online) {
+  $("offline").hidden = online;
+}
+
+function finishSale(sale, status) {
   $("payment").hidden = true;
-  $("done-total").textContent = formatBaht(sale.total_satang);
-  $("done-change").textContent = formatBaht(sale.payment.change_satang);
-  $("receipt-link").href = root.dataset.receiptUrl.replace("/0/", `/${sale.id}/`);
+  $("done-total").textContent = formatBaht(sale.total);
+  $("done-change").textContent = formatBaht(Math.max(0, sale.change));
+  const sent = lastSent.get(sale.client_id);
+  $("receipt-link").hidden = !sent;
+  if (sent) $("receipt-link").href = root.dataset.receiptUrl.replace("/0/", `/${sent.id}/`);
+  $("saved-offline").hidden = Boolean(sent) || status === "refused";
+  $("sale-refused").hidden = status !== "refused";
   $("done").hidden = false;
   $("next-customer").focus();
 }
@@ -415,7 +527,7 @@ for (const button of document.querySelectorAll("[data-cash]")) {
   });
 }
 $("confirm").addEventListener("click", confirmPayment);
-$("cancel-payment").addEventListener("click", () => { $("payment").hidden = true; state.pendingSale = null; focusScan(); });
+$("cancel-payment").addEventListener("click", () => { $("payment").hidden = true; focusScan(); });
 $("next-customer").addEventListener("click", nextCustomer);
 $("camera-start").addEventListener("click", startCamera);
 $("camera-stop").addEventListener("click", stopCamera);
@@ -433,5 +545,13 @@ document.addEventListener("keydown", (event) => {
     $("cancel-payment").click();
   }
 });
+window.addEventListener("online", () => { flush(); refresh(); });
+window.addEventListener("offline", () => setOnline(false));
+setInterval(() => { flush(); }, 15000);
+setInterval(() => { refresh(); }, 60000);
+if ("serviceWorker" in navigator) navigator.serviceWorker.register(root.dataset.serviceWorkerUrl, {scope: "/"}).catch(() => {});
+
 render();
 focusScan();
+store.getMeta("as_of").then(showDataAge);
+updateQueueView().then(() => { refresh(); flush(); });
