@@ -16,6 +16,7 @@ const state = {
   lines: [],          // {code, product, household, unit, price, quantity: "1.250", discount: "0"}
   scans: Promise.resolve(),
   method: null,
+  online: navigator.onLine,
 };
 
 // --- Money and quantities -------------------------------------------------------------------
@@ -191,7 +192,8 @@ function updateTotals() {
   $("total").textContent = total === null ? "—" : formatBaht(total);
   const ready = state.lines.length > 0 && total !== null && Boolean(dayId());
   $("pay-cash").disabled = !ready;
-  $("pay-promptpay").disabled = !ready || $("pay-promptpay").dataset.unavailable === "1";
+  // The PromptPay QR image comes from the server: offline, take cash.
+  $("pay-promptpay").disabled = !ready || $("pay-promptpay").dataset.unavailable === "1" || !state.online;
 }
 
 function dayId() {
@@ -375,7 +377,9 @@ function showDataAge(asOf) {
 }
 
 function setOnline(online) {
+  state.online = online;
   $("offline").hidden = online;
+  updateTotals();
 }
 
 function finishSale(sale, status) {
