@@ -14,9 +14,7 @@ import http.client
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -26,7 +24,7 @@ import uuid
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.sales import free_port, prepare  # noqa: E402
+from bench.sales import free_port, prepare, start_server  # noqa: E402
 from core import create_app  # noqa: E402
 from core.db import db  # noqa: E402
 from traceability.models import Batch  # noqa: E402
@@ -91,15 +89,8 @@ def main():
         with app.app_context(), db.connection_context():
             trace_codes = [b.code for b in Batch.select(Batch.code)]
         port = free_port()
-        server = subprocess.Popen([sys.executable, os.path.join(ROOT, "run.py"), "serve", "--port", str(port)],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = start_server(env, port)
         try:
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
             health = ("health", lambda: ("GET", "/healthz", None, {}, (200,)))
             baseline = run_phase(port, args.seconds, [health] * args.shoppers)
             shopper = ("trace page", lambda: ("GET", f"/b/{random.choice(trace_codes)}", None, {}, (200,)))

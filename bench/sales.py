@@ -41,6 +41,19 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def start_server(env, port):
+    """`python run.py serve` (waitress) on `port`, once it accepts connections."""
+    server = subprocess.Popen([sys.executable, os.path.join(ROOT, "run.py"), "serve", "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return server
+
+
 def prepare(folder):
     """Demo data, a cashier token per counter, an open day, and one huge certified batch to sell."""
     url = f"sqlite:///{folder}/bench.db"
@@ -130,15 +143,8 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         url, env, tokens, code, price, day_id, batch_id, household_id = prepare(folder)
         port = free_port()
-        server = subprocess.Popen([sys.executable, os.path.join(ROOT, "run.py"), "serve", "--port", str(port)],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = start_server(env, port)
         try:
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
             results = {n: run_counters(port, tokens, code, price, day_id, n, seconds) for n in (1, 4, 8)}
         finally:
             server.terminate()

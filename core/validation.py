@@ -174,6 +174,17 @@ def parse_decimal(raw, places):
     return value
 
 
+def clean_period(data, start="start", end="end"):
+    """Two required dates from `data` with the end not before the start; returns (start, end)."""
+    form = Form(data)
+    form.date(start, required=True)
+    form.date(end, required=True)
+    cleaned = form.finish()
+    if cleaned[end] < cleaned[start]:
+        raise ValidationError({end: _l("The end of the period cannot be before its start.")})
+    return cleaned[start], cleaned[end]
+
+
 def check_range(value, minimum, maximum):
     if minimum is not None and value < minimum:
         raise ValueError(_l("Must be at least %(n)s.", n=minimum))

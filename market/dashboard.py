@@ -5,11 +5,10 @@ period; refunds are taken off by the same grouping.
 """
 import datetime
 
-from flask_babel import lazy_gettext as _l
 from peewee import fn
 
 from core.models import Household, HouseholdOccupation, OccupationGroup, Product
-from core.validation import Form, ValidationError
+from core.validation import clean_period
 from market.models import MarketDay, Refund, Sale, SaleLine
 from traceability.models import Batch
 
@@ -19,14 +18,8 @@ TOP = 10  # products and households shown in the charts
 def period(data, today=None):
     """The period asked for (default: this month up to today)."""
     today = today or datetime.date.today()
-    form = Form({"start": today.replace(day=1).isoformat(), "end": today.isoformat(),
-                 **{k: v for k, v in (data or {}).items() if v}})
-    form.date("start", required=True)
-    form.date("end", required=True)
-    cleaned = form.finish()
-    if cleaned["end"] < cleaned["start"]:
-        raise ValidationError({"end": _l("The end of the period cannot be before its start.")})
-    return cleaned["start"], cleaned["end"]
+    return clean_period({"start": today.replace(day=1).isoformat(), "end": today.isoformat(),
+                         **{key: value for key, value in (data or {}).items() if value}})
 
 
 def _lines(start, end):

@@ -14,7 +14,7 @@ from peewee import fn
 from certificates.models import Activity, Certificate, CertificatePlot, CertificateProduct, YieldNorm
 from core.i18n import SQUARE_METRES_PER_WA, WA_PER_RAI
 from core.models import Household, Plot, Product
-from core.validation import Form, ValidationError
+from core.validation import clean_period
 from market.models import MarketDay, Refund, Sale, SaleLine
 from traceability.models import MILLI, Batch
 
@@ -45,13 +45,7 @@ class Balance:
 
 
 def period(data):
-    form = Form(data)
-    form.date("start", required=True)
-    form.date("end", required=True)
-    cleaned = form.finish()
-    if cleaned["end"] < cleaned["start"]:
-        raise ValidationError({"end": _l("The end of the period cannot be before its start.")})
-    return cleaned["start"], cleaned["end"]
+    return clean_period(data)
 
 
 def _harvested(start, end):

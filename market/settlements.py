@@ -13,20 +13,14 @@ from peewee import JOIN, fn
 from core import audit
 from core.db import write_transaction
 from core.models import Household, Product
-from core.validation import Form, ValidationError
+from core.validation import Form, ValidationError, clean_period
 from market import settings
 from market.models import PAYOUT_METHODS, MarketDay, Refund, Sale, SaleLine, Settlement
 from traceability.models import Batch
 
 
 def _period(data):
-    form = Form(data)
-    form.date("period_start", required=True)
-    form.date("period_end", required=True)
-    cleaned = form.finish()
-    if cleaned["period_end"] < cleaned["period_start"]:
-        raise ValidationError({"period_end": _l("The end of the period cannot be before its start.")})
-    return cleaned["period_start"], cleaned["period_end"]
+    return clean_period(data, "period_start", "period_end")
 
 
 def _unsettled_lines(start, end):

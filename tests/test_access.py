@@ -22,7 +22,7 @@ from core.models import Household, LoginAttempt, Member, OccupationGroup, User
 from market import sales, settlements
 from traceability import batches
 
-from tests.support import PASSWORD, TEST_DATABASE_URL, database_rows
+from tests.support import PASSWORD, database_rows
 
 ROLES = ["anonymous", "admin", "inspector", "cashier"]
 STAFF = frozenset({"admin", "inspector", "cashier"})

@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 from core import accounts, create_app
 from core.db import db
 
+from tests.browser import seeds
 from tests.support import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -152,3 +153,11 @@ def page(new_page):
     """A desktop-sized page (1280x900) in its own browser context."""
     return new_page()
 
+
+@pytest.fixture
+def market(live_server):
+    """A market ready to sell (tests/browser/seeds.py), a cashier "kaew", and the batch codes by name."""
+    committee = live_server.make_user("admin", "council")
+    live_server.make_user("cashier", "kaew")
+    codes, day_id = live_server.seed(seeds.seed_market, committee)
+    return {"server": live_server, "codes": codes, "day_id": day_id}

@@ -6,7 +6,7 @@ from market.models import Sale, SaleLine
 from traceability import batches
 from traceability.models import Batch
 
-from tests.browser.test_pos_browser import TABLET, market, scan, seed_market  # noqa: F401  (fixtures)
+from tests.browser.test_pos_browser import TABLET, scan
 
 try:
     from playwright.sync_api import expect

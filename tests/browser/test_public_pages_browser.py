@@ -7,11 +7,12 @@ import os
 
 import pytest
 
-from certificates import certification, inspections
-from certificates.models import CertifyingBody, Requirement, Standard
+from certificates import certification
 from certificates.standards import ensure_default_standards
 from core import households, products
 from traceability import batches
+
+from tests.browser.seeds import certify
 
 try:
     from playwright.sync_api import expect
@@ -34,18 +35,7 @@ def seed(committee):
     plot = households.create_plot(household, {"name": "แปลงริมคลอง", "area_m2": "1600"}, committee)
     kale = products.create_product({"name_th": "คะน้า", "name_en": "Chinese kale", "unit": "kg", "category": "vegetable",
                                     "default_price": "60"}, committee)
-    standard = Standard.get(Standard.code == "PGS-KH")
-    body = CertifyingBody.get(CertifyingBody.kind == "pgs")
-    day = (today - datetime.timedelta(days=40)).isoformat()
-    inspection = inspections.schedule_inspection(household, {"standard_id": standard.id, "body_id": body.id,
-                                                             "scheduled_for": day}, committee)
-    results = {str(r.id): {"result": "pass"} for r in Requirement.select().where(Requirement.standard == standard)}
-    inspections.record_inspection(inspection, {"inspected_on": day, "results": results, "inspectors": [
-        {"name": "สมชาย ใจดี"}, {"name": "อารีย์ ศรีสุข"}, {"name": "ฮาซัน หลีเส็น"}]}, committee)
-    decision = certification.decide(inspection, {"outcome": "approve"}, committee)
-    certificate = certification.issue_certificate(decision, {
-        "issued_on": (today - datetime.timedelta(days=30)).isoformat(), "product_ids": [kale.id], "plot_ids": [plot.id]},
-        committee)
+    certificate = certify(household, plot, [kale], committee, today)
     batch = batches.create_batch({"household_id": household.id, "product_id": kale.id, "plot_id": plot.id,
                                   "harvest_date": today.isoformat(), "quantity": "10"}, committee)
     return batch.code, certificate.number
