@@ -6,10 +6,15 @@ shows a traceback.
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from peewee import IntegrityError
+from peewee import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from core.validation import NotFound, ValidationError
+
+
+# What SQLite and PostgreSQL say when they cannot write: a full disk or a read-only database.
+STORAGE_FAILURES = ("readonly", "read-only", "read only", "disk is full", "database or disk is full",
+                    "no space left", "disk i/o error")
 
 
 def wants_json():
@@ -84,6 +89,16 @@ def init_app(app):
     @app.errorhandler(IntegrityError)
     def conflict(exc):
         return error_response(409)
+
+    @app.errorhandler(OperationalError)
+    def cannot_write(exc):
+        """A full disk or a read-only database: the transaction was rolled back, so say so clearly."""
+        text = str(exc).lower()
+        if any(sign in text for sign in STORAGE_FAILURES):
+            app.logger.error("The database cannot be written (%s) on %s", exc, request.path)
+            return error_response(503, _("The database cannot save anything now (the disk is full or read-only). "
+                                         "Nothing was saved. Tell the council secretariat."), code="storage_unavailable")
+        return unexpected(exc)
 
     @app.errorhandler(Exception)
     def unexpected(exc):

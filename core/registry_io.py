@@ -8,6 +8,7 @@ import csv
 import datetime
 import io
 import re
+import zipfile
 
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
@@ -120,7 +121,22 @@ def _read_csv(content):
     return _header_and_rows(rows)
 
 
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # an XLSX is a zip; a few thousand households unpack to far less
+
+
+def _check_unpacked_size(content):
+    """Refuse a zip whose contents would unpack to more than MAX_UNPACKED_BYTES (a zip bomb)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(entry.file_size for entry in archive.infolist())
+    except zipfile.BadZipFile:
+        raise ImportFileError(_l("This is not a readable XLSX file. Save it again from Excel or LibreOffice.")) from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ImportFileError(_l("This XLSX file unpacks to more than 50 MB. Save only the household sheet and try again."))
+
+
 def _read_xlsx(content):
+    _check_unpacked_size(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]

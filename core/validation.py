@@ -78,7 +78,7 @@ class Form:
     def integer(self, name, minimum=None, maximum=None, required=False):
         def parse(raw):
             try:
-                value = int(str(raw))
+                value = int(str(raw).strip().translate(THAI_DIGITS))
             except ValueError:
                 raise ValueError(_l("Enter a whole number.")) from None
             check_range(value, minimum, maximum)
@@ -160,9 +160,14 @@ def parse_bool(raw):
     raise ValueError(_l("Choose yes or no."))
 
 
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
 def parse_decimal(raw, places):
-    """Read a decimal number with at most `places` decimals; never goes through float."""
-    text = str(raw).strip().replace(",", "")
+    """Read a decimal number (Thai digits too) with at most `places` decimals; never through float."""
+    if isinstance(raw, float):
+        raw = repr(raw)  # a JSON number: its shortest exact spelling, not the binary fraction
+    text = str(raw).strip().replace(",", "").translate(THAI_DIGITS)
     try:
         value = Decimal(text)
     except InvalidOperation:

@@ -601,3 +601,26 @@ def test_csv_export_neutralises_formulas_and_imports_them_back_as_text(client, a
     header, rows = registry_io._read_csv(exported.encode("utf-8"))
     texts = [registry_io._cell_text(cell) for cell in rows[0]]
     assert "=HYPERLINK(\"http://evil\")" in texts and "+1 ผักบุ้ง" in texts
+
+
+def test_a_zip_bomb_disguised_as_xlsx_is_refused_before_unpacking(client, auth):
+    """A small upload that would unpack to gigabytes is refused with a clear message, nothing imported."""
+    import zipfile as zip_module
+
+    auth.login("admin", "bomb-admin")
+    bomb = io.BytesIO()
+    with zip_module.ZipFile(bomb, "w", zip_module.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (60 * 1024 * 1024))
+    assert len(bomb.getvalue()) < 1024 * 1024
+    response = client.post("/households/import", data={"file": (io.BytesIO(bomb.getvalue()), "registry.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "50 MB" in response.get_data(as_text=True)
+
+
+def test_an_upload_over_5_mb_is_a_413_with_a_message(client, auth):
+    auth.login("admin", "big-admin")
+    response = client.post("/households/import", data={"file": (io.BytesIO(b"a" * (50 * 1024 * 1024)), "big.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert "5 MB" in response.get_data(as_text=True)

@@ -65,9 +65,13 @@ def code_from_scan(text, base_url):
         raise MistypedCode(text[:20])
     if "/" not in text:
         return parse_code(text)
-    url = urlsplit(text if "://" in text else f"//{text}")
+    try:
+        url = urlsplit(text if "://" in text else f"//{text}")
+        host = url.hostname
+    except ValueError:  # "[/" and the like: not a URL at all
+        raise MistypedCode(text[:20]) from None
     ours = urlsplit(base_url)
-    if url.hostname and ours.hostname and url.hostname.lower() != ours.hostname.lower():
+    if host and ours.hostname and host.lower() != ours.hostname.lower():
         raise MistypedCode(text[:20])
     match = re.search(r"/b/([^/?#]+)/?$", url.path)
     if not match:
