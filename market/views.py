@@ -37,6 +37,17 @@ from traceability.models import Batch
 bp = Blueprint("market", __name__)
 
 RECEIPT_PAPERS = ("58", "80", "a4")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOWNLOADS = ("csv", "xlsx")
+
+
+def _download(title, header, rows, fmt, filename):
+    """A table as a CSV or XLSX download (formulas neutralised by core.exports)."""
+    if fmt == "csv":
+        body, mimetype = csv_bytes(header, rows), "text/csv"
+    else:
+        body, mimetype = xlsx_bytes(title, header, rows), XLSX
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'})
 
 
 @bp.route("/pos")
@@ -116,6 +127,16 @@ def market_day(day_id):
         else:
             flash(_("The market day is closed."), "success")
             return redirect(url_for(".market_day", day_id=day.id))
+    if request.args.get("download") in DOWNLOADS:
+        report = settlements.z_report(day)
+        rows = [(_("Household"), f"{r['code']} · {r['display_name'] or r['head_name']}", "", baht_amount(r["total_satang"]))
+                for r in report["by_household"]]
+        rows += [(_("Product"), r["name_th"], batches.quantity_text(r["quantity_milli"]), baht_amount(r["total_satang"]))
+                 for r in report["by_product"]]
+        rows += [(_("Payment"), str(PAYMENT_METHODS[r["payment_method"]]), r["sales"], baht_amount(r["total_satang"] or 0))
+                 for r in report["by_method"]]
+        return _download(_("Z-report"), [_("Table"), _("Name"), _("Quantity"), _("Amount")], rows,
+                         request.args["download"], f"z-report-{day.market_date}-{day.id}")
     sales_today = Sale.select().where(Sale.market_day == day).order_by(Sale.created_at.desc())
     return render_template("market/day.html", report=settlements.z_report(day), sales=sales_today,
                            methods=PAYMENT_METHODS, errors=errors), status
@@ -147,6 +168,13 @@ def settlement_list():
             flash(_("%(n)d settlements made.", n=len(made)), "success")
             return redirect(url_for(".settlement_list"))
         preview = settlements.preview(values)
+        if request.args.get("download") in DOWNLOADS:
+            start, end, _basis_points, owed = preview
+            header = [_("Household"), _("Lines"), _("Gross sales"), _("Refunds"), _("Commission"), _("Net payout")]
+            rows = [(f"{r['household'].code} · {r['household'].public_name}", r["lines"], baht_amount(r["gross_satang"]),
+                     baht_amount(r["refunds_satang"]), baht_amount(r["commission_satang"]), baht_amount(r["net_satang"]))
+                    for r in owed]
+            return _download(_("Settlements"), header, rows, request.args["download"], f"settlements-{start}-{end}")
     except ValidationError as exc:
         errors, status = exc.errors, 400
     recent = Settlement.select().order_by(Settlement.created_at.desc(), Settlement.id.desc()).limit(100)
@@ -201,9 +229,8 @@ def recall_report(code, fmt="html"):
     lines = reports.sales_of_batch(batch)
     header = [_("Receipt no."), _("When"), _("Counter"), _("Quantity"), _("Amount"), _("Void")]
     filename = f"recall-{batch.code}"
-    if fmt == "csv":
-        return Response(csv_bytes(header, _recall_rows(lines, batch.unit)), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+    if fmt in DOWNLOADS:
+        return _download(_("Recall report"), header, _recall_rows(lines, batch.unit), fmt, filename)
     if fmt == "pdf":
         pdf = documents.recall_pdf(batch, header, _recall_rows(lines, batch.unit), settings.get("market_name"))
         return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'})
@@ -245,11 +272,8 @@ def market_dashboard(table=None, fmt=None):
         if table not in found or fmt not in ("csv", "xlsx"):
             raise NotFound()
         title, header, rows = found[table]
-        plain = [(label, baht_amount(amount)) for label, amount in rows]
-        body, mimetype = ((csv_bytes(header, plain), "text/csv") if fmt == "csv" else
-                          (xlsx_bytes(title, header, plain), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
-        return Response(body, mimetype=mimetype,
-                        headers={"Content-Disposition": f'attachment; filename="{table}-{start}-{end}.{fmt}"'})
+        return _download(title, header, [(label, baht_amount(amount)) for label, amount in rows], fmt,
+                         f"{table}-{start}-{end}")
     today = datetime.date.today()
     charts = {key: bar_chart_svg([(label, amount, format_baht(amount)) for label, amount in rows[:dashboard.TOP]], title)
               for key, title, header, rows in tables}
@@ -289,6 +313,16 @@ def programme_impact():
                 (_("Expenses before"), figures["expenses_before"], format_baht(figures["expenses_before"])),
                 (_("Expenses after"), figures["expenses_after"], format_baht(figures["expenses_after"])),
             ], labels[label])
+    if request.args.get("download") in DOWNLOADS:
+        header = [_("Group"), _("Households"), _("Income change at 6 months"), _("Income change at 12 months")]
+        rows = []
+        for (kind, key), (figures, size) in result["splits"].items():
+            name = (_("Village %(no)s", no=key) if kind == "village" else
+                    str(impact.DISADVANTAGED_GROUPS[key]) if kind == "disadvantaged" else key)
+            changes = [baht_amount(figures[label]["income_change"]) if figures and figures[label] else ""
+                       for label in ("6", "12")]
+            rows.append((name, size, *changes))
+        return _download(_("Household income impact"), header, rows, request.args["download"], "impact")
     if request.endpoint == "market.programme_impact_pdf":
         pdf = documents.impact_pdf(result, labels, settings.get("market_name"))
         return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": 'inline; filename="impact.pdf"'})
@@ -330,11 +364,7 @@ def mass_balance(fmt="html"):
                   batches.quantity_text(b.sold_milli),
                   batches.quantity_text(b.capacity_milli) if b.capacity_milli is not None else "",
                   "; ".join(str(massbalance.FLAGS[f]) for f in b.flags)] for b in rows]
-        filename = f"mass-balance-{start}-{end}.{fmt}"
-        body, mimetype = ((csv_bytes(header, table), "text/csv") if fmt == "csv" else
-                          (xlsx_bytes(_("Mass balance"), header, table),
-                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
-        return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        return _download(_("Mass balance"), header, table, fmt, f"mass-balance-{start}-{end}")
     if fmt != "html":
         raise NotFound()
     return render_template("market/mass_balance.html", rows=rows, values=values, errors={}, flags=massbalance.FLAGS,

@@ -693,3 +693,24 @@ def test_courses_sign_up_attendance_and_the_household_page(client, auth, counter
     assert client.get(f"/market/impact?course={session.course_id}").status_code == 200
     assert client.get("/market/impact.pdf").status_code == 200
     assert client.get(f"/market/impact/households/{household.id}").status_code == 200
+
+
+def test_every_report_table_downloads_as_csv_and_xlsx(client, auth, counter):
+    sell(counter, (counter["batch"].code, "2"))
+    sales.close_market_day(counter["day"], {"counted_cash": "620"}, counter["admin"])
+    auth.login("admin", "council2")
+    period = f"period_start={TODAY.isoformat()}&period_end={TODAY.isoformat()}"
+    for url in (f"/market/days/{counter['day'].id}?download=", f"/market/settlements?{period}&download=",
+                "/market/impact?download=", "/market/mass-balance.", f"/market/recalls/{counter['batch'].code}.",
+                "/market/dashboard/households."):
+        for fmt in ("csv", "xlsx"):
+            answer = client.get(url + fmt)
+            assert answer.status_code == 200, url + fmt
+            if fmt == "csv":
+                assert answer.mimetype == "text/csv"
+            else:
+                assert answer.data[:2] == b"PK"
+    z_report = client.get(f"/market/days/{counter['day'].id}?download=csv").get_data().decode("utf-8-sig")
+    assert "KH-01-001" in z_report and "120.00" in z_report and "2.000" in z_report
+    owed = client.get(f"/market/settlements?{period}&download=csv").get_data().decode("utf-8-sig")
+    assert "120.00" in owed
