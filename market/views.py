@@ -54,7 +54,7 @@ def _download(title, header, rows, fmt, filename):
 @role_required("admin", "cashier")
 def pos():
     return render_template("market/pos.html", days=list(sales.open_days()),
-                           promptpay_ready=bool(settings.get("promptpay_id")),
+                           promptpay_id=settings.get("promptpay_id"),
                            units={key: str(name) for key, name in UNITS.items()})
 
 

@@ -6,6 +6,8 @@
 // the page (templates/market/pos.html), so the same script serves Thai and English. Money is
 // integer satang (BigInt where a product could overflow), quantities thousandths of a unit.
 import * as store from "./pos-store.js";
+import {promptPayPayload} from "./promptpay.js";
+import {qrSvg} from "./qr.js";
 
 const root = document.getElementById("pos");
 const words = document.getElementById("pos-words").dataset;
@@ -192,8 +194,7 @@ function updateTotals() {
   $("total").textContent = total === null ? "—" : formatBaht(total);
   const ready = state.lines.length > 0 && total !== null && Boolean(dayId());
   $("pay-cash").disabled = !ready;
-  // The PromptPay QR image comes from the server: offline, take cash.
-  $("pay-promptpay").disabled = !ready || $("pay-promptpay").dataset.unavailable === "1" || !state.online;
+  $("pay-promptpay").disabled = !ready || $("pay-promptpay").dataset.unavailable === "1";
 }
 
 function dayId() {
@@ -220,7 +221,10 @@ function startPayment(method) {
     updateChange();
     $("tendered").focus();
   } else {
-    $("promptpay-qr").src = `${root.dataset.promptpayUrl}?amount_satang=${total}`;
+    // Drawn here, not fetched: the QR for the exact amount needs no network at the counter.
+    const payload = promptPayPayload(root.dataset.promptpayId, total);
+    $("promptpay-qr").dataset.payload = payload;
+    $("promptpay-qr").replaceChildren(qrSvg(payload));
     $("confirm").focus();
   }
 }

@@ -1,9 +1,13 @@
 """The POS at a tablet-sized counter in real Chromium: keyboard-wedge scans, the camera, refusals,
 cash and PromptPay, the receipt. GM_SCREENSHOTS=1 also writes docs/screenshots/pos-th.png."""
 import os
-import re
 
+import pytest
+import qrcode
+import zxingcpp
 from PIL import Image
+from qrcode.constants import ERROR_CORRECT_M
+from qrcode.util import MODE_8BIT_BYTE, QRData
 
 try:
     from playwright.sync_api import expect
@@ -11,6 +15,7 @@ except ImportError:  # conftest.py skips every test here, with the reason
     expect = None
 
 from core.qr import QUIET_ZONE, qr_matrix
+from market import promptpay
 from market.models import Sale, SaleLine
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -98,20 +103,35 @@ def test_suspended_and_sold_out_batches_are_stopped_with_the_reason(market, new_
     assert page.get_by_test_id("pay-cash").is_disabled()
 
 
-def test_promptpay_shows_the_qr_for_the_exact_total(market, new_page):
+def test_promptpay_shows_the_qr_for_the_exact_total(market, new_page, tmp_path):
+    """The QR is drawn in the browser for the exact total; a phone camera (zxing) reads the payload."""
     page = open_pos(market, new_page)
     scan(page, market["codes"]["basket"])
     page.get_by_test_id("cart-line").wait_for()
     page.get_by_test_id("pay-promptpay").click()
-    image = page.get_by_test_id("promptpay-qr")
-    image.wait_for()
-    expect(image).to_have_attribute("src", re.compile("amount_satang=12000"))
-    answer = page.request.get(market["server"].url + image.get_attribute("src"))
-    payload = answer.headers["x-promptpay-payload"]
+    code = page.get_by_test_id("promptpay-qr")
+    code.locator("svg").wait_for()
+    payload = code.get_attribute("data-payload")
     assert "0066812345678" in payload and "5406120.00" in payload and "5802TH" in payload
+    assert payload == promptpay.payload("0812345678", 12000), "the same payload the server would make"
+    code.screenshot(path=tmp_path / "promptpay.png")
+    assert [r.text for r in zxingcpp.read_barcodes(Image.open(tmp_path / "promptpay.png"))] == [payload]
     page.get_by_test_id("confirm-payment").click()
     page.get_by_test_id("sale-done").wait_for()
     assert recorded_sales(market["server"])[0][:2] == (12000, "promptpay")
+
+
+@pytest.mark.parametrize("text", ["x", "http://market.test/b/ABCD2345", "0" * 40,
+                                  "00020101021229370016A000000677010111021312345678901235303764540612345.675802TH6304ABCD",
+                                  "ตลาดเขียว" * 3, "A" * 104])
+def test_the_browsers_qr_matrix_is_module_for_module_the_servers(market, new_page, text):
+    """static/js/qr.js against the qrcode package (byte mode, level M, mask 2): the same modules."""
+    page = open_pos(market, new_page)
+    ours = page.evaluate("(text) => import('/static/js/qr.js').then((qr) => qr.qrMatrix(text))", text)
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0, mask_pattern=2)
+    code.add_data(QRData(text.encode(), mode=MODE_8BIT_BYTE))
+    code.make(fit=True)
+    assert ours == [list(row) for row in code.get_matrix()]
 
 
 def _y4m(path, image, frames=20):

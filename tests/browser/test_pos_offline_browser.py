@@ -125,3 +125,29 @@ def test_offline_refusals_come_from_the_counters_copy(market, context):
     expect(refusal).to_contain_text("พิมพ์ผิด")
     assert page.get_by_test_id("cart-line").count() == 0
     assert server_sales(server) == []
+
+
+def test_promptpay_works_offline(market, context, tmp_path):
+    """The QR for the exact amount is drawn on the tablet; the sale waits in the queue, then lands."""
+    import zxingcpp
+    from PIL import Image
+
+    server = market["server"]
+    page = open_online(market, context)
+    context.set_offline(True)
+    page.reload()
+    scan(page, market["codes"]["basket"])
+    page.get_by_test_id("cart-line").wait_for()
+    page.get_by_test_id("pay-promptpay").click()
+    code = page.get_by_test_id("promptpay-qr")
+    code.locator("svg").wait_for()
+    code.screenshot(path=tmp_path / "qr.png")
+    payload = [r.text for r in zxingcpp.read_barcodes(Image.open(tmp_path / "qr.png"))]
+    assert len(payload) == 1 and "5406120.00" in payload[0]
+    page.get_by_test_id("confirm-payment").click()
+    page.get_by_test_id("sale-done").wait_for()
+    expect(page.get_by_test_id("pending-count")).to_have_text("1")
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.get_by_test_id("pending-count")).to_have_text("0", timeout=30_000)
+    assert server.seed(lambda: [(s.total_satang, s.payment_method) for s in Sale.select()]) == [(12000, "promptpay")]
