@@ -55,9 +55,22 @@ def pytest_runtest_call(item):
 class LiveServer:
     """The app served over real HTTP: its base URL, and helpers to seed its database."""
 
-    def __init__(self, app, url):
+    def __init__(self, app, port=0):
         self.app = app
-        self.url = url
+        self.start(port)
+
+    def start(self, port=0):
+        """Serve on `port` (a free one when 0) in a background thread."""
+        self.server = make_server("127.0.0.1", port, self.app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, name="live-server", daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+    def stop(self):
+        """Stop answering: new connections are refused until start() on the same port."""
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
 
     def seed(self, function, *args, **kwargs):
         """Run `function` against the app's database from the test's own thread."""
@@ -84,14 +97,9 @@ class LiveServer:
 @pytest.fixture
 def live_server(app_config):
     """Serve a fresh app (real CSRF) on 127.0.0.1 and a free port; yield a LiveServer."""
-    app = create_app(dict(app_config, WTF_CSRF_ENABLED=True))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    server = LiveServer(create_app(dict(app_config, WTF_CSRF_ENABLED=True)))
+    yield server
+    server.stop()
     if not db.is_closed():
         db.close()
 

@@ -151,3 +151,35 @@ def test_promptpay_works_offline(market, context, tmp_path):
     page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(page.get_by_test_id("pending-count")).to_have_text("0", timeout=30_000)
     assert server.seed(lambda: [(s.total_satang, s.payment_method) for s in Sale.select()]) == [(12000, "promptpay")]
+
+
+def test_the_server_going_down_in_the_middle_of_the_sync_loses_and_doubles_nothing(market, context):
+    """Twenty offline sales; the server stops after a few are sent and comes back: twenty, once each."""
+    import time
+
+    server, code = market["server"], market["codes"]["glory"]
+    big_batch(server, code)
+    page = open_online(market, context)
+    context.set_offline(True)
+    for _ in range(20):
+        sell_one(page, code)
+    expect(page.get_by_test_id("pending-count")).to_have_text("20")
+
+    def slowly(route):
+        time.sleep(0.15)  # a slow connection, so the sync is still running when the server stops
+        route.continue_()
+
+    page.route("**/api/v1/sales", slowly)
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.get_by_test_id("pending-count")).not_to_have_text("20", timeout=20_000)
+    port = int(server.url.rsplit(":", 1)[1])
+    server.stop()
+    left_when_stopped = int(page.get_by_test_id("pending-count").inner_text())
+    time.sleep(2)
+    server.start(port)
+    expect(page.get_by_test_id("pending-count")).to_have_text("0", timeout=60_000)
+    sold = server_sales(server)
+    assert 0 < left_when_stopped < 20, "the server stopped in the middle of the sync"
+    assert len(sold) == 20 and len({client_id for client_id, _ in sold}) == 20
+    assert server.seed(lambda: Batch.get(Batch.code == code).sold_milli) == 20 * 1000
