@@ -611,3 +611,31 @@ def test_members_of_a_household_are_kept_when_a_role_is_refused(client, world):
     assert client.post(f"/members/{world['member'].id}/delete").status_code == 403
     assert Member.select().where(Member.id == world["member"].id).exists()
     assert Household.select().count() == 1
+
+
+def test_no_public_answer_of_the_demo_data_set_holds_personal_data(client, app):
+    """Every trace page, certificate check and receipt page of the demo, in Thai and English, is searched
+    for every household's phone, national ID and disadvantaged details."""
+    import importlib
+
+    from certificates.models import Certificate
+    from market.models import Sale
+    from traceability.models import Batch
+
+    for name in ("core", "certificates", "traceability", "market"):
+        importlib.import_module(f"{name}.demo").load_demo_data()
+    secrets = set()
+    for household in Household.select():
+        secrets |= {value for value in (household.phone, household.national_id, household.disadvantaged_other) if value}
+    assert len(secrets) > 40, "the demo has personal data to leak"
+    urls = ([f"/b/{b.code}" for b in Batch.select()] + [f"/c/{c.number}" for c in Certificate.select()]
+            + [f"/r/{s.receipt_token}" for s in Sale.select()])
+    assert len(urls) > 100
+    for language in ("th", "en"):
+        client.set_cookie("lang", language)
+        for url in urls:
+            page = client.get(url).get_data(as_text=True)
+            leaked = [value for value in secrets if value in page]
+            assert not leaked, (url, leaked)
+            for word in ("ผู้สูงอายุ", "ผู้มีรายได้น้อย", "ผู้พิการ", "Elderly", "Low income", "disabilit"):
+                assert word not in page, (url, word)
