@@ -335,3 +335,55 @@ def test_revoke_tokens_stops_every_token_of_an_account(run_cli, app, client):
     for token in tokens:
         assert client.get("/api/v1/products", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert run_cli("revoke-tokens", "nobody").returncode == 1
+
+
+def test_backup_while_counters_sell_is_a_consistent_snapshot(run_cli, app, database_url, tmp_path, certified_household):
+    """Sales keep being written during `backup`; in the copy every sale has its line and the stock adds up."""
+    import threading
+    import uuid
+
+    from market import sales
+    from traceability import batches
+
+    if not _is_sqlite(database_url):
+        pytest.skip("checks the SQLite copy; pg_dump takes one snapshot by design")
+    setup = certified_household
+    batch = batches.create_batch({"household_id": setup["household"].id, "product_id": setup["product"].id,
+                                  "plot_id": setup["plot"].id, "harvest_date": "2026-11-01", "quantity": "5000"},
+                                 setup["committee"])
+    day = sales.open_market_day({"counter": "A", "opening_float": "0"}, setup["committee"])
+    db.close()
+    stop = threading.Event()
+    written = []
+
+    def counter():
+        with app.test_request_context(), db.connection_context():
+            while not stop.is_set():
+                sale, _created = sales.record_sale({
+                    "client_id": str(uuid.uuid4()), "market_day_id": day.id,
+                    "lines": [{"batch_code": batch.code, "quantity": "0.5"}], "payment": {"method": "cash"}},
+                    setup["committee"], "http://market.test")
+                written.append(sale.id)
+
+    threads = [threading.Thread(target=counter) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        target = tmp_path / "during-sales.db"
+        result = run_cli("backup", str(target))
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+    assert result.returncode == 0, result.stderr
+    assert written, "sales were being written"
+    copy = sqlite3.connect(target)
+    try:
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        sales_count, lines_count = (copy.execute("SELECT COUNT(*) FROM sale").fetchone()[0],
+                                    copy.execute("SELECT COUNT(*) FROM sale_line").fetchone()[0])
+        sold = copy.execute("SELECT sold_milli FROM batch WHERE code = ?", (batch.code,)).fetchone()[0]
+    finally:
+        copy.close()
+    assert sales_count == lines_count, "no sale without its line, no line without its sale"
+    assert sold == 500 * lines_count, "the stock in the copy matches the sales in the copy"
