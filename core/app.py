@@ -3,11 +3,13 @@ import importlib
 import os
 
 from flask import Flask, g, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFProtect
 
 from core import errors, i18n
 from core.config import load_config
 from core.db import db, open_database, upgrade_schema
+from core.validation import ValidationError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -51,6 +53,7 @@ def create_app(test_config=None):
     i18n.init_app(app)
     csrf.init_app(app)
     errors.init_app(app)
+    app.before_request(_refuse_nul_characters)
     app.before_request(_open_connection)
     app.teardown_request(_close_connection)
     app.after_request(_security_headers)
@@ -74,6 +77,15 @@ def _open_connection():
 def _close_connection(exc):
     if not db.is_closed():
         db.close()
+
+
+def _refuse_nul_characters():
+    """A NUL character in the address or a form is never real input; PostgreSQL cannot even store it."""
+    values = [request.path, *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += request.form.values()
+    if any("\x00" in value for value in values):
+        raise ValidationError({"request": _l("The request contains a NUL character. Check what was typed or scanned.")})
 
 
 def _security_headers(response):

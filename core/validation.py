@@ -65,6 +65,8 @@ class Form:
             if isinstance(raw, bool) or not isinstance(raw, (str, int, Decimal)):
                 raise ValueError(_l("Enter text."))
             value = str(raw)
+            if "\x00" in value:
+                raise ValueError(_l("Enter text without control characters."))
             if len(value) > max_length:
                 raise ValueError(_l("At most %(n)d characters.", n=max_length))
             if pattern and not re.fullmatch(pattern, value):

@@ -151,3 +151,21 @@ def test_a_read_only_database_is_a_clear_503_and_no_half_written_sale(app, clien
     with db.connection_context():
         assert Sale.select().count() == before["sales"]
         assert Batch.get_by_id(counter["batch"].id).sold_milli == before["sold"]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/products?q=%00", "/households?q=a%00b", "/c/KH-2569-%00", "/b/AB%00CD"])
+def test_a_nul_character_anywhere_is_a_400_on_every_database(client, counter, url):
+    """PostgreSQL cannot hold a NUL character: it must be refused before it reaches the database."""
+    answer = client.get(url, headers=counter["headers"])
+    assert answer.status_code == 400
+
+
+def test_a_nul_character_in_json_text_is_refused(client, counter, make_user):
+    from core import accounts
+
+    headers = {"Authorization": f"Bearer {accounts.create_token(make_user('admin', 'nul-admin'))}"}
+    before = database_rows()
+    answer = client.post("/api/v1/products", json={"name_th": "ผัก\x00", "unit": "kg", "category": "vegetable"},
+                         headers=headers)
+    assert answer.status_code == 400 and "name_th" in answer.json["error"]["fields"]
+    assert database_rows() == before
