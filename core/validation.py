@@ -6,6 +6,7 @@ language of whoever reads them.
 """
 import datetime
 import re
+import uuid
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -125,6 +126,18 @@ class Form:
             return raw
 
         self._field(name, required, parse)
+
+    def client_id(self, name, message, required=False):
+        """Read a UUID made by the client for one write, so a retry of it can be recognised."""
+        def parse(raw):
+            try:
+                return str(uuid.UUID(str(raw)))
+            except ValueError:
+                raise ValueError(message) from None
+
+        self._field(name, required, parse)
+        if name in self.cleaned and self.cleaned[name] is None:
+            self.cleaned[name] = ""
 
     def boolean(self, name):
         raw, skip = self._raw(name)

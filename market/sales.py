@@ -8,7 +8,6 @@ own id; the same id again returns the sale already recorded and writes nothing.
 import dataclasses
 import datetime
 import secrets
-import uuid
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -192,13 +191,9 @@ def open_days():
 def _clean_sale(data):
     """Check the shape of a sale; the rules about batches and stock come after."""
     form = Form(data)
-    form.text("client_id", 36, required=True)
+    form.client_id("client_id", _l("The sale id must be a UUID made by the POS."), required=True)
     form.integer("market_day_id", minimum=1, maximum=LARGEST_ID, required=True)
     cleaned = form.finish()
-    try:
-        cleaned["client_id"] = str(uuid.UUID(cleaned["client_id"]))
-    except ValueError:
-        raise ValidationError({"client_id": _l("The sale id must be a UUID made by the POS.")}) from None
     lines = data.get("lines")
     if not isinstance(lines, list) or not lines:
         raise ValidationError({"lines": _l("A sale needs at least one line.")})

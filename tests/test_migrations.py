@@ -182,3 +182,36 @@ def test_sqlite_upgrade_inside_a_transaction_is_refused(app, release_1):
             upgrade_schema(DOMAIN, [CrateV2, CrateLabel], [_create_crates, _add_weight])
     assert "weight" not in _columns("crate")
     assert CrateLabel.select().count() == 2
+
+
+def test_traceability_upgrade_to_client_ids_keeps_batches_and_their_sales(app, app_config, certified_household):
+    """Traceability's step 2 (batch.client_id, unique) runs on a step-1 database without losing a batch or a sale line."""
+    from market import sales
+    from market.models import SaleLine
+    from traceability import batches
+    from traceability.models import Batch, MIGRATIONS
+
+    setup = certified_household
+    batch = batches.create_batch({"household_id": setup["household"].id, "product_id": setup["product"].id,
+                                  "harvest_date": "2026-11-01", "quantity": "10"}, setup["committee"])
+    day = sales.open_market_day({"counter": "A", "opening_float": "0"}, setup["committee"])
+    sales.record_sale({"client_id": "0f0e7a8c-6a53-4f0b-9d0e-3a4c3d1f2b11", "market_day_id": day.id,
+                       "lines": [{"batch_code": batch.code, "quantity": "2"}], "payment": {"method": "cash"}},
+                      setup["committee"], "http://market.test")
+    db.execute_sql("DROP INDEX batch_client_id")
+    db.execute_sql("ALTER TABLE batch DROP COLUMN client_id")
+    SchemaVersion.update(version=1).where(SchemaVersion.domain == "traceability").execute()
+    db.close()
+
+    create_app(app_config)
+    assert "client_id" in _columns("batch")
+    assert _version("traceability") == len(MIGRATIONS)
+    assert [(b.code, b.sold_milli) for b in Batch.select()] == [(batch.code, 2000)]
+    assert SaleLine.select().where(SaleLine.batch == batch.id).count() == 1
+    first, created = batches.record_batch({"household_id": setup["household"].id, "product_id": setup["product"].id,
+                                           "harvest_date": "2026-11-02", "quantity": "1",
+                                           "client_id": "6f1d0c2e-1b1a-4c55-8f3e-9a0b1c2d3e4f"}, setup["committee"])
+    again, created_again = batches.record_batch({"household_id": setup["household"].id, "product_id": setup["product"].id,
+                                                 "harvest_date": "2026-11-02", "quantity": "1",
+                                                 "client_id": "6f1d0c2e-1b1a-4c55-8f3e-9a0b1c2d3e4f"}, setup["committee"])
+    assert (created, created_again, again.id) == (True, False, first.id)

@@ -281,6 +281,37 @@ def test_api_refuses_bad_batch_input_in_the_callers_language(client, token_for, 
     assert client.post("/api/v1/batches", data="quantity=1", headers=headers).status_code == 400
 
 
+def test_a_harvest_sent_again_with_its_client_id_is_recorded_once(client, token_for, certified_household):
+    """A tablet that lost the answer sends the harvest again: the same batch comes back, nothing is added."""
+    headers = token_for("admin", "api-admin")
+    data = batch_input(certified_household, client_id="5b2f0a52-9f0e-4a40-8a3e-2f1f3c1d9e01")
+    first = client.post("/api/v1/batches", json=data, headers=headers)
+    assert first.status_code == 201, first.json
+    before = database_rows()
+    again = client.post("/api/v1/batches", json=dict(data, client_id=data["client_id"].upper()), headers=headers)
+    assert again.status_code == 200
+    assert again.json["code"] == first.json["code"]
+    assert database_rows() == before
+
+
+def test_harvests_without_a_client_id_are_separate_batches(client, token_for, certified_household):
+    """Two harvests of the same day and plot are two batches when the caller gives no id."""
+    headers = token_for("admin", "api-admin")
+    codes_made = {client.post("/api/v1/batches", json=batch_input(certified_household), headers=headers).json["code"]
+                  for _ in range(2)}
+    assert len(codes_made) == 2
+
+
+@pytest.mark.parametrize("client_id", ["not-a-uuid", 42, ["5b2f0a52-9f0e-4a40-8a3e-2f1f3c1d9e01"], "x" * 10_000])
+def test_a_client_id_that_is_not_a_uuid_is_a_400_and_writes_nothing(client, token_for, certified_household, client_id):
+    """The harvest's id must be a UUID: anything else is named in the answer and nothing is recorded."""
+    headers = token_for("admin", "api-admin")
+    before = database_rows()
+    answer = client.post("/api/v1/batches", json=batch_input(certified_household, client_id=client_id), headers=headers)
+    assert answer.status_code == 400 and set(answer.json["error"]["fields"]) == {"client_id"}
+    assert database_rows() == before
+
+
 # --- The shopper's trace page -----------------------------------------------------------------
 
 

@@ -50,7 +50,9 @@ def batch_list():
 @bp.route("/batches", methods=["POST"])
 @api_role("admin")
 def batch_create():
-    batch = batches.create_batch(json_body(), g.user)
+    batch, is_new = batches.record_batch(json_body(), g.user)
+    if not is_new:
+        return jsonify(batches.batch_record(batch, _base_url()))
     return created(batches.batch_record(batch, _base_url()), url_for(".batch_read", code=batch.code))
 
 
@@ -138,8 +140,12 @@ document(bp, paths={
         },
         "post": {
             "summary": "Record a harvest batch; it gets a new self-checking code (admin)",
+            "description": "Send a `client_id` (a UUID you make) and a retry after a lost answer returns "
+                           "the first batch with 200 instead of recording the harvest twice.",
             "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchInput"}}}},
-            "responses": {"201": json_response("Batch", "Created"), **error_responses("400", "401", "403")},
+            "responses": {"201": json_response("Batch", "Created"),
+                          "200": json_response("Batch", "Already recorded under this client_id"),
+                          **error_responses("400", "401", "403")},
         },
     },
     "/batches/{code}": {
@@ -180,6 +186,8 @@ document(bp, paths={
                              "description": "Price per unit in satang; defaults to the product's"},
             "best_before": {"type": "string", "format": "date", "nullable": True},
             "notes": {"type": "string", "maxLength": 1000},
+            "client_id": {"type": "string", "format": "uuid",
+                          "description": "Your id for this harvest: the same id again records nothing new"},
         },
     },
     "Batch": {

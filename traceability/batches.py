@@ -55,6 +55,7 @@ def clean_batch(data):
             form.errors["price_satang"] = form.errors.pop("price")
     form.date("best_before")
     form.text("notes", 1000)
+    form.client_id("client_id", _l("The harvest's id must be a UUID made by the tablet or script."))
     cleaned = form.finish()
     return _check_references(cleaned)
 
@@ -91,19 +92,37 @@ def _check_references(cleaned):
 
 def create_batch(data, by_user):
     """Record a harvest batch under a new code, with the first step of its story."""
+    return record_batch(data, by_user)[0]
+
+
+def record_batch(data, by_user):
+    """Record a harvest once: returns (batch, created). The same `client_id` again returns the first batch.
+
+    A tablet on the market's Wi-Fi that lost the answer sends the harvest again; without its id
+    that would be two batches, double stock and a false mass balance.
+    """
     cleaned = clean_batch(data)
+    client_id = cleaned.pop("client_id") or None
+    if client_id is not None:
+        existing = Batch.get_or_none(Batch.client_id == client_id)
+        if existing is not None:
+            return existing, False
     for _attempt in range(CODE_ATTEMPTS):
         code = codes.new_code()
         try:
             with db.atomic():
-                batch = Batch.create(code=code, created_by=by_user, **cleaned)
+                batch = Batch.create(code=code, client_id=client_id, created_by=by_user, **cleaned)
                 BatchEvent.create(batch=batch, kind="harvested", user=by_user,
                                   at=datetime.datetime.combine(batch.harvest_date, datetime.time(0)))
                 audit.record(by_user, "create", "batch", batch.id, {
                     "code": (None, batch.code), "household": (None, batch.household.code),
                     "product": (None, batch.product.name_th), "quantity_milli": (None, batch.quantity_milli)})
-            return batch
+            return batch, True
         except IntegrityError:
+            if client_id is not None:
+                existing = Batch.get_or_none(Batch.client_id == client_id)
+                if existing is not None:  # two retries of one harvest raced; the unique id let one in
+                    return existing, False
             if not Batch.select().where(Batch.code == code).exists():
                 raise
     raise RuntimeError("no free batch code after several attempts")

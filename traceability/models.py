@@ -48,6 +48,8 @@ class Batch(BaseModel):
     recall_reason = TextField(default="")
     created_at = DateTimeField(default=utcnow)
     created_by = ForeignKeyField(User, null=True, backref="batches", on_delete="SET NULL")
+    # The id a script or tablet gave this harvest, so a retry after a lost answer records it once.
+    client_id = CharField(max_length=36, null=True, unique=True)
     # When stock, recall or price last changed: the offline POS asks only for what changed.
     changed_at = DateTimeField(null=True, index=True, default=utcnow)
 
@@ -96,5 +98,13 @@ def _add_changed_at(migrator):
     migrate(migrator.add_column("batch", "changed_at", DateTimeField(null=True, index=True)))
 
 
+def _add_client_id(migrator):
+    """Step 2: the client's id for each recorded harvest, unique, so a retried POST records it once."""
+    from playhouse.migrate import migrate
+
+    migrate(migrator.add_column("batch", "client_id", CharField(max_length=36, null=True)),
+            migrator.add_index("batch", ("client_id",), unique=True))
+
+
 MODELS = [Batch, BatchEvent, LabelPrint]
-MIGRATIONS = [_add_changed_at]
+MIGRATIONS = [_add_changed_at, _add_client_id]
