@@ -18,7 +18,7 @@ from certificates.models import (
     Inspection,
     OUTCOMES,
 )
-from core.db import db
+from core.db import db, write_transaction
 from core.models import Plot, Product
 from core.validation import Form, ValidationError
 
@@ -167,8 +167,6 @@ def issue_certificate(decision, data, user):
     _check_committee(user)
     if decision.outcome not in ("approve", "approve_with_conditions"):
         raise ValidationError({"decision": _l("A rejected application gets no certificate.")})
-    if Certificate.select().where(Certificate.decision == decision).exists():
-        raise ValidationError({"decision": _l("This decision already has its certificate.")})
     inspection = decision.inspection
     household = inspection.household
     form = Form(data)
@@ -190,7 +188,10 @@ def issue_certificate(decision, data, user):
         errors["plot_ids"] = _l("Choose the household's plots the certificate covers.")
     if errors:
         raise ValidationError(errors)
-    with db.atomic():
+    with write_transaction():
+        # Checked inside the transaction that writes: a retried request never issues a second certificate.
+        if Certificate.select().where(Certificate.decision == decision).exists():
+            raise ValidationError({"decision": _l("This decision already has its certificate.")})
         certificate = Certificate.create(
             number=next_number(issued_on),
             household=household,
@@ -290,15 +291,27 @@ def _open_appeal(certificate):
 
 
 def _change(certificate, user, action, status, reason, until):
-    """Write the event and, when `status` is given, move the certificate to it, in one transaction."""
+    """Write the event and, when `status` is given, move the certificate to it, in one transaction.
+
+    The move is made only from the state the rule checked (a conditional UPDATE), so two members
+    of the committee acting at once, or a retried request, can never both change it.
+    """
     with db.atomic():
         if status is not None:
-            certificate.status = status
-            certificate.status_reason = reason
-            certificate.suspended_until = until if status == "suspended" else None
-            certificate.save()
+            suspended_until = until if status == "suspended" else None
+            moved = (Certificate.update(status=status, status_reason=reason, suspended_until=suspended_until)
+                     .where(Certificate.id == certificate.id, Certificate.status == certificate.status,
+                            _same_date(Certificate.suspended_until, certificate.suspended_until))
+                     .execute())
+            if not moved:
+                raise TransitionRefused(_l("Someone changed this certificate meanwhile. Reload it and try again."))
+            certificate.status, certificate.status_reason, certificate.suspended_until = status, reason, suspended_until
         CertificateEvent.create(certificate=certificate, user=user, action=action, reason=reason, until=until)
     return certificate
+
+
+def _same_date(column, value):
+    return column.is_null() if value is None else column == value
 
 
 def history(certificate):

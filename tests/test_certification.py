@@ -235,3 +235,25 @@ def test_rejection_needs_a_reason_and_gets_no_certificate(app, applicant, admin_
     with pytest.raises(ValidationError):
         certification.issue_certificate(decision, {"product_ids": [], "plot_ids": []}, admin_user)
     assert Certificate.select().count() == 0
+
+
+def test_two_committee_members_acting_at_once_change_a_certificate_once(certified_household):
+    """A member who read the certificate before another suspended it is refused, not written a second time."""
+    setup = certified_household
+    seen_by_second = Certificate.get_by_id(setup["certificate"].id)
+    certification.suspend(setup["certificate"], {"reason": "พบการใช้ปุ๋ยเคมี"}, setup["committee"])
+    with pytest.raises(certification.TransitionRefused):
+        certification.suspend(seen_by_second, {"reason": "ซ้ำ"}, setup["committee"])
+    events = [e.action for e in CertificateEvent.select().where(CertificateEvent.certificate == setup["certificate"])]
+    assert events == ["issued", "suspended"]
+    assert Certificate.get_by_id(setup["certificate"].id).status_reason == "พบการใช้ปุ๋ยเคมี"
+
+
+def test_a_decision_gets_one_certificate_however_often_it_is_sent(certified_household):
+    """Issuing again for a decision that has its certificate is refused and adds nothing."""
+    setup = certified_household
+    with pytest.raises(ValidationError) as refused:
+        certification.issue_certificate(setup["decision"], {"product_ids": [setup["product"].id],
+                                                            "plot_ids": [setup["plot"].id]}, setup["committee"])
+    assert "decision" in refused.value.errors
+    assert Certificate.select().count() == 1
