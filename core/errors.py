@@ -3,10 +3,10 @@
 Every failure a user can cause ends here as a 4xx in the user's language; nothing here ever
 shows a traceback.
 """
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from peewee import IntegrityError, OperationalError
+from peewee import IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from core.validation import NotFound, ValidationError
@@ -15,6 +15,12 @@ from core.validation import NotFound, ValidationError
 # What SQLite and PostgreSQL say when they cannot write: a full disk or a read-only database.
 STORAGE_FAILURES = ("readonly", "read-only", "read only", "disk is full", "database or disk is full",
                     "no space left", "disk i/o error")
+# What they say when the database cannot be reached: PostgreSQL restarting or down, a lost
+# connection, a SQLite file that cannot be opened. The transaction never committed; retrying is safe.
+UNREACHABLE = ("could not connect", "connection refused", "server closed the connection", "connection already closed",
+               "terminating connection", "the database system is", "connection to server", "unable to open database",
+               "ssl syscall error", "no connection to the server", "cursor already closed")
+RETRY_AFTER_SECONDS = 5  # about how long PostgreSQL takes to come back after a restart
 
 
 def wants_json():
@@ -64,6 +70,19 @@ def _code_for(status):
     }.get(status, "error")
 
 
+def _chain_text(exc):
+    """Every message in the exception's chain, lower case.
+
+    On a full disk SQLite rolls the transaction back itself; peewee's own rollback then fails with
+    "no transaction is active", and the cause is only in the chain.
+    """
+    texts = []
+    while exc is not None and len(texts) < 10:
+        texts.append(str(exc).lower())
+        exc = exc.__cause__ or exc.__context__
+    return " | ".join(texts)
+
+
 def init_app(app):
     @app.errorhandler(CSRFError)
     def csrf_failed(exc):
@@ -91,13 +110,20 @@ def init_app(app):
         return error_response(409)
 
     @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
     def cannot_write(exc):
-        """A full disk or a read-only database: the transaction was rolled back, so say so clearly."""
-        text = str(exc).lower()
+        """A full disk, a read-only or an unreachable database: nothing was committed, so say so clearly."""
+        text = _chain_text(exc)
         if any(sign in text for sign in STORAGE_FAILURES):
             app.logger.error("The database cannot be written (%s) on %s", exc, request.path)
             return error_response(503, _("The database cannot save anything now (the disk is full or read-only). "
                                          "Nothing was saved. Tell the council secretariat."), code="storage_unavailable")
+        if any(sign in text for sign in UNREACHABLE):
+            app.logger.error("The database cannot be reached (%s) on %s", exc, request.path)
+            response = make_response(error_response(503, _("The database cannot be reached right now. Nothing was "
+                                                           "saved; try again in a moment."), code="database_unavailable"))
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         return unexpected(exc)
 
     @app.errorhandler(Exception)

@@ -169,3 +169,54 @@ def test_a_nul_character_in_json_text_is_refused(client, counter, make_user):
                          headers=headers)
     assert answer.status_code == 400 and "name_th" in answer.json["error"]["fields"]
     assert database_rows() == before
+
+
+@pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="uses SQLite's max_page_count to play a disk that fills up")
+def test_a_disk_that_fills_during_the_day_refuses_the_sale_that_does_not_fit_and_keeps_the_rest(
+        app, client, counter, caplog):
+    """Sales go on until the disk is full; that sale is a clear 503, written not at all, and logged."""
+    with db.connection_context():
+        room = db.execute_sql("PRAGMA page_count").fetchone()[0] + 3  # the disk holds three more pages
+
+    @app.before_request
+    def disk_with_little_room():
+        db.execute_sql(f"PRAGMA max_page_count = {room}")
+
+    acknowledged = []
+    for _ in range(500):
+        answer = client.post("/api/v1/sales", json=sale(counter, "0.1"), headers=counter["headers"])
+        if answer.status_code != 201:
+            break
+        acknowledged.append(answer.json["client_id"])
+    else:
+        pytest.fail("the disk never filled")
+    assert answer.status_code == 503, answer.get_data(as_text=True)
+    assert answer.json["error"]["code"] == "storage_unavailable"
+    assert "ไม่ได้บันทึก" in answer.json["error"]["message"]
+    assert any("cannot be written" in record.getMessage() and record.levelname == "ERROR" for record in caplog.records)
+    db.close()
+    with db.connection_context():
+        assert sorted(s.client_id for s in Sale.select()) == sorted(acknowledged), "every sale before is kept, none after"
+        assert Batch.get_by_id(counter["batch"].id).sold_milli == 100 * len(acknowledged)
+
+
+@pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="removes the SQLite file's folder to play a database that is gone")
+def test_a_database_that_cannot_be_reached_is_a_503_with_retry_after(app, client, counter, app_config):
+    """When the database cannot be opened the counter hears 'nothing was saved, try again', never a 500."""
+    import pathlib
+    import shutil
+
+    db.close()
+    folder = pathlib.Path(app_config["DATABASE_URL"][len("sqlite:///"):]).parent
+    moved = folder.with_name(folder.name + "-away")
+    shutil.move(folder, moved)
+    try:
+        answer = client.post("/api/v1/sales", json=sale(counter), headers=counter["headers"])
+        page = client.get("/login")
+    finally:
+        shutil.move(moved, folder)
+    assert answer.status_code == 503 and answer.json["error"]["code"] == "database_unavailable"
+    assert answer.headers["Retry-After"] == "5"
+    assert page.status_code == 503 and "ไม่ได้บันทึก" in page.get_data(as_text=True)
+    with db.connection_context():
+        assert Sale.select().count() == 0
