@@ -2,7 +2,7 @@
 import importlib
 import os
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFProtect
 
@@ -89,11 +89,16 @@ def _refuse_nul_characters():
 
 
 def _security_headers(response):
+    """Harden every answer; never let a browser store what a signed-in person was shown.
+
+    A refusal made before the user is loaded (an expired form, a NUL character) has no `g.user`,
+    so the session's user id counts as signed in too.
+    """
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if getattr(g, "user", None) is not None:
+    if getattr(g, "user", None) is not None or "user_id" in session:
         response.headers.setdefault("Cache-Control", "no-store")
     if request.path.startswith("/static/"):
         response.headers.setdefault("Cache-Control", "public, max-age=3600")

@@ -1,5 +1,6 @@
 """Signing in and out, choosing the language, and the role checks every view goes through."""
 import functools
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -23,17 +24,31 @@ from core.models import User
 
 bp = Blueprint("auth", __name__)
 
+# When the session signed in (seconds since the epoch), kept inside the signed cookie.
+SIGNED_IN_AT = "signed_in_at"
+
 
 def load_user():
-    """Find who is signed in (session) for this request; the API also accepts bearer tokens."""
+    """Find who is signed in (session) for this request; the API also accepts bearer tokens.
+
+    A session ends PERMANENT_SESSION_LIFETIME after signing in, however often it is used: Flask
+    re-signs the cookie on every request, so the cookie's own age never reaches the limit while
+    a tablet stays in use. A session signed before this rule has no sign-in time; its clock starts
+    now (a copy of its old cookie still dies by the cookie's own age).
+    """
     g.user = None
     user_id = session.get("user_id")
-    if user_id is not None:
-        user = User.get_or_none(User.id == user_id)
-        if user is not None and user.is_active:
-            g.user = user
-        else:
-            session.clear()
+    if user_id is None:
+        return
+    now = int(time.time())
+    if SIGNED_IN_AT not in session:
+        session[SIGNED_IN_AT] = now
+    fresh = now - session[SIGNED_IN_AT] <= current_app.permanent_session_lifetime.total_seconds()
+    user = User.get_or_none(User.id == user_id)
+    if fresh and user is not None and user.is_active:
+        g.user = user
+    else:
+        session.clear()
 
 
 def role_required(*roles):
@@ -102,6 +117,7 @@ def login():
     session.clear()
     session.permanent = True
     session["user_id"] = user.id
+    session[SIGNED_IN_AT] = int(time.time())
     return redirect(_safe_next(request.args.get("next")))
 
 
@@ -114,11 +130,12 @@ def logout():
 
 @bp.route("/language/<code>")
 def set_language(code):
-    """Switch the interface language; remembered in a cookie for a year."""
+    """Switch the interface language; remembered in a cookie for a year, Secure behind https like the session."""
     if code not in LANGUAGES:
         abort(404)
     response = redirect(_safe_next(request.args.get("next")))
     response.set_cookie(
-        LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+        LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     return response
