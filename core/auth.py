@@ -47,8 +47,11 @@ def load_user():
     user = User.get_or_none(User.id == user_id)
     if fresh and user is not None and user.is_active:
         g.user = user
-    else:
-        session.clear()
+        return
+    session.clear()
+    if not fresh:
+        flash(_("You were signed in for %(hours)d hours, so you were signed out. Sign in again.",
+                hours=current_app.permanent_session_lifetime.total_seconds() // 3600), "info")
 
 
 def role_required(*roles):

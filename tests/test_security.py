@@ -336,6 +336,7 @@ def test_a_session_kept_in_use_still_ends_14_hours_after_sign_in(client, make_us
         with clock_at(hours_ago):
             assert client.get("/pos").status_code == 200, f"{hours_ago} h ago the session was under 14 h old"
     assert redirected_to_login(client.get("/pos"))
+    assert "ลงชื่อเข้าใช้ครบ 14 ชั่วโมง" in client.get("/login").get_data(as_text=True), "the cashier is told why"
 
 
 def test_session_cookie_is_secure_when_the_base_url_is_https(app_config, monkeypatch, make_user):

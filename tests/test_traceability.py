@@ -407,6 +407,19 @@ def test_admin_records_a_harvest_through_the_form(client, auth, certified_househ
     assert codes.format_code(made.code) in detail and "12.5" in detail
 
 
+def test_the_harvest_form_sent_twice_records_one_batch(client, auth, certified_household):
+    """A double click or a reload of the sent form leads to the same batch, not a second one."""
+    import re
+
+    auth.login("admin")
+    form = client.get(f"/batches/new?household_id={certified_household['household'].id}").get_data(as_text=True)
+    client_id = re.search(r'name="client_id" value="([0-9a-f-]{36})"', form).group(1)
+    answers = [client.post("/batches/new", data=batch_input(certified_household, client_id=client_id)) for _ in range(2)]
+    assert [a.status_code for a in answers] == [302, 302]
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+    assert Batch.select().count() == 1
+
+
 def test_form_shows_every_problem_and_saves_nothing(client, auth, certified_household):
     auth.login("admin")
     before = database_rows()

@@ -4,6 +4,7 @@ Thin: each view reads the form, calls one function of batches or labels, and ren
 label PDFs themselves are served by the API routes, which accept a signed-in staff session.
 """
 import datetime
+import uuid
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -94,12 +95,13 @@ def _render_form(values, errors, status=200):
 @role_required("admin")
 def batch_new():
     if request.method == "GET":
+        # The form's own id: sending it twice (a double click, a reload) records the harvest once.
         values = {"harvest_date": datetime.date.today().isoformat(),
-                  "household_id": request.args.get("household_id", "")}
+                  "household_id": request.args.get("household_id", ""), "client_id": str(uuid.uuid4())}
         return _render_form(values, {})
     values = request.form.to_dict()
     try:
-        batch = batches.create_batch(values, g.user)
+        batch, _created = batches.record_batch(values, g.user)
     except ValidationError as exc:
         return _render_form(values, exc.errors, 400)
     return redirect(url_for(".batch_detail", code=batch.code))
