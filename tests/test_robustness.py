@@ -213,10 +213,12 @@ def test_a_database_that_cannot_be_reached_is_a_503_with_retry_after(app, client
     try:
         answer = client.post("/api/v1/sales", json=sale(counter), headers=counter["headers"])
         page = client.get("/login")
+        health = client.get("/healthz")
     finally:
         shutil.move(moved, folder)
     assert answer.status_code == 503 and answer.json["error"]["code"] == "database_unavailable"
     assert answer.headers["Retry-After"] == "5"
     assert page.status_code == 503 and "ไม่ได้บันทึก" in page.get_data(as_text=True)
+    assert health.status_code == 503, "monitoring sees it too"
     with db.connection_context():
         assert Sale.select().count() == 0
