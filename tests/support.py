@@ -5,9 +5,11 @@ import re
 
 import pypdfium2
 import zxingcpp
+from PIL import Image
 
 from core.app import DOMAIN_PACKAGES
 from core import models as core_models
+from core.qr import QUIET_ZONE, qr_matrix
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct-horse-battery"
@@ -25,6 +27,18 @@ def all_models():
 def database_rows():
     """Every row of every table, to prove that a refused request changed nothing."""
     return {t.__name__: list(t.select().order_by(t._meta.primary_key).tuples()) for t in all_models()}
+
+
+def qr_picture(text, scale):
+    """A QR code of `text` drawn from the server's own matrix, `scale` pixels a module, with its quiet zone."""
+    matrix = qr_matrix(text)
+    side = len(matrix) + 2 * QUIET_ZONE
+    image = Image.new("L", (side, side), 255)
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            if dark:
+                image.putpixel((x + QUIET_ZONE, y + QUIET_ZONE), 0)
+    return image.resize((side * scale, side * scale), Image.NEAREST)
 
 
 # --- PDFs as a reader sees them ---------------------------------------------------------------

@@ -17,18 +17,16 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-from PIL import Image
 
 from certificates import certification, inspections
 from certificates.models import CertifyingBody, Requirement, Standard
 from certificates.standards import ensure_default_standards
 from core import accounts, households, products
 from core.models import User
-from core.qr import QUIET_ZONE, qr_matrix
 from market import sales, settings
 from traceability import batches
 
-from tests.support import PASSWORD, database_rows
+from tests.support import PASSWORD, database_rows, qr_picture
 
 API = "/api/v1"
 BASE_URL = "http://market.test"  # GREENMARKET_BASE_URL of the test app (conftest.py)
@@ -74,15 +72,8 @@ def days_ago(days):
 
 def qr_frame(text):
     """A camera frame (PNG) showing one QR code of `text`, as the POS uploads it."""
-    matrix = qr_matrix(text)
-    side = len(matrix) + 2 * QUIET_ZONE
-    image = Image.new("L", (side, side), 255)
-    for y, row in enumerate(matrix):
-        for x, dark in enumerate(row):
-            if dark:
-                image.putpixel((x + QUIET_ZONE, y + QUIET_ZONE), 0)
     frame = io.BytesIO()
-    image.resize((side * 8, side * 8), Image.NEAREST).save(frame, format="PNG")
+    qr_picture(text, 8).save(frame, format="PNG")
     frame.seek(0)
     return frame
 

@@ -8,18 +8,16 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from PIL import Image
 
 from certificates import certification
 from core import products
 from core.db import db
-from core.qr import QUIET_ZONE, qr_matrix
 from market import sales, settings, settlements
 from market.models import MarketDay, Refund, Sale, SaleLine, Settlement
 from traceability import batches
 from traceability.models import Batch, BatchEvent
 
-from tests.support import database_rows, pdf_text
+from tests.support import database_rows, pdf_text, qr_picture
 
 BASE_URL = "http://market.test"
 TODAY = datetime.date.today()
@@ -415,15 +413,8 @@ def test_pos_search_by_thai_or_english_name(client, token_for, counter):
 
 def test_camera_frame_is_decoded_on_the_server(client, token_for, counter):
     url = f"{BASE_URL}/b/{counter['batch'].code}"
-    matrix = qr_matrix(url)
-    side = len(matrix) + 2 * QUIET_ZONE
-    image = Image.new("L", (side, side), 255)
-    for y, row in enumerate(matrix):
-        for x, dark in enumerate(row):
-            if dark:
-                image.putpixel((x + QUIET_ZONE, y + QUIET_ZONE), 0)
     frame = io.BytesIO()
-    image.resize((side * 8, side * 8), Image.NEAREST).save(frame, format="JPEG")
+    qr_picture(url, 8).save(frame, format="JPEG")
     frame.seek(0)
     headers = token_for("cashier", "api-cashier")
     answer = client.post("/api/v1/pos/decode", data={"frame": (frame, "frame.jpg")}, headers=headers)

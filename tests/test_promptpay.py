@@ -6,10 +6,11 @@ compares the tag-value fields and checks the example's own CRC with our CRC func
 """
 import pytest
 import zxingcpp
-from PIL import Image
 
-from core.qr import QUIET_ZONE, qr_matrix, qr_svg
+from core.qr import qr_matrix, qr_svg
 from market import promptpay
+
+from tests.support import qr_picture
 
 # mrwan200/promptparse-go, generator test TestGenerateAnyID (a port of maythiwat/promptparse).
 PROMPTPARSE_STATIC = "00020101021129370016A0000006770101110113006681222333353037645802TH63041DCF"
@@ -78,13 +79,7 @@ def test_the_qr_decodes_back_to_the_payload():
     """The QR the POS shows, drawn from the same matrix as its SVG, reads back as the exact payload."""
     payload = promptpay.payload("0812223333", 12050)
     matrix = qr_matrix(payload)
-    side = len(matrix) + 2 * QUIET_ZONE
-    image = Image.new("L", (side, side), 255)
-    for y, row in enumerate(matrix):
-        for x, dark in enumerate(row):
-            if dark:
-                image.putpixel((x + QUIET_ZONE, y + QUIET_ZONE), 0)
-    results = zxingcpp.read_barcodes(image.resize((side * 6, side * 6), Image.NEAREST))
+    results = zxingcpp.read_barcodes(qr_picture(payload, 6))
     assert [result.text for result in results] == [payload]
     svg = qr_svg(payload)
     dark_modules = sum(row.count(True) for row in matrix)

@@ -14,11 +14,11 @@ try:
 except ImportError:  # conftest.py skips every test here, with the reason
     expect = None
 
-from core.qr import QUIET_ZONE, qr_matrix
 from market import promptpay
 from market.models import Sale, SaleLine
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.support import qr_picture
 
 TABLET = {"width": 1024, "height": 600}
 BASE_URL = "http://market.test"  # GREENMARKET_BASE_URL of the test app: what the labels' QR codes hold
@@ -146,14 +146,7 @@ def _y4m(path, image, frames=20):
 
 
 def _label_picture(url, size=(640, 480)):
-    matrix = qr_matrix(url)
-    modules = len(matrix) + 2 * QUIET_ZONE
-    qr = Image.new("L", (modules, modules), 255)
-    for y, row in enumerate(matrix):
-        for x, dark in enumerate(row):
-            if dark:
-                qr.putpixel((x + QUIET_ZONE, y + QUIET_ZONE), 0)
-    qr = qr.resize((modules * 10, modules * 10), Image.NEAREST)
+    qr = qr_picture(url, 10)
     picture = Image.new("L", size, 235)
     picture.paste(qr, ((size[0] - qr.width) // 2, (size[1] - qr.height) // 2))
     return picture
