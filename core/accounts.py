@@ -6,6 +6,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
+from zxcvbn import zxcvbn
 
 from core import audit
 from core.db import db, utcnow
@@ -17,6 +18,11 @@ MAX_FAILURES_PER_USERNAME = 5
 MAX_FAILURES_PER_ADDRESS = 20
 FAILURE_WINDOW = datetime.timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 8
+# zxcvbn's score 0-4; 2 is "somewhat guessable" (about 10^8 guesses): out of reach through the
+# sign-in brake, while a cashier can still remember it. 0-1 are common passwords, names, repeats.
+MIN_PASSWORD_SCORE = 2
+# Words a guesser would try first here, besides the account's own names.
+MARKET_WORDS = ["greenmarket", "khlonghae", "klonghae", "songkhla", "market", "organic", "ตลาดเขียว", "คลองแห"]
 
 password_hasher = PasswordHasher()
 
@@ -36,7 +42,8 @@ def check_password(user, password):
         return False
 
 
-def _clean_user(data, partial, creating):
+def _clean_user(data, partial, creating, names=()):
+    """Check account input; `names` are the account's own names, which its password must not lean on."""
     form = Form(data, partial=partial)
     if creating:
         form.text(
@@ -53,11 +60,21 @@ def _clean_user(data, partial, creating):
     form.text("password", 200, required=creating)
     cleaned = form.finish()
     password = cleaned.pop("password", None)
-    if password and len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(
-            {"password": _l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)}
-        )
+    if password:
+        problem = password_problem(password, [cleaned.get("username"), cleaned.get("full_name"), *names])
+        if problem:
+            raise ValidationError({"password": problem})
     return cleaned, password
+
+
+def password_problem(password, names=()):
+    """Why a password is too weak (too short, or easy to guess from common passwords and these names), or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+    if zxcvbn(password, user_inputs=[n for n in names if n] + MARKET_WORDS)["score"] < MIN_PASSWORD_SCORE:
+        return _l("This password is too easy to guess (a common password, a name, a word of the market or a "
+                  "repeat). Add two or three unusual words, digits or signs.")
+    return None
 
 
 def create_user(data, by_user=None):
@@ -76,7 +93,7 @@ def create_user(data, by_user=None):
 
 def update_user(user, data, by_user):
     """Change a staff account's name, role, active flag or password."""
-    cleaned, password = _clean_user(data, partial=True, creating=False)
+    cleaned, password = _clean_user(data, partial=True, creating=False, names=[user.username, user.full_name])
     if by_user and by_user.id == user.id and (
         cleaned.get("role", user.role) != "admin" or cleaned.get("is_active") is False
     ):

@@ -62,6 +62,27 @@ def test_new_account_rules(admin_user):
     assert User.select().count() == 1
 
 
+@pytest.mark.parametrize("password", ["password", "12345678", "11111111", "qwerty123", "iloveyou", "greenmarket1",
+                                      "khlonghae2569", "ตลาดเขียว", "somsak2024", "Somsak Jaidee"])
+def test_passwords_easy_to_guess_are_refused(admin_user, password):
+    """A common password, a repeat, a word of the market or the account's own name is refused, in Thai."""
+    with pytest.raises(ValidationError) as caught:
+        accounts.create_user({"username": "somsak", "full_name": "Somsak Jaidee", "role": "cashier",
+                              "password": password}, admin_user)
+    assert "password" in caught.value.errors
+    assert User.select().where(User.username == "somsak").count() == 0
+
+
+def test_a_changed_password_may_not_lean_on_the_accounts_name(admin_user, make_user):
+    """Changing the password checks it against the account's own username too."""
+    kaew = make_user("cashier", "kaewta")
+    with pytest.raises(ValidationError) as caught:
+        accounts.update_user(kaew, {"password": "kaewta2569"}, admin_user)
+    assert "password" in caught.value.errors
+    accounts.update_user(kaew, {"password": "mango#77 rice"}, admin_user)
+    assert accounts.check_password(User.get_by_id(kaew.id), "mango#77 rice")
+
+
 def test_admin_manages_staff_accounts_through_the_pages(client, auth):
     """An admin creates a cashier, disables the account, and both steps are in the audit log."""
     auth.login("admin")
@@ -88,3 +109,12 @@ def test_api_tokens_are_stored_hashed_and_tied_to_active_users(make_user):
     assert accounts.user_for_token(token + "x") is None
     User.update(is_active=False).where(User.id == user.id).execute()
     assert accounts.user_for_token(token) is None
+
+
+def test_the_account_page_says_in_thai_why_a_password_is_weak(client, auth):
+    """The secretariat sees why the password was refused, in Thai, and no account is made."""
+    auth.login("admin")
+    response = client.post("/users/new", data={"username": "somsak", "role": "cashier", "password": "password1"})
+    assert response.status_code == 400
+    assert "รหัสผ่านนี้เดาง่ายเกินไป" in response.get_data(as_text=True)
+    assert User.select().where(User.username == "somsak").count() == 0

@@ -370,11 +370,11 @@ def test_account_form_refuses_a_short_password(client, world):
         assert "ใช้อย่างน้อย 8 ตัวอักษร" in response.get_data(as_text=True)
         assert database_rows() == before, url
     assert client.post("/users/new", data={"username": "somsak", "role": "inspector",
-                                           "password": "12345678"}).status_code == 302
+                                           "password": "kaew2569"}).status_code == 302
     assert client.post(f"/users/{kaew.id}/edit", data={"role": "cashier", "is_active": "1",
-                                                        "password": "87654321"}).status_code == 302
-    assert accounts.check_password(User.get(User.username == "somsak"), "12345678")
-    assert accounts.check_password(User.get_by_id(kaew.id), "87654321")
+                                                        "password": "mango#77"}).status_code == 302
+    assert accounts.check_password(User.get(User.username == "somsak"), "kaew2569")
+    assert accounts.check_password(User.get_by_id(kaew.id), "mango#77")
 
 
 def test_sign_in_brake_lifts_after_its_window(client, make_user):
