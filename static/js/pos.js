@@ -30,9 +30,14 @@ function formatBaht(satang) {
   return `${sign}฿${baht}.${String(value % 100).padStart(2, "0")}`;
 }
 
+function asciiDigits(text) {
+  // A Thai keyboard types ๑๒ for 12; read it as the server does (core/validation.py), not as "not a number".
+  return String(text).replace(/[๐-๙]/g, (digit) => String(digit.charCodeAt(0) - 0x0E50));
+}
+
 function parseBaht(text) {
   // "12", "12.5", "1,200.50" -> satang; null when it is not an amount.
-  const clean = String(text).trim().replaceAll(",", "");
+  const clean = asciiDigits(text).trim().replaceAll(",", "");
   if (clean === "") return 0;
   const match = /^(\d{1,9})(?:\.(\d{1,2}))?$/.exec(clean);
   if (!match) return null;
@@ -41,7 +46,7 @@ function parseBaht(text) {
 
 function parseMilli(text) {
   // "1.25" -> 1250 thousandths; null unless a positive number with at most three decimals.
-  const match = /^(\d{1,6})(?:\.(\d{1,3}))?$/.exec(String(text).trim());
+  const match = /^(\d{1,6})(?:\.(\d{1,3}))?$/.exec(asciiDigits(text).trim());
   if (!match) return null;
   const milli = Number(match[1]) * 1000 + Number((match[2] || "0").padEnd(3, "0"));
   return milli > 0 ? milli : null;
@@ -89,8 +94,18 @@ function enqueueScan(text) {
   state.scans = state.scans.then(() => lookup(value)).catch(() => showRefusal(words.offline));
 }
 
+function codeOf(text) {
+  // A scan that throws (our URL with a broken %-escape makes decodeURIComponent throw) is a mistyped
+  // code, not the "no connection" the scan queue would otherwise report for any error.
+  try {
+    return store.codeFromScan(text, root.dataset.baseUrl);
+  } catch {
+    return null;
+  }
+}
+
 async function lookup(text) {
-  const code = store.codeFromScan(text, root.dataset.baseUrl);
+  const code = codeOf(text);
   if (!code) {
     showRefusal(words.mistyped);
     return;
@@ -192,6 +207,11 @@ function updateTotals() {
   });
   const total = basketTotal();
   $("total").textContent = total === null ? "—" : formatBaht(total);
+  // The pay buttons are disabled while a quantity cannot be read, so startPayment never gets to say
+  // why: say it here, or the cashier sees only a grey button and a dash.
+  const unreadable = state.lines.some((line) => parseMilli(line.quantity) === null);
+  if (unreadable) showRefusal(words.badQuantity);
+  else if ($("refusal").textContent === words.badQuantity) showRefusal("");
   const ready = state.lines.length > 0 && total !== null && Boolean(dayId());
   $("pay-cash").disabled = !ready;
   $("pay-promptpay").disabled = !ready || $("pay-promptpay").dataset.unavailable === "1";
