@@ -207,11 +207,11 @@ function updateTotals() {
   });
   const total = basketTotal();
   $("total").textContent = total === null ? "—" : formatBaht(total);
-  // The pay buttons are disabled while a quantity cannot be read, so startPayment never gets to say
+  // The pay buttons are disabled while a line cannot be paid, so startPayment never gets to say
   // why: say it here, or the cashier sees only a grey button and a dash.
-  const unreadable = state.lines.some((line) => parseMilli(line.quantity) === null);
-  if (unreadable) showRefusal(words.badQuantity);
-  else if ($("refusal").textContent === words.badQuantity) showRefusal("");
+  const problem = basketProblem();
+  if (problem) showRefusal(problem);
+  else if ([words.badQuantity, words.badMoney, words.badDiscount].includes($("refusal").textContent)) showRefusal("");
   const ready = state.lines.length > 0 && total !== null && Boolean(dayId());
   $("pay-cash").disabled = !ready;
   $("pay-promptpay").disabled = !ready || $("pay-promptpay").dataset.unavailable === "1";
@@ -224,10 +224,18 @@ function dayId() {
 
 // --- Payment ---------------------------------------------------------------------------------
 
+function basketProblem() {
+  // Why the basket cannot be paid: a quantity that is not a number, or a discount the line cannot carry.
+  if (state.lines.some((line) => parseMilli(line.quantity) === null)) return words.badQuantity;
+  if (state.lines.some((line) => parseBaht(line.discount) === null)) return words.badMoney;
+  if (state.lines.some((line) => lineTotal(line) < 0)) return words.badDiscount;
+  return null;
+}
+
 function startPayment(method) {
   const total = basketTotal();
   if (total === null) {
-    showRefusal(words.badQuantity);
+    showRefusal(basketProblem());
     return;
   }
   state.method = method;
@@ -415,6 +423,8 @@ function finishSale(sale, status) {
   if (sent) $("receipt-link").href = root.dataset.receiptUrl.replace("/0/", `/${sent.id}/`);
   $("saved-offline").hidden = Boolean(sent) || status === "refused";
   $("sale-refused").hidden = status !== "refused";
+  $("done-title").hidden = status === "refused";
+  $("done-title-refused").hidden = status !== "refused";
   $("done").hidden = false;
   $("next-customer").focus();
 }

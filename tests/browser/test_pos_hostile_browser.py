@@ -165,6 +165,21 @@ def test_bad_quantities_never_sell_and_thai_digits_sell_twelve(market, new_page)
     assert_no_sale_has_a_bad_quantity(market["server"])
 
 
+def test_a_discount_the_line_cannot_carry_says_why(market, new_page):
+    """A discount above the line's amount, or one that is not baht, cannot be paid, and the cashier reads why."""
+    page = open_pos(market, new_page)
+    scan(page, market["codes"]["glory"])
+    discount = page.get_by_test_id("cart-line").locator(".line-discount")
+    refusal = page.get_by_test_id("refusal-reason")
+    for typed, reason in (("999", "ส่วนลดมากกว่ายอดของรายการ"), ("abc", "บาท")):
+        discount.fill(typed)
+        expect(page.get_by_test_id("pay-cash")).to_be_disabled()
+        expect(refusal).to_contain_text(reason)
+    discount.fill("5")
+    expect(refusal).to_be_hidden()
+    expect(page.get_by_test_id("cart-total")).to_have_text("฿10.00")
+
+
 def test_a_bad_quantity_slipped_past_the_pos_is_refused_by_the_server_and_shown(market, new_page):
     """A sale whose quantity is rewritten to NaN on its way is a 400 the POS shows; every bad quantity is a 400."""
     page = open_pos(market, new_page, service_workers="block")  # so page.route sees the POS's own requests
@@ -181,6 +196,8 @@ def test_a_bad_quantity_slipped_past_the_pos_is_refused_by_the_server_and_shown(
     page.get_by_test_id("pay-cash").click()
     page.get_by_test_id("confirm-payment").click()
     expect(page.locator("#sale-refused")).to_be_visible()
+    expect(page.locator("#done-title-refused")).to_have_text("การขายนี้ไม่ได้บันทึก")
+    expect(page.locator("#done-title")).to_be_hidden()
     attention = page.get_by_test_id("needs-attention")
     expect(attention).to_be_visible()
     assert THAI.search(attention.inner_text())
