@@ -6,7 +6,7 @@ shows a traceback.
 from flask import jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from peewee import IntegrityError, InterfaceError, OperationalError
+from peewee import IntegrityError, InterfaceError, InternalError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from core.validation import NotFound, ValidationError
@@ -111,6 +111,7 @@ def init_app(app):
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
+    @app.errorhandler(InternalError)  # PostgreSQL's "read-only transaction" is one of these
     def cannot_write(exc):
         """A full disk, a read-only or an unreachable database: nothing was committed, so say so clearly."""
         text = _chain_text(exc)
