@@ -311,6 +311,7 @@ def _change(certificate, user, action, status, reason, until):
 
 
 def _same_date(column, value):
+    """`column` holds `value`, NULL included (SQL's = never matches NULL)."""
     return column.is_null() if value is None else column == value
 
 

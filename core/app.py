@@ -98,9 +98,9 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    # Static files keep Flask's own "no-cache" with an ETag: a phone revalidates with a small 304,
-    # and a new POS script reaches every tablet on its next visit.
     if getattr(g, "user", None) is not None or "user_id" in session:
         response.headers.setdefault("Cache-Control", "no-store")
+    # Static files keep Flask's own "no-cache" with an ETag: a phone revalidates with a small 304,
+    # and a new POS script reaches every tablet on its next visit.
     response.headers.add("Vary", "Cookie")
     return response

@@ -19,7 +19,7 @@ STORAGE_FAILURES = ("readonly", "read-only", "read only", "disk is full", "datab
 # connection, a SQLite file that cannot be opened. The transaction never committed; retrying is safe.
 UNREACHABLE = ("could not connect", "connection refused", "server closed the connection", "connection already closed",
                "terminating connection", "the database system is", "connection to server", "unable to open database",
-               "ssl syscall error", "no connection to the server", "cursor already closed")
+               "ssl syscall error", "no connection to the server")
 RETRY_AFTER_SECONDS = 5  # about how long PostgreSQL takes to come back after a restart
 
 

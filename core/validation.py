@@ -136,8 +136,6 @@ class Form:
                 raise ValueError(message) from None
 
         self._field(name, required, parse)
-        if name in self.cleaned and self.cleaned[name] is None:
-            self.cleaned[name] = ""
 
     def boolean(self, name):
         raw, skip = self._raw(name)

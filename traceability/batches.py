@@ -102,7 +102,7 @@ def record_batch(data, by_user):
     that would be two batches, double stock and a false mass balance.
     """
     cleaned = clean_batch(data)
-    client_id = cleaned.pop("client_id") or None
+    client_id = cleaned.pop("client_id")
     if client_id is not None:
         existing = Batch.get_or_none(Batch.client_id == client_id)
         if existing is not None:
