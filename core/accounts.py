@@ -26,6 +26,12 @@ MARKET_WORDS = ["greenmarket", "khlonghae", "klonghae", "songkhla", "market", "o
 password_hasher = PasswordHasher()
 
 
+def init_app(app):
+    """Hash new passwords at the cost the settings name; a stored hash is checked at the cost it carries."""
+    global password_hasher
+    password_hasher = PasswordHasher(**app.config["PASSWORD_HASH_PARAMETERS"])
+
+
 class TooManyAttempts(Exception):
     """Sign-in refused for now because of repeated failures."""
 

@@ -50,6 +50,9 @@ def create_app(test_config=None):
         for domain in domains:
             upgrade_schema(domain.__name__, domain.models.MODELS, domain.models.MIGRATIONS)
 
+    from core import accounts
+
+    accounts.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
     errors.init_app(app)

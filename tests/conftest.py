@@ -14,6 +14,10 @@ from core.db import db
 
 from tests.support import PASSWORD, TEST_DATABASE_URL
 
+# argon2id at its smallest cost: a test that makes a user spends microseconds, not 50 ms of CPU
+# and 64 MiB. test_accounts checks the production cost on its own app.
+CHEAP_PASSWORD_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
 
 def _wipe_postgresql(url):
     """Empty the shared PostgreSQL test database so each test starts from nothing."""
@@ -43,6 +47,7 @@ def app_config(tmp_path, database_url):
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "GREENMARKET_BASE_URL": "http://market.test",
+        "PASSWORD_HASH_PARAMETERS": CHEAP_PASSWORD_HASH,
     }
 
 
