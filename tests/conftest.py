@@ -1,13 +1,22 @@
 """Shared fixtures: a fresh app and database per test, a client, and signed-in users per role.
 
 Every test gets its own SQLite file under tmp_path. With TEST_DATABASE_URL set (CI does it with
-postgresql:///gm_test) the tests run on that PostgreSQL database instead, wiped before each test.
+postgresql:///gm_test) the tests run on PostgreSQL instead, each on a database made anew for it
+beside that one (gm_test_gw0, gm_test_gw1, ... one per pytest-xdist worker; gm_test_main without
+xdist). A test that uses the app starts from a copy of the current schema, built once per run
+from the code (never kept between runs: the next run may have new tables or migration steps).
 """
+import contextlib
 import datetime
+import json
+import os
+import shutil
+import urllib.parse
 
 import pytest
-from peewee import PostgresqlDatabase
-from playhouse.db_url import connect
+import psycopg2
+from psycopg2 import sql
+from playhouse.db_url import parse
 
 from core import accounts, create_app
 from core.db import db
@@ -17,38 +26,188 @@ from tests.support import PASSWORD, TEST_DATABASE_URL
 # argon2id at its smallest cost: a test that makes a user spends microseconds, not 50 ms of CPU
 # and 64 MiB. test_accounts checks the production cost on its own app.
 CHEAP_PASSWORD_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+# Fixtures that build the app on the test's database: a test using one of them starts from the schema copy.
+SCHEMA_FIXTURES = ("app", "live_server")
 
 
-def _wipe_postgresql(url):
-    """Empty the shared PostgreSQL test database so each test starts from nothing."""
-    database = connect(url)
-    assert isinstance(database, PostgresqlDatabase), "TEST_DATABASE_URL must be PostgreSQL"
-    with database.connection_context():
-        database.execute_sql("DROP SCHEMA public CASCADE")
-        database.execute_sql("CREATE SCHEMA public")
-    database.close()
-
-
-@pytest.fixture
-def database_url(tmp_path):
-    if TEST_DATABASE_URL:
-        _wipe_postgresql(TEST_DATABASE_URL)
-        return TEST_DATABASE_URL
-    return f"sqlite:///{tmp_path / 'greenmarket.db'}"
-
-
-@pytest.fixture
-def app_config(tmp_path, database_url):
-    """Settings for a test app; tests that need CSRF switch it back on."""
+def _test_config(database_url, instance_path):
     return {
         "TESTING": True,
         "DATABASE_URL": database_url,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "INSTANCE_PATH": str(instance_path),
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "GREENMARKET_BASE_URL": "http://market.test",
         "PASSWORD_HASH_PARAMETERS": CHEAP_PASSWORD_HASH,
     }
+
+
+def _build_schema(database_url, instance_path):
+    """Create the current tables on an empty database, as the app does on its first start."""
+    create_app(_test_config(database_url, instance_path))
+    if not db.is_closed():
+        db.close()
+
+
+# One line per column, constraint and index of the public schema: a test that changed the schema
+# (a migration test dropping a column, a restore) makes the database be copied anew from the template.
+SCHEMA_FINGERPRINT = """
+SELECT md5(coalesce(string_agg(item, E'\\n' ORDER BY item), '')) FROM (
+    SELECT format('%s.%s %s %s %s', c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
+                  a.attnotnull, pg_get_expr(d.adbin, d.adrelid)) AS item
+    FROM pg_class c
+    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+    LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+    WHERE c.relnamespace = 'public'::regnamespace
+    UNION ALL SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+    WHERE connamespace = 'public'::regnamespace
+    UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'
+) AS items
+"""
+
+
+class PostgresqlDatabases:
+    """This worker's databases beside TEST_DATABASE_URL's: one with the schema, one empty, and the schema's template.
+
+    Copying a database (CREATE DATABASE ... TEMPLATE) costs 0.1-3 s on a busy machine, so the
+    database with the schema is brought back to the template's state in place (every row deleted,
+    the template's rows and sequence values put back, about 10 ms) unless a test changed its schema.
+    """
+
+    def __init__(self, url, worker):
+        self.url = url
+        self.settings = {key: value for key, value in parse(url).items() if key != "database"}
+        self.server_database = parse(url)["database"]
+        self.name = f"{self.server_database}_{worker}"
+        self.empty = f"{self.name}_empty"
+        self.template = f"{self.name}_template"
+        self.snapshot = None
+
+    def url_of(self, name):
+        return url_with_database(self.url, name)
+
+    def connect(self, name):
+        connection = psycopg2.connect(dbname=name, **self.settings)
+        connection.autocommit = True
+        return connection
+
+    def recreate(self, name, template=None):
+        """Drop `name` (ending any connection a previous test left) and create it empty or as a copy of `template`."""
+        with contextlib.closing(self.connect(self.server_database)) as connection, connection.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+            if template:
+                create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+            cursor.execute(create)
+        return self.url_of(name)
+
+    def build_template(self, build):
+        """Make the template with `build(url)`, note its fingerprint, rows and sequences, and copy it for the tests."""
+        build(self.recreate(self.template))
+        with contextlib.closing(self.connect(self.template)) as connection, connection.cursor() as cursor:
+            cursor.execute(SCHEMA_FINGERPRINT)
+            fingerprint = cursor.fetchone()[0]
+            cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+            tables = [row[0] for row in cursor.fetchall()]
+            rows = {}
+            for table in tables:
+                cursor.execute(sql.SQL("SELECT json_agg(t) FROM {} AS t").format(sql.Identifier(table)))
+                data = cursor.fetchone()[0]
+                if data:
+                    rows[table] = json.dumps(data)
+            cursor.execute("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'")
+            sequences = cursor.fetchall()
+        self.snapshot = {"fingerprint": fingerprint, "tables": tables, "rows": rows, "sequences": sequences}
+        self.recreate(self.name, self.template)
+
+    def reset(self):
+        """Bring the database with the schema back to the template's state; return its URL."""
+        with contextlib.closing(self.connect(self.name)) as connection, connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (self.name,))
+            cursor.execute(SCHEMA_FINGERPRINT)
+            if cursor.fetchone()[0] == self.snapshot["fingerprint"]:
+                try:
+                    self._restore_rows(cursor)
+                    return self.url_of(self.name)
+                except psycopg2.errors.InsufficientPrivilege:
+                    cursor.execute("ROLLBACK")  # not a superuser: copy the template instead
+        return self.recreate(self.name, self.template)
+
+    def _restore_rows(self, cursor):
+        """Delete every row, put the template's rows back and set each sequence where the template has it."""
+        cursor.execute("BEGIN")
+        cursor.execute("SET LOCAL session_replication_role = replica")  # no foreign-key triggers while emptying
+        for table in self.snapshot["tables"]:
+            cursor.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+        for table, data in self.snapshot["rows"].items():
+            cursor.execute(sql.SQL("INSERT INTO {0} SELECT * FROM json_populate_recordset(NULL::{0}, %s)").format(
+                sql.Identifier(table)), (data,))
+        for name, last_value in self.snapshot["sequences"]:
+            cursor.execute("SELECT setval(%s, %s, %s)", (sql.Identifier(name).as_string(cursor),
+                                                          last_value or 1, last_value is not None))
+        cursor.execute("COMMIT")
+
+    def wipe_empty(self):
+        """The empty database, its schema dropped and made anew; return its URL."""
+        try:
+            connection = self.connect(self.empty)
+        except psycopg2.OperationalError:
+            return self.recreate(self.empty)
+        with contextlib.closing(connection), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (self.empty,))
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        return self.url_of(self.empty)
+
+
+def url_with_database(url, name):
+    """The same PostgreSQL URL naming another database on the same server."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="session")
+def postgresql_databases():
+    """This worker's databases, or None on SQLite."""
+    if not TEST_DATABASE_URL:
+        return None
+    assert TEST_DATABASE_URL.startswith("postgres"), "TEST_DATABASE_URL must be PostgreSQL"
+    return PostgresqlDatabases(TEST_DATABASE_URL, os.environ.get("PYTEST_XDIST_WORKER", "main"))
+
+
+@pytest.fixture(scope="session")
+def schema_template(tmp_path_factory, postgresql_databases):
+    """The current schema built once per run: a SQLite file to copy, or PostgreSQL's databases set up."""
+    instance = tmp_path_factory.mktemp("schema-instance")
+    if postgresql_databases:
+        postgresql_databases.build_template(lambda url: _build_schema(url, instance))
+        return postgresql_databases.template
+    path = tmp_path_factory.mktemp("schema") / "greenmarket.db"
+    _build_schema(f"sqlite:///{path}", instance)
+    assert not os.path.exists(f"{path}-wal"), "the schema template must be complete in its main file"
+    return path
+
+
+@pytest.fixture
+def database_url(request, tmp_path, postgresql_databases):
+    """This test's own database: empty, or with the current schema when the test builds the app."""
+    with_schema = any(name in request.fixturenames for name in SCHEMA_FIXTURES)
+    template = request.getfixturevalue("schema_template") if with_schema else None
+    if postgresql_databases:
+        return postgresql_databases.reset() if with_schema else postgresql_databases.wipe_empty()
+    path = tmp_path / "greenmarket.db"
+    if template:
+        shutil.copy2(template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app_config(tmp_path, database_url):
+    """Settings for a test app; tests that need CSRF switch it back on."""
+    return _test_config(database_url, tmp_path / "instance")
 
 
 @pytest.fixture
