@@ -8,6 +8,7 @@ from the code (never kept between runs: the next run may have new tables or migr
 """
 import contextlib
 import datetime
+import fcntl
 import json
 import os
 import shutil
@@ -189,6 +190,26 @@ def schema_template(tmp_path_factory, postgresql_databases):
     _build_schema(f"sqlite:///{path}", instance)
     assert not os.path.exists(f"{path}-wal"), "the schema template must be complete in its main file"
     return path
+
+
+@pytest.fixture(autouse=True)
+def database_server_turn(request, tmp_path_factory):
+    """On PostgreSQL under pytest-xdist, run a test that restarts the database server alone.
+
+    Every other test holds a shared lock on a file all workers see; a test marked
+    `restarts_database_server` waits for the exclusive lock, and a turnstile lock keeps the
+    shared holders from starving it.
+    """
+    if not (TEST_DATABASE_URL and os.environ.get("PYTEST_XDIST_WORKER")):
+        yield
+        return
+    folder = tmp_path_factory.getbasetemp().parent  # shared by the workers of one run
+    exclusive = request.node.get_closest_marker("restarts_database_server") is not None
+    with open(folder / "database-server.turnstile", "a") as turnstile, open(folder / "database-server.lock", "a") as lock:
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        fcntl.flock(turnstile, fcntl.LOCK_UN)
+        yield
 
 
 @pytest.fixture

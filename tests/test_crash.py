@@ -147,6 +147,7 @@ def crash_world(certified_household, make_user):
     return world
 
 
+@pytest.mark.restarts_database_server
 def test_sigkill_while_everyone_writes_loses_and_doubles_nothing(database_url, crash_world):
     """Every acknowledged sale, harvest, decision and certificate survives the kills, each exactly once."""
     world, setup = crash_world, crash_world["setup"]
