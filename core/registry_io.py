@@ -68,7 +68,7 @@ FIELD_LABELS = {
     "address": _l("Address"),
     "phone": _l("Phone"),
     "national_id": _l("National ID"),
-    "member_count": _l("Members"),
+    "member_count": _l("Number of members"),
     "disadvantaged": _l("Disadvantaged categories (words)"),
     "is_elderly": _l("Elderly (yes/no)"),
     "is_disabled": _l("Disabled (yes/no)"),
@@ -309,6 +309,15 @@ def missing_fields(columns):
     return [field for field in REQUIRED_FIELDS if field not in columns]
 
 
+def missing_message(columns):
+    """Which required fields have no column, in words, or None when every one has."""
+    missing = missing_fields(columns)
+    if not missing:
+        return None
+    return _l("No column is chosen for: %(fields)s. Choose the column that holds it.",
+              fields=", ".join(str(FIELD_LABELS[field]) for field in missing))
+
+
 # Mapping words to occupation groups and disadvantaged categories -------------------------------
 
 
@@ -440,8 +449,9 @@ def _row_data(values, matcher, choices, problems):
     if "disadvantaged" in data:
         others = []
         for term in split_terms(data.pop("disadvantaged")):
-            meaning = choices.get("disadvantaged", {}).get(term) or proposed_value("disadvantaged", term, matcher)
-            for flag in meaning if isinstance(meaning, list) else [meaning]:
+            chosen = choices.get("disadvantaged", {}).get(term)
+            meaning = [chosen] if chosen not in (None, "auto") else proposed_value("disadvantaged", term, matcher)
+            for flag in meaning:
                 if flag == "other":
                     others.append(term)
                 else:
@@ -452,7 +462,10 @@ def _row_data(values, matcher, choices, problems):
         ids, unknown = [], []
         for term in split_terms(data.pop("occupation_groups"), matcher.known):
             chosen = choices.get("occupation_groups", {}).get(term)
-            found = [int(chosen)] if chosen and chosen != "auto" else matcher.match(term)
+            if chosen is None or chosen == "auto":
+                found = matcher.match(term)
+            else:
+                found = [int(chosen)] if chosen else []  # "": the user said no group fits
             ids.extend(found)
             if not found:
                 unknown.append(term)
@@ -476,10 +489,8 @@ def check_rows(rows, header_index, columns, choices=None):
     `columns` names the field of each column ("" for a column not used); `choices` maps the words
     of a value column to the meaning the user chose on the mapping page.
     """
-    missing = missing_fields(columns)
-    if missing:
-        raise ImportFileError(_l("No column is chosen for: %(fields)s. Choose the column that holds it.",
-                                 fields=", ".join(str(FIELD_LABELS[field]) for field in missing)))
+    if missing_fields(columns):
+        raise ImportFileError(missing_message(columns))
     data_rows = rows[header_index + 1:]
     if sum(1 for row in data_rows if not _is_blank(row)) > MAX_ROWS:
         raise ImportFileError(_l("At most %(n)d rows per file.", n=MAX_ROWS))
@@ -510,6 +521,7 @@ def check_rows(rows, header_index, columns, choices=None):
         elif code in seen:
             problems.append((index, "code", _l("Household code %(code)s is also on line %(line)d.", code=code, line=seen[code])))
         seen.setdefault(code, index)
+        data.update({field: cleaned[field] for field in ("village_no", "member_count", "pledge_date") if field in cleaned})
         records.append((index, data))
     if not records and not problems:
         raise ImportFileError(_l("The file has a header but no households."))
@@ -548,6 +560,8 @@ def start_import(filename, content, by_user, folder):
     The file is read first, so a file that cannot be read is refused at once and never kept.
     """
     header_index, rows = read_table(filename, content)
+    if all(_is_blank(row) for row in rows[header_index + 1:]):
+        raise ImportFileError(_l("The file has a header but no households."))
     purge_stale_imports(folder)
     extension = filename.rsplit(".", 1)[-1].lower()
     token = f"{secrets.token_hex(16)}.{extension}"
@@ -636,17 +650,22 @@ def import_state(upload, folder):
     matcher = GroupMatcher()
     words = {}
     for field, terms in value_terms(data_rows, columns).items():
-        words[field] = [{
-            "term": term,
-            "proposal": proposed_value(field, term, matcher),
-            "choice": choices.get(field, {}).get(term),
-        } for term in terms]
+        names = matcher.names if field == "occupation_groups" else CATEGORIES
+        words[field] = []
+        for term in terms:
+            proposal = proposed_value(field, term, matcher)
+            words[field].append({
+                "term": term,
+                "proposal": [str(value) for value in proposal],
+                "proposal_text": " + ".join(str(names[value]) for value in proposal),
+                "choice": choices.get(field, {}).get(term),
+            })
     return {
         "rows": rows,
         "header_index": header_index,
         "columns": described,
         "fields": columns,
-        "missing": missing_fields(columns),
+        "missing": missing_message(columns),
         "words": words,
         "choices": choices,
         "groups": matcher.names,
@@ -691,7 +710,7 @@ def save_mapping(upload, header_line, columns, words, by_user, folder):
                 _keep_synonym(term, int(choice), matcher, by_user)
             elif field == "disadvantaged" and choice not in set(CATEGORIES) | {"auto"}:
                 raise ValidationError({"words": _l("Choose a category from the list.")})
-            if field in choices and choice:
+            if field in choices:
                 choices[field][term] = choice
         upload.header_line = header_line
         upload.columns = json.dumps(columns)
@@ -731,7 +750,7 @@ def commit_import(upload, by_user, folder):
             raise ValidationError({f"line {line} {field}": message for line, field, message in problems})
         for _line, data in records:
             households.create_household(data, by_user)
-        discard_import(upload, folder)
+    discard_import(upload, folder)
     return len(records)
 
 
