@@ -63,7 +63,9 @@ def clean_household(data, partial=False):
         form.boolean(flag)
     form.text("disadvantaged_other", 255)
     form.choice("grower_status", GROWER_STATUSES)
-    form.integer("member_count", minimum=1, maximum=MAX_MEMBERS)
+    form.integer("member_count", maximum=MAX_MEMBERS)
+    if form.cleaned.get("member_count") is not None and form.cleaned["member_count"] < 1:
+        form.errors["member_count"] = _l("Write how many people live in the household: a whole number, at least 1.")
     form.date(
         "pledge_date",
         earliest=PROGRAMME_START,

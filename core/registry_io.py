@@ -91,7 +91,7 @@ VALUE_FIELDS = ("occupation_groups", "disadvantaged")
 # Disadvantaged categories as councils write them; any other word is kept in disadvantaged_other.
 CATEGORIES = {
     "is_elderly": _l("Elderly"),
-    "is_disabled": _l("Disabled"),
+    "is_disabled": _l("Person with disability"),
     "is_low_income": _l("Low income"),
     "other": _l("Other (kept as written)"),
 }
@@ -519,7 +519,7 @@ def check_rows(rows, header_index, columns, choices=None):
         if code in existing:
             problems.append((index, "code", _l("Household code %(code)s is already registered.", code=code)))
         elif code in seen:
-            problems.append((index, "code", _l("Household code %(code)s is also on line %(line)d.", code=code, line=seen[code])))
+            problems.append((index, "code", _l("Household code %(code)s is also on line %(line)d: give one of the two rows another code.", code=code, line=seen[code])))
         seen.setdefault(code, index)
         data.update({field: cleaned[field] for field in ("village_no", "member_count", "pledge_date") if field in cleaned})
         records.append((index, data))
@@ -575,10 +575,10 @@ def start_import(filename, content, by_user, folder):
     )
 
 
-def find_import(token, user, folder):
-    """The user's own upload under `token`, or None when it is unknown, someone else's, gone or stale."""
+def find_import(token, folder):
+    """The upload kept under `token`, or None when it is unknown, gone or stale."""
     upload = HouseholdImport.get_or_none(HouseholdImport.token == str(token)[:40])
-    if upload is None or upload.user_id != user.id:
+    if upload is None:
         return None
     if upload.uploaded_at < utcnow() - IMPORT_LIFETIME or not os.path.exists(_file_path(folder, upload)):
         discard_import(upload, folder)
@@ -586,11 +586,10 @@ def find_import(token, user, folder):
     return upload
 
 
-def pending_imports(user):
-    """The user's uploads not yet committed (for a reminder that an import is half done)."""
-    return list(HouseholdImport.select().where(
-        HouseholdImport.user == user, HouseholdImport.uploaded_at >= utcnow() - IMPORT_LIFETIME,
-    ).order_by(HouseholdImport.uploaded_at.desc()))
+def pending_imports():
+    """Uploads not yet committed nor a day old (for a reminder that an import is half done)."""
+    return list(HouseholdImport.select().where(HouseholdImport.uploaded_at >= utcnow() - IMPORT_LIFETIME)
+                .order_by(HouseholdImport.uploaded_at.desc()))
 
 
 def discard_import(upload, folder):

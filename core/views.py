@@ -430,13 +430,13 @@ def _render_import_upload(status=200):
         "core/household_import.html",
         columns=registry_io.COLUMNS,
         labels=registry_io.FIELD_LABELS,
-        pending=registry_io.pending_imports(g.user),
+        pending=registry_io.pending_imports(),
     ), status
 
 
 def _own_import(token):
-    """The signed-in user's kept upload, or None after telling them to upload again."""
-    upload = registry_io.find_import(token, g.user, _import_folder())
+    """The kept upload, or None after telling the user to upload again."""
+    upload = registry_io.find_import(token, _import_folder())
     if upload is None:
         flash(_("The uploaded file is no longer here. Upload it again."), "error")
     return upload
@@ -535,7 +535,7 @@ def household_import_commit(token):
 @role_required("admin")
 def household_import_discard(token):
     """Give up an import: the kept file is deleted at once."""
-    upload = registry_io.find_import(token, g.user, _import_folder())
+    upload = registry_io.find_import(token, _import_folder())
     if upload is not None:
         registry_io.discard_import(upload, _import_folder())
     flash(_("The uploaded file was deleted; nothing was imported."), "success")

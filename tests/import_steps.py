@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 MAPPING_URL = re.compile(r"/households/import/([0-9a-f]{32}\.[a-z]+)$")
 COMMIT_ACTION = re.compile(r'action="/households/import/([^"/]+)/commit"')
-PROBLEM_ROW = re.compile(r'<tr class="preview-bad"><td>(\d+)</td><td>(.*?)</td><td>(.*?)</td></tr>')
+PROBLEM_ROW = re.compile(r'<tr class="preview-bad"><td>(\d+)</td><td class="column-name">(.*?)</td><td>(.*?)</td></tr>')
 
 
 class _FormReader(HTMLParser):

@@ -39,7 +39,7 @@ def test_admin_registers_household_through_the_form(client, auth, household_data
         ("pledge_date", "2024-01-15garbage", "เขียนวันที่เป็น วัน/เดือน/ปี"),
         ("pledge_date", "1/1/2580", "วันที่ให้คำมั่นเป็นวันในอนาคต"),
         ("pledge_date", "1/1/2560", "ต้องไม่ก่อนวันเริ่มโครงการ (1 ต.ค. 2565)"),
-        ("member_count", "0", "ต้องไม่น้อยกว่า 1"),
+        ("member_count", "0", "เป็นจำนวนเต็มตั้งแต่ 1 ขึ้นไป"),
         ("grower_status", "boss", "เลือกจากตัวเลือกที่มี"),
         ("code", "KH 01/001", "A-Z"),
     ],

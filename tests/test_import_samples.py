@@ -101,8 +101,8 @@ def test_sheet_with_planted_faults_names_each_bad_row_and_writes_nothing(client,
     checked = preview(client, token)
     problems = {line: (column, message) for line, column, message in problems_on(checked)}
     assert sorted(problems) == [6, 10, 13, 17, 20]
-    assert problems[6] == ("จำนวนสมาชิก", "ต้องไม่น้อยกว่า 1")
-    assert problems[10] == ("รหัสครัวเรือน", "รหัสครัวเรือน KLH-E03 ซ้ำกับแถวที่ 4")
+    assert problems[6] == ("จำนวนสมาชิก", "กรอกจำนวนคนที่อยู่ในครัวเรือน เป็นจำนวนเต็มตั้งแต่ 1 ขึ้นไป")
+    assert problems[10] == ("รหัสครัวเรือน", "รหัสครัวเรือน KLH-E03 ซ้ำกับแถวที่ 4 ให้แก้รหัสของแถวใดแถวหนึ่ง")
     column, message = problems[13]
     assert column == "กลุ่มอาชีพ" and message.startswith('ไม่รู้จักกลุ่มอาชีพ "ทำขนมไทย" กลุ่มที่ใกล้เคียงที่สุด: กลุ่ม')
     assert problems[17] == ("เบอร์โทรศัพท์", "กรอกเบอร์โทรศัพท์เป็นตัวเลข เช่น 081-234-5678")
