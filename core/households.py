@@ -19,6 +19,7 @@ from core.models import (
     HouseholdOccupation,
     Member,
     OccupationGroup,
+    OccupationSynonym,
     Plot,
 )
 from core.validation import (
@@ -346,6 +347,22 @@ def save_occupation_group(data, by_user, group=None):
                 group.save()
                 audit.record(by_user, "update", "occupation_group", group.id, changes)
     return group
+
+
+def remove_occupation_synonym(synonym, by_user):
+    """Forget a word kept for an occupation group (it was matched to the wrong group)."""
+    with db.atomic():
+        audit.record(by_user, "delete", "occupation_synonym", synonym.id,
+                     {"word": (synonym.written, None), "group_id": (synonym.group_id, None)})
+        synonym.delete_instance()
+
+
+def synonyms_by_group():
+    """The words kept for each occupation group, by group id."""
+    result = {}
+    for synonym in OccupationSynonym.select().order_by(OccupationSynonym.written):
+        result.setdefault(synonym.group_id, []).append(synonym)
+    return result
 
 
 def occupation_groups_with_counts():

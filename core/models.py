@@ -147,6 +147,7 @@ class OccupationSynonym(BaseModel):
     """A word the council's sheets use for an occupation group ("ผักสวนครัว"), kept once mapped."""
 
     word = CharField(max_length=120, unique=True)  # folded as core.registry_io compares words
+    written = CharField(max_length=120)  # the word as the sheet wrote it, to show
     group = ForeignKeyField(OccupationGroup, backref="synonyms", on_delete="CASCADE")
     created_at = DateTimeField(default=utcnow)
 
@@ -320,6 +321,7 @@ def _add_import_mapping(migrator):
 
     class OccupationSynonym(BaseModel):
         word = CharField(max_length=120, unique=True)
+        written = CharField(max_length=120)
         group = ForeignKeyField(OccupationGroup, backref="+", on_delete="CASCADE")
         created_at = DateTimeField(default=utcnow)
 

@@ -725,7 +725,7 @@ def _keep_synonym(term, group_id, matcher, by_user):
         return
     synonym = OccupationSynonym.get_or_none(OccupationSynonym.word == key)
     if synonym is None:
-        synonym = OccupationSynonym.create(word=key, group=group_id)
+        synonym = OccupationSynonym.create(word=key, written=term[:120], group=group_id)
         audit.record(by_user, "create", "occupation_synonym", synonym.id, {"word": (None, term), "group_id": (None, group_id)})
     elif synonym.group_id != group_id:
         audit.record(by_user, "update", "occupation_synonym", synonym.id, {"group_id": (synonym.group_id, group_id)})

@@ -6,6 +6,7 @@ households.py, products.py and accounts.py.
 import datetime
 import json
 import os
+import re
 from decimal import Decimal
 
 from flask import (
@@ -25,7 +26,7 @@ from flask_babel import gettext as _
 from core import accounts, audit, households, products, programme, registry_io
 from core.auth import login_required, role_required
 from core.db import LARGEST_ID, get_or_404
-from core.i18n import area_parts
+from core.i18n import area_parts, current_language, local_name
 from core.models import (
     CATEGORIES,
     CURRICULA,
@@ -40,6 +41,7 @@ from core.models import (
     IncomeSurvey,
     Member,
     OccupationGroup,
+    OccupationSynonym,
     Plot,
     Product,
     User,
@@ -277,9 +279,19 @@ def occupation_groups():
     return render_template(
         "core/occupation_groups.html",
         groups=households.occupation_groups_with_counts(),
+        synonyms=households.synonyms_by_group(),
         errors=errors,
         values=values,
     ), (400 if errors else 200)
+
+
+@bp.route("/occupation-synonyms/<int:synonym_id>/delete", methods=["POST"])
+@role_required("admin")
+def occupation_synonym_remove(synonym_id):
+    """Forget a word matched to the wrong group; the next import asks for it again."""
+    households.remove_occupation_synonym(get_or_404(OccupationSynonym, synonym_id), g.user)
+    flash(_("The word was removed; the next import will ask what it means."), "success")
+    return redirect(url_for("core.occupation_groups"))
 
 
 # Products ---------------------------------------------------------------------------------
@@ -426,9 +438,12 @@ def _import_folder():
 
 
 def _render_import_upload(status=200):
+    thai = current_language() == "th"  # a Thai page lists the Thai header words, an English one the rest
+    columns = {field: [word for word in words if bool(re.search("[\u0e00-\u0e7f]", word)) == thai]
+               for field, words in registry_io.COLUMNS.items()}
     return render_template(
         "core/household_import.html",
-        columns=registry_io.COLUMNS,
+        columns=columns,
         labels=registry_io.FIELD_LABELS,
         pending=registry_io.pending_imports(),
     ), status
@@ -512,6 +527,7 @@ def household_import_preview(token):
         problems=problems,
         headers=headers,
         labels=registry_io.FIELD_LABELS,
+        groups={group.id: local_name(group) for group in OccupationGroup.select()},
     )
 
 

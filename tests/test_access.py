@@ -18,7 +18,7 @@ from certificates import certification, inspections
 from certificates.models import CertifyingBody, Requirement, Standard
 from certificates.standards import ensure_default_standards
 from core import accounts, households, products, programme
-from core.models import Household, HouseholdImport, LoginAttempt, Member, OccupationGroup, User
+from core.models import Household, HouseholdImport, LoginAttempt, Member, OccupationGroup, OccupationSynonym, User
 from market import sales, settlements
 from traceability import batches
 
@@ -116,13 +116,14 @@ def world(app):
     import_token = "0123456789abcdef0123456789abcdef.csv"
     with open(os.path.join(imports, import_token), "w", encoding="utf-8") as saved:
         saved.write("code,head_name,village_no\nKH-07-001,นางสาย ใจงาม,7\n")
+    synonym = OccupationSynonym.create(word="เห็ด", written="เห็ด", group=group)
     HouseholdImport.create(token=import_token, user=council, filename="registry.csv",
                            columns='["code", "head_name", "village_no"]')
     return {
         "council": council, "household": household, "member": member, "plot": plot, "product": product,
         "group": group, "user": kaew, "certificate": certificate, "inspection": certified,
         "scheduled": scheduled, "recorded": recorded, "decision": decision, "requirements": requirements,
-        "imports": imports, "import_token": import_token, "batch": batch, "sale": sale,
+        "imports": imports, "import_token": import_token, "synonym": synonym, "batch": batch, "sale": sale,
         "closed_day": closed_day, "open_day": open_day, "settlement": settlement,
         "course": course,
     }
@@ -137,6 +138,7 @@ def ids(world):
         "recorded": world["recorded"].id, "decision": world["decision"].id, "batch": world["batch"].code,
         "sale": world["sale"].id, "closed_day": world["closed_day"].id, "open_day": world["open_day"].id,
         "settlement": world["settlement"].id, "course": world["course"].id, "import": world["import_token"],
+        "synonym": world["synonym"].id,
     }
 
 
@@ -225,6 +227,7 @@ PAGES = [
     Page("POST", "/households/import/<token>/commit", "/households/import/{import}/commit", ADMIN),
     Page("POST", "/households/import/<token>/discard", "/households/import/{import}/discard", ADMIN,
          None, {"admin": 303}),
+    Page("POST", "/occupation-synonyms/<int:synonym_id>/delete", "/occupation-synonyms/{synonym}/delete", ADMIN),
     Page("GET", "/households/export.<fmt>", "/households/export.csv", ADMIN),
     Page("GET", "/households/export.<fmt>", "/households/export.xlsx", ADMIN),
     # certificates/views.py

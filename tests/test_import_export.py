@@ -416,7 +416,11 @@ def test_import_page_lists_the_accepted_columns(client, auth):
     """The upload page shows the Thai and English column names it accepts."""
     auth.login("admin")
     page = client.get("/households/import").get_data(as_text=True)
-    assert "รหัสครัวเรือน" in page and "head_name" in page and "วันที่ให้คำมั่น" in page
+    assert "รหัสครัวเรือน" in page and "ชื่อ - นามสกุล" in page and "วันที่ให้คำมั่น" in page
+    assert "head_name" not in page  # no raw field names on a Thai page
+    client.set_cookie("lang", "en")
+    page = client.get("/households/import").get_data(as_text=True)
+    assert "head of household" in page and "village" in page
 
 
 # Import: the commit step --------------------------------------------------------------------

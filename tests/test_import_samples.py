@@ -134,6 +134,15 @@ def test_a_group_chosen_for_a_word_is_kept_as_a_synonym_for_later_sheets(client,
     commit(client, again)
     assert group_names(Household.get(Household.code == "KLH-S01")) == sorted(["กลุ่มแปรรูปอาหาร", MUSHROOMS])
 
+    page = client.get("/occupation-groups").get_data(as_text=True)
+    assert "ทำขนมไทย" in page  # the secretariat sees the kept word beside its group
+    assert client.post(f"/occupation-synonyms/{synonym.id}/delete").status_code == 302
+    assert OccupationSynonym.select().count() == 0
+    assert AuditEntry.select().where(AuditEntry.entity == "occupation_synonym", AuditEntry.action == "delete").count() == 1
+    _response, third = start(client, sheet.replace("KLH-S01", "KLH-S02").encode("cp874"), "sweets.csv")
+    submit_mapping(client, third)
+    assert [line for line, _c, _m in problems_on(preview(client, third))] == [2]  # asked again
+
 
 def test_a_column_matched_by_hand_or_left_unused_changes_what_is_imported(client, auth, groups):
     """Changing a proposal works both ways: notes left unused are not imported; the date column given a field is."""
