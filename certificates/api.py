@@ -1,5 +1,4 @@
 """JSON routes of certification under /api/v1/, with the same role rules as the pages."""
-import datetime
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
@@ -13,7 +12,7 @@ from core.db import LARGEST_ID, get_or_404
 from core.errors import json_error
 from core.openapi import document, error_responses, json_response
 from core.models import Household, Product
-from core.validation import NotFound, ValidationError
+from core.validation import NotFound, ValidationError, parse_date
 
 bp = Blueprint("certificates_api", __name__, url_prefix="/api/v1")
 
@@ -86,9 +85,9 @@ def household_certification(household_id):
     on = None
     if request.args.get("on"):
         try:
-            on = datetime.date.fromisoformat(request.args["on"])
-        except ValueError:
-            raise ValidationError({"on": "YYYY-MM-DD"}) from None
+            on = parse_date(request.args["on"])
+        except ValueError as exc:
+            raise ValidationError({"on": exc.args[0]}) from None
     status = certification.certification_status(household, product, on)
     return jsonify({
         "household_id": household.id,

@@ -19,11 +19,12 @@ from certificates.models import (
     OUTCOMES,
 )
 from core.db import db, write_transaction
-from core.models import Plot, Product
-from core.validation import Form, ValidationError
+from core.models import PROGRAMME_START, Plot, Product
+from core.validation import Form, ValidationError, local_today
 
 # How long a certificate runs unless the committee says otherwise (PGS groups certify yearly).
 DEFAULT_VALIDITY_DAYS = 365
+MAX_VALIDITY = datetime.timedelta(days=5 * 366)  # no organic certificate runs longer than five years
 NUMBER_PREFIX = "KH"
 
 
@@ -170,13 +171,17 @@ def issue_certificate(decision, data, user):
     inspection = decision.inspection
     household = inspection.household
     form = Form(data)
-    form.date("issued_on")
+    form.date("issued_on", earliest=PROGRAMME_START, latest=local_today(),
+              too_early=_l("The issue date is before the programme began: check the year (B.E. 2569 is C.E. 2026)."),
+              too_late=_l("A certificate cannot be issued with a date in the future."))
     form.date("valid_until")
     cleaned = form.finish()
     issued_on = cleaned.get("issued_on") or today()
     valid_until = cleaned.get("valid_until") or issued_on + datetime.timedelta(days=DEFAULT_VALIDITY_DAYS)
     if valid_until <= issued_on:
         raise ValidationError({"valid_until": _l("The end date must be after the issue date.")})
+    if valid_until > issued_on + MAX_VALIDITY:
+        raise ValidationError({"valid_until": _l("A certificate is valid for at most five years: check the year.")})
     product_ids = _ids(data.get("product_ids"))
     plot_ids = _ids(data.get("plot_ids"))
     products = list(Product.select().where(Product.id.in_(product_ids), Product.is_certifiable == True))  # noqa: E712

@@ -3,6 +3,8 @@
 A PGS inspection needs at least three peer inspectors, none of them from the inspected
 household; a third-party inspection needs one. Every requirement of the standard gets a result.
 """
+import datetime
+
 from flask_babel import lazy_gettext as _l
 
 from certificates.models import (
@@ -17,11 +19,12 @@ from certificates.models import (
     Requirement,
     Standard,
 )
-from core.db import db, utcnow
-from core.models import Household, Member
-from core.validation import Form, ValidationError
+from core.db import db
+from core.models import PROGRAMME_START, Household, Member
+from core.validation import Form, ValidationError, local_today
 
 MIN_PGS_INSPECTORS = 3
+SCHEDULE_WINDOW = datetime.timedelta(days=366)  # an inspection is planned (or entered late) within a year of today
 
 
 def schedule_inspection(household, data, user):
@@ -29,7 +32,10 @@ def schedule_inspection(household, data, user):
     form = Form(data)
     form.integer("standard_id", required=True)
     form.integer("body_id", required=True)
-    form.date("scheduled_for", required=True)
+    today = local_today()
+    form.date("scheduled_for", required=True, earliest=today - SCHEDULE_WINDOW, latest=today + SCHEDULE_WINDOW,
+              too_early=_l("The visit date is more than a year ago: check the year (B.E. 2569 is C.E. 2026)."),
+              too_late=_l("The visit date is more than a year ahead: check the year (B.E. 2569 is C.E. 2026)."))
     form.choice("kind", CERTIFICATION_KINDS)
     cleaned = form.finish()
     standard = Standard.get_or_none(Standard.id == cleaned["standard_id"])
@@ -123,10 +129,11 @@ def record_inspection(inspection, data, user):
     if inspection.status != "scheduled":
         raise ValidationError({"status": _l("This inspection is already recorded.")})
     form = Form(data)
-    form.date("inspected_on", required=True)
+    form.date("inspected_on", required=True, earliest=PROGRAMME_START,
+              too_early=_l("The inspection date is before the programme began: check the year (B.E. 2569 is C.E. 2026)."))
     form.text("findings", 4000)
     cleaned = form.finish()
-    if cleaned["inspected_on"] > utcnow().date():
+    if cleaned["inspected_on"] > local_today():
         raise ValidationError({"inspected_on": _l("The date cannot be in the future.")})
     people = _clean_inspectors(inspection, data.get("inspectors"))
     results = _clean_results(inspection, data.get("results"))

@@ -7,9 +7,9 @@ from flask_babel import lazy_gettext as _l
 
 from certificates.models import ACTIVITIES, INPUT_TYPES, Activity, InputEntry, PlotRecord, ProhibitedInput
 from core import audit
-from core.db import db, utcnow
+from core.db import db
 from core.models import Plot, Product
-from core.validation import Form
+from core.validation import Form, local_today
 
 
 def _household_plot(household, data, form):
@@ -25,7 +25,7 @@ def _household_plot(household, data, form):
 
 def _not_in_future(form, field):
     value = form.cleaned.get(field)
-    if value and value > utcnow().date():
+    if value and value > local_today():
         form.errors[field] = _l("The date cannot be in the future.")
 
 

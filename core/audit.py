@@ -15,6 +15,7 @@ ENTITIES = {
     "product": _l("product"),
     "user": _l("staff account"),
     "occupation_group": _l("occupation group"),
+    "occupation_synonym": _l("word for an occupation group"),
     "batch": _l("harvest batch"),
     "settlement": _l("settlement"),
     "settings": _l("market settings"),

@@ -10,26 +10,37 @@ from peewee import JOIN, fn
 
 from core import audit
 from core.db import LARGEST_ID, db, utcnow
-from core.i18n import area_from_parts
+from core.i18n import area_from_parts, format_date
 from core.models import (
     GROWER_STATUSES,
+    PROGRAMME_START,
     SENSITIVE_HOUSEHOLD_FIELDS,
     Household,
     HouseholdOccupation,
     Member,
     OccupationGroup,
+    OccupationSynonym,
     Plot,
 )
-from core.validation import Form, ValidationError, national_id_is_valid
+from core.validation import (
+    BUDDHIST_ERA_THRESHOLD,
+    THAI_DIGITS,
+    Form,
+    ValidationError,
+    local_today,
+    national_id_is_valid,
+)
 
 MAX_VILLAGE_NO = 30
-# A year above this is a Buddhist Era year (พ.ศ. = ค.ศ. + 543).
-BUDDHIST_ERA_THRESHOLD = 2400
+MAX_MEMBERS = 99  # people in one household; more is a typing mistake
 MAX_PLOT_AREA_M2 = Decimal(10_000_000)  # 6,250 rai: far beyond any household's land
 
 
 def clean_household(data, partial=False):
     """Check household input and return the cleaned fields (and `occupation_group_ids`)."""
+    data = dict(data or {})
+    if isinstance(data.get("phone"), str):
+        data["phone"] = data["phone"].translate(THAI_DIGITS)  # ๐๘๑-... typed on a Thai keyboard
     form = Form(data, partial=partial)
     form.text(
         "code",
@@ -53,7 +64,16 @@ def clean_household(data, partial=False):
         form.boolean(flag)
     form.text("disadvantaged_other", 255)
     form.choice("grower_status", GROWER_STATUSES)
-    form.date("pledge_date")
+    form.integer("member_count", maximum=MAX_MEMBERS)
+    if form.cleaned.get("member_count") is not None and form.cleaned["member_count"] < 1:
+        form.errors["member_count"] = _l("Write how many people live in the household: a whole number, at least 1.")
+    form.date(
+        "pledge_date",
+        earliest=PROGRAMME_START,
+        latest=local_today(),
+        too_early=_l("The organic pledge cannot be before the programme began (%(date)s).", date=format_date(PROGRAMME_START)),
+        too_late=_l("The pledge date is in the future: check the year (B.E. 2569 is C.E. 2026)."),
+    )
     form.text("notes", 2000)
     cleaned = form.cleaned
     if cleaned.get("code"):
@@ -192,6 +212,7 @@ def household_record(household, include_sensitive, groups=None):
         "address": household.address,
         "grower_status": household.grower_status,
         "pledge_date": household.pledge_date.isoformat() if household.pledge_date else None,
+        "member_count": household.member_count,
         "notes": household.notes,
         "occupation_group_ids": groups if groups is not None else sorted(
             m.group_id for m in household.occupations
@@ -326,6 +347,22 @@ def save_occupation_group(data, by_user, group=None):
                 group.save()
                 audit.record(by_user, "update", "occupation_group", group.id, changes)
     return group
+
+
+def remove_occupation_synonym(synonym, by_user):
+    """Forget a word kept for an occupation group (it was matched to the wrong group)."""
+    with db.atomic():
+        audit.record(by_user, "delete", "occupation_synonym", synonym.id,
+                     {"word": (synonym.written, None), "group_id": (synonym.group_id, None)})
+        synonym.delete_instance()
+
+
+def synonyms_by_group():
+    """The words kept for each occupation group, by group id."""
+    result = {}
+    for synonym in OccupationSynonym.select().order_by(OccupationSynonym.written):
+        result.setdefault(synonym.group_id, []).append(synonym)
+    return result
 
 
 def occupation_groups_with_counts():

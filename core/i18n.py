@@ -5,6 +5,7 @@ shown as ฿ with two decimals; area is square metres shown as ไร่-งา�
 """
 import datetime
 import os
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.dates import get_month_names
@@ -15,6 +16,7 @@ from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 
 from core.models import UNITS
+from core.validation import local_today
 
 LANGUAGES = ("th", "en")
 DEFAULT_LANGUAGE = "th"
@@ -88,6 +90,24 @@ def format_date(value):
     return f"{value.day} {month} {year}"
 
 
+def format_date_input(value):
+    """A date as a form shows it for typing: 24/11/2569 in Thai (B.E.), 24/11/2026 in English.
+
+    Text that is not an ISO date is what the person typed (a form sent back with an error) and
+    is shown as it was.
+    """
+    if isinstance(value, str):
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return value
+        value = datetime.date.fromisoformat(value)
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    year = value.year + 543 if current_language() == "th" else value.year
+    return f"{value.day:02d}/{value.month:02d}/{year}"
+
+
 def format_datetime(value):
     """Show a stored UTC time in Thailand's time (UTC+7) with the date as format_date does."""
     if value is None:
@@ -144,9 +164,11 @@ def init_app(app):
     babel.init_app(app, locale_selector=select_language)
     app.jinja_env.filters["baht"] = format_baht
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["date_input"] = format_date_input
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["area"] = format_area
     app.jinja_env.filters["quantity"] = format_quantity
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["local_name"] = local_name
+    app.jinja_env.globals["today"] = local_today
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES

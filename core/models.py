@@ -1,4 +1,6 @@
 """Tables of the kernel: staff accounts, the audit log and the council's central data."""
+import datetime
+
 from flask_babel import lazy_gettext as _l
 from peewee import (
     BooleanField,
@@ -133,11 +135,33 @@ class Household(BaseModel):
     notes = TextField(default="")
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+    member_count = IntegerField(null=True)  # people living in the household, as the council's sheet counts them
 
     @property
     def public_name(self):
         """The name shown to shoppers: the chosen display name, never personal details."""
         return self.display_name or self.head_name
+
+
+class OccupationSynonym(BaseModel):
+    """A word the council's sheets use for an occupation group ("ผักสวนครัว"), kept once mapped."""
+
+    word = CharField(max_length=120, unique=True)  # folded as core.registry_io compares words
+    written = CharField(max_length=120)  # the word as the sheet wrote it, to show
+    group = ForeignKeyField(OccupationGroup, backref="synonyms", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+
+
+class HouseholdImport(BaseModel):
+    """A household sheet uploaded for import, kept (file and mapping) until it is committed or a day old."""
+
+    token = CharField(max_length=40, unique=True)  # the file's name under instance/imports
+    user = ForeignKeyField(User, backref="household_imports", on_delete="CASCADE")
+    filename = CharField(max_length=255)
+    uploaded_at = DateTimeField(default=utcnow, index=True)
+    header_line = IntegerField(default=1)
+    columns = TextField(default="[]")  # JSON: the field each column feeds, "" for a column not used
+    values = TextField(default="{}")  # JSON: {"occupation_groups" | "disadvantaged": {word: choice}}
 
 
 class HouseholdOccupation(BaseModel):
@@ -185,6 +209,9 @@ class Product(BaseModel):
 
 # The council's quality-of-life programme: the five community curricula and the income surveys
 # that show, at 6 and 12 months, whether households spend less and earn more.
+
+# The programme began with fiscal year 2566 B.E.: no pledge, course or survey of it is older.
+PROGRAMME_START = datetime.date(2022, 10, 1)
 
 CURRICULA = {
     1: _l("Household vegetables the sufficiency-economy way"),
@@ -266,6 +293,8 @@ MODELS = [
     OccupationGroup,
     Household,
     HouseholdOccupation,
+    OccupationSynonym,
+    HouseholdImport,
     Member,
     Plot,
     Product,
@@ -284,4 +313,28 @@ def _add_programme(migrator):
     migrator.database.create_tables(PROGRAMME_MODELS)
 
 
-MIGRATIONS = [_add_committee_flag, _add_programme]
+def _add_import_mapping(migrator):
+    """Step 3: household member count, occupation-group synonyms and uploads between import steps."""
+    from playhouse.migrate import migrate
+
+    migrate(migrator.add_column("household", "member_count", IntegerField(null=True)))
+
+    class OccupationSynonym(BaseModel):
+        word = CharField(max_length=120, unique=True)
+        written = CharField(max_length=120)
+        group = ForeignKeyField(OccupationGroup, backref="+", on_delete="CASCADE")
+        created_at = DateTimeField(default=utcnow)
+
+    class HouseholdImport(BaseModel):
+        token = CharField(max_length=40, unique=True)
+        user = ForeignKeyField(User, backref="+", on_delete="CASCADE")
+        filename = CharField(max_length=255)
+        uploaded_at = DateTimeField(default=utcnow, index=True)
+        header_line = IntegerField(default=1)
+        columns = TextField(default="[]")
+        values = TextField(default="{}")
+
+    migrator.database.create_tables([OccupationSynonym, HouseholdImport])
+
+
+MIGRATIONS = [_add_committee_flag, _add_programme, _add_import_mapping]

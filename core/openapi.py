@@ -103,7 +103,10 @@ SCHEMAS = {
             "is_low_income": {"type": "boolean"},
             "disadvantaged_other": {"type": "string", "maxLength": 255},
             "grower_status": {"type": "string", "enum": list(GROWER_STATUSES)},
-            "pledge_date": {"type": "string", "format": "date", "nullable": True},
+            "pledge_date": {"type": "string", "format": "date", "nullable": True,
+                            "description": "2026-11-24, or day/month/year in B.E. or C.E. (24/11/2569), Thai digits "
+                            "too; not before the programme began (2022-10-01) nor in the future"},
+            "member_count": {"type": "integer", "minimum": 1, "maximum": 99, "nullable": True},
             "notes": {"type": "string", "maxLength": 2000},
             "occupation_group_ids": {"type": "array", "items": {"type": "integer"}},
         },

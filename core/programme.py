@@ -3,14 +3,18 @@
 Survey amounts come in baht per month and are kept as integer satang. A household has at most
 one baseline survey; follow-ups are compared with it by the impact report (market/impact.py).
 """
+import datetime
+
 from flask_babel import lazy_gettext as _l
 from peewee import fn
 
 from core import audit
 from core.db import LARGEST_ID, db
-from core.models import CURRICULA, Attendance, Course, CourseSession, CourseSignup, Household, IncomeSurvey
-from core.validation import Form, ValidationError
+from core.models import PROGRAMME_START, CURRICULA, Attendance, Course, CourseSession, CourseSignup, Household, IncomeSurvey
+from core.i18n import format_date
+from core.validation import Form, ValidationError, local_today
 
+COURSE_PLANNING = datetime.timedelta(days=366)  # courses and classes are planned at most a year ahead
 SURVEY_AMOUNTS = ("farming_income", "wage_income", "craft_income", "other_income", "expenses", "home_produced")
 
 
@@ -20,13 +24,21 @@ def create_course(data, by_user):
     form.text("name_th", 160, required=True)
     form.text("name_en", 160)
     form.text("teacher", 120)
-    form.date("starts_on")
+    _programme_date(form, "starts_on", local_today() + COURSE_PLANNING)
     cleaned = form.finish()
     cleaned["curriculum"] = int(cleaned["curriculum"])
     with db.atomic():
         course = Course.create(**cleaned)
         audit.record(by_user, "create", "course", course.id, {"name_th": (None, course.name_th)})
     return course
+
+
+def _programme_date(form, name, latest, required=False):
+    """A date of the programme: not before it began (PROGRAMME_START), not after `latest`."""
+    form.date(name, required=required, earliest=PROGRAMME_START, latest=latest,
+              too_early=_l("The programme began on %(date)s: a date before it is a typing mistake. Check the year.",
+                           date=format_date(PROGRAMME_START)),
+              too_late=_l("This date is too far ahead (at most %(date)s).", date=format_date(latest)))
 
 
 def _household(data, form_field="household_id"):
@@ -50,7 +62,7 @@ def sign_up(course, data, by_user):
 
 def add_session(course, data, by_user):
     form = Form(data)
-    form.date("held_on", required=True)
+    _programme_date(form, "held_on", local_today() + COURSE_PLANNING, required=True)
     form.text("topic", 200)
     cleaned = form.finish()
     with db.atomic():
@@ -84,7 +96,7 @@ def courses_taken(household):
 def save_survey(household, data, by_user):
     """Record a baseline or follow-up survey; amounts in baht per month."""
     form = Form(data)
-    form.date("surveyed_on", required=True)
+    _programme_date(form, "surveyed_on", local_today(), required=True)
     form.boolean("is_baseline")
     for name in SURVEY_AMOUNTS:
         form.money(name)

@@ -1,48 +1,113 @@
-"""Import the council's household spreadsheet (CSV or XLSX, Thai or English headers) and export it.
+"""Import the council's household sheet as it is kept (CSV or XLSX, its own header words) and export it.
 
-An import is checked whole before anything is written: the preview lists every bad row with its
-line number, and the commit writes all rows in one transaction or none at all.
+An import goes upload → mapping → preview → commit. The header row is found below any title
+rows; each column gets a proposed field (its name, a synonym or a near spelling) that the user
+may change or leave unused, and the words in the occupation-group and disadvantaged columns get
+a proposed meaning too. The preview lists every bad row with its line in the file and how to fix
+it; the commit writes all rows in one transaction or none. The uploaded file stays (readable by
+the server's user only) until the commit or for a day, never longer.
 """
 import codecs
 import csv
 import datetime
+import difflib
 import io
+import json
+import os
 import re
+import secrets
 import zipfile
 
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 
-from core import households
-from core.db import db
+from core import audit, households
+from core.db import db, utcnow
 from core.exports import FORMULA_STARTS, csv_bytes, xlsx_bytes
-from core.households import BUDDHIST_ERA_THRESHOLD
-from core.models import GROWER_STATUSES, Household, OccupationGroup
-from core.validation import ValidationError
-
+from core.models import GROWER_STATUSES, Household, HouseholdImport, OccupationGroup, OccupationSynonym
+from core.validation import THAI_DIGITS, ValidationError
 MAX_ROWS = 5000
+HEADER_SEARCH_ROWS = 20  # the header is looked for among the first rows, below the sheet's titles
+IMPORT_LIFETIME = datetime.timedelta(days=1)  # an upload left half-way is deleted after this
+SUGGESTIONS = 3  # nearest occupation groups named for a word that matches none
 # Delimiters a CSV may use: Excel writes commas, or semicolons where the comma is the decimal
 # sign; Excel's "Unicode text" export uses tabs.
 DELIMITERS = (",", ";", "\t")
 
-# Column name written on export, then every header accepted on import (compared lower-case,
-# without spaces). The first Thai header is what export writes.
+# Every field a column can feed: the header export writes first, then the words councils use for
+# it (compared without case, spaces or punctuation). `disadvantaged` is one column of category words.
 COLUMNS = {
-    "code": ("รหัสครัวเรือน", "รหัส", "code", "household code"),
-    "head_name": ("หัวหน้าครัวเรือน", "ชื่อหัวหน้าครัวเรือน", "ชื่อ-สกุล", "ชื่อสกุล", "head_name", "head of household"),
-    "display_name": ("ชื่อที่แสดง", "ชื่อสวน", "display_name"),
-    "village_no": ("หมู่ที่", "หมู่", "village_no", "village"),
-    "address": ("ที่อยู่", "บ้านเลขที่", "address"),
-    "phone": ("โทรศัพท์", "เบอร์โทร", "เบอร์โทรศัพท์", "phone"),
-    "national_id": ("เลขประจำตัวประชาชน", "เลขบัตรประชาชน", "national_id"),
+    "code": ("รหัสครัวเรือน", "รหัส", "รหัสบ้าน", "code", "household code"),
+    "head_name": ("หัวหน้าครัวเรือน", "ชื่อหัวหน้าครัวเรือน", "ชื่อหัวหน้า", "ชื่อ-สกุล", "ชื่อ - นามสกุล",
+                  "ชื่อสกุล", "ชื่อ", "head_name", "head of household", "name"),
+    "display_name": ("ชื่อที่แสดง", "ชื่อสวน", "display_name", "display name"),
+    "village_no": ("หมู่ที่", "หมู่", "ม.", "หมู่บ้าน", "village_no", "village", "moo"),
+    "address": ("ที่อยู่", "บ้านเลขที่", "address", "house no"),
+    "phone": ("โทรศัพท์", "เบอร์โทร", "เบอร์โทรศัพท์", "เบอร์", "โทร.", "มือถือ", "phone", "tel", "mobile"),
+    "national_id": ("เลขประจำตัวประชาชน", "เลขบัตรประชาชน", "บัตรประชาชน", "national_id", "national id"),
+    "member_count": ("จำนวนสมาชิก", "สมาชิก", "จำนวนคนในครัวเรือน", "คนในบ้าน", "คนในครัวเรือน", "จำนวนคน",
+                     "member_count", "members"),
+    "disadvantaged": ("กลุ่มผู้ด้อยโอกาส", "ผู้ด้อยโอกาส", "ด้อยโอกาส", "กลุ่มเปราะบาง", "เปราะบาง",
+                      "disadvantaged"),
     "is_elderly": ("ผู้สูงอายุ", "is_elderly", "elderly"),
     "is_disabled": ("ผู้พิการ", "คนพิการ", "is_disabled", "disabled"),
     "is_low_income": ("ผู้มีรายได้น้อย", "รายได้น้อย", "is_low_income", "low income"),
     "disadvantaged_other": ("ด้อยโอกาสอื่นๆ", "ด้อยโอกาสอื่น", "disadvantaged_other"),
-    "occupation_groups": ("กลุ่มอาชีพ", "occupation_groups"),
-    "grower_status": ("สถานะผู้ปลูก", "grower_status"),
-    "pledge_date": ("วันที่ให้คำมั่น", "วันที่ปฏิญาณ", "pledge_date"),
-    "notes": ("หมายเหตุ", "notes"),
+    "occupation_groups": ("กลุ่มอาชีพ", "อาชีพ", "ภูมิปัญญา", "occupation_groups", "occupation groups",
+                          "occupation"),
+    "grower_status": ("สถานะผู้ปลูก", "grower_status", "grower status"),
+    "pledge_date": ("วันที่ให้คำมั่น", "วันที่ปฏิญาณ", "pledge_date", "pledge date"),
+    "notes": ("หมายเหตุ", "notes", "note"),
+}
+# What a column is called on the mapping page.
+FIELD_LABELS = {
+    "code": _l("Household code"),
+    "head_name": _l("Head of household"),
+    "display_name": _l("Display name"),
+    "village_no": _l("Village no."),
+    "address": _l("Address"),
+    "phone": _l("Phone"),
+    "national_id": _l("National ID"),
+    "member_count": _l("Number of members"),
+    "disadvantaged": _l("Disadvantaged categories (words)"),
+    "is_elderly": _l("Elderly (yes/no)"),
+    "is_disabled": _l("Disabled (yes/no)"),
+    "is_low_income": _l("Low income (yes/no)"),
+    "disadvantaged_other": _l("Other disadvantage"),
+    "occupation_groups": _l("Occupation groups"),
+    "grower_status": _l("Grower status"),
+    "pledge_date": _l("Date of the organic pledge"),
+    "notes": _l("Notes"),
+}
+REQUIRED_FIELDS = ("code", "head_name", "village_no")
+EXPORT_FIELDS = ("code", "head_name", "display_name", "village_no", "address", "phone", "national_id",
+                 "member_count", "is_elderly", "is_disabled", "is_low_income", "disadvantaged_other",
+                 "occupation_groups", "grower_status", "pledge_date", "notes")
+# Columns a sheet keeps for itself: proposed as not used.
+IGNORED_HEADERS = ("ลำดับ", "ลำดับที่", "ที่", "no", "no.", "#", "order")
+# Columns whose words are mapped one by one on the mapping page.
+VALUE_FIELDS = ("occupation_groups", "disadvantaged")
+
+# Disadvantaged categories as councils write them; any other word is kept in disadvantaged_other.
+CATEGORIES = {
+    "is_elderly": _l("Elderly"),
+    "is_disabled": _l("Person with disability"),
+    "is_low_income": _l("Low income"),
+    "other": _l("Other (kept as written)"),
+}
+CATEGORY_WORDS = {
+    "is_elderly": ("ผู้สูงอายุ", "สูงอายุ", "ผู้สูงวัย", "คนชรา", "elderly"),
+    "is_disabled": ("ผู้พิการ", "คนพิการ", "พิการ", "ทุพพลภาพ", "disabled"),
+    "is_low_income": ("ผู้มีรายได้น้อย", "รายได้น้อย", "ยากจน", "ผู้ยากไร้", "low income", "poor"),
+}
+# The words of each community curriculum (core.models.CURRICULA), as people say its trade: a
+# cell word holding one of them belongs to the group whose name holds one of the same curriculum.
+CURRICULUM_WORDS = {
+    1: ("ผัก", "เศรษฐกิจพอเพียง", "vegetable"),
+    2: ("จักสาน", "สาน", "ใบเตย", "ใบมะพร้าว", "ใบตาล", "ใบลาน", "weav"),
+    3: ("เห็ด", "mushroom"),
+    4: ("ชันโรง", "ผึ้ง", "stingless", "honey"),
+    5: ("โซลาร์", "โซล่า", "solar"),
 }
 
 # Grower status as people write it in the council's sheets.
@@ -57,14 +122,26 @@ STATUS_WORDS = {
     "ถอนตัว": "withdrawn",
     "ลาออก": "withdrawn",
 }
-
+TERM_SEPARATORS = re.compile(r"[,;/|\n、+]")
+PUNCTUATION = re.compile(r"[\s!-/:-@\[-`{-~]+")
+SILENT_LETTER = re.compile(r".\u0e4c")  # a consonant under ์ (การันต์): โซลาร์ and โซล่า sound alike
+TONE_MARKS = re.compile(r"[\u0e48-\u0e4b]")
 
 
 def _key(header):
-    return re.sub(r"[\s_.]+", "", str(header or "")).lower()
+    return PUNCTUATION.sub("", str(header or "")).lower()
+
+
+def fold(word):
+    """A word as the import compares it: no case, spaces, punctuation, tone marks, silent letters or "กลุ่ม"."""
+    text = _key(str(word).translate(THAI_DIGITS)).removeprefix("กลุ่ม")
+    return TONE_MARKS.sub("", SILENT_LETTER.sub("", text))
 
 
 HEADER_LOOKUP = {_key(name): field for field, names in COLUMNS.items() for name in names}
+HEADER_WORDS = sorted(((key, field) for key, field in HEADER_LOOKUP.items() if len(key) >= 3),
+                      key=lambda pair: -len(pair[0]))
+IGNORED_KEYS = {_key(name) for name in IGNORED_HEADERS}
 
 
 class ImportFileError(Exception):
@@ -75,8 +152,11 @@ class ImportFileError(Exception):
         self.message = message
 
 
+# Reading the file ----------------------------------------------------------------------------
+
+
 def read_table(filename, content):
-    """Read a CSV or XLSX upload into (headers, rows of strings or cell values)."""
+    """Read a CSV or XLSX upload into (index of its header row, every row of strings or cell values)."""
     name = (filename or "").lower()
     if name.endswith(".xlsx"):
         return _read_xlsx(content)
@@ -102,22 +182,29 @@ def _decode(content):
     raise ImportFileError(_l("The CSV file is not in UTF-8 or Thai Windows encoding."))
 
 
+def _csv_rows(text, delimiter):
+    # newline=None reads old spreadsheet programs' CR-only line ends as line ends too.
+    return csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)
+
+
 def _delimiter(text):
-    """The delimiter that splits the header line into the most known column names.
+    """The delimiter that splits a header line (among the first lines) into the most known column names.
 
     Judged on the header alone, not sniffed from a sample: csv.Sniffer guesses quoting from
     the first few kilobytes and then misreads a quoted cell further down the file.
     """
     def score(delimiter):
-        header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
-        return sum(1 for name in header if _key(name) in HEADER_LOOKUP), len(header)
+        best = (0, 0)
+        for _number, row in zip(range(HEADER_SEARCH_ROWS), _csv_rows(text, delimiter)):
+            best = max(best, (sum(1 for name in row if _key(name) in HEADER_LOOKUP), len(row)))
+        return best
 
     return max(DELIMITERS, key=score)  # ties go to the first, the comma
 
 
 def _read_csv(content):
     text = _decode(content)
-    rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text)))
+    rows = list(_csv_rows(text, _delimiter(text)))
     return _header_and_rows(rows)
 
 
@@ -152,12 +239,25 @@ def _is_blank(row):
 
 
 def _header_and_rows(rows):
+    """The index of the header row (found below any title rows) and the rows without trailing blanks."""
     # Spreadsheets often carry empty but formatted rows below the data; they are not households.
     while rows and _is_blank(rows[-1]):
         rows.pop()
     if not rows:
         raise ImportFileError(_l("The file is empty."))
-    return rows[0], rows[1:]
+    return find_header(rows), rows
+
+
+def find_header(rows):
+    """The index of the row among the first ones that names the most known columns (else the first filled one)."""
+    best, best_score = None, 0
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        score = sum(1 for cell in row if field_for_header(_cell_text(cell)))
+        if score > best_score:
+            best, best_score = index, score
+    if best is None:
+        best = next(index for index, row in enumerate(rows) if not _is_blank(row))
+    return best
 
 
 def _cell_text(value):
@@ -165,108 +265,246 @@ def _cell_text(value):
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
     text = str(value).strip()
     if text.startswith("'") and text[1:2] and text[1] in FORMULA_STARTS:
         return text[1:]  # our own export's guard against formulas (core.exports), taken off again
     return text
 
 
-def _parse_date(value):
-    """Accept a spreadsheet date, YYYY-MM-DD or D/M/YYYY, in CE or Buddhist Era years.
+# Proposing a field for each column ------------------------------------------------------------
 
-    Return the date as YYYY-MM-DD, "" for an empty cell, or None when it is not a date.
-    """
-    if isinstance(value, datetime.datetime):
-        value = value.date()
-    if isinstance(value, datetime.date):
-        year, month, day = value.year, value.month, value.day
-    else:
-        text = _cell_text(value)
-        if not text:
-            return ""
-        match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
-        if match:
-            year, month, day = (int(x) for x in match.groups())
-        else:
-            match = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
-            if not match:
-                return None
-            day, month, year = (int(x) for x in match.groups())
-    if year > BUDDHIST_ERA_THRESHOLD:
-        year -= 543
-    try:
-        return datetime.date(year, month, day).isoformat()
-    except ValueError:
+
+def field_for_header(header):
+    """The field a column header most likely names: its words, a known word inside it, or a near spelling."""
+    key = _key(header)
+    if not key or key in IGNORED_KEYS:
+        return ""
+    if key in HEADER_LOOKUP:
+        return HEADER_LOOKUP[key]
+    for word, field in HEADER_WORDS:  # the longest first: "จำนวนสมาชิก" before "สมาชิก"
+        if word in key:
+            return field
+    close = difflib.get_close_matches(key, list(HEADER_LOOKUP), n=1, cutoff=0.8)
+    return HEADER_LOOKUP[close[0]] if close else ""
+
+
+def propose_columns(header):
+    """A field for each header cell, "" when none fits or an earlier column already took it."""
+    proposal, taken = [], set()
+    for cell in header:
+        field = field_for_header(_cell_text(cell))
+        if field in taken:
+            field = ""
+        taken.add(field)
+        proposal.append(field)
+    return proposal
+
+
+def missing_fields(columns):
+    """Required fields that no column feeds."""
+    return [field for field in REQUIRED_FIELDS if field not in columns]
+
+
+def missing_message(columns):
+    """Which required fields have no column, in words, or None when every one has."""
+    missing = missing_fields(columns)
+    if not missing:
         return None
+    return _l("No column is chosen for: %(fields)s. Choose the column that holds it.",
+              fields=", ".join(str(FIELD_LABELS[field]) for field in missing))
 
 
-def _group_key(name):
-    """Compare group names without case or stray spaces ("a ,b" and "A, b" are the same)."""
-    name = re.sub(r"\s+", " ", str(name)).strip()
-    return re.sub(r" ?([,;|]) ?", r"\1", name).lower()
+# Mapping words to occupation groups and disadvantaged categories -------------------------------
 
 
-def _group_ids(text, groups_by_name):
-    """Occupation group ids named in a cell, and the names that match no group.
+def split_terms(text, known=()):
+    """The words of a cell split at any separator; pieces split at a comma that together make a
+    `known` (folded) name are joined back ("Pandan, coconut and palmyra-leaf weavers")."""
+    pieces = [piece.strip() for piece in TERM_SEPARATORS.split(str(text or ""))]
+    terms, start = [], 0
+    while start < len(pieces):
+        for end in range(len(pieces), start + 1, -1):
+            joined = ", ".join(pieces[start:end])
+            if fold(joined) in known:
+                terms.append(joined)
+                start = end
+                break
+        else:
+            if pieces[start]:
+                terms.append(pieces[start])
+            start += 1
+    return terms
 
-    Names are separated by semicolons (or | or new lines). Older sheets use commas, yet a
-    group's name may hold a comma itself ("Pandan, coconut and palmyra-leaf weavers"), so
-    comma-separated pieces are joined back while they still make a known name.
-    """
-    ids, unknown = [], []
-    for part in re.split(r"[;|\n]", text):
-        pieces = [piece.strip() for piece in part.split(",")]
-        start = 0
-        while start < len(pieces):
-            for end in range(len(pieces), start, -1):  # the longest known name first
-                group_id = groups_by_name.get(_group_key(",".join(pieces[start:end])))
-                if group_id:
-                    ids.append(group_id)
-                    start = end
-                    break
+
+class GroupMatcher:
+    """Find the occupation groups a word of the sheet means: a kept synonym, the group's name, its
+    curriculum's words, or a name holding the word; and the nearest groups for a word that has none."""
+
+    def __init__(self):
+        self.groups = list(OccupationGroup.select().order_by(OccupationGroup.id))
+        self.by_name = {}
+        for group in self.groups:
+            for name in (group.name_th, group.name_en):
+                if name:
+                    self.by_name.setdefault(fold(name), group.id)
+        self.synonyms = {row.word: row.group_id for row in OccupationSynonym.select()}
+        self.by_curriculum = {}
+        for curriculum, words in CURRICULUM_WORDS.items():
+            for group in self.groups:
+                if any(fold(word) in fold(group.name_th) + fold(group.name_en) for word in words):
+                    self.by_curriculum.setdefault(curriculum, group.id)
+        self.names = {group.id: group.name_th for group in self.groups}
+
+    @property
+    def known(self):
+        return set(self.by_name) | set(self.synonyms)
+
+    def match(self, term):
+        """Group ids the word means, [] when it means none."""
+        key = fold(term)
+        if not key:
+            return []
+        if key in self.synonyms:
+            return [self.synonyms[key]]
+        if key in self.by_name:
+            return [self.by_name[key]]
+        ids = [group_id for curriculum, group_id in sorted(self.by_curriculum.items())
+               if any(fold(word) in key for word in CURRICULUM_WORDS[curriculum])]
+        if ids:
+            return sorted(set(ids), key=ids.index)
+        if len(key) >= 3:
+            ids = [group_id for name, group_id in self.by_name.items() if key in name]
+            if len(set(ids)) == 1:
+                return ids[:1]
+        return []
+
+    def nearest(self, term):
+        """Names of the groups whose names are closest to the word, nearest first."""
+        key = fold(term)
+        scored = sorted(self.groups, key=lambda g: -max(
+            difflib.SequenceMatcher(None, key, fold(name)).ratio() for name in (g.name_th, g.name_en) if name))
+        return [group.name_th for group in scored[:SUGGESTIONS]]
+
+
+def match_category(term):
+    """Disadvantaged flags a word means (any order, no separator needed); [] for a council's own category."""
+    key = fold(term)
+    return [flag for flag, words in CATEGORY_WORDS.items() if any(fold(word) in key for word in words)]
+
+
+def value_terms(rows, columns):
+    """The distinct words of each value column, in the order they first appear."""
+    result = {field: [] for field in VALUE_FIELDS if field in columns}
+    matcher = GroupMatcher() if "occupation_groups" in result else None
+    for row in rows:
+        for field in result:
+            cell = _cell_text(row[columns.index(field)]) if columns.index(field) < len(row) else ""
+            for term in split_terms(cell, matcher.known if field == "occupation_groups" else ()):
+                if term not in result[field]:
+                    result[field].append(term)
+    return result
+
+
+def proposed_value(field, term, matcher):
+    """The automatic meaning of a word: a list of group ids or of category flags ("other" when none)."""
+    if field == "occupation_groups":
+        return matcher.match(term)
+    return match_category(term) or ["other"]
+
+
+# Checking rows ---------------------------------------------------------------------------------
+
+
+def _number_text(text):
+    """A number cell as digits: Thai digits, "หมู่ 3" or "5 คน" read as 3 and 5."""
+    text = text.translate(THAI_DIGITS)
+    match = re.fullmatch(r"(?:หมู่ที่|หมู่|ม\.?)?\s*(\d+)\s*(?:คน)?", text)
+    return match.group(1) if match else text
+
+
+def _phone_text(value):
+    """A phone cell as text; a number cell lost its leading 0 (812345678 → 0812345678)."""
+    text = _cell_text(value)
+    if isinstance(value, (int, float)) and re.fullmatch(r"[689]\d{8}", text):
+        return "0" + text
+    return text
+
+
+def _row_data(values, matcher, choices, problems):
+    """One row's cells as household input; adds the problems only the import sees (unknown words)."""
+    data = {field: _cell_text(value) for field, value in values.items()}
+    data["phone"] = _phone_text(values["phone"]) if "phone" in values else None
+    for field in ("village_no", "member_count"):
+        if data.get(field):
+            data[field] = _number_text(data[field])
+    if isinstance(values.get("pledge_date"), (datetime.date, datetime.datetime)):
+        data["pledge_date"] = values["pledge_date"]
+    status_text = data.get("grower_status", "").lower()
+    status_words = dict(STATUS_WORDS, **{code: code for code in GROWER_STATUSES})
+    data["grower_status"] = status_words.get(status_text, status_text)
+    if "disadvantaged" in data:
+        others = []
+        for term in split_terms(data.pop("disadvantaged")):
+            chosen = choices.get("disadvantaged", {}).get(term)
+            meaning = [chosen] if chosen not in (None, "auto") else proposed_value("disadvantaged", term, matcher)
+            for flag in meaning:
+                if flag == "other":
+                    others.append(term)
+                else:
+                    data[flag] = True
+        if others:
+            data["disadvantaged_other"] = ", ".join(filter(None, [data.get("disadvantaged_other"), *others]))
+    if "occupation_groups" in data:
+        ids, unknown = [], []
+        for term in split_terms(data.pop("occupation_groups"), matcher.known):
+            chosen = choices.get("occupation_groups", {}).get(term)
+            if chosen is None or chosen == "auto":
+                found = matcher.match(term)
             else:
-                if pieces[start]:
-                    unknown.append(pieces[start])
-                start += 1
-    return ids, unknown
+                found = [int(chosen)] if chosen else []  # "": the user said no group fits
+            ids.extend(found)
+            if not found:
+                unknown.append(term)
+        data["occupation_group_ids"] = sorted(set(ids))
+        for term in unknown:
+            nearest = matcher.nearest(term)
+            if nearest:
+                problems["occupation_groups"] = _l(
+                    'Unknown occupation group "%(name)s". Nearest: %(nearest)s. Choose its group on the mapping page, or add the group first.',
+                    name=term, nearest=", ".join(nearest))
+            else:
+                problems["occupation_groups"] = _l(
+                    'Unknown occupation group "%(name)s". Add the occupation groups first (Occupation groups page).',
+                    name=term)
+    return {field: value for field, value in data.items() if value is not None}
 
 
-def check_rows(headers, rows):
-    """Validate every row; return (households data, problems) with problems as (line, field, message)."""
-    fields = [HEADER_LOOKUP.get(_key(h)) for h in headers]
-    if "code" not in fields or "head_name" not in fields or "village_no" not in fields:
-        raise ImportFileError(
-            _l("The first row must name the columns; at least the household code, head of household and village number (รหัสครัวเรือน, หัวหน้าครัวเรือน, หมู่ที่).")
-        )
-    if sum(1 for row in rows if not _is_blank(row)) > MAX_ROWS:
+def check_rows(rows, header_index, columns, choices=None):
+    """Validate every data row; return (households data, problems) with problems as (line, field, message).
+
+    `columns` names the field of each column ("" for a column not used); `choices` maps the words
+    of a value column to the meaning the user chose on the mapping page.
+    """
+    if missing_fields(columns):
+        raise ImportFileError(missing_message(columns))
+    data_rows = rows[header_index + 1:]
+    if sum(1 for row in data_rows if not _is_blank(row)) > MAX_ROWS:
         raise ImportFileError(_l("At most %(n)d rows per file.", n=MAX_ROWS))
-    groups_by_name = {}
-    for group in OccupationGroup.select():
-        groups_by_name[_group_key(group.name_th)] = group.id
-        if group.name_en:
-            groups_by_name.setdefault(_group_key(group.name_en), group.id)
-    status_words = dict(STATUS_WORDS)
-    status_words.update({code: code for code in GROWER_STATUSES})
+    choices = choices or {}
+    matcher = GroupMatcher()
     existing = {code for (code,) in Household.select(Household.code).tuples()}
     seen = {}
     problems, records = [], []
-    for index, row in enumerate(rows, start=2):  # line 1 is the header
-        values = {field: row[i] if i < len(row) else None for i, field in enumerate(fields) if field}
+    for index, row in enumerate(data_rows, start=header_index + 2):  # the line as the spreadsheet numbers it
+        values = {field: row[i] if i < len(row) else None for i, field in enumerate(columns) if field}
         if not any(_cell_text(v) for v in values.values()):
             continue
-        data = {field: _cell_text(value) for field, value in values.items()}
         row_problems = {}
-        data["pledge_date"] = _parse_date(values.get("pledge_date"))
-        if data["pledge_date"] is None:
-            row_problems["pledge_date"] = _l("Write the date as day/month/year, such as 15/01/2567, or as 2024-01-15.")
-            data["pledge_date"] = ""
-        status_text = data.get("grower_status", "").lower()
-        data["grower_status"] = status_words.get(status_text, status_text)
-        if "occupation_groups" in data:
-            ids, unknown = _group_ids(data.pop("occupation_groups"), groups_by_name)
-            data["occupation_group_ids"] = ids
-            if unknown:
-                row_problems["occupation_groups"] = _l("Unknown occupation group: %(names)s", names=", ".join(unknown))
+        data = _row_data(values, matcher, choices, row_problems)
         try:
             cleaned = households.clean_household(data)
         except ValidationError as exc:
@@ -281,28 +519,237 @@ def check_rows(headers, rows):
         if code in existing:
             problems.append((index, "code", _l("Household code %(code)s is already registered.", code=code)))
         elif code in seen:
-            problems.append((index, "code", _l("Household code %(code)s is also on line %(line)d.", code=code, line=seen[code])))
+            problems.append((index, "code", _l("Household code %(code)s is also on line %(line)d: give one of the two rows another code.", code=code, line=seen[code])))
         seen.setdefault(code, index)
+        data.update({field: cleaned[field] for field in ("village_no", "member_count", "pledge_date") if field in cleaned})
         records.append((index, data))
     if not records and not problems:
         raise ImportFileError(_l("The file has a header but no households."))
     return records, problems
 
 
-def preview(filename, content):
-    """Check a file without writing; return (rows that would be imported, problems)."""
-    headers, rows = read_table(filename, content)
-    return check_rows(headers, rows)
+def preview(filename, content, columns=None, choices=None):
+    """Check a file without writing, its columns as proposed unless given; return (rows to import, problems)."""
+    header_index, rows = read_table(filename, content)
+    if columns is None:
+        columns = propose_columns(rows[header_index])
+    return check_rows(rows, header_index, columns, choices)
 
 
-def commit(filename, content, by_user):
+def commit(filename, content, by_user, columns=None, choices=None):
     """Import every household in the file, or none if any row has a problem; return the count."""
     with db.atomic():
-        records, problems = preview(filename, content)
+        records, problems = preview(filename, content, columns, choices)
         if problems:
             raise ValidationError({f"line {line} {field}": message for line, field, message in problems})
         for _line, data in records:
             households.create_household(data, by_user)
+    return len(records)
+
+
+# The upload kept between the steps --------------------------------------------------------------
+
+
+def _file_path(folder, upload):
+    return os.path.join(folder, upload.token)
+
+
+def start_import(filename, content, by_user, folder):
+    """Keep an uploaded sheet for the mapping step (readable by the server only); return its HouseholdImport.
+
+    The file is read first, so a file that cannot be read is refused at once and never kept.
+    """
+    header_index, rows = read_table(filename, content)
+    if all(_is_blank(row) for row in rows[header_index + 1:]):
+        raise ImportFileError(_l("The file has a header but no households."))
+    purge_stale_imports(folder)
+    extension = filename.rsplit(".", 1)[-1].lower()
+    token = f"{secrets.token_hex(16)}.{extension}"
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    descriptor = os.open(os.path.join(folder, token), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as saved:
+        saved.write(content)
+    return HouseholdImport.create(
+        token=token, user=by_user, filename=filename[:255], header_line=header_index + 1,
+        columns=json.dumps(propose_columns(rows[header_index])),
+    )
+
+
+def find_import(token, folder):
+    """The upload kept under `token`, or None when it is unknown, gone or stale."""
+    upload = HouseholdImport.get_or_none(HouseholdImport.token == str(token)[:40])
+    if upload is None:
+        return None
+    if upload.uploaded_at < utcnow() - IMPORT_LIFETIME or not os.path.exists(_file_path(folder, upload)):
+        discard_import(upload, folder)
+        return None
+    return upload
+
+
+def pending_imports():
+    """Uploads not yet committed nor a day old (for a reminder that an import is half done)."""
+    return list(HouseholdImport.select().where(HouseholdImport.uploaded_at >= utcnow() - IMPORT_LIFETIME)
+                .order_by(HouseholdImport.uploaded_at.desc()))
+
+
+def discard_import(upload, folder):
+    """Delete an upload and its file."""
+    try:
+        os.remove(_file_path(folder, upload))
+    except FileNotFoundError:
+        pass
+    upload.delete_instance()
+
+
+def purge_stale_imports(folder):
+    """Delete uploads older than IMPORT_LIFETIME, and files no upload refers to."""
+    for upload in HouseholdImport.select().where(HouseholdImport.uploaded_at < utcnow() - IMPORT_LIFETIME):
+        discard_import(upload, folder)
+    if os.path.isdir(folder):
+        kept = {token for (token,) in HouseholdImport.select(HouseholdImport.token).tuples()}
+        cutoff = (utcnow() - IMPORT_LIFETIME).replace(tzinfo=datetime.timezone.utc).timestamp()
+        for name in os.listdir(folder):
+            path = os.path.join(folder, name)
+            if name not in kept and os.path.getmtime(path) < cutoff:
+                os.remove(path)
+
+
+def _upload_table(upload, folder):
+    with open(_file_path(folder, upload), "rb") as saved:
+        content = saved.read()
+    _header_index, rows = read_table(upload.token, content)
+    return rows
+
+
+def import_state(upload, folder):
+    """What the mapping page shows: the rows, the header index, each column's field and the value words."""
+    rows = _upload_table(upload, folder)
+    header_index = min(max(upload.header_line - 1, 0), len(rows) - 1)
+    header = rows[header_index]
+    width = max(len(row) for row in rows[header_index:])
+    columns = (json.loads(upload.columns) + [""] * width)[:width]
+    data_rows = [row for row in rows[header_index + 1:] if not _is_blank(row)]
+    described = []
+    for index, field in enumerate(columns):
+        samples = []
+        for row in data_rows:
+            text = _cell_text(row[index]) if index < len(row) else ""
+            if text and text not in samples:
+                samples.append(text)
+            if len(samples) == 3:
+                break
+        described.append({
+            "index": index,
+            "letter": _column_letter(index),
+            "header": _cell_text(header[index]) if index < len(header) else "",
+            "samples": samples,
+            "field": field,
+        })
+    choices = json.loads(upload.values)
+    matcher = GroupMatcher()
+    words = {}
+    for field, terms in value_terms(data_rows, columns).items():
+        names = matcher.names if field == "occupation_groups" else CATEGORIES
+        words[field] = []
+        for term in terms:
+            proposal = proposed_value(field, term, matcher)
+            words[field].append({
+                "term": term,
+                "proposal": [str(value) for value in proposal],
+                "proposal_text": " + ".join(str(names[value]) for value in proposal),
+                "choice": choices.get(field, {}).get(term),
+            })
+    return {
+        "rows": rows,
+        "header_index": header_index,
+        "columns": described,
+        "fields": columns,
+        "missing": missing_message(columns),
+        "words": words,
+        "choices": choices,
+        "groups": matcher.names,
+        "data_row_count": len(data_rows),
+    }
+
+
+def _column_letter(index):
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def save_mapping(upload, header_line, columns, words, by_user, folder):
+    """Keep the user's header line, column fields and word meanings; a word given a group becomes a synonym.
+
+    `words` is a list of (field, word, choice). A group chosen for an occupation word is kept as
+    that group's synonym at once, so the same word in any later sheet needs no mapping again.
+    """
+    rows = _upload_table(upload, folder)
+    if not 1 <= header_line <= min(len(rows), HEADER_SEARCH_ROWS * 5):
+        raise ValidationError({"header_line": _l("Choose a line of the file between 1 and %(n)d.", n=len(rows))})
+    if header_line != upload.header_line:
+        columns = propose_columns(rows[header_line - 1])
+    valid = set(COLUMNS) | {""}
+    if any(field not in valid for field in columns):
+        raise ValidationError({"columns": _l("Choose a field from the list for each column.")})
+    doubled = sorted({field for field in columns if field and columns.count(field) > 1})
+    if doubled:
+        raise ValidationError({"columns": _l("Each field can come from one column only: %(fields)s.",
+                                             fields=", ".join(str(FIELD_LABELS[f]) for f in doubled))})
+    matcher = GroupMatcher()
+    choices = {field: {} for field in VALUE_FIELDS}
+    with db.atomic():
+        for field, term, choice in words:
+            if field == "occupation_groups" and choice not in ("", "auto"):
+                if not choice.isdigit() or int(choice) not in matcher.names:
+                    raise ValidationError({"words": _l("Choose an occupation group from the list.")})
+                _keep_synonym(term, int(choice), matcher, by_user)
+            elif field == "disadvantaged" and choice not in set(CATEGORIES) | {"auto"}:
+                raise ValidationError({"words": _l("Choose a category from the list.")})
+            if field in choices:
+                choices[field][term] = choice
+        upload.header_line = header_line
+        upload.columns = json.dumps(columns)
+        upload.values = json.dumps(choices, ensure_ascii=False)
+        upload.save()
+    return upload
+
+
+def _keep_synonym(term, group_id, matcher, by_user):
+    """Remember that a word means a group, unless the word already says so by itself."""
+    key = fold(term)[:120]
+    if not key or (matcher.match(term) == [group_id] and key not in matcher.synonyms):
+        return
+    synonym = OccupationSynonym.get_or_none(OccupationSynonym.word == key)
+    if synonym is None:
+        synonym = OccupationSynonym.create(word=key, written=term[:120], group=group_id)
+        audit.record(by_user, "create", "occupation_synonym", synonym.id, {"word": (None, term), "group_id": (None, group_id)})
+    elif synonym.group_id != group_id:
+        audit.record(by_user, "update", "occupation_synonym", synonym.id, {"group_id": (synonym.group_id, group_id)})
+        synonym.group = group_id
+        synonym.save()
+    matcher.synonyms[key] = group_id
+
+
+def preview_import(upload, folder):
+    """Check the kept upload with its mapping: (rows that would be imported, problems)."""
+    rows = _upload_table(upload, folder)
+    return check_rows(rows, upload.header_line - 1, json.loads(upload.columns), json.loads(upload.values))
+
+
+def commit_import(upload, by_user, folder):
+    """Import the kept upload with its mapping, every row or none; the file is deleted after. Return the count."""
+    rows = _upload_table(upload, folder)
+    with db.atomic():
+        records, problems = check_rows(rows, upload.header_line - 1, json.loads(upload.columns), json.loads(upload.values))
+        if problems:
+            raise ValidationError({f"line {line} {field}": message for line, field, message in problems})
+        for _line, data in records:
+            households.create_household(data, by_user)
+    discard_import(upload, folder)
     return len(records)
 
 
@@ -311,7 +758,7 @@ def export_rows():
     groups = {g.id: g.name_th for g in OccupationGroup.select()}
     query = Household.select().order_by(Household.village_no, Household.code)
     links = households.occupation_ids_by_household(list(query))
-    header = [names[0] for names in COLUMNS.values()]
+    header = [COLUMNS[field][0] for field in EXPORT_FIELDS]
     rows = []
     for household in query:
         rows.append([
@@ -322,6 +769,7 @@ def export_rows():
             household.address,
             household.phone,
             household.national_id,
+            household.member_count,
             "ใช่" if household.is_elderly else "",
             "ใช่" if household.is_disabled else "",
             "ใช่" if household.is_low_income else "",

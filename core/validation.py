@@ -9,6 +9,7 @@ import re
 import uuid
 from decimal import Decimal, InvalidOperation
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
 
@@ -106,16 +107,18 @@ class Form:
 
         self._field(name, required, parse)
 
-    def date(self, name, required=False):
+    def date(self, name, required=False, earliest=None, latest=None, too_early=None, too_late=None):
+        """Read a date typed the Thai way or C.E. (see parse_date), within [earliest, latest] if given.
+
+        `too_early` and `too_late` are the messages that say why a date out of range is refused.
+        """
         def parse(raw):
-            if isinstance(raw, datetime.datetime):
-                return raw.date()
-            if isinstance(raw, datetime.date):
-                return raw
-            try:
-                return datetime.date.fromisoformat(str(raw)[:10])
-            except ValueError:
-                raise ValueError(_l("Enter a date as YYYY-MM-DD.")) from None
+            value = parse_date(raw)
+            if earliest is not None and value < earliest:
+                raise ValueError(too_early or _l("This date is too early."))
+            if latest is not None and value > latest:
+                raise ValueError(too_late or _l("This date is too late."))
+            return value
 
         self._field(name, required, parse)
 
@@ -174,6 +177,74 @@ def parse_bool(raw):
 
 
 THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
+# A year above this is a Buddhist Era year (พ.ศ. = ค.ศ. + 543); no C.E. year we record comes near it.
+BUDDHIST_ERA_THRESHOLD = 2400
+BUDDHIST_ERA_OFFSET = 543
+# Years outside this range (after turning พ.ศ. into ค.ศ.) are typing mistakes, whatever the field.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+MONTH_WORDS = {
+    **{name: n for n, name in enumerate(
+        ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค."], 1)},
+    **{name: n for n, name in enumerate(
+        ["มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม", "สิงหาคม",
+         "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม"], 1)},
+    **{name: n for n, name in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)},
+}
+ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+DAY_MONTH_YEAR = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})")
+DAY_WORD_YEAR = re.compile(r"(\d{1,2})\s*([^\d\s]+?)\s*(?:พ\.ศ\.|ค\.ศ\.)?\s*(\d{4})")
+DATE_HINT = _l("Write the date as day/month/year, such as 24/11/2569 (B.E.) or 24/11/2026, or as 2026-11-24.")
+
+
+def local_today():
+    """Today in Thailand, the day people mean when they type a date (UTC+7, not the server's UTC)."""
+    hours = current_app.config.get("UTC_OFFSET_HOURS", 7) if has_app_context() else 7
+    return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=hours)).date()
+
+
+def parse_date(raw):
+    """Read a date the way people type it: 24/11/2569 (B.E.), 24/11/2026, 2026-11-24, ๒๔/๑๑/๒๕๖๙, 24 พ.ย. 2569.
+
+    The one date parser of the app: forms, the JSON API and the import all use it. A spreadsheet
+    date cell is taken as it is. Anything that is not wholly a date (such as "2026-12-01garbage")
+    raises ValueError with a message that shows how to write one.
+    """
+    if isinstance(raw, datetime.datetime):
+        raw = raw.date()
+    if isinstance(raw, datetime.date):
+        return _checked_date(raw.year, raw.month, raw.day)
+    if not isinstance(raw, str):
+        raise ValueError(DATE_HINT)
+    text = raw.strip().translate(THAI_DIGITS)
+    match = ISO_DATE.fullmatch(text)
+    if match:
+        year, month, day = (int(part) for part in match.groups())
+    else:
+        match = DAY_MONTH_YEAR.fullmatch(text)
+        if match:
+            day, month, year = (int(part) for part in match.groups())
+        else:
+            match = DAY_WORD_YEAR.fullmatch(text)
+            word = match.group(2).lower() if match else ""
+            month = MONTH_WORDS.get(word) or MONTH_WORDS.get(word.rstrip("."))
+            if not month:
+                raise ValueError(DATE_HINT)
+            day, year = int(match.group(1)), int(match.group(3))
+    return _checked_date(year, month, day)
+
+
+def _checked_date(year, month, day):
+    if year > BUDDHIST_ERA_THRESHOLD:
+        year -= BUDDHIST_ERA_OFFSET
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(_l("Check the year: B.E. years are like 2569, C.E. years like 2026."))
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        raise ValueError(_l("There is no such day: check the day and the month (day/month/year).")) from None
 
 
 def parse_decimal(raw, places):

@@ -7,7 +7,6 @@ import datetime
 import json
 import os
 import re
-import secrets
 from decimal import Decimal
 
 from flask import (
@@ -27,7 +26,7 @@ from flask_babel import gettext as _
 from core import accounts, audit, households, products, programme, registry_io
 from core.auth import login_required, role_required
 from core.db import LARGEST_ID, get_or_404
-from core.i18n import area_parts
+from core.i18n import area_parts, current_language, local_name
 from core.models import (
     CATEGORIES,
     CURRICULA,
@@ -42,11 +41,12 @@ from core.models import (
     IncomeSurvey,
     Member,
     OccupationGroup,
+    OccupationSynonym,
     Plot,
     Product,
     User,
 )
-from core.validation import ValidationError
+from core.validation import ValidationError, local_today
 
 bp = Blueprint("core", __name__)
 
@@ -279,9 +279,19 @@ def occupation_groups():
     return render_template(
         "core/occupation_groups.html",
         groups=households.occupation_groups_with_counts(),
+        synonyms=households.synonyms_by_group(),
         errors=errors,
         values=values,
     ), (400 if errors else 200)
+
+
+@bp.route("/occupation-synonyms/<int:synonym_id>/delete", methods=["POST"])
+@role_required("admin")
+def occupation_synonym_remove(synonym_id):
+    """Forget a word matched to the wrong group; the next import asks for it again."""
+    households.remove_occupation_synonym(get_or_404(OccupationSynonym, synonym_id), g.user)
+    flash(_("The word was removed; the next import will ask what it means."), "success")
+    return redirect(url_for("core.occupation_groups"))
 
 
 # Products ---------------------------------------------------------------------------------
@@ -423,67 +433,129 @@ def audit_log():
 
 # Spreadsheet import and export ------------------------------------------------------------
 
-IMPORT_TOKEN = re.compile(r"[0-9a-f]{32}\.(csv|xlsx|txt)")
-
-
 def _import_folder():
-    folder = os.path.join(current_app.instance_path, "imports")
-    os.makedirs(folder, exist_ok=True)
-    return folder
+    return os.path.join(current_app.instance_path, "imports")
+
+
+def _render_import_upload(status=200):
+    thai = current_language() == "th"  # a Thai page lists the Thai header words, an English one the rest
+    columns = {field: [word for word in words if bool(re.search("[\u0e00-\u0e7f]", word)) == thai]
+               for field, words in registry_io.COLUMNS.items()}
+    return render_template(
+        "core/household_import.html",
+        columns=columns,
+        labels=registry_io.FIELD_LABELS,
+        pending=registry_io.pending_imports(),
+    ), status
+
+
+def _own_import(token):
+    """The kept upload, or None after telling the user to upload again."""
+    upload = registry_io.find_import(token, _import_folder())
+    if upload is None:
+        flash(_("The uploaded file is no longer here. Upload it again."), "error")
+    return upload
 
 
 @bp.route("/households/import", methods=["GET", "POST"])
 @role_required("admin")
 def household_import():
-    """Upload a spreadsheet and see what would be imported, with every bad row listed."""
+    """Step 1: upload a spreadsheet; it is kept for the mapping and preview steps."""
     if request.method == "GET":
-        return render_template("core/household_import.html", columns=registry_io.COLUMNS)
+        return _render_import_upload()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         flash(_("Choose a file to upload."), "error")
-        return render_template("core/household_import.html", columns=registry_io.COLUMNS), 400
-    content = upload.read()
+        return _render_import_upload(400)
     try:
-        records, problems = registry_io.preview(upload.filename, content)
+        kept = registry_io.start_import(upload.filename, upload.read(), g.user, _import_folder())
     except registry_io.ImportFileError as exc:
         flash(str(exc.message), "error")
-        return render_template("core/household_import.html", columns=registry_io.COLUMNS), 400
-    token = None
-    if not problems:
-        extension = upload.filename.rsplit(".", 1)[-1].lower()
-        token = f"{secrets.token_hex(16)}.{extension}"
-        with open(os.path.join(_import_folder(), token), "wb") as saved:
-            saved.write(content)
+        return _render_import_upload(400)
+    return redirect(url_for("core.household_import_mapping", token=kept.token), 303)
+
+
+@bp.route("/households/import/<token>", methods=["GET", "POST"])
+@role_required("admin")
+def household_import_mapping(token):
+    """Step 2: the field each column feeds and what the words of the sheet mean, as proposed or changed."""
+    upload = _own_import(token)
+    if upload is None:
+        return redirect(url_for("core.household_import"), 303)
+    errors, status = {}, 200
+    if request.method == "POST":
+        words = list(zip(request.form.getlist("word_field"), request.form.getlist("word"),
+                         request.form.getlist("word_choice")))
+        try:
+            registry_io.save_mapping(upload, request.form.get("header_line", type=int) or 0,
+                                     request.form.getlist("column"), words, g.user, _import_folder())
+        except ValidationError as exc:
+            errors, status = exc.errors, 400
+        else:
+            if request.form.get("action") == "preview":
+                return redirect(url_for("core.household_import_preview", token=upload.token), 303)
+            return redirect(url_for("core.household_import_mapping", token=upload.token), 303)
+    state = registry_io.import_state(upload, _import_folder())
     return render_template(
-        "core/household_import.html",
-        columns=registry_io.COLUMNS,
-        filename=upload.filename,
+        "core/household_import_mapping.html",
+        upload=upload,
+        state=state,
+        labels=registry_io.FIELD_LABELS,
+        categories=registry_io.CATEGORIES,
+        errors=errors,
+    ), status
+
+
+@bp.route("/households/import/<token>/preview")
+@role_required("admin")
+def household_import_preview(token):
+    """Step 3: every row checked with the mapping; every bad row listed with its line and how to fix it."""
+    upload = _own_import(token)
+    if upload is None:
+        return redirect(url_for("core.household_import"), 303)
+    try:
+        records, problems = registry_io.preview_import(upload, _import_folder())
+    except registry_io.ImportFileError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for("core.household_import_mapping", token=upload.token), 303)
+    state = registry_io.import_state(upload, _import_folder())
+    headers = {column["field"]: column["header"] or column["letter"] for column in state["columns"] if column["field"]}
+    return render_template(
+        "core/household_import_preview.html",
+        upload=upload,
         records=records,
         problems=problems,
-        token=token,
-    ), (400 if problems else 200)
+        headers=headers,
+        labels=registry_io.FIELD_LABELS,
+        groups={group.id: local_name(group) for group in OccupationGroup.select()},
+    )
 
 
-@bp.route("/households/import/commit", methods=["POST"])
+@bp.route("/households/import/<token>/commit", methods=["POST"])
 @role_required("admin")
-def household_import_commit():
-    """Import the previewed file: every row or none."""
-    token = request.form.get("token", "")
-    path = os.path.join(_import_folder(), token)
-    if not IMPORT_TOKEN.fullmatch(token) or not os.path.exists(path):
-        flash(_("The uploaded file is no longer here. Upload it again."), "error")
-        return redirect(url_for("core.household_import")), 303
-    with open(path, "rb") as saved:
-        content = saved.read()
+def household_import_commit(token):
+    """Step 4: import the previewed file, every row or none; the kept file is deleted."""
+    upload = _own_import(token)
+    if upload is None:
+        return redirect(url_for("core.household_import"), 303)
     try:
-        count = registry_io.commit(token, content, g.user)
+        count = registry_io.commit_import(upload, g.user, _import_folder())
     except (ValidationError, registry_io.ImportFileError):
-        flash(_("The data changed since the preview; nothing was imported. Upload the file again."), "error")
-        return redirect(url_for("core.household_import")), 303
-    finally:
-        os.remove(path)
+        flash(_("The data changed since the preview; nothing was imported. Check the preview again."), "error")
+        return redirect(url_for("core.household_import_preview", token=upload.token), 303)
     flash(_("%(n)d households imported.", n=count), "success")
     return redirect(url_for("core.household_list"))
+
+
+@bp.route("/households/import/<token>/discard", methods=["POST"])
+@role_required("admin")
+def household_import_discard(token):
+    """Give up an import: the kept file is deleted at once."""
+    upload = registry_io.find_import(token, _import_folder())
+    if upload is not None:
+        registry_io.discard_import(upload, _import_folder())
+    flash(_("The uploaded file was deleted; nothing was imported."), "success")
+    return redirect(url_for("core.household_import"), 303)
 
 
 @bp.route("/households/export.<fmt>")
@@ -563,7 +635,7 @@ def course_detail(course_id):
 @role_required("admin")
 def household_surveys(household_id):
     household = get_or_404(Household, household_id)
-    values, errors, status = {"surveyed_on": datetime.date.today().isoformat()}, {}, 200
+    values, errors, status = {"surveyed_on": local_today()}, {}, 200
     if request.method == "POST":
         values = request.form.to_dict()
         try:

@@ -17,7 +17,7 @@ from certificates.models import Certificate, CertificateEvent
 from core.db import LARGEST_ID, utcnow, write_transaction
 from core.i18n import format_baht, format_quantity
 from core.models import Household, Product
-from core.validation import Form, ValidationError
+from core.validation import Form, ValidationError, local_today
 from market import settings
 from market.models import MarketDay, Refund, Sale, SaleLine
 from traceability import batches, codes
@@ -107,6 +107,7 @@ def lookup(scan, base_url):
     return batch, refusal_for(batch)
 
 
+MARKET_DAY_WINDOW = datetime.timedelta(days=31)  # a market day is opened near its date, not a month away
 OFFLINE_HARVEST_DAYS = 90  # a full refresh of the offline POS covers batches harvested this recently
 
 
@@ -157,7 +158,10 @@ def open_market_day(data, by_user):
     form = Form(data)
     form.text("counter", 40, required=True)
     form.money("opening_float", required=True)
-    form.date("market_date")
+    today = local_today()
+    form.date("market_date", earliest=today - MARKET_DAY_WINDOW, latest=today + MARKET_DAY_WINDOW,
+              too_early=_l("A market day more than a month ago cannot be opened: check the year (B.E. 2569 is C.E. 2026)."),
+              too_late=_l("A market day more than a month ahead cannot be opened yet: check the date."))
     cleaned = form.finish()
     with write_transaction():
         if MarketDay.select().where(MarketDay.counter == cleaned["counter"], MarketDay.closed_at.is_null()).exists():

@@ -13,7 +13,7 @@ from peewee import JOIN, fn
 from core import audit
 from core.db import write_transaction
 from core.models import Household, Product
-from core.validation import Form, ValidationError, clean_period
+from core.validation import Form, ValidationError, clean_period, local_today
 from market import settings
 from market.models import PAYOUT_METHODS, MarketDay, Refund, Sale, SaleLine, Settlement
 from traceability.models import Batch
@@ -98,7 +98,9 @@ def create_settlements(data, by_user):
 def mark_paid(settlement, data, by_user):
     """Record that a household was paid its settlement (date, method, reference)."""
     form = Form(data)
-    form.date("paid_on", required=True)
+    form.date("paid_on", required=True, earliest=settlement.period_start, latest=local_today(),
+              too_early=_l("The payout cannot be before the settled period began."),
+              too_late=_l("The payout date is in the future: record it when the household is paid."))
     form.choice("paid_method", PAYOUT_METHODS, required=True)
     form.text("paid_reference", 120)
     cleaned = form.finish()

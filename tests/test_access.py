@@ -18,7 +18,7 @@ from certificates import certification, inspections
 from certificates.models import CertifyingBody, Requirement, Standard
 from certificates.standards import ensure_default_standards
 from core import accounts, households, products, programme
-from core.models import Household, LoginAttempt, Member, OccupationGroup, User
+from core.models import Household, HouseholdImport, LoginAttempt, Member, OccupationGroup, OccupationSynonym, User
 from market import sales, settlements
 from traceability import batches
 
@@ -116,11 +116,14 @@ def world(app):
     import_token = "0123456789abcdef0123456789abcdef.csv"
     with open(os.path.join(imports, import_token), "w", encoding="utf-8") as saved:
         saved.write("code,head_name,village_no\nKH-07-001,นางสาย ใจงาม,7\n")
+    synonym = OccupationSynonym.create(word="เห็ด", written="เห็ด", group=group)
+    HouseholdImport.create(token=import_token, user=council, filename="registry.csv",
+                           columns='["code", "head_name", "village_no"]')
     return {
         "council": council, "household": household, "member": member, "plot": plot, "product": product,
         "group": group, "user": kaew, "certificate": certificate, "inspection": certified,
         "scheduled": scheduled, "recorded": recorded, "decision": decision, "requirements": requirements,
-        "imports": imports, "import_token": import_token, "batch": batch, "sale": sale,
+        "imports": imports, "import_token": import_token, "synonym": synonym, "batch": batch, "sale": sale,
         "closed_day": closed_day, "open_day": open_day, "settlement": settlement,
         "course": course,
     }
@@ -134,7 +137,8 @@ def ids(world):
         "inspection": world["inspection"].id, "scheduled": world["scheduled"].id,
         "recorded": world["recorded"].id, "decision": world["decision"].id, "batch": world["batch"].code,
         "sale": world["sale"].id, "closed_day": world["closed_day"].id, "open_day": world["open_day"].id,
-        "settlement": world["settlement"].id, "course": world["course"].id,
+        "settlement": world["settlement"].id, "course": world["course"].id, "import": world["import_token"],
+        "synonym": world["synonym"].id,
     }
 
 
@@ -215,9 +219,15 @@ PAGES = [
          {"full_name": "แก้ว ใจดี", "role": "admin", "is_active": "1"}),
     Page("GET", "/audit", "/audit", ADMIN),
     Page("GET", "/households/import", "/households/import", ADMIN),
-    Page("POST", "/households/import", "/households/import", ADMIN, csv_upload, {"admin": 200}),
-    Page("POST", "/households/import/commit", "/households/import/commit", ADMIN,
-         lambda world: {"token": world["import_token"]}),
+    Page("POST", "/households/import", "/households/import", ADMIN, csv_upload, {"admin": 303}),
+    Page("GET", "/households/import/<token>", "/households/import/{import}", ADMIN),
+    Page("POST", "/households/import/<token>", "/households/import/{import}", ADMIN,
+         {"header_line": "1", "column": ["code", "head_name", "address"], "action": "preview"}, {"admin": 303}),
+    Page("GET", "/households/import/<token>/preview", "/households/import/{import}/preview", ADMIN),
+    Page("POST", "/households/import/<token>/commit", "/households/import/{import}/commit", ADMIN),
+    Page("POST", "/households/import/<token>/discard", "/households/import/{import}/discard", ADMIN,
+         None, {"admin": 303}),
+    Page("POST", "/occupation-synonyms/<int:synonym_id>/delete", "/occupation-synonyms/{synonym}/delete", ADMIN),
     Page("GET", "/households/export.<fmt>", "/households/export.csv", ADMIN),
     Page("GET", "/households/export.<fmt>", "/households/export.xlsx", ADMIN),
     # certificates/views.py

@@ -153,14 +153,16 @@ def test_create_app_on_an_existing_database_keeps_all_data(app, app_config, admi
 
 
 def test_core_upgrade_from_release_0_keeps_tokens_and_audit(app, app_config, admin_user, household_data):
-    """Core's real step 1 (user.is_committee) runs on a release-0 database without losing any
-    API token or the author of an audit entry, both of which point at the rebuilt user table."""
+    """Core's real steps (user.is_committee, ..., household.member_count) run on a release-0 database
+    without losing any API token, household or the author of an audit entry."""
     households.create_household(household_data, admin_user)
     accounts.create_token(admin_user)
     authored = AuditEntry.select().where(AuditEntry.user == admin_user).count()
     assert authored >= 1
     # Turn the database back into release 0: no committee flag, core at version 0.
     db.execute_sql('ALTER TABLE "user" DROP COLUMN is_committee')
+    db.execute_sql('ALTER TABLE "household" DROP COLUMN member_count')
+    db.drop_tables(models.PROGRAMME_MODELS + [models.OccupationSynonym, models.HouseholdImport])
     SchemaVersion.update(version=0).where(SchemaVersion.domain == "core").execute()
     db.close()
 
@@ -171,6 +173,8 @@ def test_core_upgrade_from_release_0_keeps_tokens_and_audit(app, app_config, adm
     assert AuditEntry.select().where(AuditEntry.user == admin_user.id).count() == authored
     assert User.get(User.username == "council").is_committee is False
     assert Household.select().count() == 1
+    assert "member_count" in _columns("household") and Household.get().member_count is None
+    assert db.table_exists("occupation_synonym") and db.table_exists("household_import")
 
 
 def test_sqlite_upgrade_inside_a_transaction_is_refused(app, release_1):

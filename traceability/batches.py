@@ -14,7 +14,7 @@ from certificates.models import CertificatePlot
 from core import audit
 from core.db import LARGEST_ID, db, utcnow
 from core.models import UNITS, Household, Plot, Product
-from core.validation import Form, NotFound, ValidationError
+from core.validation import Form, NotFound, ValidationError, local_today
 from traceability import codes
 from traceability.models import MILLI, Batch, BatchEvent
 
@@ -22,6 +22,8 @@ MAX_QUANTITY = Decimal(1_000_000)  # units in one batch; more is a typing slip
 MAX_PRICE_SATANG = 10_000_000 * 100
 CODE_ATTEMPTS = 5  # fresh codes tried if one is taken (about one chance in 10**7 each)
 SELLING_GROWER_STATUSES = ("applicant", "active")
+HARVEST_MAX_AGE = datetime.timedelta(days=366)  # an older harvest is a mistyped year, not a new batch
+BEST_BEFORE_MAX = datetime.timedelta(days=3653)  # ten years after the harvest: honey keeps, nothing keeps longer
 
 
 class UnknownCode(NotFound):
@@ -43,7 +45,10 @@ def clean_batch(data):
     form.integer("household_id", minimum=1, maximum=LARGEST_ID, required=True)
     form.integer("product_id", minimum=1, maximum=LARGEST_ID, required=True)
     form.integer("plot_id", minimum=1, maximum=LARGEST_ID)
-    form.date("harvest_date", required=True)
+    today = local_today()
+    form.date("harvest_date", required=True, earliest=today - HARVEST_MAX_AGE, latest=today,
+              too_early=_l("A harvest more than a year ago cannot be recorded: check the year (B.E. 2569 is C.E. 2026)."),
+              too_late=_l("The harvest date is in the future: record the harvest when it is picked."))
     form.decimal("quantity", places=3, minimum=Decimal("0.001"), maximum=MAX_QUANTITY, required=True)
     form.choice("unit", UNITS)
     if "price_satang" in (data or {}):
@@ -54,10 +59,21 @@ def clean_batch(data):
         if "price" in form.errors:
             form.errors["price_satang"] = form.errors.pop("price")
     form.date("best_before")
+    _check_best_before(form)
     form.text("notes", 1000)
     form.client_id("client_id", _l("The harvest's id must be a UUID made by the tablet or script."))
     cleaned = form.finish()
     return _check_references(cleaned)
+
+
+def _check_best_before(form):
+    """A best-before date lies after the harvest, and not ten years on."""
+    harvested, best_before = form.cleaned.get("harvest_date"), form.cleaned.get("best_before")
+    if harvested and best_before:
+        if best_before < harvested:
+            form.errors["best_before"] = _l("The best-before date cannot be before the harvest.")
+        elif best_before > harvested + BEST_BEFORE_MAX:
+            form.errors["best_before"] = _l("The best-before date is more than ten years after the harvest: check the year.")
 
 
 def _check_references(cleaned):

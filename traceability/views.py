@@ -3,7 +3,6 @@
 Thin: each view reads the form, calls one function of batches or labels, and renders. The
 label PDFs themselves are served by the API routes, which accept a signed-in staff session.
 """
-import datetime
 import uuid
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -12,7 +11,7 @@ from flask_babel import gettext as _
 from core.auth import role_required
 from core.i18n import local_name
 from core.models import UNITS, Household, Plot, Product
-from core.validation import NotFound, ValidationError
+from core.validation import NotFound, ValidationError, local_today, parse_date
 from core.views import filter_number, page_of
 from traceability import batches, codes
 from traceability.labels import MAX_COPIES, label_warning
@@ -31,7 +30,7 @@ def _find_or_404(code):
 def _date_filter(name):
     """A date filter from the query string, or None when it is missing or unreadable."""
     try:
-        return datetime.date.fromisoformat(request.args.get(name, ""))
+        return parse_date(request.args.get(name, ""))
     except ValueError:
         return None
 
@@ -96,7 +95,7 @@ def _render_form(values, errors, status=200):
 def batch_new():
     if request.method == "GET":
         # The form's own id: sending it twice (a double click, a reload) records the harvest once.
-        values = {"harvest_date": datetime.date.today().isoformat(),
+        values = {"harvest_date": local_today(),
                   "household_id": request.args.get("household_id", ""), "client_id": str(uuid.uuid4())}
         return _render_form(values, {})
     values = request.form.to_dict()
