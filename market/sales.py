@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
 from certificates.models import Certificate, CertificateEvent
-from core.db import LARGEST_ID, utcnow, write_transaction
+from core.db import LARGEST_ID, is_sqlite, utcnow, write_transaction
 from core.i18n import format_baht, format_quantity
 from core.models import Household, Product
 from core.validation import Form, ValidationError
@@ -348,32 +348,63 @@ def _give_back(batch_id, quantity):
     Batch.update(sold_milli=Batch.sold_milli - quantity, changed_at=utcnow()).where(Batch.id == batch_id).execute()
 
 
-def _refunded_milli(line):
-    return sum(refund.quantity_milli for refund in line.refunds)
+def _locked_sale(sale_id):
+    """The sale, its row locked to the end of the transaction: a void and a refund of it take turns.
+
+    SQLite's write_transaction already holds the whole database (BEGIN IMMEDIATE); PostgreSQL locks
+    the row with SELECT ... FOR UPDATE, so the second of two racing undos sees the first one's work.
+    """
+    query = Sale.select().where(Sale.id == sale_id)
+    return query.get() if is_sqlite() else query.for_update().get()
+
+
+def _may_undo(sale, by_user, field):
+    """A cashier undoes only sales of a day still open; the secretariat any time."""
+    if by_user.role != "admin" and not MarketDay.get_by_id(sale.market_day_id).is_open:
+        raise ValidationError({field: _l("This market day is closed. Only the council secretariat can change its sales now.")})
 
 
 def void_sale(sale, data, by_user):
-    """Void a whole sale with a reason: its stock returns. Admin any time; a cashier while its day is open."""
+    """Void a whole sale with a reason: its stock returns and its money leaves every total.
+
+    A sale with a refund already paid is not voided (the refund's money would leave twice): the
+    rest of its lines are refunded instead. Admin any time before settlement; a cashier while its day is open.
+    """
     form = Form(data)
     form.text("reason", 500, required=True)
     reason = form.finish()["reason"]
     with write_transaction():
-        sale = Sale.get_by_id(sale.id)
+        sale = _locked_sale(sale.id)
         if sale.voided_at is not None:
             raise ValidationError({"reason": _l("This sale is already void.")})
-        if by_user.role != "admin" and not sale.market_day.is_open:
-            raise ValidationError({"reason": _l("Only the council secretariat can void a sale after its market day is closed.")})
-        lines = list(sale.lines)
+        _may_undo(sale, by_user, "reason")
+        lines = list(SaleLine.select().where(SaleLine.sale == sale.id))
         if any(line.settlement_id for line in lines):
             raise ValidationError({"reason": _l("Part of this sale is already settled with a household; refund its lines instead.")})
+        if Refund.select().where(Refund.line.in_([line.id for line in lines])).exists():
+            raise ValidationError({"reason": _l("Part of this sale was refunded already, so it cannot be voided as a whole. "
+                                                "Refund the rest of its lines instead.")})
         for line in lines:
-            _give_back(line.batch_id, line.quantity_milli - _refunded_milli(line))
+            _give_back(line.batch_id, line.quantity_milli)
         Sale.update(voided_at=utcnow(), voided_by=by_user, void_reason=reason).where(Sale.id == sale.id).execute()
     return Sale.get_by_id(sale.id)
 
 
+def refund_amount(line, quantity_milli, refunds):
+    """What giving back `quantity_milli` of the line pays: its share, the last part whatever rounding left."""
+    refunded = sum(refund.quantity_milli for refund in refunds)
+    if quantity_milli == line.quantity_milli - refunded:
+        return line.total_satang - sum(refund.amount_satang for refund in refunds)
+    share = Decimal(line.total_satang) * quantity_milli / line.quantity_milli
+    return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def refund_line(line, data, by_user):
-    """Give back part or all of a line: the stock returns, the money is paid out of an open day's cash."""
+    """Give back part or all of a line: the stock returns, the money is paid out of an open day's cash.
+
+    A cashier refunds sales of a day still open; the secretariat any time (a line already settled
+    is taken off the household's next settlement).
+    """
     form = Form(data)
     form.decimal("quantity", places=3, minimum=Decimal("0.001"), maximum=MAX_LINE_QUANTITY, required=True)
     form.text("reason", 500, required=True)
@@ -381,25 +412,23 @@ def refund_line(line, data, by_user):
     cleaned = form.finish()
     quantity = int(cleaned["quantity"] * MILLI)
     with write_transaction():
+        sale = _locked_sale(line.sale_id)
         line = SaleLine.get_by_id(line.id)
-        if line.sale.voided_at is not None:
+        if sale.voided_at is not None:
             raise ValidationError({"quantity": _l("This sale is void; nothing is left to refund.")})
-        refunded = _refunded_milli(line)
-        if quantity > line.quantity_milli - refunded:
+        _may_undo(sale, by_user, "quantity")
+        refunds = list(Refund.select().where(Refund.line == line.id))
+        left = line.quantity_milli - sum(refund.quantity_milli for refund in refunds)
+        if quantity > left:
             raise ValidationError({"quantity": _l("At most %(left)s of this line can be refunded.",
-                                                  left=format_quantity(line.quantity_milli - refunded, line.batch.unit))})
+                                                  left=format_quantity(left, line.batch.unit))})
         day = (MarketDay.get_or_none(MarketDay.id == cleaned["market_day_id"]) if cleaned["market_day_id"]
-               else line.sale.market_day)
+               else MarketDay.get_by_id(sale.market_day_id))
         if day is None or not day.is_open:
             raise ValidationError({"market_day_id": _l("Refunds are paid from an open market day's cash. Open the counter first.")})
-        paid_back = sum(refund.amount_satang for refund in line.refunds)
-        if quantity == line.quantity_milli - refunded:
-            amount = line.total_satang - paid_back  # the last part takes whatever rounding left
-        else:
-            amount = int((Decimal(line.total_satang) * quantity / line.quantity_milli).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         _give_back(line.batch_id, quantity)
-        return Refund.create(line=line, market_day=day, quantity_milli=quantity, amount_satang=amount,
-                             reason=cleaned["reason"], by=by_user)
+        return Refund.create(line=line, market_day=day, quantity_milli=quantity,
+                             amount_satang=refund_amount(line, quantity, refunds), reason=cleaned["reason"], by=by_user)
 
 
 # --- As plain data ----------------------------------------------------------------------------

@@ -336,6 +336,7 @@ def test_settlement_claims_each_line_once_with_commission(counter):
 
 
 def test_refund_after_settlement_goes_to_the_next_settlement(counter):
+    """The secretariat refunds a settled line on a later day: the next settlement takes it off."""
     sale, _ = sell(counter, (counter["batch"].code, "2"))
     sales.close_market_day(counter["day"], {"counted_cash": "620"}, counter["admin"])
     period = {"period_start": TODAY.isoformat(), "period_end": TODAY.isoformat()}
@@ -343,8 +344,11 @@ def test_refund_after_settlement_goes_to_the_next_settlement(counter):
     with pytest.raises(Exception):
         sales.void_sale(sale, {"reason": "ผิด"}, counter["admin"])
     day2 = sales.open_market_day({"counter": "A", "opening_float": "500"}, counter["admin"])
-    sales.refund_line(SaleLine.get(SaleLine.sale == sale), {"quantity": "1", "reason": "เน่า", "market_day_id": day2.id},
-                      counter["cashier"])
+    line = SaleLine.get(SaleLine.sale == sale)
+    with pytest.raises(Exception) as raised:
+        sales.refund_line(line, {"quantity": "1", "reason": "เน่า", "market_day_id": day2.id}, counter["cashier"])
+    assert "quantity" in raised.value.errors, "a cashier changes only sales of a day still open"
+    sales.refund_line(line, {"quantity": "1", "reason": "เน่า", "market_day_id": day2.id}, counter["admin"])
     sales.close_market_day(day2, {"counted_cash": "440"}, counter["admin"])
     second = settlements.create_settlements(period, counter["admin"])[0]
     assert (second.gross_satang, second.refunds_satang, second.net_satang) == (0, 6000, -6000)
