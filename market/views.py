@@ -22,10 +22,10 @@ from flask import (
 from flask_babel import gettext as _
 
 from core.auth import role_required
-from core.db import get_or_404
+from core.db import LARGEST_ID, get_or_404
 from core.qr import qr_svg
 from market import dashboard, documents, impact, massbalance, reports, sales, settings, settlements
-from market.models import PAYMENT_METHODS, PAYOUT_METHODS, MarketDay, Sale, SaleLine, Settlement
+from market.models import PAYMENT_METHODS, PAYOUT_METHODS, MarketDay, Refund, Sale, SaleLine, Settlement
 from core.exports import baht_amount, csv_bytes, xlsx_bytes
 from core.charts import bar_chart_svg
 from core.i18n import format_baht, format_date, format_datetime, format_quantity, local_name
@@ -53,7 +53,8 @@ def _download(title, header, rows, fmt, filename):
 @bp.route("/pos")
 @role_required("admin", "cashier")
 def pos():
-    return render_template("market/pos.html", days=list(sales.open_days()),
+    days = [{"id": day.id, "counter": day.counter, "date": format_date(day.market_date)} for day in sales.open_days()]
+    return render_template("market/pos.html", days=days,
                            promptpay_id=settings.get("promptpay_id"),
                            units={key: str(name) for key, name in UNITS.items()})
 
@@ -92,6 +93,88 @@ def receipt(sale_id):
 
 def _receipt_lines(sale):
     return list(SaleLine.select(SaleLine, Batch).join(Batch).where(SaleLine.sale == sale).order_by(SaleLine.id))
+
+
+# --- Undo at the counter: void a sale, refund part of a line ----------------------------------
+
+
+@bp.route("/pos/sales")
+@role_required("admin", "cashier")
+def pos_sales():
+    """The sales of the open counters, newest first, or straight to the receipt number asked for."""
+    number = request.args.get("number", "").strip()
+    if number:
+        sale = Sale.get_or_none(Sale.id == int(number)) if number.isdigit() and int(number) <= LARGEST_ID else None
+        if sale is not None:
+            return redirect(url_for(".pos_sale", sale_id=sale.id))
+        flash(_("No sale has receipt number %(number)s.", number=number), "error")
+    days = list(sales.open_days())
+    recent = (Sale.select().where(Sale.market_day.in_([day.id for day in days])).order_by(Sale.created_at.desc(), Sale.id.desc())
+              .limit(200))
+    return render_template("market/pos_sales.html", days=days, sales=recent, methods=PAYMENT_METHODS)
+
+
+def _render_sale(sale, void_errors=None, void_values=None, refund_line_id=None, refund_errors=None, refund_values=None):
+    """The sale page with its lines, what was refunded of each, and the void and refund forms."""
+    status = 400 if void_errors or refund_errors else 200
+    return render_template("market/pos_sale.html", sale=sale, rows=sales.lines_with_refunds(sale),
+                           methods=PAYMENT_METHODS, open_days=list(sales.open_days()), units=UNITS,
+                           void_errors=void_errors or {}, void_values=void_values or {},
+                           refund_line_id=refund_line_id, refund_errors=refund_errors or {},
+                           refund_values=refund_values or {}), status
+
+
+@bp.route("/pos/sales/<int:sale_id>")
+@role_required("admin", "cashier")
+def pos_sale(sale_id):
+    return _render_sale(get_or_404(Sale, sale_id))
+
+
+@bp.route("/pos/sales/<int:sale_id>/void", methods=["POST"])
+@role_required("admin", "cashier")
+def pos_void(sale_id):
+    """Void a sale in two steps: the reason, then a confirmation that says what to give back."""
+    sale = get_or_404(Sale, sale_id)
+    values = request.form.to_dict()
+    try:
+        if values.get("confirmed") == "1":
+            sale = sales.void_sale(sale, values, g.user)
+            flash(_("Receipt no. %(number)s is void. Give back %(amount)s and put the goods back on sale.",
+                    number=sale.id, amount=format_baht(sale.total_satang)), "success")
+            return redirect(url_for(".pos_sale", sale_id=sale.id))
+        sales.check_void(sale, values, g.user)
+    except ValidationError as exc:
+        return _render_sale(sale, void_errors=exc.errors, void_values=values)
+    return render_template("market/pos_confirm.html", sale=sale, action="void", values=values,
+                           amount=sale.total_satang, methods=PAYMENT_METHODS)
+
+
+@bp.route("/pos/sale-lines/<int:line_id>/refund", methods=["POST"])
+@role_required("admin", "cashier")
+def pos_refund(line_id):
+    """Refund part of a line in two steps: quantity and reason, then a confirmation of the amount."""
+    line = get_or_404(SaleLine, line_id)
+    values = request.form.to_dict()
+    try:
+        if values.get("confirmed") == "1":
+            refund = sales.refund_line(line, values, g.user)
+            return redirect(url_for(".refund_receipt", refund_id=refund.id, done=1))
+        plan = sales.check_refund(line, values, g.user)
+    except ValidationError as exc:
+        return _render_sale(line.sale, refund_line_id=line.id, refund_errors=exc.errors, refund_values=values)
+    return render_template("market/pos_confirm.html", sale=line.sale, action="refund", values=values, plan=plan,
+                           amount=plan.amount_satang, methods=PAYMENT_METHODS)
+
+
+@bp.route("/pos/refunds/<int:refund_id>/receipt")
+@role_required("admin", "cashier")
+def refund_receipt(refund_id):
+    """The slip the customer takes home for money given back, and the cashier keeps a copy of."""
+    refund = get_or_404(Refund, refund_id)
+    paper = request.args.get("paper", "80")
+    return render_template("market/refund_receipt.html", refund=refund, line=refund.line, sale=refund.line.sale,
+                           paper=paper if paper in RECEIPT_PAPERS else "80", papers=RECEIPT_PAPERS,
+                           market_name=settings.get("market_name"), done=request.args.get("done") == "1")
 
 
 # --- Market days ------------------------------------------------------------------------------
