@@ -166,12 +166,20 @@ def open_market_day(data, by_user):
                                 opening_float_satang=cleaned["opening_float"], opened_by=by_user)
 
 
-def close_market_day(day, data, by_user):
-    """Close a day with the cash counted in the drawer; from then no sale is added to it."""
+def check_closing(day, data):
+    """The counted cash and note of a closing, checked but not written (for the confirmation step)."""
     form = Form(data)
     form.money("counted_cash", required=True)
     form.text("notes", 1000)
     cleaned = form.finish()
+    if not MarketDay.get_by_id(day.id).is_open:
+        raise ValidationError({"counted_cash": _l("This market day is already closed.")})
+    return cleaned
+
+
+def close_market_day(day, data, by_user):
+    """Close a day with the cash counted in the drawer; from then no sale is added to it."""
+    cleaned = check_closing(day, data)
     with write_transaction():
         closed = (MarketDay.update(closed_at=utcnow(), closed_by=by_user, counted_cash_satang=cleaned["counted_cash"],
                                    notes=cleaned["notes"])

@@ -144,14 +144,22 @@ def mark_paid(settlement, data, by_user):
 
 
 def statement_lines(settlement):
-    """The settlement's sales by batch: product, harvest, quantity and amount."""
-    return (SaleLine.select(Batch.code, Product.name_th, Product.name_en, Batch.unit, Batch.harvest_date,
-                            fn.SUM(SaleLine.quantity_milli).alias("quantity_milli"),
-                            fn.SUM(SaleLine.total_satang).alias("total_satang"))
-            .join(Batch).join(Product)
-            .where(SaleLine.settlement == settlement)
-            .group_by(Batch.code, Product.name_th, Product.name_en, Batch.unit, Batch.harvest_date)
-            .order_by(Batch.harvest_date, Batch.code).dicts())
+    """Every sale line the settlement pays for, oldest first: when, receipt, product, batch, quantity, amount."""
+    return list(SaleLine.select(SaleLine.quantity_milli, SaleLine.unit_price_satang, SaleLine.discount_satang,
+                                SaleLine.total_satang, Sale.id.alias("sale_id"), Sale.created_at, Batch.code,
+                                Batch.unit, Product.name_th, Product.name_en)
+                .join(Sale).switch(SaleLine).join(Batch).join(Product)
+                .where(SaleLine.settlement == settlement)
+                .order_by(Sale.created_at, SaleLine.id).dicts())
+
+
+def statement_refunds(settlement):
+    """Every refund the settlement takes off, oldest first: when, slip, receipt, product, quantity, amount."""
+    return list(Refund.select(Refund.id, Refund.at, Refund.quantity_milli, Refund.amount_satang, Refund.reason,
+                              SaleLine.sale.alias("sale_id"), Batch.code, Batch.unit, Product.name_th, Product.name_en)
+                .join(SaleLine).join(Batch).join(Product)
+                .where(Refund.settlement == settlement)
+                .order_by(Refund.at, Refund.id).dicts())
 
 
 def z_report(day):

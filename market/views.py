@@ -201,15 +201,17 @@ def market_days():
 @role_required("admin")
 def market_day(day_id):
     day = get_or_404(MarketDay, day_id)
-    errors, status = {}, 200
+    errors, values, closing, status = {}, {}, None, 200
     if request.method == "POST":
+        values = request.form.to_dict()
         try:
-            day = sales.close_market_day(day, request.form.to_dict(), g.user)
+            if values.get("confirmed") == "1":
+                day = sales.close_market_day(day, values, g.user)
+                flash(_("The market day is closed."), "success")
+                return redirect(url_for(".market_day", day_id=day.id))
+            closing = sales.check_closing(day, values)
         except ValidationError as exc:
             errors, status = exc.errors, 400
-        else:
-            flash(_("The market day is closed."), "success")
-            return redirect(url_for(".market_day", day_id=day.id))
     if request.args.get("download") in DOWNLOADS:
         report = settlements.z_report(day)
         rows = [(_("Household"), f"{r['code']} · {r['display_name'] or r['head_name']}", "", baht_amount(r["total_satang"]))
@@ -222,7 +224,7 @@ def market_day(day_id):
                          request.args["download"], f"z-report-{day.market_date}-{day.id}")
     sales_today = Sale.select().where(Sale.market_day == day).order_by(Sale.created_at.desc())
     return render_template("market/day.html", report=settlements.z_report(day), sales=sales_today,
-                           methods=PAYMENT_METHODS, errors=errors), status
+                           methods=PAYMENT_METHODS, errors=errors, values=values, closing=closing), status
 
 
 @bp.route("/market/days/<int:day_id>/z-report.pdf")
@@ -241,13 +243,18 @@ def z_report_pdf(day_id):
 @role_required("admin")
 def settlement_list():
     today = datetime.date.today()
-    values = request.values.to_dict()
+    values = {key: request.values[key] for key in ("period_start", "period_end") if key in request.values}
     values.setdefault("period_start", today.replace(day=1).isoformat())
     values.setdefault("period_end", today.isoformat())
     errors, preview, status = {}, None, 200
     try:
         if request.method == "POST":
-            made = settlements.create_settlements(values, g.user)
+            chosen = {}  # every household owed, unless the page's ticks (or one row's button) say which
+            if request.form.get("only"):
+                chosen = {"households": [request.form["only"]]}
+            elif request.form.get("choosing"):
+                chosen = {"households": request.form.getlist("households")}
+            made = settlements.create_settlements(dict(values, **chosen), g.user)
             flash(_("%(n)d settlements made.", n=len(made)), "success")
             return redirect(url_for(".settlement_list"))
         preview = settlements.preview(values)
@@ -260,6 +267,8 @@ def settlement_list():
             return _download(_("Settlements"), header, rows, request.args["download"], f"settlements-{start}-{end}")
     except ValidationError as exc:
         errors, status = exc.errors, 400
+        if "households" in errors:  # none ticked: show the same table again, with the reason
+            preview = settlements.preview(values)
     recent = Settlement.select().order_by(Settlement.created_at.desc(), Settlement.id.desc()).limit(100)
     return render_template("market/settlements.html", values=values, errors=errors, preview=preview,
                            settlements=recent), status
@@ -279,8 +288,8 @@ def settlement_detail(settlement_id):
         else:
             flash(_("Marked as paid."), "success")
             return redirect(url_for(".settlement_detail", settlement_id=settlement.id))
-    return render_template("market/settlement.html", settlement=settlement,
-                           lines=list(settlements.statement_lines(settlement)), methods=PAYOUT_METHODS,
+    return render_template("market/settlement.html", settlement=settlement, lines=settlements.statement_lines(settlement),
+                           refunds=settlements.statement_refunds(settlement), methods=PAYOUT_METHODS,
                            errors=errors, values=values), status
 
 
@@ -288,7 +297,8 @@ def settlement_detail(settlement_id):
 @role_required("admin")
 def settlement_pdf(settlement_id):
     settlement = get_or_404(Settlement, settlement_id)
-    pdf = documents.settlement_pdf(settlement, list(settlements.statement_lines(settlement)), settings.get("market_name"))
+    pdf = documents.settlement_pdf(settlement, settlements.statement_lines(settlement),
+                                   settlements.statement_refunds(settlement), settings.get("market_name"))
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="settlement-{settlement.id}.pdf"'})
 

@@ -269,7 +269,7 @@ PAGES = [
     Page("GET", "/market/days", "/market/days", ADMIN),
     Page("POST", "/market/days", "/market/days", ADMIN, {"counter": "B", "opening_float": "300"}),
     Page("GET", "/market/days/<int:day_id>", "/market/days/{closed_day}", ADMIN),
-    Page("POST", "/market/days/<int:day_id>", "/market/days/{open_day}", ADMIN, {"counted_cash": "500"}),
+    Page("POST", "/market/days/<int:day_id>", "/market/days/{open_day}", ADMIN, {"counted_cash": "500", "confirmed": "1"}),
     Page("GET", "/market/days/<int:day_id>/z-report.pdf", "/market/days/{closed_day}/z-report.pdf", ADMIN),
     Page("GET", "/market/settlements", "/market/settlements", ADMIN),
     Page("POST", "/market/settlements", "/market/settlements", ADMIN,

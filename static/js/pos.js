@@ -268,7 +268,8 @@ function updateTotals() {
     const item = cart.children[index];
     const amount = lineTotal(line);
     item.querySelector(".line-total").textContent = amount === null ? "—" : formatBaht(amount);
-    item.classList.toggle("line-invalid", amount === null || amount < 0);
+    const waiting = line.weighed && line.quantity.trim() === "";  // not wrong, just not weighed yet
+    item.classList.toggle("line-invalid", !waiting && (amount === null || amount < 0));
     const refusal = line.quantity === "" ? null : lineRefusal(line);
     const note = item.querySelector(".line-refusal");
     note.textContent = refusal || "";

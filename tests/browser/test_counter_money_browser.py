@@ -251,3 +251,59 @@ def test_the_tablet_remembers_its_counter_and_shows_it_large(market, new_page):
     page.get_by_test_id("confirm-payment").click()
     expect(page.get_by_test_id("sale-done")).to_be_visible()
     assert server.seed(lambda: Sale.get().market_day.counter) == "B"
+
+
+def test_the_secretariat_closes_the_day_settles_one_household_and_prints_its_statement(market, new_page):
+    """Close the counter (the difference shown first, the note kept on the day page), settle one of two
+    households owed, and print a statement that names the person paid and has places to sign."""
+    from core import products
+    from core.models import Household, User
+    from tests.support import contains, pdf_text
+
+    server, codes = market["server"], market["codes"]
+
+    def second_household_basket():
+        council = User.get(username="council")
+        mat = products.create_product({"name_th": "เสื่อกระจูด", "name_en": "Sedge mat", "unit": "piece",
+                                       "category": "handicraft", "default_price": "250"}, council)
+        household = Household.get(code="KH-02-001")
+        return batches.create_batch({"household_id": household.id, "product_id": mat.id, "quantity": "2",
+                                     "harvest_date": MarketDay.get().market_date.isoformat()}, council).code
+
+    mat = server.seed(second_household_basket)
+    sold = _sell(server, market["day_id"], (codes["glory"], "4"), (codes["basket"], "1"))
+    _sell(server, market["day_id"], (mat, "1"))
+    cashier = server.seed(lambda: User.get(username="kaew"))
+    server.seed(lambda: sales.refund_line(SaleLine.get(SaleLine.sale == sold.id, SaleLine.unit_price_satang == 1500),
+                                          {"quantity": "2", "reason": "ผักเหี่ยว"}, cashier))
+
+    page = new_page(viewport=TABLET)
+    server.sign_in(page, "council")
+    page.goto(f"{server.url}/market/days/{market['day_id']}")
+    page.fill("#f-counted_cash", "885")
+    page.fill("#f-notes", "ขาด 15 บาท ทอนเงินผิดตอนเช้า")
+    page.get_by_test_id("close-day").get_by_role("button").click()
+    box = page.get_by_test_id("confirm-close-box")
+    expect(box).to_contain_text("฿900.00")  # float 500 + 60 + 120 + 250 in sales - 30 refunded
+    expect(box).to_contain_text("-฿15.00")
+    assert server.seed(lambda: MarketDay.get_by_id(market["day_id"]).is_open), "nothing closes before the confirmation"
+    page.get_by_test_id("confirm-close").click()
+    expect(page.get_by_test_id("closing-note")).to_contain_text("ขาด 15 บาท ทอนเงินผิดตอนเช้า")
+
+    page.goto(f"{server.url}/market/settlements")
+    rows = page.get_by_test_id("owed-row")
+    expect(rows).to_have_count(2)
+    rows.filter(has_text="KH-01-001").get_by_test_id("settle-one").click()
+    table = page.get_by_test_id("settlement-table")
+    expect(table).to_contain_text("KH-01-001")
+    expect(table).not_to_contain_text("KH-02-001")
+    expect(page.get_by_test_id("owed-row")).to_have_count(1)  # the other household is still owed
+    table.get_by_role("link").first.click()
+    expect(page.get_by_test_id("paid-to")).to_have_text("หัวหน้า KH-01-001")
+    expect(page.get_by_test_id("net-payout")).to_have_text("฿150.00")  # 60 + 120 - 30, no commission
+    pdf = page.request.get(server.url + page.get_by_test_id("settlement-pdf").get_attribute("href"))
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = pdf_text(pdf.body())
+    for expected in ("หัวหน้า KH-01-001", "สวนป้าศรี", "ผักบุ้ง", "ตะกร้าสานใบเตย", "-฿30.00", "฿150.00", "ลายมือชื่อ"):
+        assert contains(text, expected), expected
+    assert not contains(text, "เสื่อกระจูด")
