@@ -86,6 +86,8 @@ def health():
 @bp.route("/")
 @login_required
 def home():
+    if g.user.role == "cashier":
+        return redirect(url_for("market.pos"))  # a cashier's work is the counter, not a list
     counts = {
         "households": Household.select().count(),
         "growers": Household.select().where(Household.grower_status == "active").count(),

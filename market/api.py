@@ -239,14 +239,16 @@ document(bp, paths={
         "responses": {"200": json_response("Sale"), **error_responses("401", "403", "404")},
     }},
     "/sales/{sale_id}/void": {"post": {
-        "summary": "Void a sale with a reason (admin; a cashier while its market day is open); the stock returns",
+        "summary": "Void a sale with a reason (admin before settlement; a cashier while its market day is open); "
+                   "the stock returns. A sale with a refund is not voided: refund the rest of its lines",
         "parameters": [_SALE_ID],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["reason"], "properties": {"reason": {"type": "string", "maxLength": 500}}}}}},
         "responses": {"200": json_response("Sale"), **error_responses("400", "401", "403", "404")},
     }},
     "/sale-lines/{line_id}/refund": {"post": {
-        "summary": "Refund part or all of a sale line, paid from an open market day's cash",
+        "summary": "Refund part or all of a sale line, paid from an open market day's cash (a cashier: sales of a day "
+                   "still open; admin: any time, a settled line comes off the next settlement)",
         "parameters": [{"name": "line_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["quantity", "reason"], "properties": {

@@ -28,7 +28,9 @@ def _lines(start, end):
 
 
 def _refunds(start, end):
-    return Refund.select().join(MarketDay).switch(Refund).join(SaleLine).where(MarketDay.market_date.between(start, end))
+    """Refunds paid in the period, except those of voided sales (the void took the whole sale off)."""
+    return (Refund.select().join(MarketDay).switch(Refund).join(SaleLine).join(Sale).switch(SaleLine)
+            .where(MarketDay.market_date.between(start, end), Sale.voided_at.is_null()))
 
 
 def _net(sold_rows, refund_rows):
@@ -100,6 +102,6 @@ def by_day(start, end):
     sold = (Sale.select(MarketDay.market_date, fn.SUM(Sale.total_satang)).join(MarketDay)
             .where(Sale.voided_at.is_null(), MarketDay.market_date.between(start, end))
             .group_by(MarketDay.market_date).tuples())
-    refunded = (Refund.select(MarketDay.market_date, fn.SUM(Refund.amount_satang)).join(MarketDay)
-                .where(MarketDay.market_date.between(start, end)).group_by(MarketDay.market_date).tuples())
+    refunded = (_refunds(start, end).select(MarketDay.market_date, fn.SUM(Refund.amount_satang))
+                .group_by(MarketDay.market_date).tuples())
     return sorted(_net(sold, refunded))

@@ -4,12 +4,13 @@ Pure functions from figures already computed (market.settlements) to bytes, in t
 language (Thai by default). Households appear by code and public name only.
 """
 import io
+from xml.sax.saxutils import escape
 
 from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from core.charts import BAR_HEIGHT, GAP, draw_bar_chart
 from core.i18n import format_baht, format_date, format_datetime, format_quantity, local_name
@@ -20,6 +21,8 @@ from traceability import codes
 MARGIN = 16 * mm
 GREY = colors.HexColor("#555555")
 WIDTH = A4[0] - 2 * MARGIN
+PLAIN_TABLE_STYLE = TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 4),
+                                ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)])
 
 
 def _styles():
@@ -31,15 +34,15 @@ def _styles():
     }
 
 
-def _table(rows, widths, styles, numeric_columns=()):
-    """A report table: header row, Thai text wrapped in cells, money right-aligned."""
+def _table(rows, widths, styles, numeric_columns=(), header=True):
+    """A report table: header row (unless header=False), Thai text wrapped in cells, money right-aligned."""
     cells = []
     for row in rows:
         cells.append([cell if not isinstance(cell, str) or index in numeric_columns
                       else wrapped_paragraph(cell, styles["cell"], widths[index] - 8)
                       for index, cell in enumerate(row)])
-    table = Table(cells, colWidths=widths, repeatRows=1)
-    table.setStyle(TABLE_STYLE)
+    table = Table(cells, colWidths=widths, repeatRows=1 if header else 0)
+    table.setStyle(TABLE_STYLE if header else PLAIN_TABLE_STYLE)
     for column in numeric_columns:
         table.setStyle([("ALIGN", (column, 0), (column, -1), "RIGHT"), ("FONTNAME", (column, 0), (column, -1), FONT)])
     return table
@@ -102,30 +105,49 @@ def z_report_pdf(report, market_name):
         [_("Difference (counted − expected)"), format_baht(difference) if difference is not None else "—"],
     ]
     story.append(_table(rows, [WIDTH * 0.75, WIDTH * 0.25], styles, (1,)))
+    if day.notes:
+        story.append(Paragraph(_("Closing note"), styles["heading"]))
+        story.append(wrapped_paragraph(day.notes, styles["body"], WIDTH))
     return _build(title, story, f"{market_name} · {title}")
 
 
-def settlement_pdf(settlement, lines, market_name):
-    """A household's statement: its sales by batch in the period, refunds, commission and net payout."""
+def settlement_pdf(settlement, lines, refunds, market_name):
+    """A household's statement: who is paid, every sale line and refund of the period, commission,
+    net payout, and where the market and the household sign. Staff only: it names the head of household."""
     styles = _styles()
     household = settlement.household
     title = _("Settlement statement no. %(number)s", number=settlement.id)
     story = [
-        Paragraph(market_name, styles["body"]),
+        Paragraph(escape(market_name), styles["body"]),
         Paragraph(title, styles["title"]),
-        Paragraph(_("Household %(code)s · %(name)s · village %(village)s", code=household.code,
-                    name=household.public_name, village=household.village_no), styles["body"]),
-        Paragraph(_("Period %(start)s to %(end)s", start=format_date(settlement.period_start),
-                    end=format_date(settlement.period_end)), styles["body"]),
-        Spacer(1, 6),
-        Paragraph(_("Sales by batch"), styles["heading"]),
+        _table([[_("Paid to (head of household)"), household.head_name],
+                [_("Household"), _("%(code)s · %(name)s · village %(village)s", code=household.code,
+                                   name=household.public_name, village=household.village_no)],
+                [_("Period"), _("%(start)s to %(end)s", start=format_date(settlement.period_start),
+                                end=format_date(settlement.period_end))]],
+               [WIDTH * 0.3, WIDTH * 0.7], styles, header=False),
+        Paragraph(_("Sales"), styles["heading"]),
     ]
-    rows = [[_("Batch"), _("Product"), _("Harvested"), _("Quantity"), _("Amount")]]
+    rows = [[_("Date"), _("Receipt"), _("Product · batch"), _("Quantity × price"), _("Amount")]]
     for line in lines:
         product = local_name(_Named(line["name_th"], line["name_en"]))
-        rows.append([codes.format_code(line["code"]), product, format_date(line["harvest_date"]),
-                     format_quantity(line["quantity_milli"], line["unit"]), format_baht(line["total_satang"])])
-    story.append(_table(rows, [WIDTH * 0.16, WIDTH * 0.34, WIDTH * 0.18, WIDTH * 0.14, WIDTH * 0.18], styles, (0, 3, 4)))
+        price = f"{format_quantity(line['quantity_milli'], line['unit'])} × {format_baht(line['unit_price_satang'])}"
+        if line["discount_satang"]:
+            price += f" − {format_baht(line['discount_satang'])}"
+        rows.append([format_datetime(line["created_at"]), str(line["sale_id"]),
+                     f"{product} · {codes.format_code(line['code'])}", price, format_baht(line["total_satang"])])
+    if not lines:
+        rows.append(["", "", _("No sales in this period."), "", ""])
+    widths = [WIDTH * 0.2, WIDTH * 0.1, WIDTH * 0.3, WIDTH * 0.24, WIDTH * 0.16]
+    story.append(_table(rows, widths, styles, (1, 4)))
+    if refunds:
+        story.append(Paragraph(_("Refunds"), styles["heading"]))
+        rows = [[_("Date"), _("Receipt"), _("Product · batch"), _("Quantity"), _("Amount")]]
+        rows += [[format_datetime(refund["at"]), str(refund["sale_id"]),
+                  f"{local_name(_Named(refund['name_th'], refund['name_en']))} · {codes.format_code(refund['code'])}",
+                  format_quantity(refund["quantity_milli"], refund["unit"]), format_baht(-refund["amount_satang"])]
+                 for refund in refunds]
+        story.append(_table(rows, widths, styles, (1, 4)))
     story.append(Spacer(1, 8))
     rate = f"{settlement.commission_basis_points / 100:g}%"
     rows = [
@@ -136,15 +158,19 @@ def settlement_pdf(settlement, lines, market_name):
         [_("Net payout"), format_baht(settlement.net_satang)],
     ]
     story.append(_table(rows, [WIDTH * 0.75, WIDTH * 0.25], styles, (1,)))
-    story.append(Spacer(1, 10))
+    story.append(Spacer(1, 8))
     if settlement.paid_on:
-        story.append(Paragraph(_("Paid on %(date)s by %(method)s %(reference)s", date=format_date(settlement.paid_on),
-                                 method=PAYOUT_METHODS.get(settlement.paid_method, ""),
-                                 reference=settlement.paid_reference), styles["body"]))
+        story.append(Paragraph(escape(_("Paid on %(date)s by %(method)s %(reference)s", date=format_date(settlement.paid_on),
+                                        method=PAYOUT_METHODS.get(settlement.paid_method, ""),
+                                        reference=settlement.paid_reference)), styles["body"]))
     else:
         story.append(Paragraph(_("Not paid yet."), styles["body"]))
-    story.append(Spacer(1, 30))
-    story.append(_table([[_("Received by (household)"), _("Paid by (market)")], ["\n\n\n", "\n\n\n"]],
+    story.append(Spacer(1, 18))
+    signature = _("Signature") + " " + "." * 40
+    dated = _("Date") + " " + "." * 30
+    story.append(_table([[_("Paid by (for the market)"), _("Received by (head of household)")],
+                         [f"\n\n{signature}\n(" + "." * 40 + ")\n" + dated,
+                          f"\n\n{signature}\n({household.head_name})\n{dated}"]],
                         [WIDTH / 2, WIDTH / 2], styles))
     return _build(title, story, f"{market_name} · {title}")
 

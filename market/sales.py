@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
 from certificates.models import Certificate, CertificateEvent
-from core.db import LARGEST_ID, utcnow, write_transaction
+from core.db import LARGEST_ID, is_sqlite, utcnow, write_transaction
 from core.i18n import format_baht, format_quantity
 from core.models import Household, Product
 from core.validation import Form, ValidationError, local_today
@@ -170,12 +170,20 @@ def open_market_day(data, by_user):
                                 opening_float_satang=cleaned["opening_float"], opened_by=by_user)
 
 
-def close_market_day(day, data, by_user):
-    """Close a day with the cash counted in the drawer; from then no sale is added to it."""
+def check_closing(day, data):
+    """The counted cash and note of a closing, checked but not written (for the confirmation step)."""
     form = Form(data)
     form.money("counted_cash", required=True)
     form.text("notes", 1000)
     cleaned = form.finish()
+    if not MarketDay.get_by_id(day.id).is_open:
+        raise ValidationError({"counted_cash": _l("This market day is already closed.")})
+    return cleaned
+
+
+def close_market_day(day, data, by_user):
+    """Close a day with the cash counted in the drawer; from then no sale is added to it."""
+    cleaned = check_closing(day, data)
     with write_transaction():
         closed = (MarketDay.update(closed_at=utcnow(), closed_by=by_user, counted_cash_satang=cleaned["counted_cash"],
                                    notes=cleaned["notes"])
@@ -352,61 +360,143 @@ def _give_back(batch_id, quantity):
     Batch.update(sold_milli=Batch.sold_milli - quantity, changed_at=utcnow()).where(Batch.id == batch_id).execute()
 
 
-def _refunded_milli(line):
-    return sum(refund.quantity_milli for refund in line.refunds)
+def _locked_sale(sale_id):
+    """The sale, its row locked to the end of the transaction: a void and a refund of it take turns.
+
+    SQLite's write_transaction already holds the whole database (BEGIN IMMEDIATE); PostgreSQL locks
+    the row with SELECT ... FOR UPDATE, so the second of two racing undos sees the first one's work.
+    """
+    query = Sale.select().where(Sale.id == sale_id)
+    return query.get() if is_sqlite() else query.for_update().get()
 
 
-def void_sale(sale, data, by_user):
-    """Void a whole sale with a reason: its stock returns. Admin any time; a cashier while its day is open."""
+def _may_undo(sale, by_user, field):
+    """A cashier undoes only sales of a day still open; the secretariat any time."""
+    if by_user.role != "admin" and not MarketDay.get_by_id(sale.market_day_id).is_open:
+        raise ValidationError({field: _l("This market day is closed. Only the council secretariat can change its sales now.")})
+
+
+def _void_plan(sale, data, by_user):
+    """Check a void against the rules; return the sale (locked), its lines and the reason. Writes nothing."""
     form = Form(data)
     form.text("reason", 500, required=True)
     reason = form.finish()["reason"]
+    sale = _locked_sale(sale.id)
+    if sale.voided_at is not None:
+        raise ValidationError({"reason": _l("This sale is already void.")})
+    _may_undo(sale, by_user, "reason")
+    lines = list(SaleLine.select().where(SaleLine.sale == sale.id))
+    if any(line.settlement_id for line in lines):
+        raise ValidationError({"reason": _l("Part of this sale is already settled with a household; refund its lines instead.")})
+    if Refund.select().where(Refund.line.in_([line.id for line in lines])).exists():
+        raise ValidationError({"reason": _l("Part of this sale was refunded already, so it cannot be voided as a whole. "
+                                            "Refund the rest of its lines instead.")})
+    return sale, lines, reason
+
+
+def check_void(sale, data, by_user):
+    """Raise ValidationError if `by_user` may not void the sale now (for the confirmation step)."""
     with write_transaction():
-        sale = Sale.get_by_id(sale.id)
-        if sale.voided_at is not None:
-            raise ValidationError({"reason": _l("This sale is already void.")})
-        if by_user.role != "admin" and not sale.market_day.is_open:
-            raise ValidationError({"reason": _l("Only the council secretariat can void a sale after its market day is closed.")})
-        lines = list(sale.lines)
-        if any(line.settlement_id for line in lines):
-            raise ValidationError({"reason": _l("Part of this sale is already settled with a household; refund its lines instead.")})
+        _void_plan(sale, data, by_user)
+
+
+def void_sale(sale, data, by_user):
+    """Void a whole sale with a reason: its stock returns and its money leaves every total.
+
+    A sale with a refund already paid is not voided (the refund's money would leave twice): the
+    rest of its lines are refunded instead. Admin any time before settlement; a cashier while its day is open.
+    """
+    with write_transaction():
+        sale, lines, reason = _void_plan(sale, data, by_user)
         for line in lines:
-            _give_back(line.batch_id, line.quantity_milli - _refunded_milli(line))
+            _give_back(line.batch_id, line.quantity_milli)
         Sale.update(voided_at=utcnow(), voided_by=by_user, void_reason=reason).where(Sale.id == sale.id).execute()
     return Sale.get_by_id(sale.id)
 
 
-def refund_line(line, data, by_user):
-    """Give back part or all of a line: the stock returns, the money is paid out of an open day's cash."""
+def refund_amount(line, quantity_milli, refunds):
+    """What giving back `quantity_milli` of the line pays: its share, the last part whatever rounding left."""
+    refunded = sum(refund.quantity_milli for refund in refunds)
+    if quantity_milli == line.quantity_milli - refunded:
+        return line.total_satang - sum(refund.amount_satang for refund in refunds)
+    share = Decimal(line.total_satang) * quantity_milli / line.quantity_milli
+    return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@dataclasses.dataclass(frozen=True)
+class RefundPlan:
+    """A refund checked against the rules and not yet paid: what goes back, for how much, from which day."""
+
+    line: SaleLine
+    quantity_milli: int
+    amount_satang: int
+    market_day: MarketDay
+    reason: str
+
+
+def _refund_plan(line, data, by_user):
     form = Form(data)
     form.decimal("quantity", places=3, minimum=Decimal("0.001"), maximum=MAX_LINE_QUANTITY, required=True)
     form.text("reason", 500, required=True)
     form.integer("market_day_id", minimum=1, maximum=LARGEST_ID)
     cleaned = form.finish()
     quantity = int(cleaned["quantity"] * MILLI)
+    sale = _locked_sale(line.sale_id)
+    line = SaleLine.get_by_id(line.id)
+    if sale.voided_at is not None:
+        raise ValidationError({"quantity": _l("This sale is void; nothing is left to refund.")})
+    _may_undo(sale, by_user, "quantity")
+    refunds = list(Refund.select().where(Refund.line == line.id))
+    left = line.quantity_milli - sum(refund.quantity_milli for refund in refunds)
+    if quantity > left:
+        raise ValidationError({"quantity": _l("At most %(left)s of this line can be refunded.",
+                                              left=format_quantity(left, line.batch.unit))})
+    day = (MarketDay.get_or_none(MarketDay.id == cleaned["market_day_id"]) if cleaned["market_day_id"]
+           else MarketDay.get_by_id(sale.market_day_id))
+    if day is None or not day.is_open:
+        raise ValidationError({"market_day_id": _l("Refunds are paid from an open market day's cash. Open the counter first.")})
+    return RefundPlan(line, quantity, refund_amount(line, quantity, refunds), day, cleaned["reason"])
+
+
+def check_refund(line, data, by_user):
+    """The refund `data` asks for, checked against the rules but not paid (for the confirmation step)."""
     with write_transaction():
-        line = SaleLine.get_by_id(line.id)
-        if line.sale.voided_at is not None:
-            raise ValidationError({"quantity": _l("This sale is void; nothing is left to refund.")})
-        refunded = _refunded_milli(line)
-        if quantity > line.quantity_milli - refunded:
-            raise ValidationError({"quantity": _l("At most %(left)s of this line can be refunded.",
-                                                  left=format_quantity(line.quantity_milli - refunded, line.batch.unit))})
-        day = (MarketDay.get_or_none(MarketDay.id == cleaned["market_day_id"]) if cleaned["market_day_id"]
-               else line.sale.market_day)
-        if day is None or not day.is_open:
-            raise ValidationError({"market_day_id": _l("Refunds are paid from an open market day's cash. Open the counter first.")})
-        paid_back = sum(refund.amount_satang for refund in line.refunds)
-        if quantity == line.quantity_milli - refunded:
-            amount = line.total_satang - paid_back  # the last part takes whatever rounding left
-        else:
-            amount = int((Decimal(line.total_satang) * quantity / line.quantity_milli).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-        _give_back(line.batch_id, quantity)
-        return Refund.create(line=line, market_day=day, quantity_milli=quantity, amount_satang=amount,
-                             reason=cleaned["reason"], by=by_user)
+        return _refund_plan(line, data, by_user)
+
+
+def refund_line(line, data, by_user):
+    """Give back part or all of a line: the stock returns, the money is paid out of an open day's cash.
+
+    A cashier refunds sales of a day still open; the secretariat any time (a line already settled
+    is taken off the household's next settlement).
+    """
+    with write_transaction():
+        plan = _refund_plan(line, data, by_user)
+        _give_back(plan.line.batch_id, plan.quantity_milli)
+        return Refund.create(line=plan.line, market_day=plan.market_day, quantity_milli=plan.quantity_milli,
+                             amount_satang=plan.amount_satang, reason=plan.reason, by=by_user)
 
 
 # --- As plain data ----------------------------------------------------------------------------
+
+
+def lines_with_refunds(sale):
+    """The sale's lines with their batch, what was refunded of each so far and what is left to refund."""
+    lines = list(SaleLine.select(SaleLine, Batch, Product, Household)
+                 .join(Batch).join(Product).switch(SaleLine).join(Household)
+                 .where(SaleLine.sale == sale).order_by(SaleLine.id))
+    refunds = {}
+    for refund in Refund.select().where(Refund.line.in_([line.id for line in lines])).order_by(Refund.id):
+        refunds.setdefault(refund.line_id, []).append(refund)
+    rows = []
+    for line in lines:
+        given = refunds.get(line.id, [])
+        refunded = sum(refund.quantity_milli for refund in given)
+        rows.append({"line": line, "refunds": given, "refunded_milli": refunded,
+                     "refunded_satang": sum(refund.amount_satang for refund in given),
+                     "left_milli": line.quantity_milli - refunded,
+                     "left_text": f"{Decimal(line.quantity_milli - refunded) / MILLI:f}"})
+    return rows
 
 
 def sale_record(sale, base_url):

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
 from core import audit
-from core.db import write_transaction
+from core.db import LARGEST_ID, is_sqlite, write_transaction
 from core.models import Household, Product
 from core.validation import Form, ValidationError, clean_period, local_today
 from market import settings
@@ -34,17 +34,33 @@ def _unsettled_lines(start, end):
 def _unsettled_refunds(end):
     """Refunds up to the end of the period not yet taken off a settlement (including those of settled lines)."""
     last = datetime.datetime.combine(end, datetime.time.max)
-    return Refund.select().join(SaleLine).switch(Refund).join(MarketDay).where(
-        Refund.settlement.is_null(), MarketDay.closed_at.is_null(False), Refund.at <= last)
+    return Refund.select().join(SaleLine).join(Sale).switch(Refund).join(MarketDay).where(
+        Refund.settlement.is_null(), Sale.voided_at.is_null(), MarketDay.closed_at.is_null(False), Refund.at <= last)
 
 
 def commission_for(amount_satang, basis_points):
     return int((Decimal(amount_satang) * basis_points / 10_000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def _chosen_households(data):
+    """The households asked for (ids in data["households"]), or None for every household."""
+    chosen = data.get("households")
+    if chosen is None:
+        return None
+    values = chosen if isinstance(chosen, list) else [chosen]
+    if not values or not all(isinstance(value, (int, str)) and str(value).isdigit() and 0 < int(value) <= LARGEST_ID
+                             for value in values):
+        raise ValidationError({"households": _l("Choose at least one household to settle.")})
+    return {int(value) for value in values}
+
+
 def preview(data):
-    """Per household, what a settlement of the period would hold: gross, refunds, commission, net."""
+    """Per household, what a settlement of the period would hold: gross, refunds, commission, net.
+
+    data["households"], when given, limits it to those households (a list of ids).
+    """
     start, end = _period(data)
+    chosen = _chosen_households(data)
     basis_points = settings.commission_basis_points()
     gross = {household: (sold, lines) for household, sold, lines in (
         _unsettled_lines(start, end)
@@ -55,7 +71,9 @@ def preview(data):
         .select(SaleLine.household, fn.SUM(Refund.amount_satang))
         .group_by(SaleLine.household).tuples())
     rows = []
-    households = Household.select().where(Household.id.in_(list(set(gross) | set(refunds)))).order_by(Household.code)
+    owed = set(gross) | set(refunds)
+    households = Household.select().where(Household.id.in_(list(owed if chosen is None else owed & set(chosen))))
+    households = households.order_by(Household.code)
     for household in households:
         sold, lines = gross.get(household.id, (0, 0))
         refunded = refunds.get(household.id, 0)
@@ -65,13 +83,26 @@ def preview(data):
     return start, end, basis_points, rows
 
 
+def _lock_unsettled_sales(start, end):
+    """Lock the sales the settlement would claim (PostgreSQL), so a void cannot slip in between.
+
+    A void locks its sale and refuses a settled line; with both taking the same row locks one of
+    them waits for the other. SQLite's BEGIN IMMEDIATE holds the whole database already.
+    """
+    if not is_sqlite():
+        claimed = _unsettled_lines(start, end).select(SaleLine.sale)
+        list(Sale.select(Sale.id).where(Sale.id.in_(claimed)).for_update())
+
+
 def create_settlements(data, by_user):
-    """Settle every household with unsettled sales in the period; all or nothing."""
-    start, end, basis_points, rows = preview(data)
-    if not rows:
-        raise ValidationError({"period_start": _l("Nothing to settle in this period: no closed market day has unsettled sales.")})
+    """Settle the chosen households (default: every one) with unsettled sales in the period; all or nothing."""
+    start, end = _period(data)
     made = []
     with write_transaction():
+        _lock_unsettled_sales(start, end)
+        start, end, basis_points, rows = preview(data)
+        if not rows:
+            raise ValidationError({"period_start": _l("Nothing to settle in this period: no closed market day has unsettled sales.")})
         for row in rows:
             household = row["household"]
             settlement = Settlement.create(
@@ -86,7 +117,8 @@ def create_settlements(data, by_user):
                        .where(Refund.id.in_(_unsettled_refunds(end).select(Refund.id)
                                             .where(SaleLine.household == household)))
                        .execute())
-            if claimed != row["lines"]:
+            refunded = Refund.select(fn.COALESCE(fn.SUM(Refund.amount_satang), 0)).where(Refund.settlement == settlement).scalar()
+            if claimed != row["lines"] or refunded != row["refunds_satang"]:
                 raise ValidationError({"period_start": _l("Sales changed while settling. Try again.")})
             audit.record(by_user, "create", "settlement", settlement.id, {
                 "household": (None, household.code), "net_satang": (None, settlement.net_satang),
@@ -114,14 +146,22 @@ def mark_paid(settlement, data, by_user):
 
 
 def statement_lines(settlement):
-    """The settlement's sales by batch: product, harvest, quantity and amount."""
-    return (SaleLine.select(Batch.code, Product.name_th, Product.name_en, Batch.unit, Batch.harvest_date,
-                            fn.SUM(SaleLine.quantity_milli).alias("quantity_milli"),
-                            fn.SUM(SaleLine.total_satang).alias("total_satang"))
-            .join(Batch).join(Product)
-            .where(SaleLine.settlement == settlement)
-            .group_by(Batch.code, Product.name_th, Product.name_en, Batch.unit, Batch.harvest_date)
-            .order_by(Batch.harvest_date, Batch.code).dicts())
+    """Every sale line the settlement pays for, oldest first: when, receipt, product, batch, quantity, amount."""
+    return list(SaleLine.select(SaleLine.quantity_milli, SaleLine.unit_price_satang, SaleLine.discount_satang,
+                                SaleLine.total_satang, Sale.id.alias("sale_id"), Sale.created_at, Batch.code,
+                                Batch.unit, Product.name_th, Product.name_en)
+                .join(Sale).switch(SaleLine).join(Batch).join(Product)
+                .where(SaleLine.settlement == settlement)
+                .order_by(Sale.created_at, SaleLine.id).dicts())
+
+
+def statement_refunds(settlement):
+    """Every refund the settlement takes off, oldest first: when, slip, receipt, product, quantity, amount."""
+    return list(Refund.select(Refund.id, Refund.at, Refund.quantity_milli, Refund.amount_satang, Refund.reason,
+                              SaleLine.sale.alias("sale_id"), Batch.code, Batch.unit, Product.name_th, Product.name_en)
+                .join(SaleLine).join(Batch).join(Product)
+                .where(Refund.settlement == settlement)
+                .order_by(Refund.at, Refund.id).dicts())
 
 
 def z_report(day):
@@ -147,7 +187,7 @@ def z_report(day):
     voided = (Sale.select(fn.COUNT(Sale.id).alias("count"), fn.COALESCE(fn.SUM(Sale.total_satang), 0).alias("total"))
               .where(Sale.market_day == day, Sale.voided_at.is_null(False)).dicts().get())
     refunds = (Refund.select(fn.COUNT(Refund.id).alias("count"), fn.COALESCE(fn.SUM(Refund.amount_satang), 0).alias("total"))
-               .where(Refund.market_day == day).dicts().get())
+               .join(SaleLine).join(Sale).where(Refund.market_day == day, Sale.voided_at.is_null()).dicts().get())
     cash_in = sum(row["cash_satang"] or 0 for row in by_method)
     expected = day.opening_float_satang + cash_in - refunds["total"]
     counted = day.counted_cash_satang

@@ -22,10 +22,10 @@ from flask import (
 from flask_babel import gettext as _
 
 from core.auth import role_required
-from core.db import get_or_404
+from core.db import LARGEST_ID, get_or_404
 from core.qr import qr_svg
 from market import dashboard, documents, impact, massbalance, reports, sales, settings, settlements
-from market.models import PAYMENT_METHODS, PAYOUT_METHODS, MarketDay, Sale, SaleLine, Settlement
+from market.models import PAYMENT_METHODS, PAYOUT_METHODS, MarketDay, Refund, Sale, SaleLine, Settlement
 from core.exports import baht_amount, csv_bytes, xlsx_bytes
 from core.charts import bar_chart_svg
 from core.i18n import format_baht, format_date, format_datetime, format_quantity, local_name
@@ -53,7 +53,8 @@ def _download(title, header, rows, fmt, filename):
 @bp.route("/pos")
 @role_required("admin", "cashier")
 def pos():
-    return render_template("market/pos.html", days=list(sales.open_days()),
+    days = [{"id": day.id, "counter": day.counter, "date": format_date(day.market_date)} for day in sales.open_days()]
+    return render_template("market/pos.html", days=days,
                            promptpay_id=settings.get("promptpay_id"),
                            units={key: str(name) for key, name in UNITS.items()})
 
@@ -94,6 +95,88 @@ def _receipt_lines(sale):
     return list(SaleLine.select(SaleLine, Batch).join(Batch).where(SaleLine.sale == sale).order_by(SaleLine.id))
 
 
+# --- Undo at the counter: void a sale, refund part of a line ----------------------------------
+
+
+@bp.route("/pos/sales")
+@role_required("admin", "cashier")
+def pos_sales():
+    """The sales of the open counters, newest first, or straight to the receipt number asked for."""
+    number = request.args.get("number", "").strip()
+    if number:
+        sale = Sale.get_or_none(Sale.id == int(number)) if number.isdigit() and int(number) <= LARGEST_ID else None
+        if sale is not None:
+            return redirect(url_for(".pos_sale", sale_id=sale.id))
+        flash(_("No sale has receipt number %(number)s.", number=number), "error")
+    days = list(sales.open_days())
+    recent = (Sale.select().where(Sale.market_day.in_([day.id for day in days])).order_by(Sale.created_at.desc(), Sale.id.desc())
+              .limit(200))
+    return render_template("market/pos_sales.html", days=days, sales=recent, methods=PAYMENT_METHODS)
+
+
+def _render_sale(sale, void_errors=None, void_values=None, refund_line_id=None, refund_errors=None, refund_values=None):
+    """The sale page with its lines, what was refunded of each, and the void and refund forms."""
+    status = 400 if void_errors or refund_errors else 200
+    return render_template("market/pos_sale.html", sale=sale, rows=sales.lines_with_refunds(sale),
+                           methods=PAYMENT_METHODS, open_days=list(sales.open_days()), units=UNITS,
+                           void_errors=void_errors or {}, void_values=void_values or {},
+                           refund_line_id=refund_line_id, refund_errors=refund_errors or {},
+                           refund_values=refund_values or {}), status
+
+
+@bp.route("/pos/sales/<int:sale_id>")
+@role_required("admin", "cashier")
+def pos_sale(sale_id):
+    return _render_sale(get_or_404(Sale, sale_id))
+
+
+@bp.route("/pos/sales/<int:sale_id>/void", methods=["POST"])
+@role_required("admin", "cashier")
+def pos_void(sale_id):
+    """Void a sale in two steps: the reason, then a confirmation that says what to give back."""
+    sale = get_or_404(Sale, sale_id)
+    values = request.form.to_dict()
+    try:
+        if values.get("confirmed") == "1":
+            sale = sales.void_sale(sale, values, g.user)
+            flash(_("Receipt no. %(number)s is void. Give back %(amount)s and put the goods back on sale.",
+                    number=sale.id, amount=format_baht(sale.total_satang)), "success")
+            return redirect(url_for(".pos_sale", sale_id=sale.id))
+        sales.check_void(sale, values, g.user)
+    except ValidationError as exc:
+        return _render_sale(sale, void_errors=exc.errors, void_values=values)
+    return render_template("market/pos_confirm.html", sale=sale, action="void", values=values,
+                           amount=sale.total_satang, methods=PAYMENT_METHODS)
+
+
+@bp.route("/pos/sale-lines/<int:line_id>/refund", methods=["POST"])
+@role_required("admin", "cashier")
+def pos_refund(line_id):
+    """Refund part of a line in two steps: quantity and reason, then a confirmation of the amount."""
+    line = get_or_404(SaleLine, line_id)
+    values = request.form.to_dict()
+    try:
+        if values.get("confirmed") == "1":
+            refund = sales.refund_line(line, values, g.user)
+            return redirect(url_for(".refund_receipt", refund_id=refund.id, done=1))
+        plan = sales.check_refund(line, values, g.user)
+    except ValidationError as exc:
+        return _render_sale(line.sale, refund_line_id=line.id, refund_errors=exc.errors, refund_values=values)
+    return render_template("market/pos_confirm.html", sale=line.sale, action="refund", values=values, plan=plan,
+                           amount=plan.amount_satang, methods=PAYMENT_METHODS)
+
+
+@bp.route("/pos/refunds/<int:refund_id>/receipt")
+@role_required("admin", "cashier")
+def refund_receipt(refund_id):
+    """The slip the customer takes home for money given back, and the cashier keeps a copy of."""
+    refund = get_or_404(Refund, refund_id)
+    paper = request.args.get("paper", "80")
+    return render_template("market/refund_receipt.html", refund=refund, line=refund.line, sale=refund.line.sale,
+                           paper=paper if paper in RECEIPT_PAPERS else "80", papers=RECEIPT_PAPERS,
+                           market_name=settings.get("market_name"), done=request.args.get("done") == "1")
+
+
 # --- Market days ------------------------------------------------------------------------------
 
 
@@ -118,15 +201,17 @@ def market_days():
 @role_required("admin")
 def market_day(day_id):
     day = get_or_404(MarketDay, day_id)
-    errors, status = {}, 200
+    errors, values, closing, status = {}, {}, None, 200
     if request.method == "POST":
+        values = request.form.to_dict()
         try:
-            day = sales.close_market_day(day, request.form.to_dict(), g.user)
+            if values.get("confirmed") == "1":
+                day = sales.close_market_day(day, values, g.user)
+                flash(_("The market day is closed."), "success")
+                return redirect(url_for(".market_day", day_id=day.id))
+            closing = sales.check_closing(day, values)
         except ValidationError as exc:
             errors, status = exc.errors, 400
-        else:
-            flash(_("The market day is closed."), "success")
-            return redirect(url_for(".market_day", day_id=day.id))
     if request.args.get("download") in DOWNLOADS:
         report = settlements.z_report(day)
         rows = [(_("Household"), f"{r['code']} · {r['display_name'] or r['head_name']}", "", baht_amount(r["total_satang"]))
@@ -139,7 +224,7 @@ def market_day(day_id):
                          request.args["download"], f"z-report-{day.market_date}-{day.id}")
     sales_today = Sale.select().where(Sale.market_day == day).order_by(Sale.created_at.desc())
     return render_template("market/day.html", report=settlements.z_report(day), sales=sales_today,
-                           methods=PAYMENT_METHODS, errors=errors), status
+                           methods=PAYMENT_METHODS, errors=errors, values=values, closing=closing), status
 
 
 @bp.route("/market/days/<int:day_id>/z-report.pdf")
@@ -158,13 +243,18 @@ def z_report_pdf(day_id):
 @role_required("admin")
 def settlement_list():
     today = datetime.date.today()
-    values = request.values.to_dict()
+    values = {key: request.values[key] for key in ("period_start", "period_end") if key in request.values}
     values.setdefault("period_start", today.replace(day=1).isoformat())
     values.setdefault("period_end", today.isoformat())
     errors, preview, status = {}, None, 200
     try:
         if request.method == "POST":
-            made = settlements.create_settlements(values, g.user)
+            chosen = {}  # every household owed, unless the page's ticks (or one row's button) say which
+            if request.form.get("only"):
+                chosen = {"households": [request.form["only"]]}
+            elif request.form.get("choosing"):
+                chosen = {"households": request.form.getlist("households")}
+            made = settlements.create_settlements(dict(values, **chosen), g.user)
             flash(_("%(n)d settlements made.", n=len(made)), "success")
             return redirect(url_for(".settlement_list"))
         preview = settlements.preview(values)
@@ -177,6 +267,8 @@ def settlement_list():
             return _download(_("Settlements"), header, rows, request.args["download"], f"settlements-{start}-{end}")
     except ValidationError as exc:
         errors, status = exc.errors, 400
+        if "households" in errors:  # none ticked: show the same table again, with the reason
+            preview = settlements.preview(values)
     recent = Settlement.select().order_by(Settlement.created_at.desc(), Settlement.id.desc()).limit(100)
     return render_template("market/settlements.html", values=values, errors=errors, preview=preview,
                            settlements=recent), status
@@ -196,8 +288,8 @@ def settlement_detail(settlement_id):
         else:
             flash(_("Marked as paid."), "success")
             return redirect(url_for(".settlement_detail", settlement_id=settlement.id))
-    return render_template("market/settlement.html", settlement=settlement,
-                           lines=list(settlements.statement_lines(settlement)), methods=PAYOUT_METHODS,
+    return render_template("market/settlement.html", settlement=settlement, lines=settlements.statement_lines(settlement),
+                           refunds=settlements.statement_refunds(settlement), methods=PAYOUT_METHODS,
                            errors=errors, values=values), status
 
 
@@ -205,7 +297,8 @@ def settlement_detail(settlement_id):
 @role_required("admin")
 def settlement_pdf(settlement_id):
     settlement = get_or_404(Settlement, settlement_id)
-    pdf = documents.settlement_pdf(settlement, list(settlements.statement_lines(settlement)), settings.get("market_name"))
+    pdf = documents.settlement_pdf(settlement, settlements.statement_lines(settlement),
+                                   settlements.statement_refunds(settlement), settings.get("market_name"))
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="settlement-{settlement.id}.pdf"'})
 

@@ -136,9 +136,9 @@ def ids(world):
         "product": world["product"].id, "user": world["user"].id, "certificate": world["certificate"].number,
         "inspection": world["inspection"].id, "scheduled": world["scheduled"].id,
         "recorded": world["recorded"].id, "decision": world["decision"].id, "batch": world["batch"].code,
-        "sale": world["sale"].id, "closed_day": world["closed_day"].id, "open_day": world["open_day"].id,
-        "settlement": world["settlement"].id, "course": world["course"].id, "import": world["import_token"],
-        "synonym": world["synonym"].id,
+        "sale": world["sale"].id, "line": world["sale"].lines[0].id, "closed_day": world["closed_day"].id,
+        "open_day": world["open_day"].id, "settlement": world["settlement"].id, "course": world["course"].id,
+        "import": world["import_token"], "synonym": world["synonym"].id,
     }
 
 
@@ -185,7 +185,7 @@ COMMITTEE_ONLY = {"inspector": 400}  # an inspector off the committee is refused
 
 PAGES = [
     # core/views.py
-    Page("GET", "/", "/", STAFF),
+    Page("GET", "/", "/", STAFF, allowed={"cashier": 302}),  # a cashier goes straight to the POS
     Page("GET", "/households", "/households", READERS),
     Page("GET", "/households/new", "/households/new", ADMIN),
     Page("POST", "/households/new", "/households/new", ADMIN, dict(HOUSEHOLD_FORM, code="KH-02-001")),
@@ -266,10 +266,20 @@ PAGES = [
     # market/views.py
     Page("GET", "/pos", "/pos", COUNTER),
     Page("GET", "/pos/sales/<int:sale_id>/receipt", "/pos/sales/{sale}/receipt", COUNTER),
+    Page("GET", "/pos/sales", "/pos/sales", COUNTER),
+    Page("GET", "/pos/sales/<int:sale_id>", "/pos/sales/{sale}", COUNTER),
+    # the world's sale is settled (no void) and of a closed day (no cashier refund)
+    Page("POST", "/pos/sales/<int:sale_id>/void", "/pos/sales/{sale}/void", COUNTER, {"reason": "ผิด", "confirmed": "1"},
+         allowed={"admin": 400, "cashier": 400}),
+    Page("POST", "/pos/sale-lines/<int:line_id>/refund", "/pos/sale-lines/{line}/refund", COUNTER,
+         lambda world: {"quantity": "0.5", "reason": "ช้ำ", "market_day_id": world["open_day"].id, "confirmed": "1"},
+         allowed={"cashier": 400}),
+    Page("GET", "/pos/refunds/<int:refund_id>/receipt", "/pos/refunds/999999/receipt", COUNTER,
+         allowed={"admin": 404, "cashier": 404}),
     Page("GET", "/market/days", "/market/days", ADMIN),
     Page("POST", "/market/days", "/market/days", ADMIN, {"counter": "B", "opening_float": "300"}),
     Page("GET", "/market/days/<int:day_id>", "/market/days/{closed_day}", ADMIN),
-    Page("POST", "/market/days/<int:day_id>", "/market/days/{open_day}", ADMIN, {"counted_cash": "500"}),
+    Page("POST", "/market/days/<int:day_id>", "/market/days/{open_day}", ADMIN, {"counted_cash": "500", "confirmed": "1"}),
     Page("GET", "/market/days/<int:day_id>/z-report.pdf", "/market/days/{closed_day}/z-report.pdf", ADMIN),
     Page("GET", "/market/settlements", "/market/settlements", ADMIN),
     Page("POST", "/market/settlements", "/market/settlements", ADMIN,

@@ -336,6 +336,7 @@ def test_settlement_claims_each_line_once_with_commission(counter):
 
 
 def test_refund_after_settlement_goes_to_the_next_settlement(counter):
+    """The secretariat refunds a settled line on a later day: the next settlement takes it off."""
     sale, _ = sell(counter, (counter["batch"].code, "2"))
     sales.close_market_day(counter["day"], {"counted_cash": "620"}, counter["admin"])
     period = {"period_start": TODAY.isoformat(), "period_end": TODAY.isoformat()}
@@ -343,8 +344,11 @@ def test_refund_after_settlement_goes_to_the_next_settlement(counter):
     with pytest.raises(Exception):
         sales.void_sale(sale, {"reason": "ผิด"}, counter["admin"])
     day2 = sales.open_market_day({"counter": "A", "opening_float": "500"}, counter["admin"])
-    sales.refund_line(SaleLine.get(SaleLine.sale == sale), {"quantity": "1", "reason": "เน่า", "market_day_id": day2.id},
-                      counter["cashier"])
+    line = SaleLine.get(SaleLine.sale == sale)
+    with pytest.raises(Exception) as raised:
+        sales.refund_line(line, {"quantity": "1", "reason": "เน่า", "market_day_id": day2.id}, counter["cashier"])
+    assert "quantity" in raised.value.errors, "a cashier changes only sales of a day still open"
+    sales.refund_line(line, {"quantity": "1", "reason": "เน่า", "market_day_id": day2.id}, counter["admin"])
     sales.close_market_day(day2, {"counted_cash": "440"}, counter["admin"])
     second = settlements.create_settlements(period, counter["admin"])[0]
     assert (second.gross_satang, second.refunds_satang, second.net_satang) == (0, 6000, -6000)
@@ -362,7 +366,8 @@ def test_mark_paid_once_and_statement_pdf(app, counter):
         settlements.mark_paid(paid, {"paid_on": TODAY.isoformat(), "paid_method": "cash"}, counter["admin"])
     from market import documents
     with app.test_request_context():
-        text = pdf_text(documents.settlement_pdf(paid, list(settlements.statement_lines(paid)), "ตลาดเขียว"))
+        text = pdf_text(documents.settlement_pdf(paid, settlements.statement_lines(paid), settlements.statement_refunds(paid),
+                                                 "ตลาดเขียว"))
     assert "฿120.00" in text and counter["batch"].code[:4] in text
 
 
@@ -479,13 +484,18 @@ def test_market_day_pages_open_close_and_z_report_pdf(client, auth, counter):
     auth.login("admin", "council2")
     page = client.get(f"/market/days/{counter['day'].id}").get_data(as_text=True)
     assert "฿560.00" in page
-    answer = client.post(f"/market/days/{counter['day'].id}", data={"counted_cash": "550"})
+    asked = client.post(f"/market/days/{counter['day'].id}", data={"counted_cash": "550", "notes": "เงินทอนขาด 10 บาท"})
+    assert asked.status_code == 200 and "-฿10.00" in asked.get_data(as_text=True), "the difference is shown before closing"
+    assert MarketDay.get_by_id(counter["day"].id).is_open, "nothing is closed before the confirmation"
+    answer = client.post(f"/market/days/{counter['day'].id}", data={"counted_cash": "550", "notes": "เงินทอนขาด 10 บาท",
+                                                                     "confirmed": "1"})
     assert answer.status_code == 302
+    assert "เงินทอนขาด 10 บาท" in client.get(f"/market/days/{counter['day'].id}").get_data(as_text=True)
     assert MarketDay.get_by_id(counter["day"].id).counted_cash_satang == 55000
     pdf = client.get(f"/market/days/{counter['day'].id}/z-report.pdf")
     assert pdf.status_code == 200
     text = pdf_text(pdf.data)
-    assert "฿560.00" in text and "-฿10.00" in text
+    assert "฿560.00" in text and "-฿10.00" in text and "เงินทอนขาด" in text
     assert client.post("/market/days", data={"counter": "B", "opening_float": "abc"}).status_code == 400
 
 

@@ -98,6 +98,21 @@ export function allSales() {
   return transaction(["sales"], "readonly", (tx) => request(tx.objectStore("sales").getAll()));
 }
 
+export function dropSale(clientId, taken) {
+  // A sale the server refused in front of the cashier: forget it and give its stock back to the copy.
+  return transaction(["sales", "batches"], "readwrite", async (tx) => {
+    tx.objectStore("sales").delete(clientId);
+    const batches = tx.objectStore("batches");
+    for (const [code, milli] of Object.entries(taken)) {
+      const batch = await request(batches.get(code));
+      if (batch) {
+        batch.sellable_milli += milli;
+        batches.put(batch);
+      }
+    }
+  });
+}
+
 export function putSale(sale) {
   return transaction(["sales"], "readwrite", (tx) => { tx.objectStore("sales").put(sale); });
 }

@@ -6,6 +6,7 @@
 // the page (templates/market/pos.html), so the same script serves Thai and English. Money is
 // integer satang (BigInt where a product could overflow), quantities thousandths of a unit.
 import * as store from "./pos-store.js";
+import {Scale} from "./pos-scale.js";
 import {promptPayPayload} from "./promptpay.js";
 import {qrSvg} from "./qr.js";
 
@@ -15,10 +16,15 @@ const units = JSON.parse(words.units || "{}");
 const $ = (id) => document.getElementById(id);
 
 const state = {
-  lines: [],          // {code, product, household, unit, price, quantity: "1.250", discount: "0"}
+  lines: [],          // {code, product, household, unit, price, quantity: "1.250", discount: "0", batch, weighed}
   scans: Promise.resolve(),
   method: null,
   online: navigator.onLine,
+  day: null,          // the open market day this tablet sells on: {id, counter, date}
+  shownProblem: "",   // the basket problem last put in the refusal box, so it is cleared when fixed
+  awaiting: null,     // the weighed line the scale's next stable reading goes to
+  scale: null,
+  queuedScans: 0,     // labels scanned and not looked up yet: the cursor stays in the scan box for them
 };
 
 // --- Money and quantities -------------------------------------------------------------------
@@ -52,7 +58,14 @@ function parseMilli(text) {
   return milli > 0 ? milli : null;
 }
 
+function formatQuantity(milli, unit) {
+  const whole = Math.floor(milli / 1000);
+  const fraction = String(milli % 1000).padStart(3, "0").replace(/0+$/, "");
+  return `${whole.toLocaleString("en-US")}${fraction ? `.${fraction}` : ""} ${units[unit] || unit}`;
+}
+
 function lineTotal(line) {
+  if (line.price === null || line.price === undefined) return null;
   const milli = parseMilli(line.quantity);
   const discount = parseBaht(line.discount);
   if (milli === null || discount === null) return null;
@@ -91,7 +104,9 @@ function enqueueScan(text) {
   // Scans are looked up one after another, so a fast scanner never reorders or drops a label.
   const value = text.trim();
   if (!value) return;
-  state.scans = state.scans.then(() => lookup(value)).catch(() => showRefusal(words.offline));
+  state.queuedScans += 1;
+  state.scans = state.scans.then(() => lookup(value)).catch(() => showRefusal(words.offline))
+    .finally(() => { state.queuedScans -= 1; });
 }
 
 function codeOf(text) {
@@ -130,12 +145,6 @@ async function lookup(text) {
     showRefusal(`${productName(batch)} · ${batch.household.public_name}: ${batch.refusal.message}`);
     return;
   }
-  const inBasket = state.lines.filter((line) => line.code === code).reduce((sum, line) => sum + (parseMilli(line.quantity) || 0), 0);
-  const wanted = batch.unit === "kg" ? 1 : 1000;
-  if (batch.sellable_milli !== undefined && inBasket + wanted > batch.sellable_milli) {
-    showRefusal(`${productName(batch)} · ${batch.household.public_name}: ${words.soldOut}`);
-    return;
-  }
   showRefusal("");
   addBatch(batch);
 }
@@ -144,18 +153,32 @@ function productName(batch) {
   return root.dataset.language === "en" && batch.product.name_en ? batch.product.name_en : batch.product.name_th;
 }
 
+function isWeighed(batch) {
+  return batch.unit === "kg";
+}
+
 function addBatch(batch) {
-  const counted = batch.unit !== "kg";
+  // A counted product adds one to its line; a weighed one gets a new line whose weight comes next.
+  const weighed = isWeighed(batch);
   const same = state.lines.find((line) => line.code === batch.code);
-  if (same && counted) {
-    same.quantity = String((parseMilli(same.quantity) + 1000) / 1000);
-  } else {
-    state.lines.push({
-      code: batch.code, product: productName(batch), household: batch.household.public_name,
-      unit: batch.unit, price: batch.price_satang || 0, quantity: "1", discount: "",
-    });
+  if (same && !weighed) {
+    same.quantity = String(((parseMilli(same.quantity) || 0) + 1000) / 1000);
+    same.serverRefusal = null;
+    render();
+    return;
   }
+  const line = {
+    code: batch.code, product: productName(batch), household: batch.household.public_name, batch, weighed,
+    unit: batch.unit, price: batch.price_satang, quantity: weighed ? "" : "1", discount: "",
+  };
+  state.lines.push(line);
   render();
+  if (weighed) {
+    state.awaiting = line;
+    // To the weight, unless the scanner is still typing labels (a code split across two boxes is lost).
+    if (state.queuedScans <= 1 && !$("scan").value) $("cart").lastElementChild.querySelector(".line-quantity").focus();
+    if (state.scale) state.scale.read().catch(() => scaleProblem());
+  }
 }
 
 // --- The basket ------------------------------------------------------------------------------
@@ -171,11 +194,37 @@ function render() {
     item.querySelector(".line-price").textContent = `${formatBaht(line.price)} ${words.per} ${units[line.unit] || line.unit}`;
     const quantity = item.querySelector(".line-quantity");
     quantity.value = line.quantity;
-    quantity.addEventListener("input", () => { line.quantity = quantity.value; updateTotals(); });
+    if (line.weighed) {
+      quantity.dataset.testid = "weight-input";
+      quantity.placeholder = words.weightPlaceholder;
+      item.querySelector(".line-quantity-label").textContent = words.weight;
+      item.classList.add("line-weighed");
+    }
+    quantity.addEventListener("focus", () => { line.before = line.quantity; });
+    quantity.addEventListener("input", () => {
+      line.quantity = quantity.value;
+      line.serverRefusal = null;
+      if (state.awaiting === line) state.awaiting = null;  // typed by hand: the scale no longer overrides it
+      updateTotals();
+    });
+    quantity.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter") return;
+      event.preventDefault();
+      if (parseMilli(quantity.value) === null && /[^\d.,๐-๙\s]/.test(quantity.value)) {
+        // A scanner typed a label into the weight box: put the weight back and sell the label.
+        const scanned = quantity.value;
+        line.quantity = line.before || "";
+        quantity.value = line.quantity;
+        updateTotals();
+        enqueueScan(scanned);
+      }
+      focusScan();
+    });
     const discount = item.querySelector(".line-discount");
     discount.value = line.discount;
     discount.addEventListener("input", () => { line.discount = discount.value; updateTotals(); });
     item.querySelector(".line-remove").addEventListener("click", () => {
+      if (state.awaiting === line) state.awaiting = null;
       state.lines.splice(index, 1);
       render();
       focusScan();
@@ -197,35 +246,69 @@ function basketTotal() {
   return total;
 }
 
+function lineRefusal(line) {
+  // Why this line cannot be sold, from the counter's copy (or the server's last answer), or null.
+  if (line.serverRefusal) return line.serverRefusal;
+  const batch = line.batch;
+  if (!batch) return null;
+  if (!batch.sellable) return batch.refusal ? batch.refusal.message : words.notFound;
+  if (batch.price_satang === null || batch.price_satang === undefined) return words.noPrice;
+  if (batch.price_satang !== line.price) return words.priceChanged.replace("%(price)s", formatBaht(batch.price_satang));
+  if (batch.sellable_milli !== undefined) {
+    const wanted = state.lines.filter((other) => other.code === line.code)
+      .reduce((sum, other) => sum + (parseMilli(other.quantity) || 0), 0);
+    if (wanted > batch.sellable_milli) return words.notEnough.replace("%(left)s", formatQuantity(batch.sellable_milli, batch.unit));
+  }
+  return null;
+}
+
 function updateTotals() {
   const cart = $("cart");
   state.lines.forEach((line, index) => {
     const item = cart.children[index];
     const amount = lineTotal(line);
     item.querySelector(".line-total").textContent = amount === null ? "—" : formatBaht(amount);
-    item.classList.toggle("line-invalid", amount === null || amount < 0);
+    const waiting = line.weighed && line.quantity.trim() === "";  // not wrong, just not weighed yet
+    item.classList.toggle("line-invalid", !waiting && (amount === null || amount < 0));
+    const refusal = line.quantity === "" ? null : lineRefusal(line);
+    const note = item.querySelector(".line-refusal");
+    note.textContent = refusal || "";
+    note.hidden = !refusal;
+    item.classList.toggle("line-refused", Boolean(refusal));
   });
   const total = basketTotal();
   $("total").textContent = total === null ? "—" : formatBaht(total);
   // The pay buttons are disabled while a line cannot be paid, so startPayment never gets to say
   // why: say it here, or the cashier sees only a grey button and a dash.
-  const problem = basketProblem();
-  if (problem) showRefusal(problem);
-  else if ([words.badQuantity, words.badMoney, words.badDiscount].includes($("refusal").textContent)) showRefusal("");
-  const ready = state.lines.length > 0 && total !== null && Boolean(dayId());
+  const problem = basketProblem() || (state.lines.length && !state.day ? words.noDay : null);
+  if (problem) {
+    showRefusal(problem);
+    state.shownProblem = problem;
+  } else if (state.shownProblem && $("refusal").textContent === state.shownProblem) {
+    showRefusal("");
+    state.shownProblem = "";
+  }
+  const ready = state.lines.length > 0 && !problem && Boolean(dayId());
   $("pay-cash").disabled = !ready;
   $("pay-promptpay").disabled = !ready || $("pay-promptpay").dataset.unavailable === "1";
 }
 
 function dayId() {
-  const select = $("pos-day");
-  return select ? Number(select.value) : null;
+  return state.day ? state.day.id : null;
 }
 
 // --- Payment ---------------------------------------------------------------------------------
 
 function basketProblem() {
-  // Why the basket cannot be paid: a quantity that is not a number, or a discount the line cannot carry.
+  // Why the basket cannot be paid: a line that cannot be sold, a weight not entered yet, a
+  // quantity that is not a number, or a discount the line cannot carry.
+  const refused = state.lines.find((line) => line.quantity !== "" && lineRefusal(line));
+  if (refused) {
+    const what = `${refused.product} · ${refused.household}: ${lineRefusal(refused)}`;
+    return refused.serverRefusal ? `${words.notRecorded} ${what}` : what;
+  }
+  const unweighed = state.lines.find((line) => line.weighed && line.quantity.trim() === "");
+  if (unweighed) return `${unweighed.product}: ${words.enterWeight}`;
   if (state.lines.some((line) => parseMilli(line.quantity) === null)) return words.badQuantity;
   if (state.lines.some((line) => parseBaht(line.discount) === null)) return words.badMoney;
   if (state.lines.some((line) => lineTotal(line) < 0)) return words.badDiscount;
@@ -234,10 +317,12 @@ function basketProblem() {
 
 function startPayment(method) {
   const total = basketTotal();
-  if (total === null) {
-    showRefusal(basketProblem());
+  const problem = basketProblem();
+  if (total === null || problem || !dayId()) {
+    showRefusal(problem || words.noDay);
     return;
   }
+  state.awaiting = null;  // what is paid for is what the basket shows now
   state.method = method;
   $("pay-total").textContent = formatBaht(total);
   $("cash-panel").hidden = method !== "cash";
@@ -306,7 +391,26 @@ async function confirmPayment() {
   await Promise.race([flush(), new Promise((resolve) => setTimeout(resolve, 4000))]);
   $("confirm").disabled = false;
   const stored = (await store.allSales()).find((entry) => entry.client_id === sale.client_id);
-  finishSale(sale, stored ? stored.status : "sent", stored && stored.server);
+  if (stored && stored.status === "refused") {
+    await refusedInFront(stored, taken);
+    return;
+  }
+  finishSale(sale, stored ? stored.status : "sent");
+}
+
+async function refusedInFront(sale, taken) {
+  // The server refused the sale the customer is paying for: no change, no receipt. Say why, mark
+  // the lines, keep the basket so the cashier can fix it and take payment again.
+  await store.dropSale(sale.client_id, taken);
+  await updateQueueView();
+  $("payment").hidden = true;
+  for (const refusal of sale.refusals || []) {
+    const line = state.lines[refusal.index];
+    if (line) line.serverRefusal = refusal.message;
+  }
+  render();
+  if (!state.lines.some((line) => line.serverRefusal)) showRefusal(`${words.notRecorded} ${sale.reason}`);
+  focusScan();
 }
 
 function changeDue(body) {
@@ -351,6 +455,7 @@ async function sendQueue() {
       const lines = (answer.body && answer.body.error && answer.body.error.lines) || [];
       sale.status = "refused";
       sale.reason = lines.length ? lines.map((line) => line.message).join(" · ") : errorText(answer.body);
+      sale.refusals = lines;
       await store.putSale(sale);
     }
     await updateQueueView();
@@ -400,6 +505,12 @@ async function refresh() {
   setOnline(true);
   await store.putBatches(answer.body.items, answer.body.as_of, answer.body.full);
   showDataAge(answer.body.as_of);
+  // A line already in the basket is checked again against the fresh copy (a recall, a new price).
+  for (const line of state.lines) {
+    const fresh = await store.getBatch(line.code);
+    if (fresh) line.batch = fresh;
+  }
+  updateTotals();
 }
 
 function showDataAge(asOf) {
@@ -414,17 +525,15 @@ function setOnline(online) {
   updateTotals();
 }
 
-function finishSale(sale, status) {
+function finishSale(sale) {
+  // Recorded, or kept on the tablet to be sent: either way the customer is served and gets change.
   $("payment").hidden = true;
   $("done-total").textContent = formatBaht(sale.total);
   $("done-change").textContent = formatBaht(Math.max(0, sale.change));
   const sent = lastSent.get(sale.client_id);
   $("receipt-link").hidden = !sent;
-  if (sent) $("receipt-link").href = root.dataset.receiptUrl.replace("/0/", `/${sent.id}/`);
-  $("saved-offline").hidden = Boolean(sent) || status === "refused";
-  $("sale-refused").hidden = status !== "refused";
-  $("done-title").hidden = status === "refused";
-  $("done-title-refused").hidden = status !== "refused";
+  $("receipt-link").href = sent ? root.dataset.receiptUrl.replace("/0/", `/${sent.id}/`) : "#";
+  $("saved-offline").hidden = Boolean(sent);
   $("done").hidden = false;
   $("next-customer").focus();
 }
@@ -432,6 +541,7 @@ function finishSale(sale, status) {
 function nextCustomer() {
   state.lines = [];
   state.method = null;
+  state.awaiting = null;
   $("done").hidden = true;
   showRefusal("");
   render();
@@ -523,13 +633,97 @@ function search(query) {
       const item = $("result-template").content.firstElementChild.cloneNode(true);
       const button = item.querySelector("button");
       button.textContent = `${productName(batch)} · ${batch.household.public_name} · ${formatBaht(batch.price_satang || 0)} · ${batch.display_code}`;
-      button.addEventListener("click", () => {
-        if (batch.sellable) { showRefusal(""); addBatch(batch); } else { showRefusal(batch.refusal.message); }
-        focusScan();
+      button.addEventListener("click", async () => {
+        if (!batch.sellable) {
+          showRefusal(batch.refusal.message);
+          focusScan();
+          return;
+        }
+        showRefusal("");
+        addBatch((await store.getBatch(batch.code)) || batch);
+        if (!isWeighed(batch)) focusScan();
       });
       list.append(item);
     }
   }, 250);
+}
+
+// --- The counter this tablet sells at ----------------------------------------------------------
+
+const COUNTER_KEY = "pos-counter";  // remembered by name: tomorrow the same counter is a new market day
+
+function setCounter(day) {
+  state.day = day;
+  if (day) localStorage.setItem(COUNTER_KEY, day.counter);
+  $("counter-name").textContent = day ? day.counter : "—";
+  $("counter-date").textContent = day ? day.date : "";
+  $("counter-chooser").hidden = true;
+  updateTotals();
+  focusScan();
+}
+
+function chooseCounter() {
+  // One open counter: that one. Several: the one this tablet sold at before, else ask.
+  const days = JSON.parse(root.dataset.days || "[]");
+  $("counter-change").hidden = days.length < 2;
+  const saved = days.find((day) => day.counter === localStorage.getItem(COUNTER_KEY));
+  if (days.length === 1) setCounter(days[0]);
+  else if (saved) setCounter(saved);
+  else if (days.length > 1) showCounterChooser();
+}
+
+function showCounterChooser() {
+  const days = JSON.parse(root.dataset.days || "[]");
+  const list = $("counter-options");
+  list.replaceChildren();
+  for (const day of days) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "counter-option";
+    button.dataset.testid = "counter-option";
+    button.textContent = `${day.counter} · ${day.date}`;
+    button.addEventListener("click", () => setCounter(day));
+    list.append(button);
+  }
+  $("counter-chooser").hidden = false;
+}
+
+// --- The scale (Web Serial) -------------------------------------------------------------------
+
+async function connectScale() {
+  const protocol = $("scale-protocol").value;
+  localStorage.setItem("pos-scale-protocol", protocol);
+  if (state.scale) await state.scale.close();
+  state.scale = new Scale(protocol, onScaleReading, scaleProblem);
+  try {
+    await state.scale.connect();
+  } catch {
+    state.scale = null;
+    scaleProblem();
+    return;
+  }
+  $("scale-state").textContent = words.scaleConnected;
+  $("scale-read").hidden = protocol !== "mt-sics";
+  $("scale-tare").disabled = false;
+}
+
+function scaleProblem() {
+  $("scale-state").textContent = words.scaleProblem;
+  $("scale-reading").textContent = "—";
+}
+
+function onScaleReading(reading) {
+  // Shown as it moves; a stable reading becomes the weight of the line waiting for one.
+  $("scale-reading").textContent = reading.milli === null ? "—" : formatQuantity(reading.milli, "kg");
+  $("scale-reading").classList.toggle("scale-moving", !reading.stable);
+  const line = state.awaiting;
+  if (!reading.stable || reading.milli === null || reading.milli <= 0 || !line || !state.lines.includes(line)) return;
+  line.quantity = (reading.milli / 1000).toFixed(3);
+  line.serverRefusal = null;
+  const item = $("cart").children[state.lines.indexOf(line)];
+  item.querySelector(".line-quantity").value = line.quantity;
+  updateTotals();
+  if (document.activeElement === item.querySelector(".line-quantity")) focusScan();
 }
 
 // --- Focus: the scanner types into whatever has focus -----------------------------------------
@@ -570,11 +764,13 @@ $("next-customer").addEventListener("click", nextCustomer);
 $("camera-start").addEventListener("click", startCamera);
 $("camera-stop").addEventListener("click", stopCamera);
 $("search").addEventListener("input", (event) => search(event.target.value));
-if ($("pos-day")) {
-  const saved = localStorage.getItem("pos-day");
-  if (saved && [...$("pos-day").options].some((option) => option.value === saved)) $("pos-day").value = saved;
-  $("pos-day").addEventListener("change", () => { localStorage.setItem("pos-day", $("pos-day").value); updateTotals(); });
-}
+$("counter-change").addEventListener("click", showCounterChooser);
+$("scale-button").addEventListener("click", () => { $("scale").hidden = !$("scale").hidden; });
+$("scale-connect").addEventListener("click", connectScale);
+$("scale-tare").addEventListener("click", () => state.scale && state.scale.tare().catch(scaleProblem));
+$("scale-read").addEventListener("click", () => state.scale && state.scale.read().catch(scaleProblem));
+$("scale-protocol").value = localStorage.getItem("pos-scale-protocol") || "continuous";
+$("scale-button").hidden = !Scale.available();
 document.addEventListener("keydown", (event) => {
   if (event.key === "F2" && !$("pay-cash").disabled) {
     event.preventDefault();
@@ -589,6 +785,7 @@ setInterval(() => { flush(); }, 15000);
 setInterval(() => { refresh(); }, 60000);
 if ("serviceWorker" in navigator) navigator.serviceWorker.register(root.dataset.serviceWorkerUrl, {scope: "/"}).catch(() => {});
 
+chooseCounter();
 render();
 focusScan();
 store.getMeta("as_of").then(showDataAge);

@@ -3,8 +3,8 @@
 // The page is fetched from the network when there is one (fresh CSRF token, fresh counters) and
 // from the cache when there is not; static files come from the cache and are refreshed behind.
 // API calls are never cached here: the page keeps its own copy of the batches in IndexedDB.
-const CACHE = "greenmarket-pos-v2";
-const SHELL = ["/pos", "/static/css/app.css", "/static/css/pos.css", "/static/js/pos.js", "/static/js/pos-store.js",
+const CACHE = "greenmarket-pos-v3";
+const SHELL = ["/pos", "/static/css/app.css", "/static/css/pos.css", "/static/js/pos.js", "/static/js/pos-store.js", "/static/js/pos-scale.js",
                "/static/js/promptpay.js", "/static/js/qr.js", "/static/icon.svg", "/manifest.webmanifest"];
 
 self.addEventListener("install", (event) => {

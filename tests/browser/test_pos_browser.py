@@ -200,6 +200,7 @@ def test_sale_lines_are_exactly_what_was_paid_for(market, new_page):
     scan(page, market["codes"]["basket"])
     page.get_by_test_id("cart-line").nth(1).wait_for()
     page.get_by_test_id("cart-line").nth(1).locator(".line-remove").click()
+    page.get_by_test_id("weight-input").fill("1")
     page.get_by_test_id("cart-line").nth(0).locator(".line-discount").fill("10")
     assert page.get_by_test_id("cart-total").inner_text() == "฿50.00"
     page.keyboard.press("F2")

@@ -43,6 +43,8 @@ def open_online(market, context):
 def sell_one(page, code):
     scan(page, code)
     page.get_by_test_id("cart-line").first.wait_for()
+    if page.get_by_test_id("weight-input").count():
+        page.get_by_test_id("weight-input").fill("1")
     page.keyboard.press("F2")
     page.get_by_test_id("cash-tendered").press("Enter")
     page.get_by_test_id("sale-done").wait_for()
