@@ -24,7 +24,7 @@ from core.models import PROGRAMME_START, Household, Member
 from core.validation import Form, ValidationError, local_today
 
 MIN_PGS_INSPECTORS = 3
-SCHEDULE_WINDOW = datetime.timedelta(days=366)  # an inspection is planned (or entered late) within a year of today
+SCHEDULE_AHEAD = datetime.timedelta(days=366)  # an inspection is planned at most a year ahead
 
 
 def schedule_inspection(household, data, user):
@@ -32,9 +32,8 @@ def schedule_inspection(household, data, user):
     form = Form(data)
     form.integer("standard_id", required=True)
     form.integer("body_id", required=True)
-    today = local_today()
-    form.date("scheduled_for", required=True, earliest=today - SCHEDULE_WINDOW, latest=today + SCHEDULE_WINDOW,
-              too_early=_l("The visit date is more than a year ago: check the year (B.E. 2569 is C.E. 2026)."),
+    form.date("scheduled_for", required=True, earliest=PROGRAMME_START, latest=local_today() + SCHEDULE_AHEAD,
+              too_early=_l("The inspection date is before the programme began: check the year (B.E. 2569 is C.E. 2026)."),
               too_late=_l("The visit date is more than a year ahead: check the year (B.E. 2569 is C.E. 2026)."))
     form.choice("kind", CERTIFICATION_KINDS)
     cleaned = form.finish()
