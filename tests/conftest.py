@@ -112,15 +112,21 @@ class PostgresqlDatabases:
             fingerprint = cursor.fetchone()[0]
             cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
             tables = [row[0] for row in cursor.fetchall()]
-            rows = {}
+            restore = ["BEGIN", "SET LOCAL session_replication_role = replica"]  # no foreign-key triggers meanwhile
+            restore += [sql.SQL("DELETE FROM {}").format(sql.Identifier(table)).as_string(cursor) for table in tables]
             for table in tables:
                 cursor.execute(sql.SQL("SELECT json_agg(t) FROM {} AS t").format(sql.Identifier(table)))
-                data = cursor.fetchone()[0]
-                if data:
-                    rows[table] = json.dumps(data)
+                rows = cursor.fetchone()[0]
+                if rows:
+                    restore.append(cursor.mogrify(
+                        sql.SQL("INSERT INTO {0} SELECT * FROM json_populate_recordset(NULL::{0}, %s)").format(
+                            sql.Identifier(table)), (json.dumps(rows),)).decode())
             cursor.execute("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'")
-            sequences = cursor.fetchall()
-        self.snapshot = {"fingerprint": fingerprint, "tables": tables, "rows": rows, "sequences": sequences}
+            for name, last_value in cursor.fetchall():
+                restore.append(cursor.mogrify("SELECT setval(%s, %s, %s)", (
+                    sql.Identifier(name).as_string(cursor), last_value or 1, last_value is not None)).decode())
+        # One script, one round trip: delete every row, put the template's rows back, set each sequence.
+        self.snapshot = {"fingerprint": fingerprint, "restore": ";\n".join(restore + ["COMMIT"])}
         self.recreate(self.name, self.template)
 
     def reset(self, durable=False):
@@ -137,7 +143,7 @@ class PostgresqlDatabases:
             cursor.execute(SCHEMA_FINGERPRINT)
             if cursor.fetchone()[0] == self.snapshot["fingerprint"]:
                 try:
-                    self._restore_rows(cursor)
+                    cursor.execute(self.snapshot["restore"])
                     self._wait_for_disk(cursor, self.name, durable)
                     return self.url_of(self.name)
                 except psycopg2.errors.InsufficientPrivilege:
@@ -154,20 +160,6 @@ class PostgresqlDatabases:
         self.durable[name] = durable
         setting = sql.SQL("RESET synchronous_commit" if durable else "SET synchronous_commit = off")
         cursor.execute(sql.SQL("ALTER DATABASE {} ").format(sql.Identifier(name)) + setting)
-
-    def _restore_rows(self, cursor):
-        """Delete every row, put the template's rows back and set each sequence where the template has it."""
-        cursor.execute("BEGIN")
-        cursor.execute("SET LOCAL session_replication_role = replica")  # no foreign-key triggers while emptying
-        for table in self.snapshot["tables"]:
-            cursor.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
-        for table, data in self.snapshot["rows"].items():
-            cursor.execute(sql.SQL("INSERT INTO {0} SELECT * FROM json_populate_recordset(NULL::{0}, %s)").format(
-                sql.Identifier(table)), (data,))
-        for name, last_value in self.snapshot["sequences"]:
-            cursor.execute("SELECT setval(%s, %s, %s)", (sql.Identifier(name).as_string(cursor),
-                                                          last_value or 1, last_value is not None))
-        cursor.execute("COMMIT")
 
     def wipe_empty(self):
         """The empty database, its schema dropped and made anew; return its URL."""
