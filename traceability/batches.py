@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN, IntegrityError
 
 from certificates import certification
-from certificates.models import CertificatePlot
 from core import audit
 from core.db import LARGEST_ID, db, utcnow
 from core.models import UNITS, Household, Plot, Product
@@ -158,12 +157,7 @@ def find_batch(text):
 
 def batch_certification(batch, on=None):
     """The certification claim a batch may carry today: the household's for the product, and its plot in scope."""
-    status = certification.certification_status(batch.household, batch.product, on)
-    if status.certified and batch.plot_id is not None:
-        scope = CertificatePlot.select().where(CertificatePlot.certificate == status.certificate)
-        if scope.exists() and not scope.where(CertificatePlot.plot == batch.plot_id).exists():
-            return certification.CertificationStatus("not_in_scope", status.certificate)
-    return status
+    return certification.certification_status(batch.household, batch.product, on, plot_id=batch.plot_id)
 
 
 def search_batches(household_id=None, product_id=None, harvested_from=None, harvested_to=None,
