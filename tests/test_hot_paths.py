@@ -9,6 +9,7 @@ from playhouse.test_utils import count_queries
 
 from certificates import certification
 from core.db import checkpoint_wal, db, start_wal_checkpoints
+from market import sales
 from traceability import batches
 
 TODAY = datetime.date.today()
@@ -95,6 +96,35 @@ def test_the_etag_differs_per_language(client, batch):
     client.set_cookie("lang", "en")
     english = client.get(url, headers={"If-None-Match": thai})
     assert english.status_code == 200 and english.headers["ETag"] != thai
+
+
+# --- Recording a sale -------------------------------------------------------------------------
+
+SALE_STATEMENTS = 8  # a one-line sale, BEGIN and COMMIT aside: the goal of issue 18
+
+
+@pytest.fixture
+def counter(batch, certified_household, token_for):
+    day = sales.open_market_day({"counter": "A", "opening_float": "0"}, certified_household["committee"])
+    return {"day": day, "headers": token_for("cashier")}
+
+
+def one_line_sale(batch, day):
+    return {"client_id": str(uuid.uuid4()), "market_day_id": day.id,
+            "lines": [{"batch_code": batch.code, "quantity": "0.5", "unit_price_satang": batch.price_satang}],
+            "payment": {"method": "cash"}}
+
+
+def test_a_one_line_sale_takes_at_most_eight_statements(client, batch, counter):
+    """Token, sale id and day, tolerance, batch, certificates, then the sale, the stock and the line."""
+    first = client.post("/api/v1/sales", json=one_line_sale(batch, counter["day"]), headers=counter["headers"])
+    assert first.status_code == 201
+    with count_queries() as counted:
+        answer = client.post("/api/v1/sales", json=one_line_sale(batch, counter["day"]), headers=counter["headers"])
+    statements = [record.msg[0] for record in counted.get_queries()]
+    assert answer.status_code == 201, answer.json
+    assert answer.json["lines"][0]["batch_code"] == batch.code and answer.json["lines"][0]["household_public_name"]
+    assert len(statements) <= SALE_STATEMENTS, statements
 
 
 # --- Connections ------------------------------------------------------------------------------
