@@ -19,7 +19,7 @@ from certificates.models import (
     Inspection,
     OUTCOMES,
 )
-from core.db import db, write_transaction
+from core.db import Prepared, db, write_transaction
 from core.models import Plot, Product
 from core.validation import Form, ValidationError
 
@@ -98,7 +98,10 @@ def certification_status(household, product, on=None, plot_id=None):
     on = on or today()
     if not product.is_certifiable:
         return CertificationStatus("not_certifiable")
-    certificates = list(_household_certificates(household, product, plot_id))
+    if plot_id is None:
+        certificates = _CERTIFICATES.rows(household.id, product.id)
+    else:
+        certificates = _CERTIFICATES_FOR_PLOT.rows(household.id, product.id, plot_id)
     found = {}
     for certificate in certificates:
         if certificate.covers_product:
@@ -118,18 +121,22 @@ def certification_status(household, product, on=None, plot_id=None):
     return CertificationStatus("none")
 
 
-def _household_certificates(household, product, plot_id):
+def _household_certificates(household_id, product_id, plot_id=None):
     """The household's certificates, latest end first, each with `covers_product` and `outside_plot_scope`."""
     covers = CertificateProduct.select().where(
-        CertificateProduct.certificate == Certificate.id, CertificateProduct.product == product)
+        CertificateProduct.certificate == Certificate.id, CertificateProduct.product == product_id)
     columns = [Certificate, fn.EXISTS(covers).alias("covers_product")]
     if plot_id is not None:
         listed = CertificatePlot.select().where(CertificatePlot.certificate == Certificate.id)
         listed_here = CertificatePlot.select().where(
             CertificatePlot.certificate == Certificate.id, CertificatePlot.plot == plot_id)
         columns.append((fn.EXISTS(listed) & ~fn.EXISTS(listed_here)).alias("outside_plot_scope"))
-    return (Certificate.select(*columns).where(Certificate.household == household)
+    return (Certificate.select(*columns).where(Certificate.household == household_id)
             .order_by(Certificate.valid_until.desc(), Certificate.id.desc()))
+
+
+_CERTIFICATES = Prepared(lambda household_id, product_id: _household_certificates(household_id, product_id))
+_CERTIFICATES_FOR_PLOT = Prepared(_household_certificates)
 
 
 def _check_committee(user):

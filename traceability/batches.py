@@ -11,7 +11,7 @@ from peewee import JOIN, IntegrityError
 
 from certificates import certification
 from core import audit
-from core.db import LARGEST_ID, db, utcnow
+from core.db import LARGEST_ID, Prepared, db, utcnow
 from core.models import UNITS, Household, Plot, Product
 from core.validation import Form, NotFound, ValidationError
 from traceability import codes
@@ -142,14 +142,16 @@ def recall_batch(batch, data, by_user):
     return Batch.get_by_id(batch.id)
 
 
+_BATCH_BY_CODE = Prepared(lambda code: (
+    Batch.select(Batch, Household, Product, Plot)
+    .join(Household).switch(Batch).join(Product).switch(Batch).join(Plot, join_type=JOIN.LEFT_OUTER)
+    .where(Batch.code == code).limit(1)))
+
+
 def find_batch(text):
     """The batch a typed or scanned code means: MistypedCode if it cannot be a code, UnknownCode if none has it."""
     code = codes.parse_code(text)
-    batch = (
-        Batch.select(Batch, Household, Product, Plot)
-        .join(Household).switch(Batch).join(Product).switch(Batch).join(Plot, join_type=JOIN.LEFT_OUTER)
-        .where(Batch.code == code).first()
-    )
+    batch = _BATCH_BY_CODE.first(code)
     if batch is None:
         raise UnknownCode(code)
     return batch
@@ -188,10 +190,14 @@ def search_batches(household_id=None, product_id=None, harvested_from=None, harv
     return query
 
 
+_STORY = Prepared(lambda batch_id: (
+    BatchEvent.select().where(BatchEvent.batch == batch_id).order_by(BatchEvent.at, BatchEvent.id)))
+
+
 def story(batch):
     """The batch's steps for the trace page: the first of each kind, in the order they happened."""
     first = {}
-    for event in batch.events.order_by(BatchEvent.at, BatchEvent.id):
+    for event in _STORY.rows(batch.id):
         first.setdefault(event.kind, event)
     return sorted(first.values(), key=lambda event: (event.at, event.id))
 
