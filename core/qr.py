@@ -2,6 +2,7 @@
 import functools
 
 import qrcode
+import qrcode.util
 from qrcode.constants import ERROR_CORRECT_M
 
 QUIET_ZONE = 4  # modules of white margin the QR standard asks for around the code
@@ -16,8 +17,23 @@ def qr_matrix(data, error_correction=ERROR_CORRECT_M, mask_pattern=None):
     """
     code = qrcode.QRCode(error_correction=error_correction, border=0, mask_pattern=mask_pattern)
     code.add_data(data)
-    code.make(fit=True)
+    code.version = _fitting_version(tuple((chunk.mode, len(chunk.data)) for chunk in code.data_list), error_correction)
+    code.make(fit=False)
     return tuple(tuple(row) for row in code.get_matrix())
+
+
+@functools.lru_cache(maxsize=64)
+def _fitting_version(chunks, error_correction):
+    """The smallest QR version that holds data of this shape (modes and lengths of its chunks).
+
+    Finding it writes the whole bit stream once more; every label of a sheet has the same shape
+    (one base URL, one code length), so it is found once instead of a thousand times.
+    """
+    code = qrcode.QRCode(error_correction=error_correction, border=0)
+    for mode, length in chunks:
+        code.add_data(qrcode.util.QRData(b"0" * length if mode == qrcode.util.MODE_NUMBER else b"A" * length, mode=mode,
+                                         check_data=False))
+    return code.best_fit()
 
 
 def dark_runs(matrix):
