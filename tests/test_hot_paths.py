@@ -187,3 +187,32 @@ def test_the_wal_is_checkpointed_on_a_schedule_not_by_requests(app, client, cert
     finally:
         stop.set()
     assert os.path.getsize(path) > size, "the scheduled checkpoint wrote the new pages into the file"
+
+
+# --- QR codes ---------------------------------------------------------------------------------
+
+
+def test_the_fast_qr_matrix_is_module_for_module_the_qrcode_librarys():
+    """The version found once per shape and the table-driven Reed-Solomon give the library's own codes."""
+    import random
+    import string
+
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
+
+    from core.qr import qr_matrix
+
+    def library(data, mask, level):
+        code = qrcode.QRCode(error_correction=level, border=0, mask_pattern=mask)
+        code.add_data(data)
+        code.make(fit=True)
+        return tuple(tuple(row) for row in code.get_matrix())
+
+    chance = random.Random(18)
+    samples = ["https://market.test/b/ABCD2345", "0002010102122937001600000677010111" * 3, "1234567890" * 40,
+               "HELLO WORLD 123", "สวนป้าศรี หมู่ที่ 1", ""]
+    samples += ["".join(chance.choice(string.printable) for _ in range(chance.randint(1, 700))) for _ in range(25)]
+    for data in samples:
+        assert qr_matrix(data) == library(data, None, ERROR_CORRECT_M), data[:30]
+        for level in (ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q, ERROR_CORRECT_H):
+            assert qr_matrix(data, level, 2) == library(data, 2, level), (data[:30], level)
