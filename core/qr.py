@@ -32,7 +32,7 @@ def _codewords(version, error_correction, data_list):
     log tables in one loop, where the library's polynomial class recurses once per byte (half the
     time of a label sheet's QR codes went there).
     """
-    buffer = qrcode.util.BitBuffer()
+    buffer = _Bits()
     for data in data_list:
         buffer.put(data.mode, 4)
         buffer.put(len(data), qrcode.util.length_in_bits(data.mode, version))
@@ -49,14 +49,32 @@ def _codewords(version, error_correction, data_list):
     for index in range((bit_limit - len(buffer)) // 8):
         buffer.put(qrcode.util.PAD1 if index % 2 else qrcode.util.PAD0, 8)
 
+    codewords = buffer.value.to_bytes(len(buffer) // 8, "big")
     data_blocks, ec_blocks, offset = [], [], 0
     for block in blocks:
-        data = [0xFF & byte for byte in buffer.buffer[offset:offset + block.data_count]]
+        data = list(codewords[offset:offset + block.data_count])
         offset += block.data_count
         data_blocks.append(data)
         ec_blocks.append(_reed_solomon(data, block.total_count - block.data_count))
     return [block[i] for i in range(max(map(len, data_blocks))) for block in data_blocks if i < len(block)] + \
         [block[i] for i in range(max(map(len, ec_blocks))) for block in ec_blocks if i < len(block)]
+
+
+class _Bits:
+    """A bit stream kept as one integer: what qrcode's BitBuffer does, without a list append per bit."""
+
+    def __init__(self):
+        self.value, self.length = 0, 0
+
+    def put(self, number, length):
+        self.value = (self.value << length) | (number & ((1 << length) - 1))
+        self.length += length
+
+    def put_bit(self, bit):
+        self.put(1 if bit else 0, 1)
+
+    def __len__(self):
+        return self.length
 
 
 @functools.lru_cache(maxsize=32)
