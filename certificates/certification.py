@@ -8,6 +8,7 @@ import dataclasses
 import datetime
 
 from flask_babel import lazy_gettext as _l
+from peewee import fn
 
 from certificates.models import (
     Certificate,
@@ -18,7 +19,7 @@ from certificates.models import (
     Inspection,
     OUTCOMES,
 )
-from core.db import db, write_transaction
+from core.db import Prepared, db, write_transaction
 from core.models import PROGRAMME_START, Plot, Product
 from core.validation import Form, ValidationError, local_today
 
@@ -89,31 +90,54 @@ STATUS_MESSAGES = {
 _PRIORITY = ["suspended", "expired", "revoked", "not_yet_valid"]
 
 
-def certification_status(household, product, on=None):
-    """Is `household` certified for `product` on date `on` (default today), and if not, why."""
+def certification_status(household, product, on=None, plot_id=None):
+    """Is `household` certified for `product` on date `on` (default today), and if not, why.
+
+    With `plot_id` (a batch's plot), a certificate that lists plots must list this one too.
+    One query: every certificate of the household, each marked with whether it covers the product.
+    """
     on = on or today()
     if not product.is_certifiable:
         return CertificationStatus("not_certifiable")
-    certificates = list(
-        Certificate.select()
-        .join(CertificateProduct)
-        .where(Certificate.household == household, CertificateProduct.product == product)
-        .order_by(Certificate.valid_until.desc())
-    )
+    if plot_id is None:
+        certificates = _CERTIFICATES.rows(household.id, product.id)
+    else:
+        certificates = _CERTIFICATES_FOR_PLOT.rows(household.id, product.id, plot_id)
     found = {}
     for certificate in certificates:
-        found.setdefault(effective_status(certificate, on), certificate)
+        if certificate.covers_product:
+            found.setdefault(effective_status(certificate, on), certificate)
     if "active" in found:
-        return CertificationStatus("certified", found["active"])
+        active = found["active"]
+        if plot_id is not None and active.outside_plot_scope:
+            return CertificationStatus("not_in_scope", active)
+        return CertificationStatus("certified", active)
     for state in _PRIORITY:
         if state in found:
             return CertificationStatus(state, found[state])
-    other = Certificate.select().where(Certificate.household == household).order_by(Certificate.valid_until.desc()).first()
-    if other is not None and effective_status(other, on) == "active":
-        return CertificationStatus("not_in_scope", other)
+    if certificates and effective_status(certificates[0], on) == "active":
+        return CertificationStatus("not_in_scope", certificates[0])
     if household.grower_status == "active":
         return CertificationStatus("in_conversion")
     return CertificationStatus("none")
+
+
+def _household_certificates(household_id, product_id, plot_id=None):
+    """The household's certificates, latest end first, each with `covers_product` and `outside_plot_scope`."""
+    covers = CertificateProduct.select().where(
+        CertificateProduct.certificate == Certificate.id, CertificateProduct.product == product_id)
+    columns = [Certificate, fn.EXISTS(covers).alias("covers_product")]
+    if plot_id is not None:
+        listed = CertificatePlot.select().where(CertificatePlot.certificate == Certificate.id)
+        listed_here = CertificatePlot.select().where(
+            CertificatePlot.certificate == Certificate.id, CertificatePlot.plot == plot_id)
+        columns.append((fn.EXISTS(listed) & ~fn.EXISTS(listed_here)).alias("outside_plot_scope"))
+    return (Certificate.select(*columns).where(Certificate.household == household_id)
+            .order_by(Certificate.valid_until.desc(), Certificate.id.desc()))
+
+
+_CERTIFICATES = Prepared(lambda household_id, product_id: _household_certificates(household_id, product_id))
+_CERTIFICATES_FOR_PLOT = Prepared(_household_certificates)
 
 
 def _check_committee(user):

@@ -6,15 +6,20 @@ scope and standard. Never phone, ID, disadvantaged flags or the head of househol
 from flask import Blueprint, render_template
 
 from certificates import certification
-from certificates.models import Certificate, CertificatePlot, CertificateProduct
-from core.models import Plot, Product
+from certificates.models import Certificate, CertificatePlot, CertificateProduct, CertifyingBody, Standard
+from core.models import Household, Plot, Product
+from core.pages import conditional_page
 
 bp = Blueprint("verify", __name__)
 
 
 def find_certificate(number):
-    """The certificate a typed or scanned number means, or None."""
-    return Certificate.get_or_none(Certificate.number == certification.normalise_number(number))
+    """The certificate a typed or scanned number means, with its household, standard and body, or None."""
+    return (
+        Certificate.select(Certificate, Household, Standard, CertifyingBody)
+        .join(Household).switch(Certificate).join(Standard).switch(Certificate).join(CertifyingBody)
+        .where(Certificate.number == certification.normalise_number(number)).first()
+    )
 
 
 @bp.route("/c/<path:number>")
@@ -27,11 +32,11 @@ def verify(number):
         .where(CertificateProduct.certificate == certificate).order_by(Product.name_th)
     )
     plots = Plot.select().join(CertificatePlot).where(CertificatePlot.certificate == certificate).order_by(Plot.name)
-    return render_template(
+    return conditional_page(render_template(
         "certificates/verify.html",
         certificate=certificate,
         status=certification.effective_status(certificate),
         household=certificate.household,
         products=products,
         plots=plots,
-    )
+    ))

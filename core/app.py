@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from core import errors, i18n
 from core.config import load_config
-from core.db import db, open_database, upgrade_schema
+from core.db import bind_database, db, upgrade_schema
 from core.validation import ValidationError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -41,7 +41,7 @@ def create_app(test_config=None):
     if test_config:
         app.config.update(test_config)
 
-    db.initialize(open_database(app.config["DATABASE_URL"]))
+    bind_database(app.config["DATABASE_URL"])
     domains = [importlib.import_module(name) for name in DOMAIN_PACKAGES]
     with db.connection_context():
         from core import models
@@ -74,10 +74,12 @@ def create_app(test_config=None):
 
 
 def _open_connection():
+    """Borrow a connection from the pool for this request."""
     db.connect(reuse_if_open=True)
 
 
 def _close_connection(exc):
+    """Give the connection back to the pool (a transaction left open is rolled back there)."""
     if not db.is_closed():
         db.close()
 

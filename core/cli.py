@@ -11,7 +11,7 @@ import click
 from flask_babel import lazy_gettext as _l
 
 from core.app import create_app
-from core.db import SchemaTooNew, db, is_sqlite
+from core.db import SchemaTooNew, db, is_sqlite, start_wal_checkpoints
 from core.validation import ValidationError
 
 DEFAULT_HOST = "127.0.0.1"
@@ -64,6 +64,8 @@ def serve(host, port):
     if not has_admin:
         click.echo("No admin account yet. Create the first one with:")
         click.echo("    python run.py create-user admin --role admin")
+    if is_sqlite():
+        start_wal_checkpoints()
     waitress_serve(app, host=host, port=port, threads=SERVER_THREADS, ident="greenmarket")
 
 

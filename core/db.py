@@ -5,6 +5,9 @@ the same models run on SQLite (the default) and PostgreSQL.
 """
 import contextlib
 import datetime
+import logging
+import threading
+import weakref
 
 from peewee import CharField, DatabaseProxy, DateTimeField, IntegerField, Model
 from playhouse.db_url import connect
@@ -38,16 +41,124 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
+# Connections are pooled: a request borrows one and gives it back, so the PRAGMAs above run once
+# per connection instead of once per request, and SQLite does not checkpoint its WAL each time
+# the last connection closes. Enough for the server's threads, the WAL checkpoints and a CLI
+# command; a thread that finds all of them lent out waits this many seconds for one.
+POOL_CONNECTIONS = 32
+POOL_WAIT_SECONDS = 10
+POOLED_SCHEMES = {"sqlite": "sqlite+pool", "postgresql": "postgresql+pool", "postgres": "postgresql+pool"}
+
+# The server copies the WAL back into the database file this often (a PASSIVE checkpoint never
+# waits for readers or writers), so no request pays for it; SQLite's own check after 1,000 pages
+# stays as the backstop for programs that do not run the schedule.
+CHECKPOINT_SECONDS = 60
+
+
 def open_database(url):
-    """Build a peewee database from a `sqlite:///path` or `postgresql://...` URL."""
+    """Build a pooled peewee database from a `sqlite:///path` or `postgresql://...` URL."""
+    scheme, separator, rest = url.partition("://")
+    url = POOLED_SCHEMES.get(scheme, scheme) + separator + rest
+    pool = {"max_connections": POOL_CONNECTIONS, "timeout": POOL_WAIT_SECONDS}
     if url.startswith("sqlite"):
-        return connect(url, pragmas=SQLITE_PRAGMAS)
-    return connect(url)
+        # A pooled connection is lent to one thread at a time, but not always the one that opened it.
+        return connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False, **pool)
+    return connect(url, **pool)
+
+
+def bind_database(url):
+    """Point the models at the database of `url`, closing every connection of the one bound before."""
+    previous = db.obj
+    db.initialize(open_database(url))
+    if previous is not None:
+        close_connections(previous)
+
+
+def close_connections(database=None):
+    """Close every pooled connection for good (the bound database by default), as at shutdown.
+
+    A test that moves or replaces the database file calls this so the next request opens it anew.
+    """
+    database = database or db.obj
+    if hasattr(database, "close_all"):
+        database.close_all()
+    elif not database.is_closed():
+        database.close()
+
+
+def checkpoint_wal():
+    """Copy what the WAL holds back into the SQLite file (PASSIVE: never waits); nothing on PostgreSQL."""
+    if is_sqlite():
+        with db.connection_context():
+            return db.execute_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return None
+
+
+def start_wal_checkpoints(interval=CHECKPOINT_SECONDS):
+    """Checkpoint the WAL every `interval` seconds from a background thread; returns its stop event."""
+    stop = threading.Event()
+
+    def run():
+        while not stop.wait(interval):
+            try:
+                checkpoint_wal()
+            except Exception:  # noqa: BLE001 - a busy or vanished database is tried again next time
+                logging.getLogger(__name__).warning("WAL checkpoint failed", exc_info=True)
+
+    threading.Thread(target=run, name="wal-checkpoint", daemon=True).start()
+    return stop
 
 
 def is_sqlite():
     """Tell whether the bound database is SQLite (for the few places that differ)."""
     return db.obj is not None and db.obj.__class__.__name__.endswith("SqliteDatabase")
+
+
+class Prepared:
+    """A SELECT whose SQL text peewee builds once per database; each run only binds new values.
+
+    On the hot paths (the trace page, a sale) building the text of a query with joined tables
+    costs far more than SQLite takes to run it. `build(*slots)` makes the peewee query with a
+    placeholder for each argument; the arguments must reach the SQL as plain parameters
+    (compared with `==`, not inside IN lists or LIKE patterns). Rows come back as the query's
+    own models, joins included.
+    """
+
+    def __init__(self, build):
+        self.build = build
+        self.arity = build.__code__.co_argcount
+        self.compiled = weakref.WeakKeyDictionary()  # database -> (query, sql, parameter sources)
+
+    def _compile(self, database):
+        slots = [_SLOT_BASE - number for number in range(self.arity)]
+        query = self.build(*slots)
+        sql, params = database.get_sql_context().sql(query).query()
+        by_value = {value: number for number, value in enumerate(slots)}
+        by_value.update({str(value): number for number, value in enumerate(slots)})
+        sources = [(True, by_value[value]) if _is_slot(value, by_value) else (False, value) for value in params]
+        compiled = self.compiled[database] = (query, sql, sources)
+        return compiled
+
+    def rows(self, *args):
+        """Run the query with `args` in place of the slots; a list of its rows."""
+        database = db.obj
+        query, sql, sources = self.compiled.get(database) or self._compile(database)
+        params = [args[source] if is_slot else source for is_slot, source in sources]
+        return list(query._get_cursor_wrapper(database.execute_sql(sql, params)))
+
+    def first(self, *args):
+        """The first row, or None (the query should say LIMIT 1)."""
+        found = self.rows(*args)
+        return found[0] if found else None
+
+
+# Placeholders stand in for the arguments while peewee builds the SQL: integers no real id or
+# code reaches, recognised among the parameters whether a field kept them as numbers or text.
+_SLOT_BASE = -(2**53) + 7
+
+
+def _is_slot(value, by_value):
+    return isinstance(value, (int, str)) and not isinstance(value, bool) and value in by_value
 
 
 class SchemaVersion(BaseModel):

@@ -11,7 +11,7 @@ import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError
+from peewee import JOIN, IntegrityError, Select, Value, fn
 
 from certificates.models import Certificate, CertificateEvent
 from core.db import LARGEST_ID, is_sqlite, utcnow, write_transaction
@@ -271,12 +271,15 @@ def record_sale(data, cashier, base_url):
     transaction; if any line is refused, nothing is written and SaleRefused lists every reason.
     """
     cleaned = _clean_sale(data)
-    existing = Sale.get_or_none(Sale.client_id == cleaned["client_id"])
-    if existing is not None:
-        return existing, False
-    wanted = [(_parse_code(line["batch_code"], base_url, index), line) for index, line in enumerate(cleaned["lines"])]
     try:
-        return _write_sale(cleaned, wanted, cashier), True
+        wanted = [(_parse_code(line["batch_code"], base_url, index), line) for index, line in enumerate(cleaned["lines"])]
+    except SaleRefused:
+        existing = Sale.get_or_none(Sale.client_id == cleaned["client_id"])
+        if existing is None:
+            raise
+        return existing, False
+    try:
+        return _write_sale(cleaned, wanted, cashier)
     except IntegrityError:
         # Two retries of one sale raced: the database's unique client id let one in.
         existing = Sale.get_or_none(Sale.client_id == cleaned["client_id"])
@@ -286,9 +289,16 @@ def record_sale(data, cashier, base_url):
 
 
 def _write_sale(cleaned, wanted, cashier):
-    """Check every line, take the stock and write the sale, all in one transaction."""
+    """Check every line, take the stock and write the sale, all in one transaction: (sale, created)."""
     with write_transaction():
-        day = MarketDay.get_or_none(MarketDay.id == cleaned["market_day_id"])
+        # The day and whether this sale is already recorded, in one statement.
+        day = (MarketDay.select(MarketDay, Sale.id.alias("recorded_sale_id"))
+               .join(Sale, JOIN.LEFT_OUTER, on=(Sale.client_id == cleaned["client_id"]))
+               .where(MarketDay.id == cleaned["market_day_id"]).objects().first())
+        recorded = day.recorded_sale_id if day is not None else Sale.select(Sale.id).where(
+            Sale.client_id == cleaned["client_id"]).scalar()
+        if recorded is not None:
+            return Sale.get_by_id(recorded), False
         if day is None or not day.is_open:
             raise ValidationError({"market_day_id": _l("This market day is not open. Ask the council secretariat to open the counter.")})
         found = {batch.code: batch for batch in Batch.select(Batch, Household, Product).join(Household)
@@ -325,12 +335,13 @@ def _write_sale(cleaned, wanted, cashier):
         sale = Sale.create(client_id=cleaned["client_id"], market_day=day, cashier=cashier, total_satang=total,
                            payment_method=method, cash_satang=cash, promptpay_satang=promptpay_part,
                            tendered_satang=tendered, receipt_token=secrets.token_urlsafe(12))
+        sale.written_lines = []  # sale_record answers from these instead of reading them back
         for index, (batch, quantity, unit_price, discount, line_sum, state) in enumerate(lines):
             _take_stock(batch, quantity, index)
-            SaleLine.create(sale=sale, batch=batch, household=batch.household_id, quantity_milli=quantity,
-                            unit_price_satang=unit_price, discount_satang=discount, total_satang=line_sum,
-                            certification_state=state)
-        return sale
+            sale.written_lines.append(SaleLine.create(
+                sale=sale, batch=batch, household=batch.household, quantity_milli=quantity, unit_price_satang=unit_price,
+                discount_satang=discount, total_satang=line_sum, certification_state=state))
+        return sale, True
 
 
 def _take_stock(batch, quantity, index):
@@ -346,11 +357,18 @@ def _take_stock(batch, quantity, index):
         message = REFUSALS[code] if code != "not_enough" else _l(
             "Not enough left: only %(left)s of this batch can still be sold.", left=format_quantity(left, batch.unit))
         raise SaleRefused([Refusal(code, message, index, batch.code)])
-    if not BatchEvent.select().where(BatchEvent.batch == batch.id, BatchEvent.kind == "at_market").exists():
-        BatchEvent.create(batch=batch.id, kind="at_market")
-    if batch.sold_milli + quantity >= batch.quantity_milli and not BatchEvent.select().where(
-            BatchEvent.batch == batch.id, BatchEvent.kind == "sold_out").exists():
-        BatchEvent.create(batch=batch.id, kind="sold_out")
+    if batch.sold_milli == 0:  # its first sale (or the first since voids gave everything back)
+        _record_event_once(batch.id, "at_market")
+    if batch.sold_milli + quantity >= batch.quantity_milli:
+        _record_event_once(batch.id, "sold_out")
+
+
+def _record_event_once(batch_id, kind):
+    """Add a step to the batch's story unless it has it already, in one statement."""
+    already = BatchEvent.select().where(BatchEvent.batch == batch_id, BatchEvent.kind == kind)
+    step = Select(columns=[Value(batch_id), Value(kind), Value(utcnow(), converter=BatchEvent.at.db_value), Value("")])
+    BatchEvent.insert_from(step.where(~fn.EXISTS(already)),
+                           [BatchEvent.batch, BatchEvent.kind, BatchEvent.at, BatchEvent.note]).execute()
 
 
 # --- Voids and refunds ------------------------------------------------------------------------
@@ -501,9 +519,10 @@ def lines_with_refunds(sale):
 
 def sale_record(sale, base_url):
     """A sale as the API answers it: lines with product and household public names, payment, receipt."""
-    lines = (SaleLine.select(SaleLine, Batch, Product, Household)
-             .join(Batch).join(Product).switch(SaleLine).join(Household)
-             .where(SaleLine.sale == sale).order_by(SaleLine.id))
+    lines = getattr(sale, "written_lines", None) or (
+        SaleLine.select(SaleLine, Batch, Product, Household)
+        .join(Batch).join(Product).switch(SaleLine).join(Household)
+        .where(SaleLine.sale == sale).order_by(SaleLine.id))
     return {
         "id": sale.id,
         "client_id": sale.client_id,

@@ -1,6 +1,7 @@
 """The market's own settings, kept in the database and edited by admin on one page."""
 from decimal import Decimal
 
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 
 from core import audit
@@ -20,9 +21,12 @@ MAX_TOLERANCE_PERCENT = Decimal(50)
 
 
 def get(key):
-    """A setting's value as text (its default when never set)."""
-    row = Setting.get_or_none(Setting.key == key)
-    return row.value if row is not None else DEFAULTS[key]
+    """A setting's value as text (its default when never set), read once per request."""
+    known = g.setdefault("market_settings", {}) if has_request_context() else {}
+    if key not in known:
+        row = Setting.get_or_none(Setting.key == key)
+        known[key] = row.value if row is not None else DEFAULTS[key]
+    return known[key]
 
 
 def all_settings():
@@ -63,4 +67,6 @@ def save_settings(data, by_user):
                     conflict_target=[Setting.key], update={Setting.value: text}).execute()
         if changes:
             audit.record(by_user, "update", "settings", 0, changes)
+    if has_request_context():
+        g.pop("market_settings", None)
     return all_settings()

@@ -10,9 +10,8 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN, IntegrityError
 
 from certificates import certification
-from certificates.models import CertificatePlot
 from core import audit
-from core.db import LARGEST_ID, db, utcnow
+from core.db import LARGEST_ID, Prepared, db, utcnow
 from core.models import UNITS, Household, Plot, Product
 from core.validation import Form, NotFound, ValidationError, local_today
 from traceability import codes
@@ -159,14 +158,16 @@ def recall_batch(batch, data, by_user):
     return Batch.get_by_id(batch.id)
 
 
+_BATCH_BY_CODE = Prepared(lambda code: (
+    Batch.select(Batch, Household, Product, Plot)
+    .join(Household).switch(Batch).join(Product).switch(Batch).join(Plot, join_type=JOIN.LEFT_OUTER)
+    .where(Batch.code == code).limit(1)))
+
+
 def find_batch(text):
     """The batch a typed or scanned code means: MistypedCode if it cannot be a code, UnknownCode if none has it."""
     code = codes.parse_code(text)
-    batch = (
-        Batch.select(Batch, Household, Product, Plot)
-        .join(Household).switch(Batch).join(Product).switch(Batch).join(Plot, join_type=JOIN.LEFT_OUTER)
-        .where(Batch.code == code).first()
-    )
+    batch = _BATCH_BY_CODE.first(code)
     if batch is None:
         raise UnknownCode(code)
     return batch
@@ -174,12 +175,7 @@ def find_batch(text):
 
 def batch_certification(batch, on=None):
     """The certification claim a batch may carry today: the household's for the product, and its plot in scope."""
-    status = certification.certification_status(batch.household, batch.product, on)
-    if status.certified and batch.plot_id is not None:
-        scope = CertificatePlot.select().where(CertificatePlot.certificate == status.certificate)
-        if scope.exists() and not scope.where(CertificatePlot.plot == batch.plot_id).exists():
-            return certification.CertificationStatus("not_in_scope", status.certificate)
-    return status
+    return certification.certification_status(batch.household, batch.product, on, plot_id=batch.plot_id)
 
 
 def search_batches(household_id=None, product_id=None, harvested_from=None, harvested_to=None,
@@ -210,10 +206,14 @@ def search_batches(household_id=None, product_id=None, harvested_from=None, harv
     return query
 
 
+_STORY = Prepared(lambda batch_id: (
+    BatchEvent.select().where(BatchEvent.batch == batch_id).order_by(BatchEvent.at, BatchEvent.id)))
+
+
 def story(batch):
     """The batch's steps for the trace page: the first of each kind, in the order they happened."""
     first = {}
-    for event in batch.events.order_by(BatchEvent.at, BatchEvent.id):
+    for event in _STORY.rows(batch.id):
         first.setdefault(event.kind, event)
     return sorted(first.values(), key=lambda event: (event.at, event.id))
 

@@ -6,6 +6,7 @@ the household only by its public name and village; never phone, ID or disadvanta
 from flask import Blueprint, render_template
 
 from core.models import UNITS
+from core.pages import conditional_page
 from traceability import batches, codes
 from traceability.models import BATCH_EVENTS
 
@@ -21,7 +22,7 @@ def trace(code):
     except batches.UnknownCode:
         return render_template("traceability/trace_missing.html", code=code[:40], mistyped=False), 404
     status = batches.batch_certification(batch)
-    response = render_template(
+    return conditional_page(render_template(
         "traceability/trace.html",
         batch=batch,
         display_code=codes.format_code(batch.code),
@@ -29,6 +30,4 @@ def trace(code):
         story=batches.story(batch),
         units=UNITS,
         events=BATCH_EVENTS,
-    )
-    # The certification status is live: a phone must ask again, not show yesterday's answer.
-    return response, 200, {"Cache-Control": "no-cache"}
+    ))
