@@ -179,6 +179,8 @@ class Product(BaseModel):
     unit = CharField(max_length=20)
     category = CharField(max_length=20)
     is_certifiable = BooleanField(default=True)
+    # Making it (bottling, packing) is a certified step: the maker must be certified for it too.
+    making_certified = BooleanField(default=False)
     default_price_satang = IntegerField(null=True)
     is_active = BooleanField(default=True)
 
@@ -284,4 +286,11 @@ def _add_programme(migrator):
     migrator.database.create_tables(PROGRAMME_MODELS)
 
 
-MIGRATIONS = [_add_committee_flag, _add_programme]
+def _add_making_certified(migrator):
+    """Step 3: whether making a product from other batches is a certified step."""
+    from playhouse.migrate import migrate
+
+    migrate(migrator.add_column("product", "making_certified", BooleanField(default=False)))
+
+
+MIGRATIONS = [_add_committee_flag, _add_programme, _add_making_certified]

@@ -6,7 +6,7 @@ the household only by its public name and village; never phone, ID or disadvanta
 from flask import Blueprint, render_template
 
 from core.models import UNITS
-from traceability import batches, codes
+from traceability import batches, codes, making
 from traceability.models import BATCH_EVENTS
 
 bp = Blueprint("trace", __name__)
@@ -27,6 +27,7 @@ def trace(code):
         display_code=codes.format_code(batch.code),
         status=status,
         story=batches.story(batch),
+        origins=making.origins(batch) if batch.is_made else [],
         units=UNITS,
         events=BATCH_EVENTS,
     )
