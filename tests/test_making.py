@@ -16,7 +16,7 @@ from traceability import batches, making, recalls
 from traceability.models import Batch, BatchEvent, BatchInput
 
 from tests.browser.seeds import certify
-from tests.support import database_rows
+from tests.support import database_rows, pdf_text
 
 BASE_URL = "http://market.test"
 TODAY = datetime.date.today()
@@ -176,12 +176,23 @@ def test_a_suspended_beekeeper_stops_the_jars_at_the_counter(apiary):
 # --- The whole story: bottled, sold, recalled, refused, reported ------------------------------
 
 
-def test_honey_bottled_sold_then_one_harvest_recalled_stops_the_jars(client, auth, apiary):
-    """Three hives' honey into jars, two jars sold; recalling hive 2's harvest asks first, then stops the
-    jars at the counter, warns on their trace page, and the recall report lists the jars' sales."""
+def test_honey_bottled_sold_then_one_harvest_recalled_stops_the_jars(client, auth, token_for, apiary):
+    """Three hives' honey into jars, two sales of jars at the POS; recalling hive 2's harvest asks first,
+    then stops the jars at the counter (scan and sale refused, in Thai), warns on their trace page,
+    and the recall report lists the jars' sales."""
     jars, _ = making.record_made_batch(bottling(apiary), apiary["committee"])
-    first, _ = sell(apiary, jars.code, "2")
-    second, _ = sell(apiary, jars.code, "1")
+    till = token_for("cashier", "api-cashier")
+    scan = f"{BASE_URL}/b/{jars.code}"
+    looked_up = client.get("/api/v1/pos/lookup", query_string={"scan": scan}, headers=till).get_json()
+    assert looked_up["sellable"] and looked_up["price_satang"] == 25_000
+
+    def pos_sale(quantity):
+        return client.post("/api/v1/sales", headers=till, json={
+            "client_id": str(uuid.uuid4()), "market_day_id": apiary["day"].id,
+            "lines": [{"batch_code": scan, "quantity": quantity}], "payment": {"method": "cash"}})
+
+    first, second = pos_sale("2"), pos_sale("1")
+    assert first.status_code == second.status_code == 201
     assert reload(jars).sold_milli == 3000
     hive2 = apiary["harvests"][1]
 
@@ -196,17 +207,21 @@ def test_honey_bottled_sold_then_one_harvest_recalled_stops_the_jars(client, aut
     assert reload(hive2).recalled_at is not None and reload(jars).recalled_at is not None
     assert reload(apiary["harvests"][0]).recalled_at is None
 
-    with pytest.raises(sales.SaleRefused) as refused:
-        sell(apiary, jars.code)
-    assert refused.value.refusals[0].code == "recalled"
+    refused = client.get("/api/v1/pos/lookup", query_string={"scan": scan}, headers=till).get_json()
+    assert not refused["sellable"] and refused["refusal"]["code"] == "recalled"
+    answer = pos_sale("1")
+    assert answer.status_code == 409 and answer.get_json()["error"]["code"] == "recalled"
+    assert "เรียกคืน" in answer.get_json()["error"]["message"]
     trace = client.get(f"/b/{jars.code}").get_data(as_text=True)
     assert 'data-testid="recall-notice"' in trace and "พบสารตกค้างในรังที่ 2" in trace
 
     report = client.get(done.headers["Location"]).get_data(as_text=True)
     sold = report.split('data-testid="recall-sales"')[1]
-    assert f"<td>{first.id}</td>" in sold and f"<td>{second.id}</td>" in sold
+    assert f"<td>{first.get_json()['id']}</td>" in sold and f"<td>{second.get_json()['id']}</td>" in sold
     csv_text = client.get(f"/market/recalls/{hive2.code}.csv").get_data().decode("utf-8-sig")
     assert len(csv_text.splitlines()) == 3 and f"{jars.code[:4]}-{jars.code[4:]}" in csv_text
+    pdf = client.get(f"/market/recalls/{hive2.code}.pdf")
+    assert pdf.status_code == 200 and "฿500.00" in pdf_text(pdf.data)
 
 
 def test_recall_by_plot_and_dates_previews_then_stops_harvests_and_jars(client, auth, apiary):
@@ -358,9 +373,10 @@ def test_bottling_and_selling_the_same_harvest_at_once_never_oversell(app, apiar
 # --- A group's craft --------------------------------------------------------------------------
 
 
-def test_a_craft_made_by_three_households_settles_to_each_by_share(make_user):
-    """Three weavers give 5, 3 and 2 bunches of pandan leaves to one basket batch; its ฿1,000 of sales
-    settle ฿500, ฿300 and ฿200 (less commission) and each statement shows its share."""
+@pytest.fixture
+def craft(make_user):
+    """Three weavers of one group give 5, 3 and 2 bunches of pandan leaves to a batch of 4 baskets at ฿250,
+    sold in one sale on counter A (still open); commission 10 %."""
     committee = make_user("admin", "committee")
     leaves = products.create_product({"name_th": "ใบเตย", "name_en": "Pandan leaves", "unit": "bunch",
                                       "category": "other", "is_certifiable": False}, committee)
@@ -374,26 +390,51 @@ def test_a_craft_made_by_three_households_settles_to_each_by_share(make_user):
         weavers.append((household, batches.create_batch({
             "household_id": household.id, "product_id": leaves.id, "harvest_date": days_ago(5), "quantity": given},
             committee)))
-    craft, _ = making.record_made_batch({
+    baskets, _ = making.record_made_batch({
         "household_id": weavers[0][0].id, "occupation_group_id": group.id, "product_id": basket.id,
         "made_on": days_ago(3), "quantity": "4",
         "inputs": [{"batch_code": batch.code, "quantity": str(batch.quantity_milli // 1000)} for _h, batch in weavers]},
         committee)
-    assert batches.batch_certification(craft).state == "not_certifiable"
     cashier = make_user("cashier", "kaew")
     settings.save_settings({"market_name": "ตลาด", "promptpay_id": "", "commission_percent": "10",
                             "stock_tolerance_percent": "0"}, committee)
     day = sales.open_market_day({"counter": "A", "opening_float": "0"}, committee)
-    sales.record_sale({"client_id": str(uuid.uuid4()), "market_day_id": day.id,
-                       "lines": [{"batch_code": craft.code, "quantity": "4"}], "payment": {"method": "cash"}},
-                      cashier, BASE_URL)
-    sales.close_market_day(day, {"counted_cash": "1000"}, committee)
-    made = settlements.create_settlements({"period_start": days_ago(0), "period_end": days_ago(0)}, committee)
-    by_household = {s.household_id: s for s in made}
-    assert [by_household[h.id].gross_satang for h, _b in weavers] == [50_000, 30_000, 20_000]
-    assert [by_household[h.id].net_satang for h, _b in weavers] == [45_000, 27_000, 18_000]
-    assert sum(s.gross_satang for s in made) == 100_000
-    lines = list(settlements.statement_lines(by_household[weavers[1][0].id]))
+    sale, _ = sales.record_sale({"client_id": str(uuid.uuid4()), "market_day_id": day.id,
+                                 "lines": [{"batch_code": baskets.code, "quantity": "4"}], "payment": {"method": "cash"}},
+                                cashier, BASE_URL)
+    return {"committee": committee, "weavers": [h for h, _b in weavers], "baskets": baskets, "day": day, "sale": sale}
+
+
+def settle_today(craft):
+    sales.close_market_day(craft["day"], {"counted_cash": "1000"}, craft["committee"])
+    made = settlements.create_settlements({"period_start": days_ago(0), "period_end": days_ago(0)}, craft["committee"])
+    return {s.household_id: s for s in made}
+
+
+def test_a_craft_made_by_three_households_settles_to_each_by_share(client, auth, craft):
+    """The baskets' ฿1,000 settle ฿500, ฿300 and ฿200 (less 10 %) and each statement shows its share."""
+    assert batches.batch_certification(craft["baskets"]).state == "not_certifiable"
+    by_household = settle_today(craft)
+    assert [by_household[h.id].gross_satang for h in craft["weavers"]] == [50_000, 30_000, 20_000]
+    assert [by_household[h.id].net_satang for h in craft["weavers"]] == [45_000, 27_000, 18_000]
+    assert SaleLine.select().where(SaleLine.settlement.is_null()).count() == 0
+    statement = by_household[craft["weavers"][1].id]
+    lines = settlements.statement_lines(statement)
     assert len(lines) == 1 and lines[0]["total_satang"] == 30_000 and lines[0]["share_percent"] == 30
-    again = settlements.preview({"period_start": days_ago(0), "period_end": days_ago(0)})[3]
-    assert again == []
+    assert settlements.preview({"period_start": days_ago(0), "period_end": days_ago(0)})[3] == []
+    auth.login("admin", "secretariat")
+    page = client.get(f"/market/settlements/{statement.id}").get_data(as_text=True)
+    assert 'data-testid="share"' in page and "30%" in page and "฿300.00" in page
+    pdf = client.get(f"/market/settlements/{statement.id}.pdf")
+    assert pdf.status_code == 200 and "30%" in pdf_text(pdf.data) and "฿270.00" in pdf_text(pdf.data)
+
+
+def test_a_refund_of_a_group_craft_comes_off_each_share_to_the_satang(craft):
+    """One basket of ฿250 given back: ฿125, ฿75 and ฿50 come off; an odd ฿0.01 split still adds up."""
+    line = SaleLine.get(SaleLine.sale == craft["sale"])
+    sales.refund_line(line, {"quantity": "1", "reason": "สานหลุด"}, craft["committee"])
+    by_household = settle_today(craft)
+    assert [by_household[h.id].refunds_satang for h in craft["weavers"]] == [12_500, 7_500, 5_000]
+    assert sum(s.gross_satang - s.refunds_satang for s in by_household.values()) == 75_000
+    assert making.split_by_share(1, {1: 5, 2: 3, 3: 2}) == {1: 1, 2: 0, 3: 0}
+    assert sum(making.split_by_share(-101, {1: 5, 2: 3, 3: 2}).values()) == -101
