@@ -290,7 +290,8 @@ def _add_making_certified(migrator):
     """Step 3: whether making a product from other batches is a certified step."""
     from playhouse.migrate import migrate
 
-    migrate(migrator.add_column("product", "making_certified", BooleanField(default=False)))
+    if "making_certified" not in {column.name for column in migrator.database.get_columns("product")}:
+        migrate(migrator.add_column("product", "making_certified", BooleanField(default=False)))
 
 
 MIGRATIONS = [_add_committee_flag, _add_programme, _add_making_certified]

@@ -145,7 +145,7 @@ def _add_settlement_shares(migrator):
         class Meta:
             table_name = "settlement_share"
 
-    migrator.database.create_tables([SettlementShareV1])
+    migrator.database.create_tables([SettlementShareV1], safe=True)
 
 
 MODELS = [Setting, MarketDay, Settlement, Sale, SaleLine, Refund, SettlementShare]

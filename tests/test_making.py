@@ -438,3 +438,32 @@ def test_a_refund_of_a_group_craft_comes_off_each_share_to_the_satang(craft):
     assert sum(s.gross_satang - s.refunds_satang for s in by_household.values()) == 75_000
     assert making.split_by_share(1, {1: 5, 2: 3, 3: 2}) == {1: 1, 2: 0, 3: 0}
     assert sum(making.split_by_share(-101, {1: 5, 2: 3, 3: 2}).values()) == -101
+
+
+# --- Upgrading a database of the release before ---------------------------------------------
+
+
+def test_upgrade_adds_making_to_a_database_with_harvests_and_sales(app, app_config, apiary):
+    """The making steps (product flag, batch kind and inputs, settlement shares) run on a database
+    from before them, keep every harvest and sale, and mark old batches as harvests."""
+    from core import models as core_models
+    from core.app import create_app
+    from core.db import SchemaVersion
+    from market import models as market_models
+    from traceability import models as trace_models
+
+    sale, _ = sell(apiary, apiary["harvests"][0].code, "0.5")
+    db.execute_sql("DROP TABLE batch_input")
+    db.execute_sql("DROP TABLE settlement_share")
+    db.execute_sql("ALTER TABLE product DROP COLUMN making_certified")
+    SchemaVersion.update(version=len(trace_models.MIGRATIONS) - 1).where(SchemaVersion.domain == "traceability").execute()
+    SchemaVersion.update(version=len(market_models.MIGRATIONS) - 1).where(SchemaVersion.domain == "market").execute()
+    SchemaVersion.update(version=len(core_models.MIGRATIONS) - 1).where(SchemaVersion.domain == "core").execute()
+    db.close()
+
+    create_app(app_config)
+    assert [b.kind for b in Batch.select()] == ["harvest"] * 3
+    assert reload(apiary["harvests"][0]).sold_milli == 500 and SaleLine.select().count() == 1
+    jars, created = making.record_made_batch(bottling(apiary, ("1", "1", "1")), apiary["committee"])
+    assert created and BatchInput.select().count() == 3
+    assert core_models.Product.get_by_id(apiary["jar"].id).making_certified is False
