@@ -141,8 +141,9 @@ def test_jars_of_certified_harvests_are_certified(apiary):
     assert status.certified and status.certificate.id == apiary["certificate"].id
 
 
-def test_a_harvest_from_before_the_certificate_makes_the_jars_uncertified(apiary):
-    """A harvest taken before the certificate was issued was not certified then: the jars say why."""
+def test_a_harvest_from_before_the_certificate_makes_the_jars_uncertified(client, apiary):
+    """A harvest taken before the certificate was issued was not certified then: the POS and the
+    trace page say why, and the trace page marks that harvest."""
     early = batches.create_batch({"household_id": apiary["household"].id, "product_id": apiary["honey"].id,
                                   "plot_id": apiary["hives"][0].id, "harvest_date": days_ago(60), "quantity": "1"},
                                  apiary["committee"])
@@ -152,6 +153,11 @@ def test_a_harvest_from_before_the_certificate_makes_the_jars_uncertified(apiary
     assert batches.batch_certification(jars).state == "input_not_certified"
     refusal = sales.refusal_for(reload(jars))
     assert refusal.code == "input_not_certified" and "not certified when harvested" in str(refusal.message)
+    trace = client.get(f"/b/{jars.code}").get_data(as_text=True)
+    status = trace.split('data-testid="certification-status"')[1].split("</section>")[0]
+    assert "ทำจากล็อตที่ไม่ได้รับการรับรองอินทรีย์" in status and "status-certified" not in trace
+    origins = trace.split('data-testid="origins"')[1].split("</ul>")[0]
+    assert origins.count("ไม่ได้รับการรับรองอินทรีย์ในวันที่เก็บเกี่ยว") == 1
 
 
 def test_when_making_is_a_certified_step_the_maker_must_be_certified_for_the_jar(apiary):

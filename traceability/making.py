@@ -219,11 +219,12 @@ def made_from(batch_ids):
     return found
 
 
-def origins(batch):
+def origins(batch, check_certification=True):
     """The harvests a made batch comes from, through any made batches between, oldest first.
 
     Each carries household, product and plot, for the trace page's story back to the plot, and
-    `certified_then`: whether it was certified on its harvest date (None for a product never certified).
+    `certified_then`: whether it was certified on its harvest date (None for a product never
+    certified, or when not `check_certification`: a certified made batch's inputs all were).
     """
     harvests, frontier, seen = [], [batch], set()
     for _depth in range(DEEPEST_CHAIN):
@@ -238,7 +239,7 @@ def origins(batch):
         frontier = [item for item in frontier if item.id not in seen]
     for source in harvests:
         source.certified_then = (batches.batch_certification(source, source.harvest_date).certified
-                                 if source.product.is_certifiable else None)
+                                 if check_certification and source.product.is_certifiable else None)
     return sorted(harvests, key=lambda source: (source.harvest_date, source.id))
 
 

@@ -27,7 +27,7 @@ def trace(code):
         display_code=codes.format_code(batch.code),
         status=status,
         story=batches.story(batch),
-        origins=making.origins(batch) if batch.is_made else [],
+        origins=making.origins(batch, check_certification=not status.certified) if batch.is_made else [],
         units=UNITS,
         events=BATCH_EVENTS,
     )
