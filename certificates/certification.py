@@ -62,7 +62,8 @@ def effective_status(certificate, on=None):
 class CertificationStatus:
     """The answer to "is this household certified for this product on this date"."""
 
-    state: str  # certified, suspended, revoked, expired, not_in_scope, in_conversion, none, not_certifiable
+    state: str  # certified, suspended, revoked, expired, not_in_scope, in_conversion, none, not_certifiable,
+    # and for a made batch input_not_certified or maker_not_certified
     certificate: Certificate = None
 
     @property
@@ -84,6 +85,8 @@ STATUS_MESSAGES = {
     "in_conversion": _l("In conversion to organic, not yet certified"),
     "none": _l("Not certified"),
     "not_certifiable": _l("Not a certifiable product (no organic claim)"),
+    "input_not_certified": _l("Made from a batch that was not certified organic when harvested"),
+    "maker_not_certified": _l("The maker is not certified for making this product"),
 }
 
 # When no certificate covers the product, which problem to report first.

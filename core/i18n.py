@@ -96,10 +96,14 @@ def format_date_input(value):
     Text that is not an ISO date is what the person typed (a form sent back with an error) and
     is shown as it was.
     """
+    original = value
     if isinstance(value, str):
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return value
-        value = datetime.date.fromisoformat(value)
+        try:
+            value = datetime.date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else None
+        except ValueError:
+            value = None
+        if value is None:
+            return original
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):

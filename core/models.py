@@ -203,6 +203,8 @@ class Product(BaseModel):
     unit = CharField(max_length=20)
     category = CharField(max_length=20)
     is_certifiable = BooleanField(default=True)
+    # Making it (bottling, packing) is a certified step: the maker must be certified for it too.
+    making_certified = BooleanField(default=False)
     default_price_satang = IntegerField(null=True)
     is_active = BooleanField(default=True)
 
@@ -337,4 +339,12 @@ def _add_import_mapping(migrator):
     migrator.database.create_tables([OccupationSynonym, HouseholdImport])
 
 
-MIGRATIONS = [_add_committee_flag, _add_programme, _add_import_mapping]
+def _add_making_certified(migrator):
+    """Step 4: whether making a product from other batches is a certified step."""
+    from playhouse.migrate import migrate
+
+    if "making_certified" not in {column.name for column in migrator.database.get_columns("product")}:
+        migrate(migrator.add_column("product", "making_certified", BooleanField(default=False)))
+
+
+MIGRATIONS = [_add_committee_flag, _add_programme, _add_import_mapping, _add_making_certified]

@@ -179,6 +179,8 @@ SCHEMAS = {
                 "enum": list(CATEGORIES),
             },
             "is_certifiable": {"type": "boolean"},
+            "making_certified": {"type": "boolean",
+                                 "description": "Making it from other batches (bottling, packing) is a certified step"},
             "default_price_satang": {"type": "integer", "nullable": True, "description": "Price in satang (1/100 baht)"},
             "is_active": {"type": "boolean"},
         },

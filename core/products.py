@@ -15,6 +15,7 @@ def clean_product(data, partial=False):
     form.choice("unit", UNITS, required=True)
     form.choice("category", CATEGORIES, required=True)
     form.boolean("is_certifiable")
+    form.boolean("making_certified")
     form.boolean("is_active")
     if "default_price_satang" in (data or {}):
         form.integer("default_price_satang", minimum=0, maximum=1_000_000_000)
@@ -91,6 +92,7 @@ def product_record(product):
         "unit": product.unit,
         "category": product.category,
         "is_certifiable": product.is_certifiable,
+        "making_certified": product.making_certified,
         "default_price_satang": product.default_price_satang,
         "is_active": product.is_active,
     }

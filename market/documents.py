@@ -134,6 +134,8 @@ def settlement_pdf(settlement, lines, refunds, market_name):
         price = f"{format_quantity(line['quantity_milli'], line['unit'])} × {format_baht(line['unit_price_satang'])}"
         if line["discount_satang"]:
             price += f" − {format_baht(line['discount_satang'])}"
+        if line.get("share_percent") is not None:
+            price += " · " + _("group product, your share %(percent)s%%", percent=f"{line['share_percent']:g}")
         rows.append([format_datetime(line["created_at"]), str(line["sale_id"]),
                      f"{product} · {codes.format_code(line['code'])}", price, format_baht(line["total_satang"])])
     if not lines:
@@ -183,20 +185,22 @@ class _Named:
         self.name_en = name_en
 
 
-def recall_pdf(batch, header, rows, market_name):
-    """Every sale of a recalled batch, to find the buyers' receipts and the counters that sold it."""
+def recall_pdf(title, recalled, header, rows, market_name):
+    """Every sale of the recalled batches (a harvest and what was made from it), to find the buyers' receipts."""
     styles = _styles()
-    title = _("Recall report · batch %(code)s", code=codes.format_code(batch.code))
-    story = [
-        Paragraph(market_name, styles["body"]),
-        Paragraph(title, styles["title"]),
-        Paragraph(f"{local_name(batch.product)} · {batch.household.code} · {batch.household.public_name} · "
-                  + _("Harvested %(date)s", date=format_date(batch.harvest_date)), styles["body"]),
-        Paragraph(_("Recalled %(when)s: %(reason)s", when=format_datetime(batch.recalled_at), reason=batch.recall_reason)
-                  if batch.recalled_at else _("Not recalled."), styles["body"]),
+    story = [Paragraph(market_name, styles["body"]), Paragraph(title, styles["title"])]
+    for batch in recalled:
+        dated = (_("Made %(date)s", date=format_date(batch.harvest_date)) if batch.is_made
+                 else _("Harvested %(date)s", date=format_date(batch.harvest_date)))
+        state = (_("Recalled %(when)s: %(reason)s", when=format_datetime(batch.recalled_at), reason=batch.recall_reason)
+                 if batch.recalled_at else _("Not recalled."))
+        story.append(Paragraph(f"{codes.format_code(batch.code)} · {local_name(batch.product)} · {batch.household.code} · "
+                               f"{batch.household.public_name} · {dated} · {state}", styles["body"]))
+    story += [
         Spacer(1, 6),
         _table([header] + [[str(cell) for cell in row] for row in rows],
-               [WIDTH * 0.13, WIDTH * 0.25, WIDTH * 0.14, WIDTH * 0.18, WIDTH * 0.18, WIDTH * 0.12], styles, (0, 3, 4)),
+               [WIDTH * 0.11, WIDTH * 0.14, WIDTH * 0.21, WIDTH * 0.12, WIDTH * 0.15, WIDTH * 0.16, WIDTH * 0.11],
+               styles, (0, 4, 5)),
     ]
     return _build(title, story, f"{market_name} · {title}")
 

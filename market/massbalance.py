@@ -1,6 +1,6 @@
 """The mass balance: for each household and product in a season, what the farm records say was
-harvested, what was labelled as batches, what the market sold, and what its certified land can
-plausibly yield. A household that sells more than it labelled or harvested, or more than its
+harvested, what was labelled as batches, what the market sold, what went into making other
+batches (honey into jars), and what its certified land can plausibly yield. A household that sells more than it labelled or harvested, or more than its
 land can grow, is flagged for the inspector with the evidence.
 
 Every figure is an SQL aggregate grouped by household and product.
@@ -16,7 +16,7 @@ from core.i18n import SQUARE_METRES_PER_WA, WA_PER_RAI
 from core.models import Household, Plot, Product
 from core.validation import clean_period
 from market.models import MarketDay, Refund, Sale, SaleLine
-from traceability.models import MILLI, Batch
+from traceability.models import MILLI, Batch, BatchInput
 
 SQUARE_METRES_PER_RAI = SQUARE_METRES_PER_WA * WA_PER_RAI  # 1,600 m²
 # Farm records and weighing differ a little; flag only what is beyond this share.
@@ -27,6 +27,8 @@ FLAGS = {
     "labelled_over_harvested": _l("Labelled more than the farm records say was harvested"),
     "no_harvest_records": _l("Batches labelled but no harvest in the farm records"),
     "sold_over_capacity": _l("Sold more than the certified land can plausibly yield"),
+    "used_over_harvested": _l("Sold and used in making more than the farm records say was harvested"),
+    "used_over_capacity": _l("Sold and used in making more than the certified land or hives can plausibly yield"),
 }
 
 
@@ -39,6 +41,7 @@ class Balance:
     harvested_milli: int = 0
     labelled_milli: int = 0
     sold_milli: int = 0
+    used_milli: int = 0  # went into batches made from this household's batches
     certified_area_m2: Decimal = Decimal(0)
     capacity_milli: int = None
     flags: tuple = ()
@@ -57,7 +60,7 @@ def _harvested(start, end):
 
 def _labelled(start, end):
     rows = (Batch.select(Batch.household, Batch.product, fn.SUM(Batch.quantity_milli))
-            .where(Batch.harvest_date.between(start, end))
+            .where(Batch.harvest_date.between(start, end), Batch.kind == "harvest")
             .group_by(Batch.household, Batch.product).tuples())
     return {(household, product): int(total) for household, product, total in rows}
 
@@ -77,6 +80,17 @@ def _sold(start, end):
     return sold
 
 
+def _used(start, end):
+    """What went into batches made in the period, by the household and product of each input."""
+    made = Batch.alias("made")
+    rows = (BatchInput.select(Batch.household, Batch.product, fn.SUM(BatchInput.quantity_milli))
+            .join(Batch, on=(BatchInput.input == Batch.id))
+            .switch(BatchInput).join(made, on=(BatchInput.batch == made.id))
+            .where(made.harvest_date.between(start, end))
+            .group_by(Batch.household, Batch.product).tuples())
+    return {(household, product): int(total) for household, product, total in rows}
+
+
 def _certified_area(start, end):
     """Square metres of each household's plots in scope of a certificate for each product in the period."""
     scoped = (Certificate.select(Certificate.household, CertificateProduct.product, Plot.id, Plot.area_m2)
@@ -94,8 +108,9 @@ def _certified_area(start, end):
 def balances(start, end):
     """Every household × product with harvests, batches or sales in the period, with its flags."""
     harvested, labelled, sold = _harvested(start, end), _labelled(start, end), _sold(start, end)
+    used = _used(start, end)
     areas = _certified_area(start, end)
-    keys = set(harvested) | set(labelled) | set(sold)
+    keys = set(harvested) | set(labelled) | set(sold) | set(used)
     households = {h.id: h for h in Household.select().where(Household.id.in_([k[0] for k in keys]))}
     products = {p.id: p for p in Product.select().where(Product.id.in_([k[1] for k in keys]))}
     norms = {n.product_id: n for n in YieldNorm.select().where(YieldNorm.product.in_(list(products)))}
@@ -103,7 +118,7 @@ def balances(start, end):
     result = []
     for key in sorted(keys, key=lambda k: (households[k[0]].code, products[k[1]].name_th)):
         balance = Balance(households[key[0]], products[key[1]], harvested.get(key, 0), labelled.get(key, 0),
-                          sold.get(key, 0), areas.get(key, Decimal(0)))
+                          sold.get(key, 0), used.get(key, 0), areas.get(key, Decimal(0)))
         norm = norms.get(key[1])
         if norm is not None and balance.certified_area_m2:
             seasons = Decimal(days) / norm.season_days
@@ -123,6 +138,12 @@ def _flags(balance):
         flags.append("labelled_over_harvested")
     if balance.capacity_milli is not None and balance.sold_milli > balance.capacity_milli:
         flags.append("sold_over_capacity")
+    if balance.used_milli:
+        out = balance.sold_milli + balance.used_milli
+        if balance.harvested_milli and out > balance.harvested_milli * (1 + RECORD_TOLERANCE):
+            flags.append("used_over_harvested")
+        if balance.capacity_milli is not None and out > balance.capacity_milli >= balance.sold_milli:
+            flags.append("used_over_capacity")
     return tuple(flags)
 
 

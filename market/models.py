@@ -116,5 +116,37 @@ class Refund(BaseModel):
     settlement = ForeignKeyField(Settlement, null=True, backref="refunds", on_delete="RESTRICT")
 
 
-MODELS = [Setting, MarketDay, Settlement, Sale, SaleLine, Refund]
-MIGRATIONS = []
+class SettlementShare(BaseModel):
+    """One household's share of a group product's sale line (or of its refund, negative), paid in its settlement.
+
+    The line itself is claimed by one settlement of the same run, so it is counted once; the
+    shares say who of the group gets what, in proportion to what each put into the batch.
+    """
+
+    settlement = ForeignKeyField(Settlement, backref="shares", on_delete="RESTRICT")
+    household = ForeignKeyField(Household, backref="settlement_shares", on_delete="RESTRICT")
+    line = ForeignKeyField(SaleLine, backref="shares", on_delete="RESTRICT")
+    refund = ForeignKeyField(Refund, null=True, backref="shares", on_delete="RESTRICT")
+    amount_satang = IntegerField()
+    share_basis_points = IntegerField()  # the household's part of the inputs, 10,000 = all
+
+
+def _add_settlement_shares(migrator):
+    """Step 1: each household's share of a group product's sales in its settlement."""
+
+    class SettlementShareV1(BaseModel):
+        settlement = ForeignKeyField(Settlement, on_delete="RESTRICT")
+        household = ForeignKeyField(Household, on_delete="RESTRICT")
+        line = ForeignKeyField(SaleLine, on_delete="RESTRICT")
+        refund = ForeignKeyField(Refund, null=True, on_delete="RESTRICT")
+        amount_satang = IntegerField()
+        share_basis_points = IntegerField()
+
+        class Meta:
+            table_name = "settlement_share"
+
+    migrator.database.create_tables([SettlementShareV1], safe=True)
+
+
+MODELS = [Setting, MarketDay, Settlement, Sale, SaleLine, Refund, SettlementShare]
+MIGRATIONS = [_add_settlement_shares]

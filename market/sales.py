@@ -21,7 +21,7 @@ from core.validation import Form, ValidationError, local_today
 from market import settings
 from market.models import MarketDay, Refund, Sale, SaleLine
 from traceability import batches, codes
-from traceability.models import MILLI, Batch, BatchEvent
+from traceability.models import MILLI, Batch, BatchEvent, BatchInput
 
 MAX_LINES = 100  # lines in one sale; more is a stuck scanner
 MAX_LINE_QUANTITY = Decimal(100_000)
@@ -39,6 +39,8 @@ REFUSALS = {
     "not_in_scope": _l("Not certified for this product or plot: it cannot be sold at the green market."),
     "in_conversion": _l("In conversion, not yet certified: it cannot be sold at the green market."),
     "none": _l("Not certified: it cannot be sold at the green market."),
+    "input_not_certified": _l("Made from a batch that was not certified when harvested: it cannot be sold as organic."),
+    "maker_not_certified": _l("The maker is not certified for making this product: it cannot be sold at the green market."),
     "price_changed": _l("The price of this batch is now %(price)s. Scan it again."),
     "no_price": _l("This batch has no price. Enter the price per unit."),
     "mistyped_code": _l("This code is mistyped. Check the label and scan or type it again."),
@@ -115,7 +117,7 @@ def batches_for_counter(since=None, now=None):
     """The batches a counter keeps for selling offline: all recent ones, or only what changed since.
 
     A change is a sale, void, refund or recall of the batch (its changed_at), or any certificate
-    event of its household. A new day (certificates expire at midnight) asks for everything again.
+    event of its household or, for a made batch, of a household whose harvest went into it. A new day (certificates expire at midnight) asks for everything again.
     """
     now = now or utcnow()
     query = Batch.select(Batch, Household, Product).join(Household).switch(Batch).join(Product)
@@ -126,7 +128,11 @@ def batches_for_counter(since=None, now=None):
     else:
         touched = (Certificate.select(Certificate.household).join(CertificateEvent)
                    .where(CertificateEvent.at > since))
-        query = query.where((Batch.changed_at > since) | (Batch.household.in_(touched)))
+        source = Batch.alias("source")
+        made_from_touched = (BatchInput.select(BatchInput.batch).join(source, on=(BatchInput.input == source.id))
+                             .where(source.household.in_(touched)))
+        query = query.where((Batch.changed_at > since) | (Batch.household.in_(touched))
+                            | (Batch.id.in_(made_from_touched)))
     return full, [(batch, refusal_for(batch)) for batch in query.order_by(Batch.id)]
 
 

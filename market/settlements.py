@@ -15,7 +15,8 @@ from core.db import LARGEST_ID, is_sqlite, write_transaction
 from core.models import Household, Product
 from core.validation import Form, ValidationError, clean_period, local_today
 from market import settings
-from market.models import PAYOUT_METHODS, MarketDay, Refund, Sale, SaleLine, Settlement
+from market.models import PAYOUT_METHODS, MarketDay, Refund, Sale, SaleLine, Settlement, SettlementShare
+from traceability import making
 from traceability.models import Batch
 
 
@@ -38,6 +39,35 @@ def _unsettled_refunds(end):
         Refund.settlement.is_null(), Sale.voided_at.is_null(), MarketDay.closed_at.is_null(False), Refund.at <= last)
 
 
+def _group_batches():
+    """Batches a group of households made together: their sales are paid out by shares."""
+    return Batch.select(Batch.id).where(Batch.occupation_group.is_null(False))
+
+
+def _shared(start, end, chosen=None):
+    """Each unsettled line and refund of a group's product split by the households' shares of its inputs.
+
+    Returns [(line id, refund id or None, {household id: (satang, basis points)})]. With `chosen`
+    households, only the lines whose every sharing household is chosen: a line is paid out whole.
+    """
+    lines = (_unsettled_lines(start, end).where(SaleLine.batch.in_(_group_batches()))
+             .select(SaleLine.id, SaleLine.batch, SaleLine.total_satang).tuples())
+    refunds = (_unsettled_refunds(end).where(SaleLine.batch.in_(_group_batches()))
+               .select(SaleLine.id, Refund.id, SaleLine.batch, Refund.amount_satang).tuples())
+    items = ([(line, None, batch, amount) for line, batch, amount in lines]
+             + [(line, refund, batch, -amount) for line, refund, batch, amount in refunds])
+    weights = making.shares({batch for _line, _refund, batch, _amount in items})
+    planned = []
+    for line, refund, batch, amount in items:
+        parts = making.split_by_share(amount, weights[batch])
+        total = sum(weights[batch].values())
+        if chosen is not None and not set(parts) <= chosen:
+            continue
+        planned.append((line, refund, {household: (part, weights[batch][household] * 10_000 // total)
+                                       for household, part in parts.items()}))
+    return planned
+
+
 def commission_for(amount_satang, basis_points):
     return int((Decimal(amount_satang) * basis_points / 10_000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
@@ -57,29 +87,37 @@ def _chosen_households(data):
 def preview(data):
     """Per household, what a settlement of the period would hold: gross, refunds, commission, net.
 
-    data["households"], when given, limits it to those households (a list of ids).
+    data["households"], when given, limits it to those households (a list of ids). A group
+    product's sales count for each household of the group by its share of the inputs.
     """
     start, end = _period(data)
     chosen = _chosen_households(data)
     basis_points = settings.commission_basis_points()
     gross = {household: (sold, lines) for household, sold, lines in (
-        _unsettled_lines(start, end)
+        _unsettled_lines(start, end).where(SaleLine.batch.not_in(_group_batches()))
         .select(SaleLine.household, fn.SUM(SaleLine.total_satang), fn.COUNT(SaleLine.id))
         .group_by(SaleLine.household).tuples())}
     refunds = dict(
-        _unsettled_refunds(end)
+        _unsettled_refunds(end).where(SaleLine.batch.not_in(_group_batches()))
         .select(SaleLine.household, fn.SUM(Refund.amount_satang))
         .group_by(SaleLine.household).tuples())
+    shared_sold, shared_refunds = {}, {}
+    for _line, refund, parts in _shared(start, end, chosen):
+        into = shared_sold if refund is None else shared_refunds
+        for household, (amount, _points) in parts.items():
+            into[household] = into.get(household, 0) + abs(amount)
     rows = []
-    owed = set(gross) | set(refunds)
-    households = Household.select().where(Household.id.in_(list(owed if chosen is None else owed & set(chosen))))
+    owed = set(gross) | set(refunds) | set(shared_sold) | set(shared_refunds)
+    households = Household.select().where(Household.id.in_(list(owed if chosen is None else owed & chosen)))
     households = households.order_by(Household.code)
     for household in households:
         sold, lines = gross.get(household.id, (0, 0))
-        refunded = refunds.get(household.id, 0)
+        sold = int(sold) + shared_sold.get(household.id, 0)
+        refunded = int(refunds.get(household.id, 0)) + shared_refunds.get(household.id, 0)
         commission = commission_for(sold - refunded, basis_points)
-        rows.append({"household": household, "lines": lines, "gross_satang": int(sold), "refunds_satang": int(refunded),
-                     "commission_satang": commission, "net_satang": int(sold - refunded - commission)})
+        rows.append({"household": household, "lines": lines, "gross_satang": sold, "refunds_satang": refunded,
+                     "own_refunds_satang": int(refunds.get(household.id, 0)),
+                     "commission_satang": commission, "net_satang": sold - refunded - commission})
     return start, end, basis_points, rows
 
 
@@ -103,6 +141,7 @@ def create_settlements(data, by_user):
         start, end, basis_points, rows = preview(data)
         if not rows:
             raise ValidationError({"period_start": _l("Nothing to settle in this period: no closed market day has unsettled sales.")})
+        shared = _shared(start, end, _chosen_households(data))
         for row in rows:
             household = row["household"]
             settlement = Settlement.create(
@@ -111,20 +150,39 @@ def create_settlements(data, by_user):
                 commission_satang=row["commission_satang"], net_satang=row["net_satang"], created_by=by_user)
             claimed = (SaleLine.update(settlement=settlement)
                        .where(SaleLine.id.in_(_unsettled_lines(start, end).select(SaleLine.id)
-                                              .where(SaleLine.household == household)))
+                                              .where(SaleLine.household == household,
+                                                     SaleLine.batch.not_in(_group_batches()))))
                        .execute())
             refunds = (Refund.update(settlement=settlement)
                        .where(Refund.id.in_(_unsettled_refunds(end).select(Refund.id)
-                                            .where(SaleLine.household == household)))
+                                            .where(SaleLine.household == household,
+                                                   SaleLine.batch.not_in(_group_batches()))))
                        .execute())
             refunded = Refund.select(fn.COALESCE(fn.SUM(Refund.amount_satang), 0)).where(Refund.settlement == settlement).scalar()
-            if claimed != row["lines"] or refunded != row["refunds_satang"]:
+            if claimed != row["lines"] or refunded != row["own_refunds_satang"]:
                 raise ValidationError({"period_start": _l("Sales changed while settling. Try again.")})
             audit.record(by_user, "create", "settlement", settlement.id, {
                 "household": (None, household.code), "net_satang": (None, settlement.net_satang),
                 "lines": (None, claimed), "refunds": (None, refunds)})
             made.append(settlement)
+        _settle_shares(shared, {settlement.household_id: settlement for settlement in made})
     return made
+
+
+def _settle_shares(shared, by_household):
+    """Claim each group line or refund once, and write every household's share into its settlement."""
+    for line, refund, parts in shared:
+        holder = by_household[min(parts)]
+        if refund is None:
+            claimed = SaleLine.update(settlement=holder).where(SaleLine.id == line, SaleLine.settlement.is_null()).execute()
+        else:
+            claimed = Refund.update(settlement=holder).where(Refund.id == refund, Refund.settlement.is_null()).execute()
+        if not claimed:
+            raise ValidationError({"period_start": _l("Sales changed while settling. Try again.")})
+        SettlementShare.insert_many([
+            {"settlement": by_household[household].id, "household": household, "line": line, "refund": refund,
+             "amount_satang": amount, "share_basis_points": points}
+            for household, (amount, points) in parts.items()]).execute()
 
 
 def mark_paid(settlement, data, by_user):
@@ -146,22 +204,36 @@ def mark_paid(settlement, data, by_user):
 
 
 def statement_lines(settlement):
-    """Every sale line the settlement pays for, oldest first: when, receipt, product, batch, quantity, amount."""
-    return list(SaleLine.select(SaleLine.quantity_milli, SaleLine.unit_price_satang, SaleLine.discount_satang,
-                                SaleLine.total_satang, Sale.id.alias("sale_id"), Sale.created_at, Batch.code,
-                                Batch.unit, Product.name_th, Product.name_en)
-                .join(Sale).switch(SaleLine).join(Batch).join(Product)
-                .where(SaleLine.settlement == settlement)
-                .order_by(Sale.created_at, SaleLine.id).dicts())
+    """Every sale line the settlement pays for, oldest first: when, receipt, product, batch, quantity, amount.
+
+    A group product's line appears with this household's share of its amount and the share in percent.
+    """
+    fields = (SaleLine.quantity_milli, SaleLine.unit_price_satang, SaleLine.discount_satang,
+              Sale.id.alias("sale_id"), Sale.created_at, Batch.code, Batch.unit, Product.name_th, Product.name_en)
+    own = (SaleLine.select(SaleLine.total_satang, *fields)
+           .join(Sale).switch(SaleLine).join(Batch).join(Product)
+           .where(SaleLine.settlement == settlement, SaleLine.batch.not_in(_group_batches())).dicts())
+    shared = (SettlementShare.select(SettlementShare.amount_satang.alias("total_satang"),
+                                     SettlementShare.share_basis_points, *fields)
+              .join(SaleLine).join(Sale).switch(SaleLine).join(Batch).join(Product)
+              .where(SettlementShare.settlement == settlement, SettlementShare.refund.is_null()).dicts())
+    lines = [dict(row, share_percent=None) for row in own]
+    lines += [dict(row, share_percent=row["share_basis_points"] / 100) for row in shared]
+    return sorted(lines, key=lambda row: (row["created_at"], row["sale_id"]))
 
 
 def statement_refunds(settlement):
-    """Every refund the settlement takes off, oldest first: when, slip, receipt, product, quantity, amount."""
-    return list(Refund.select(Refund.id, Refund.at, Refund.quantity_milli, Refund.amount_satang, Refund.reason,
-                              SaleLine.sale.alias("sale_id"), Batch.code, Batch.unit, Product.name_th, Product.name_en)
-                .join(SaleLine).join(Batch).join(Product)
-                .where(Refund.settlement == settlement)
-                .order_by(Refund.at, Refund.id).dicts())
+    """Every refund the settlement takes off, oldest first: when, receipt, product, quantity, amount (a group's by share)."""
+    fields = (Refund.id, Refund.at, Refund.quantity_milli, Refund.reason, SaleLine.sale.alias("sale_id"),
+              Batch.code, Batch.unit, Product.name_th, Product.name_en)
+    own = (Refund.select(Refund.amount_satang, *fields)
+           .join(SaleLine).join(Batch).join(Product)
+           .where(Refund.settlement == settlement, SaleLine.batch.not_in(_group_batches())).dicts())
+    shared = (SettlementShare.select(SettlementShare.amount_satang, *fields)
+              .join(Refund, on=SettlementShare.refund == Refund.id).join(SaleLine).join(Batch).join(Product)
+              .where(SettlementShare.settlement == settlement).dicts())
+    refunds = list(own) + [dict(row, amount_satang=abs(row["amount_satang"])) for row in shared]
+    return sorted(refunds, key=lambda row: (row["at"], row["id"]))
 
 
 def z_report(day):

@@ -31,8 +31,8 @@ from core.charts import bar_chart_svg
 from core.i18n import format_baht, format_date, format_datetime, format_quantity, local_name
 from core.models import UNITS, Course, Household
 from core.validation import NotFound, ValidationError
-from traceability import batches, codes
-from traceability.models import Batch
+from traceability import batches, codes, recalls
+from traceability.models import BATCH_STATUSES, Batch
 
 bp = Blueprint("market", __name__)
 
@@ -306,9 +306,25 @@ def settlement_pdf(settlement_id):
 # --- Recall ---------------------------------------------------------------------------------
 
 
-def _recall_rows(lines, unit):
-    return [[line["sale_id"], format_datetime(line["created_at"]), line["counter"], format_quantity(line["quantity_milli"], unit),
-             format_baht(line["total_satang"]), _("void") if line["voided_at"] else ""] for line in lines]
+def _recall_rows(lines):
+    return [[line["sale_id"], codes.format_code(line["batch_code"]), format_datetime(line["created_at"]), line["counter"],
+             format_quantity(line["quantity_milli"], line["unit"]), format_baht(line["total_satang"]),
+             _("void") if line["voided_at"] else ""] for line in lines]
+
+
+def _recall_answer(title, scope, fmt, filename, query):
+    """The sales of every batch a recall reaches, as a page, CSV, XLSX or PDF."""
+    lines = reports.sales_of_batches([batch.id for batch in scope.batches])
+    header = [_("Receipt no."), _("Batch"), _("When"), _("Counter"), _("Quantity"), _("Amount"), _("Void")]
+    if fmt in DOWNLOADS:
+        return _download(_("Recall report"), header, _recall_rows(lines), fmt, filename)
+    if fmt == "pdf":
+        pdf = documents.recall_pdf(title, scope.batches, header, _recall_rows(lines), settings.get("market_name"))
+        return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'})
+    if fmt != "html":
+        raise NotFound()
+    return render_template("market/recall.html", title=title, scope=scope, lines=lines, query=query,
+                           statuses=BATCH_STATUSES, format_code=codes.format_code)
 
 
 @bp.route("/market/recalls/<code>")
@@ -319,17 +335,16 @@ def recall_report(code, fmt="html"):
         batch = batches.find_batch(code)
     except (codes.MistypedCode, batches.UnknownCode):
         raise NotFound() from None
-    lines = reports.sales_of_batch(batch)
-    header = [_("Receipt no."), _("When"), _("Counter"), _("Quantity"), _("Amount"), _("Void")]
-    filename = f"recall-{batch.code}"
-    if fmt in DOWNLOADS:
-        return _download(_("Recall report"), header, _recall_rows(lines, batch.unit), fmt, filename)
-    if fmt == "pdf":
-        pdf = documents.recall_pdf(batch, header, _recall_rows(lines, batch.unit), settings.get("market_name"))
-        return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'})
-    if fmt != "html":
-        raise NotFound()
-    return render_template("market/recall.html", batch=batch, lines=lines, display_code=codes.format_code(batch.code))
+    title = _("Every sale of batch %(code)s", code=codes.format_code(batch.code))
+    return _recall_answer(title, recalls.scope({"code": batch.code}), fmt, f"recall-{batch.code}", {"code": batch.code})
+
+
+@bp.route("/market/recalls")
+@role_required("admin", "inspector")
+def recall_report_many():
+    filters = recalls.clean_filters(request.args.to_dict())
+    fmt = request.args.get("fmt", "html")
+    return _recall_answer(_("Recall report"), recalls.scope(filters), fmt, "recall", recalls.filter_args(request.args))
 
 
 # --- Dashboard ------------------------------------------------------------------------------
@@ -451,10 +466,10 @@ def mass_balance(fmt="html"):
     rows = massbalance.alerts(start, end) if only_alerts else massbalance.balances(start, end)
     if fmt in ("csv", "xlsx"):
         header = [_("Household"), _("Product"), _("Unit"), _("Harvested (farm records)"), _("Labelled as batches"),
-                  _("Sold"), _("Land can yield"), _("Follow up")]
+                  _("Sold"), _("Used in making"), _("Land can yield"), _("Follow up")]
         table = [[b.household.code, b.product.name_th, b.product.unit,
                   batches.quantity_text(b.harvested_milli), batches.quantity_text(b.labelled_milli),
-                  batches.quantity_text(b.sold_milli),
+                  batches.quantity_text(b.sold_milli), batches.quantity_text(b.used_milli),
                   batches.quantity_text(b.capacity_milli) if b.capacity_milli is not None else "",
                   "; ".join(str(massbalance.FLAGS[f]) for f in b.flags)] for b in rows]
         return _download(_("Mass balance"), header, table, fmt, f"mass-balance-{start}-{end}")

@@ -20,7 +20,7 @@ from psycopg2 import sql
 from playhouse.db_url import parse
 
 from core import accounts, create_app
-from core.db import db
+from core.db import close_connections, db
 
 from tests.support import PASSWORD, TEST_DATABASE_URL
 
@@ -46,8 +46,7 @@ def _test_config(database_url, instance_path):
 def _build_schema(database_url, instance_path):
     """Create the current tables on an empty database, as the app does on its first start."""
     create_app(_test_config(database_url, instance_path))
-    if not db.is_closed():
-        db.close()
+    close_connections()
 
 
 # One line per column, constraint and index of the public schema: a test that changed the schema
@@ -252,8 +251,7 @@ def app(app_config):
     own, as in production, so nothing cached in `g` (the user, the language) leaks between them."""
     application = create_app(app_config)
     yield application
-    if not db.is_closed():
-        db.close()
+    close_connections()
 
 
 @pytest.fixture

@@ -263,6 +263,13 @@ PAGES = [
     Page("POST", "/batches/new", "/batches/new", ADMIN, batch_form),
     Page("GET", "/batches/<code>", "/batches/{batch}", READERS),
     Page("POST", "/batches/<code>/recall", "/batches/{batch}/recall", READERS, {"reason": "สงสัยปนเปื้อน"}),
+    Page("GET", "/batches/make", "/batches/make", ADMIN),
+    Page("POST", "/batches/make", "/batches/make", ADMIN, lambda world: {
+        "household_id": world["household"].id, "product_id": world["product"].id, "made_on": days_ago(0),
+        "quantity": "4", "input-0-code": world["batch"].code, "input-0-quantity": "2"}),
+    Page("GET", "/recalls", "/recalls", READERS),
+    Page("POST", "/recalls", "/recalls", READERS, lambda world: {
+        "household_id": world["household"].id, "reason": "พบสารต้องห้ามในแปลง", "confirm": "1"}),
     # market/views.py
     Page("GET", "/pos", "/pos", COUNTER),
     Page("GET", "/pos/sales/<int:sale_id>/receipt", "/pos/sales/{sale}/receipt", COUNTER),
@@ -289,6 +296,7 @@ PAGES = [
          {"paid_on": days_ago(0), "paid_method": "cash"}),
     Page("GET", "/market/settlements/<int:settlement_id>.pdf", "/market/settlements/{settlement}.pdf", ADMIN),
     Page("GET", "/market/recalls/<code>", "/market/recalls/{batch}", READERS),
+    Page("GET", "/market/recalls", "/market/recalls?household_id={household}", READERS),
     Page("GET", "/market/recalls/<code>.<fmt>", "/market/recalls/{batch}.csv", READERS),
     Page("GET", "/market/recalls/<code>.<fmt>", "/market/recalls/{batch}.pdf", READERS),
     Page("GET", "/market/dashboard", "/market/dashboard", ADMIN),

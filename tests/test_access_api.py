@@ -178,6 +178,11 @@ def batch_body(world, role):
             "plot_id": world["plot"].id, "harvest_date": days_ago(0), "quantity": "3"}
 
 
+def made_body(world, role):
+    return {"household_id": world["household"].id, "product_id": world["product"].id, "made_on": days_ago(0),
+            "quantity": "2", "inputs": [{"batch_code": world["batch"].code, "quantity": "0.5"}]}
+
+
 def sale_body(world, role):
     return {"client_id": str(uuid.uuid4()), "market_day_id": world["day"].id,
             "lines": [{"batch_code": world["batch"].code, "quantity": "0.5"}], "payment": {"method": "cash"}}
@@ -274,6 +279,9 @@ ROUTES = [
     Route("GET", "/batches/<code>/labels.pdf", ADMIN, "/batches/{batch}/labels.pdf?template=thermal-50x30&copies=2",
           mimetype=PDF),
     Route("GET", "/labels.pdf", ADMIN, "/labels.pdf?batch={batch}", mimetype=PDF),
+    Route("POST", "/made-batches", ADMIN, "/made-batches", made_body),
+    Route("GET", "/batches/<code>/inputs", STAFF, "/batches/{batch}/inputs"),
+    Route("GET", "/batches/<code>/outputs", STAFF, "/batches/{batch}/outputs"),
     # market/api.py
     Route("GET", "/pos/lookup", COUNTER, "/pos/lookup?scan={batch}"),
     Route("GET", "/pos/batches", COUNTER, "/pos/batches"),

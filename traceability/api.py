@@ -7,7 +7,7 @@ from core.errors import json_error
 from core.db import LARGEST_ID
 from core.openapi import PAGING, document, error_responses, json_response
 from core.validation import Form
-from traceability import batches, codes, labels
+from traceability import batches, codes, labels, making
 from traceability.models import BATCH_STATUSES, LABEL_TEMPLATES
 
 bp = Blueprint("traceability_api", __name__, url_prefix="/api/v1")
@@ -61,6 +61,31 @@ def batch_create():
 def batch_read(code):
     batch, error = _batch_or_error(code)
     return error or jsonify(batches.batch_record(batch, _base_url()))
+
+
+@bp.route("/made-batches", methods=["POST"])
+@api_role("admin")
+def made_batch_create():
+    batch, is_new = making.record_made_batch(json_body(), g.user)
+    record = dict(batches.batch_record(batch, _base_url()),
+                  inputs=[making.input_record(source, _base_url()) for source in batches.input_batches(batch)])
+    if not is_new:
+        return jsonify(record)
+    return created(record, url_for(".batch_read", code=batch.code))
+
+
+@bp.route("/batches/<code>/inputs")
+@api_role(*READERS)
+def batch_inputs(code):
+    batch, error = _batch_or_error(code)
+    return error or jsonify({"items": [making.input_record(source, _base_url()) for source in batches.input_batches(batch)]})
+
+
+@bp.route("/batches/<code>/outputs")
+@api_role(*READERS)
+def batch_outputs(code):
+    batch, error = _batch_or_error(code)
+    return error or jsonify({"items": [making.output_record(row, _base_url()) for row in making.used_in(batch)]})
 
 
 def _label_options():
@@ -155,6 +180,33 @@ document(bp, paths={
             "responses": {"200": json_response("Batch"), **error_responses("400", "401", "403", "404")},
         },
     },
+    "/made-batches": {
+        "post": {
+            "summary": "Record a batch made from other batches: bottled honey, packed mushrooms, a craft (admin)",
+            "description": "Each input's quantity is taken from its stock in the same transaction, never more than "
+                           "it holds; if any input cannot give its quantity nothing is written. Send a `client_id` "
+                           "(a UUID you make): a retry after a lost answer returns the first batch with 200 and "
+                           "takes nothing more.",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MadeBatchInput"}}}},
+            "responses": {"201": json_response("MadeBatch", "Created"),
+                          "200": json_response("MadeBatch", "Already recorded under this client_id"),
+                          **error_responses("400", "401", "403")},
+        },
+    },
+    "/batches/{code}/inputs": {
+        "get": {
+            "summary": "The batches this batch was made from, and how much of each went in",
+            "parameters": [_CODE],
+            "responses": {"200": json_response("BatchInputList"), **error_responses("400", "401", "403", "404")},
+        },
+    },
+    "/batches/{code}/outputs": {
+        "get": {
+            "summary": "The batches made from this batch, and how much of it each took",
+            "parameters": [_CODE],
+            "responses": {"200": json_response("BatchOutputList"), **error_responses("400", "401", "403", "404")},
+        },
+    },
     "/batches/{code}/labels.pdf": {
         "get": {
             "summary": "Print QR labels for a batch (admin)",
@@ -190,6 +242,58 @@ document(bp, paths={
                           "description": "Your id for this harvest: the same id again records nothing new"},
         },
     },
+    "MadeBatchInput": {
+        "type": "object",
+        "required": ["household_id", "product_id", "made_on", "quantity", "inputs"],
+        "properties": {
+            "household_id": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID, "description": "The maker"},
+            "occupation_group_id": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID, "nullable": True,
+                                    "description": "For a group's product: inputs may be of any member household, "
+                                                   "and sales settle to each by its share of the inputs"},
+            "product_id": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID},
+            "made_on": {"type": "string", "format": "date"},
+            "quantity": {"description": "How much was made, in the unit",
+                         "oneOf": [{"type": "string", "example": "30"}, {"type": "number"}]},
+            "unit": {"type": "string", "description": "Defaults to the product's unit"},
+            "price_satang": {"type": "integer", "minimum": 0, "nullable": True},
+            "best_before": {"type": "string", "format": "date", "nullable": True},
+            "notes": {"type": "string", "maxLength": 1000},
+            "client_id": {"type": "string", "format": "uuid"},
+            "inputs": {"type": "array", "minItems": 1, "maxItems": making.MAX_INPUTS, "items": {
+                "type": "object", "required": ["batch_code", "quantity"],
+                "properties": {"batch_code": {"type": "string", "example": "ABCD2345"},
+                               "quantity": {"description": "How much of that batch went in, in its unit",
+                                            "oneOf": [{"type": "string", "example": "2.5"}, {"type": "number"}]}}}},
+        },
+    },
+    "MadeBatch": {
+        "allOf": [{"$ref": "#/components/schemas/Batch"}, {
+            "type": "object",
+            "properties": {"inputs": {"type": "array", "items": {"$ref": "#/components/schemas/BatchInputItem"}}}}],
+    },
+    "BatchInputItem": {
+        "type": "object",
+        "required": ["code", "kind", "product", "household", "harvest_date", "unit", "quantity_used", "trace_url"],
+        "properties": {
+            "code": {"type": "string"}, "display_code": {"type": "string"},
+            "kind": {"type": "string", "enum": ["harvest", "made"]},
+            "product": {"type": "object"},
+            "household": {"type": "object", "description": "Public name and village only"},
+            "plot": {"type": "object", "nullable": True},
+            "harvest_date": {"type": "string", "format": "date"},
+            "unit": {"type": "string"},
+            "quantity_used": _QUANTITY,
+            "trace_url": {"type": "string", "format": "uri"},
+        },
+    },
+    "BatchInputList": {"type": "object", "required": ["items"],
+                       "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/BatchInputItem"}}}},
+    "BatchOutputList": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
+        "type": "object", "required": ["code", "product", "made_on", "status", "quantity_used", "trace_url"],
+        "properties": {"code": {"type": "string"}, "display_code": {"type": "string"}, "product": {"type": "object"},
+                       "made_on": {"type": "string", "format": "date"},
+                       "status": {"type": "string", "enum": list(BATCH_STATUSES)},
+                       "quantity_used": _QUANTITY, "trace_url": {"type": "string", "format": "uri"}}}}}},
     "Batch": {
         "type": "object",
         "required": ["code", "display_code", "household", "product", "harvest_date", "unit", "quantity",
@@ -197,6 +301,8 @@ document(bp, paths={
         "properties": {
             "code": {"type": "string", "example": "ABCD2345"},
             "display_code": {"type": "string", "example": "ABCD-2345"},
+            "kind": {"type": "string", "enum": ["harvest", "made"],
+                     "description": "made: made from other batches (see /batches/{code}/inputs); harvest_date is the day it was made"},
             "household": {"type": "object", "description": "Public details only: never phone, ID or disadvantaged flags",
                           "properties": {"id": {"type": "integer"}, "code": {"type": "string"},
                                          "public_name": {"type": "string"}, "village_no": {"type": "integer"}}},

@@ -15,7 +15,7 @@ from core.db import LARGEST_ID, Prepared, db, utcnow
 from core.models import UNITS, Household, Plot, Product
 from core.validation import Form, NotFound, ValidationError, local_today
 from traceability import codes
-from traceability.models import MILLI, Batch, BatchEvent
+from traceability.models import MILLI, Batch, BatchEvent, BatchInput
 
 MAX_QUANTITY = Decimal(1_000_000)  # units in one batch; more is a typing slip
 MAX_PRICE_SATANG = 10_000_000 * 100
@@ -175,7 +175,45 @@ def find_batch(text):
 
 def batch_certification(batch, on=None):
     """The certification claim a batch may carry today: the household's for the product, and its plot in scope."""
+    if batch.is_made:
+        return made_certification(batch, on)
     return certification.certification_status(batch.household, batch.product, on, plot_id=batch.plot_id)
+
+
+def made_certification(batch, on=None):
+    """A made batch's claim: every certifiable input certified on its harvest date, and the maker if making is certified."""
+    if not batch.product.is_certifiable:
+        return certification.CertificationStatus("not_certifiable")
+    sources = [source for source in input_batches(batch) if source.product.is_certifiable]
+    if not sources:
+        return certification.CertificationStatus("input_not_certified")
+    certificate = None
+    for source in sources:
+        status = batch_certification(source, source.harvest_date)
+        if not status.certified:
+            return certification.CertificationStatus("input_not_certified", status.certificate)
+        certificate = certificate or status.certificate
+    if batch.product.making_certified:
+        maker = certification.certification_status(batch.household, batch.product, on)
+        if not maker.certified:
+            lapsed = maker.state in ("suspended", "revoked", "expired", "not_yet_valid")
+            return certification.CertificationStatus(maker.state if lapsed else "maker_not_certified", maker.certificate)
+        certificate = maker.certificate
+    return certification.CertificationStatus("certified", certificate)
+
+
+def input_batches(batch):
+    """The batches `batch` was made from, each with `used_milli` set, household, product and plot joined."""
+    rows = (BatchInput.select(BatchInput, Batch, Household, Product, Plot)
+            .join(Batch, on=BatchInput.input).join(Household).switch(Batch).join(Product)
+            .switch(Batch).join(Plot, join_type=JOIN.LEFT_OUTER)
+            .where(BatchInput.batch == batch.id)
+            .order_by(Batch.harvest_date, Batch.id))
+    found = []
+    for row in rows:
+        row.input.used_milli = row.quantity_milli
+        found.append(row.input)
+    return found
 
 
 def search_batches(household_id=None, product_id=None, harvested_from=None, harvested_to=None,
@@ -225,6 +263,7 @@ def batch_record(batch, base_url, on=None):
     return {
         "code": batch.code,
         "display_code": codes.format_code(batch.code),
+        "kind": batch.kind,
         "household": {
             "id": household.id,
             "code": household.code,

@@ -110,9 +110,10 @@ def label_content(batch, status, base_url):
         url=trace_url(base_url, batch.code),
         product_name=batch.product.name_th,
         product_name_en=batch.product.name_en,
-        household=batch.household.public_name,
+        household=batch.occupation_group.name_th if batch.occupation_group_id else batch.household.public_name,
         village=_("Village %(no)s, Khlong Hae", no=batch.household.village_no),
-        harvested=_("Harvested %(date)s", date=format_date(batch.harvest_date)),
+        harvested=(_("Made %(date)s", date=format_date(batch.harvest_date)) if batch.is_made
+                   else _("Harvested %(date)s", date=format_date(batch.harvest_date))),
         price=price,
         claim=claim,
         claim_text=claim_text,

@@ -7,7 +7,7 @@ from flask import Blueprint, render_template
 
 from core.models import UNITS
 from core.pages import conditional_page
-from traceability import batches, codes
+from traceability import batches, codes, making
 from traceability.models import BATCH_EVENTS
 
 bp = Blueprint("trace", __name__)
@@ -28,6 +28,7 @@ def trace(code):
         display_code=codes.format_code(batch.code),
         status=status,
         story=batches.story(batch),
+        origins=making.origins(batch, check_certification=not status.certified) if batch.is_made else [],
         units=UNITS,
         events=BATCH_EVENTS,
     ))

@@ -13,9 +13,9 @@ from core.i18n import local_name
 from core.models import UNITS, Household, Plot, Product
 from core.validation import NotFound, ValidationError, local_today, parse_date
 from core.views import filter_number, page_of
-from traceability import batches, codes
+from traceability import batches, codes, making, recalls
 from traceability.labels import MAX_COPIES, label_warning
-from traceability.models import BATCH_EVENTS, BATCH_STATUSES, LABEL_TEMPLATES, BatchEvent, LabelPrint
+from traceability.models import BATCH_EVENTS, BATCH_STATUSES, LABEL_TEMPLATES, Batch, BatchEvent, LabelPrint
 
 bp = Blueprint("traceability", __name__)
 
@@ -106,16 +106,102 @@ def batch_new():
     return redirect(url_for(".batch_detail", code=batch.code))
 
 
+INPUT_ROWS = 8  # input lines the making form offers; a making of more is sent as several pages of the API
+
+
+def _made_values(form):
+    """The making form's flat fields with its input rows gathered into `inputs`."""
+    values = form.to_dict()
+    values["inputs"] = [{"batch_code": form.get(f"input-{row}-code", ""), "quantity": form.get(f"input-{row}-quantity", "")}
+                        for row in range(INPUT_ROWS)
+                        if form.get(f"input-{row}-code", "").strip() or form.get(f"input-{row}-quantity", "").strip()]
+    return values
+
+
+def _render_made_form(values, errors, status=200):
+    growers, _plots, products = _choices()
+    groups, _members = making.group_choices()
+    available = (Batch.select(Batch, Product).join(Product)
+                 .where(Batch.recalled_at.is_null(), Batch.sold_milli < Batch.quantity_milli)
+                 .order_by(Batch.harvest_date.desc(), Batch.id.desc()).limit(200))
+    rows = list(values.get("inputs") or [])
+    rows += [{}] * (INPUT_ROWS - len(rows))
+    return render_template(
+        "traceability/made_form.html", values=values, errors=errors, households=growers, products=products,
+        groups=groups, units=UNITS, rows=rows, available=available, format_code=codes.format_code,
+    ), status
+
+
+@bp.route("/batches/make", methods=["GET", "POST"])
+@role_required("admin")
+def made_new():
+    if request.method == "GET":
+        values = {"made_on": datetime.date.today().isoformat(), "client_id": str(uuid.uuid4()), "inputs": []}
+        source = request.args.get("from", "")
+        if source:
+            found = _find_or_404(source)
+            values.update(household_id=found.household_id, inputs=[{"batch_code": codes.format_code(found.code)}])
+        return _render_made_form(values, {})
+    values = _made_values(request.form)
+    try:
+        batch, _created = making.record_made_batch(values, g.user)
+    except ValidationError as exc:
+        return _render_made_form(values, exc.errors, 400)
+    flash(_("Made batch recorded. Print its labels below."), "success")
+    return redirect(url_for(".batch_detail", code=batch.code))
+
+
 @bp.route("/batches/<code>/recall", methods=["POST"])
 @role_required("admin", "inspector")
 def batch_recall(code):
     batch = _find_or_404(code)
+    data = dict(request.form.to_dict(), code=batch.code)
     try:
-        batches.recall_batch(batch, request.form.to_dict(), g.user)
+        done = recalls.recall(data, g.user)
+    except recalls.ConfirmationNeeded as exc:
+        return _render_recall(data, exc.scope, {}, confirming=True)
     except ValidationError as exc:
         return _render_detail(batch, exc.errors, 400)
+    if done.made:
+        flash(_("%(count)d batches recalled, with every batch made from this one. The POS refuses them from now on.",
+                count=len(done.batches)), "warning")
+        return redirect(url_for("market.recall_report", code=batch.code))
     flash(_("Batch recalled. The POS refuses it from now on."), "warning")
     return redirect(url_for(".batch_detail", code=batch.code))
+
+
+def _render_recall(values, scope, errors, status=200, confirming=False):
+    growers, plots, products = _choices()
+    return render_template(
+        "traceability/recall.html", values=values, scope=scope, errors=errors, confirming=confirming,
+        households=growers, plots=plots, products=products, format_code=codes.format_code, statuses=BATCH_STATUSES,
+    ), status
+
+
+@bp.route("/recalls", methods=["GET", "POST"])
+@role_required("admin", "inspector")
+def recall_many():
+    values = (request.args if request.method == "GET" else request.form).to_dict()
+    filtered = bool(recalls.filter_args(values))
+    if request.method == "GET":
+        if not filtered:
+            return _render_recall(values, None, {})
+        try:
+            _filters, scope = recalls.preview(values)
+        except ValidationError as exc:
+            return _render_recall(values, None, exc.errors, 400)
+        return _render_recall(values, scope, {}, confirming=True)
+    try:
+        done = recalls.recall(values, g.user)
+    except recalls.ConfirmationNeeded as exc:
+        return _render_recall(values, exc.scope, {}, confirming=True)
+    except ValidationError as exc:
+        scope = None
+        if filtered and "reason" in exc.errors:
+            _filters, scope = recalls.preview(values)
+        return _render_recall(values, scope, exc.errors, 400, confirming=scope is not None)
+    flash(_("%(count)d batches recalled. The POS refuses them from now on.", count=len(done.batches)), "warning")
+    return redirect(url_for("market.recall_report_many", **recalls.filter_args(values)))
 
 
 @bp.route("/batches/<code>")
@@ -140,5 +226,7 @@ def _render_detail(batch, errors=None, status_code=200):
         units=UNITS,
         max_copies=MAX_COPIES,
         product_name=local_name(batch.product),
+        inputs=batches.input_batches(batch) if batch.is_made else [],
+        used_in=making.used_in(batch),
         errors=errors or {},
     ), status_code
