@@ -146,7 +146,8 @@ def household_inputs(household_id):
     return jsonify({"items": [
         {"id": e.id, "plot_id": e.plot_id, "used_on": e.used_on.isoformat(), "input_type": e.input_type, "name": e.name,
          "quantity": str(e.quantity) if e.quantity is not None else None, "unit": e.unit, "source": e.source,
-         "prohibited": e.is_prohibited, "prohibited_reason": e.prohibited_reason}
+         "input_id": e.input_id, "state": e.state, "prohibited": e.state == "prohibited",
+         "prohibited_reason": e.ruling.condition if e.state == "prohibited" else ""}
         for e in records.input_log(household)
     ]}), (201 if request.method == "POST" else 200)
 
@@ -353,7 +354,9 @@ document(bp, paths={
         "id": {"type": "integer"}, "plot_id": {"type": "integer"}, "used_on": {"type": "string", "format": "date"},
         "input_type": {"type": "string"}, "name": {"type": "string"}, "quantity": {"type": "string", "nullable": True},
         "unit": {"type": "string"}, "source": {"type": "string"}, "prohibited": {"type": "boolean"},
-        "prohibited_reason": {"type": "string"}}},
+        "prohibited_reason": {"type": "string"}, "input_id": {"type": "integer", "nullable": True},
+        "state": {"type": "string", "enum": ["allowed", "restricted", "prohibited", "needs_review"],
+                  "description": "What the standard the household is judged by says of the input now"}}},
     "Activity": {"type": "object", "properties": {"id": {"type": "integer"}, "plot_id": {"type": "integer"},
                                                   "done_on": {"type": "string", "format": "date"}, "activity": {"type": "string"}}},
     "Inspection": {"type": "object", "required": ["id", "household_id", "status"], "properties": {

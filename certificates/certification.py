@@ -18,7 +18,9 @@ from certificates.models import (
     Inspection,
     OUTCOMES,
 )
+from certificates import inspections, records
 from core.db import db, write_transaction
+from core.i18n import format_date
 from core.models import Plot, Product
 from core.validation import Form, ValidationError
 
@@ -62,6 +64,7 @@ class CertificationStatus:
 
     state: str  # certified, suspended, revoked, expired, not_in_scope, in_conversion, none, not_certifiable
     certificate: Certificate = None
+    conversion_ends: datetime.date = None  # in_conversion: the day the conversion period is over
 
     @property
     def certified(self):
@@ -69,6 +72,8 @@ class CertificationStatus:
 
     @property
     def message(self):
+        if self.state == "in_conversion" and self.conversion_ends:
+            return _l("In conversion to organic until %(date)s, not yet certified", date=format_date(self.conversion_ends))
         return STATUS_MESSAGES[self.state]
 
 
@@ -88,8 +93,12 @@ STATUS_MESSAGES = {
 _PRIORITY = ["suspended", "expired", "revoked", "not_yet_valid"]
 
 
-def certification_status(household, product, on=None):
-    """Is `household` certified for `product` on date `on` (default today), and if not, why."""
+def certification_status(household, product, on=None, plot=None):
+    """Is `household` certified for `product` on date `on` (default today), and if not, why.
+
+    "In conversion" only where a dated conversion is running on `plot` (or, without a plot, on
+    one of the household's plots), with the day it ends; otherwise "not certified".
+    """
     on = on or today()
     if not product.is_certifiable:
         return CertificationStatus("not_certifiable")
@@ -110,8 +119,9 @@ def certification_status(household, product, on=None):
     other = Certificate.select().where(Certificate.household == household).order_by(Certificate.valid_until.desc()).first()
     if other is not None and effective_status(other, on) == "active":
         return CertificationStatus("not_in_scope", other)
-    if household.grower_status == "active":
-        return CertificationStatus("in_conversion")
+    running = records.running_conversion(household, product.category, on, plot)
+    if running is not None:
+        return CertificationStatus("in_conversion", conversion_ends=running.ends_on)
     return CertificationStatus("none")
 
 
@@ -130,6 +140,8 @@ def decide(inspection, data, user):
     cleaned = form.finish()
     if inspection.status != "completed":
         raise ValidationError({"outcome": _l("Only a recorded inspection can be decided.")})
+    if cleaned["outcome"] != "reject" and inspections.failed_critical(inspection):
+        raise ValidationError({"outcome": _l("A critical criterion failed: the application cannot be approved.")})
     if cleaned["outcome"] == "approve_with_conditions" and not cleaned["conditions"]:
         raise ValidationError({"conditions": _l("Write the conditions of the approval.")})
     if cleaned["outcome"] == "reject" and not cleaned["reason"]:
@@ -186,6 +198,10 @@ def issue_certificate(decision, data, user):
         errors["product_ids"] = _l("Choose the certifiable products the certificate covers.")
     if not plot_ids or len(plots) != len(set(plot_ids)):
         errors["plot_ids"] = _l("Choose the household's plots the certificate covers.")
+    if not errors:
+        unconverted = _plots_in_conversion(plots, products, inspection.version, issued_on)
+        if unconverted:
+            errors["plot_ids"] = _l("Only plots past conversion can be certified: %(plots)s.", plots="; ".join(unconverted))
     if errors:
         raise ValidationError(errors)
     with write_transaction():
@@ -206,6 +222,21 @@ def issue_certificate(decision, data, user):
         CertificatePlot.insert_many([{"certificate": certificate.id, "plot": p.id} for p in plots]).execute()
         CertificateEvent.create(certificate=certificate, user=user, action="issued", until=valid_until)
     return certificate
+
+
+def _plots_in_conversion(plots, products, version, on):
+    """Each plot whose conversion is undated, or still running on `on` for a product category, in words."""
+    problems = []
+    for plot in plots:
+        for category in sorted({p.category for p in products}):
+            found = records.conversion(plot, category, version)
+            if found is None:
+                problems.append(_l("%(plot)s has no dated conversion", plot=plot.name))
+                break
+            if found.running(on):
+                problems.append(_l("%(plot)s is in conversion until %(date)s", plot=plot.name, date=format_date(found.ends_on)))
+                break
+    return [str(p) for p in problems]
 
 
 def _ids(raw):

@@ -23,6 +23,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from certificates import standards
 from certificates.certification import effective_status, today
 from certificates.models import (
     CERTIFICATION_KINDS,
@@ -35,7 +36,6 @@ from certificates.models import (
     Decision,
     InspectionInspector,
     NonCompliance,
-    Requirement,
 )
 from core.i18n import format_area, format_date, format_datetime, local_name
 from core.models import CATEGORIES, UNITS, Plot, Product
@@ -499,6 +499,17 @@ def _fill_frame(frame, story, canvas):
 # --- The inspection report --------------------------------------------------------------------
 
 
+def _criterion_text(requirement):
+    """A criterion as the report prints it: topic, text, and whether failing it blocks approval."""
+    text = local_name(requirement, "text")
+    topic = local_name(requirement, "topic")
+    if topic:
+        text = f"{topic}: {text}"
+    if requirement.critical:
+        text = f"{text} ({_('critical')})"
+    return text
+
+
 def inspection_report_pdf(inspection, language="th"):
     """The A4 report of a recorded inspection: checklist, findings, non-compliances, decision, signatures."""
     with force_locale(language):
@@ -560,7 +571,8 @@ class _InspectionReport:
             (_("Household"), f"{self.household.public_name} ({self.household.code})"),
             (_("Location"), _("Village %(no)s, Khlong Hae Subdistrict, Hat Yai District, Songkhla Province",
                              no=self.household.village_no)),
-            (_("Standard"), local_name(inspection.standard)),
+            (_("Standard"), _("%(standard)s, version %(number)s", standard=local_name(inspection.standard),
+                              number=inspection.version.number)),
             (_("Certifying body"), local_name(inspection.body)),
             (_("Type of inspection"), str(CERTIFICATION_KINDS.get(inspection.kind, inspection.kind))),
             (_("Scheduled for"), format_date(inspection.scheduled_for)),
@@ -582,9 +594,7 @@ class _InspectionReport:
         return [table]
 
     def _checklist(self):
-        requirements = list(
-            Requirement.select().where(Requirement.standard == self.inspection.standard_id).order_by(Requirement.position)
-        )
+        requirements = standards.criteria(self.inspection.version_id)
         results = {r.requirement_id: r for r in ChecklistResult.select().where(ChecklistResult.inspection == self.inspection)}
         widths = [self.width * share for share in (0.07, 0.53, 0.14, 0.26)]
         header = [_("Item"), _("Requirement"), _("Result"), _("Note")]
@@ -604,7 +614,7 @@ class _InspectionReport:
                 word, style = "—", self.body
             rows.append([
                 self._p(str(requirement.position), self.body, widths[0] - 8),
-                self._p(local_name(requirement, "text"), self.body, widths[1] - 8),
+                self._p(_criterion_text(requirement), self.body, widths[1] - 8),
                 self._p(word, style, widths[2] - 8),
                 self._p(result.note if result else "", self.small, widths[3] - 8),
             ])

@@ -17,6 +17,7 @@ from certificates.models import (
     Requirement,
     Standard,
 )
+from certificates import standards
 from core.db import db, utcnow
 from core.models import Household, Member
 from core.validation import Form, ValidationError
@@ -39,6 +40,9 @@ def schedule_inspection(household, data, user):
         errors["standard_id"] = _l("Choose a standard from the list.")
     if body is None:
         errors["body_id"] = _l("Choose a certifying body from the list.")
+    version = standards.current_version(standard) if standard is not None else None
+    if standard is not None and version is None:
+        errors["standard_id"] = _l("This standard has no version in force yet.")
     if household.grower_status not in ("applicant", "active"):
         errors["household"] = _l("Only an applicant or active grower household can be inspected.")
     if errors:
@@ -46,6 +50,7 @@ def schedule_inspection(household, data, user):
     return Inspection.create(
         household=household,
         standard=standard,
+        version=version,
         body=body,
         kind=cleaned.get("kind") or body.kind,
         scheduled_for=cleaned["scheduled_for"],
@@ -87,7 +92,7 @@ def _clean_inspectors(inspection, raw):
 
 
 def _clean_results(inspection, raw):
-    requirements = list(Requirement.select().where(Requirement.standard == inspection.standard_id).order_by(Requirement.position))
+    requirements = checklist(inspection)
     results, missing = [], []
     raw = raw or {}
     for requirement in requirements:
@@ -145,6 +150,19 @@ def record_inspection(inspection, data, user):
         inspection.status = "completed"
         inspection.save()
     return inspection
+
+
+def checklist(inspection):
+    """The criteria of the version the inspection was scheduled under, in order."""
+    return standards.criteria(inspection.version_id)
+
+
+def failed_critical(inspection):
+    """The critical criteria this inspection failed: any one of them blocks approval."""
+    return list(Requirement.select().join(ChecklistResult)
+                .where(ChecklistResult.inspection == inspection, ChecklistResult.result == "fail",
+                       Requirement.critical == True)  # noqa: E712
+                .order_by(Requirement.position))
 
 
 def inspections_for(household=None, status=None):

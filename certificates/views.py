@@ -3,10 +3,10 @@
 Thin: each view parses the form, calls one function of records, inspections or certification,
 and renders. Committee-only actions are checked again in those functions.
 """
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from certificates import certification, inspections, records, yields
+from certificates import certification, inputs, inspections, records, standards, yields
 from certificates.models import (
     ACTIVITIES,
     CERTIFICATE_EVENTS,
@@ -14,20 +14,24 @@ from certificates.models import (
     CHECK_RESULTS,
     INPUT_TYPES,
     OUTCOMES,
+    RULINGS,
     SEVERITIES,
+    VERSION_STATES,
     Certificate,
     CertifyingBody,
     Decision,
     Inspection,
+    RegisteredInput,
     Requirement,
     Standard,
+    StandardVersion,
     YieldNorm,
 )
 from certificates.public import find_certificate
 from core.auth import role_required
 from core.db import get_or_404
 from core.i18n import local_name
-from core.models import UNITS, Household, Plot, Product
+from core.models import CATEGORIES, UNITS, Household, Plot, Product
 from core.validation import NotFound, ValidationError
 
 bp = Blueprint("certificates", __name__)
@@ -50,6 +54,11 @@ def _render_farm(household, errors=None, values=None, status=200):
         plot_options={plot.id: plot.name for plot in plots},
         product_options={product.id: local_name(product) for product in products},
         plot_records=records.plot_records(household),
+        conversions=records.plot_conversions(household),
+        conversion_bases=records.CONVERSION_BASES,
+        categories=CATEGORIES,
+        today=certification.today(),
+        register_options=inputs.picker_options(),
         inputs=records.input_log(household),
         activities=records.activity_log(household),
         input_types=INPUT_TYPES,
@@ -77,15 +86,18 @@ def farm_add(household_id, kind):
         entry = adders[kind](household, data, g.user)
     except ValidationError as exc:
         return _render_farm(household, {kind: exc.errors}, {kind: data}, 400)
-    if kind == "inputs" and entry.is_prohibited:
-        flash(_("Recorded, but this input is prohibited by the standard: %(reason)s", reason=entry.prohibited_reason), "warning")
+    state = records.entry_state(entry) if kind == "inputs" else None
+    if state == "prohibited":
+        flash(_("Recorded, but this input is prohibited by the standard: the plot's conversion starts again."), "warning")
+    elif state == "needs_review":
+        flash(_("Recorded. This input is not in the register yet: the certifying body will review it."), "warning")
     else:
         flash(_("Recorded."), "success")
     return redirect(url_for("certificates.farm", household_id=household.id))
 
 
 @bp.route("/plots/<int:plot_id>/record", methods=["POST"])
-@role_required("admin")
+@role_required("admin", "inspector")
 def plot_record(plot_id):
     plot = get_or_404(Plot, plot_id)
     data = request.form.to_dict()
@@ -149,7 +161,7 @@ def _render_inspection(inspection, errors=None, values=None, status=200):
         "certificates/inspection_detail.html",
         inspection=inspection,
         results={r.requirement_id: r for r in inspection.results},
-        requirements=Requirement.select().where(Requirement.standard == inspection.standard_id).order_by(Requirement.position),
+        requirements=inspections.checklist(inspection),
         decision=decision,
         certificate=certificate,
         outcomes=OUTCOMES,
@@ -186,7 +198,7 @@ def inspection_form_data(form, requirements):
 @role_required("admin", "inspector")
 def inspection_record(inspection_id):
     inspection = get_or_404(Inspection, inspection_id)
-    requirements = list(Requirement.select().where(Requirement.standard == inspection.standard_id).order_by(Requirement.position))
+    requirements = inspections.checklist(inspection)
     errors = {}
     if request.method == "POST":
         try:
@@ -336,3 +348,206 @@ def yield_norms():
     catalogue = Product.select().where(Product.is_certifiable == True).order_by(Product.name_th)  # noqa: E712
     return render_template("certificates/yield_norms.html", products=catalogue, norms=norms, errors=errors,
                            units=UNITS), status
+
+
+# Standards, versions and certifying bodies ----------------------------------------------
+
+
+@bp.route("/standards")
+@role_required("admin", "inspector")
+def standard_list():
+    return _render_standards()
+
+
+def _render_standards(errors=None, values=None, status=200):
+    rows = [(s, list(s.versions.order_by(StandardVersion.number.desc()))) for s in Standard.select().order_by(Standard.id)]
+    return render_template("certificates/standard_list.html", rows=rows, states=VERSION_STATES,
+                           bodies=CertifyingBody.select().order_by(CertifyingBody.id), kinds=CERTIFICATION_KINDS,
+                           editable=g.user.decides_certification, errors=errors or {}, values=values or {}), status
+
+
+@bp.route("/standards/<int:standard_id>/draft", methods=["POST"])
+@role_required("admin", "inspector")
+def standard_draft(standard_id):
+    standard = get_or_404(Standard, standard_id)
+    try:
+        draft = standards.new_draft(standard, g.user)
+    except ValidationError as exc:
+        return _render_standards({standard.id: exc.errors}, None, 400)
+    flash(_("Draft version %(number)s made from the last version. Edit it, then publish it.", number=draft.number), "success")
+    return redirect(url_for(".standard_version", version_id=draft.id))
+
+
+def _render_version(version, errors=None, values=None, status=200):
+    items = standards.criteria(version)
+    periods = {p.category: p.months for p in version.conversion_periods}
+    return render_template("certificates/standard_version.html", version=version, criteria=items,
+                           states=VERSION_STATES, categories=CATEGORIES, periods=periods,
+                           editable=version.status == "draft" and g.user.decides_certification,
+                           errors=errors or {}, values=values or {}), status
+
+
+@bp.route("/standards/versions/<int:version_id>")
+@role_required("admin", "inspector")
+def standard_version(version_id):
+    return _render_version(get_or_404(StandardVersion, version_id))
+
+
+def _criterion_data():
+    data = request.form.to_dict()
+    data["categories"] = request.form.getlist("categories")
+    return data
+
+
+@bp.route("/standards/versions/<int:version_id>/criteria", methods=["POST"])
+@bp.route("/standards/versions/<int:version_id>/criteria/<int:criterion_id>", methods=["POST"])
+@role_required("admin", "inspector")
+def criterion_save(version_id, criterion_id=None):
+    version = get_or_404(StandardVersion, version_id)
+    criterion = get_or_404(Requirement, criterion_id) if criterion_id else None
+    data = _criterion_data()
+    try:
+        standards.save_criterion(version, data, g.user, criterion)
+    except ValidationError as exc:
+        return _render_version(version, {criterion_id or "new": exc.errors}, {criterion_id or "new": data}, 400)
+    flash(_("Criterion saved."), "success")
+    return redirect(url_for(".standard_version", version_id=version.id))
+
+
+@bp.route("/standards/versions/<int:version_id>/criteria/<int:criterion_id>/remove", methods=["POST"])
+@role_required("admin", "inspector")
+def criterion_remove(version_id, criterion_id):
+    version = get_or_404(StandardVersion, version_id)
+    try:
+        standards.remove_criterion(version, get_or_404(Requirement, criterion_id), g.user)
+    except ValidationError as exc:
+        return _render_version(version, {"version": exc.errors}, None, 400)
+    flash(_("Criterion removed from the draft."), "success")
+    return redirect(url_for(".standard_version", version_id=version.id))
+
+
+@bp.route("/standards/versions/<int:version_id>/conversion", methods=["POST"])
+@role_required("admin", "inspector")
+def version_conversion(version_id):
+    version = get_or_404(StandardVersion, version_id)
+    try:
+        standards.save_conversion(version, request.form.to_dict(), g.user)
+    except ValidationError as exc:
+        return _render_version(version, {"conversion": exc.errors}, {"conversion": request.form.to_dict()}, 400)
+    flash(_("Conversion periods saved."), "success")
+    return redirect(url_for(".standard_version", version_id=version.id))
+
+
+@bp.route("/standards/versions/<int:version_id>/publish", methods=["POST"])
+@role_required("admin", "inspector")
+def version_publish(version_id):
+    version = get_or_404(StandardVersion, version_id)
+    try:
+        standards.publish(version, g.user)
+    except ValidationError as exc:
+        return _render_version(version, {"version": exc.errors}, None, 400)
+    flash(_("Version %(number)s is now in force. Inspections scheduled from now on use it.", number=version.number), "success")
+    return redirect(url_for(".standard_version", version_id=version.id))
+
+
+@bp.route("/bodies", methods=["POST"])
+@bp.route("/bodies/<int:body_id>", methods=["POST"])
+@role_required("admin", "inspector")
+def body_save(body_id=None):
+    body = get_or_404(CertifyingBody, body_id) if body_id else None
+    data = request.form.to_dict()
+    try:
+        standards.save_body(data, g.user, body)
+    except ValidationError as exc:
+        key = f"body_{body_id or 'new'}"
+        return _render_standards({key: exc.errors}, {key: data}, 400)
+    flash(_("Certifying body saved."), "success")
+    return redirect(url_for(".standard_list"))
+
+
+# The input register ----------------------------------------------------------------------
+
+
+def _register_version():
+    """The version whose rulings the register shows and edits: the one asked for, else the market's own in force."""
+    version_id = request.values.get("version_id", type=int)
+    if version_id:
+        return get_or_404(StandardVersion, version_id)
+    standard = inputs.default_standard()
+    return standards.current_version(standard) if standard else None
+
+
+def _render_register(errors=None, values=None, status=200):
+    version = _register_version()
+    query = request.args.get("q", "")
+    return render_template(
+        "certificates/input_register.html", version=version, query=query,
+        kind=request.args.get("kind", ""), items=inputs.search(query, request.args.get("kind") or None),
+        rulings=inputs.rulings_in(version), ruling_words=RULINGS, input_types=INPUT_TYPES,
+        versions=StandardVersion.select(StandardVersion, Standard).join(Standard)
+        .where(StandardVersion.status.in_(["published", "draft"])).order_by(Standard.id, StandardVersion.number),
+        unclassified=inputs.unclassified_names(), editable=g.user.decides_certification,
+        errors=errors or {}, values=values or {}), status
+
+
+@bp.route("/inputs")
+@role_required("admin", "inspector")
+def input_register():
+    return _render_register()
+
+
+@bp.route("/inputs/new", methods=["POST"])
+@bp.route("/inputs/<int:input_id>", methods=["POST"])
+@role_required("admin", "inspector")
+def input_save(input_id=None):
+    registered = get_or_404(RegisteredInput, input_id) if input_id else None
+    version = _register_version()
+    if version is None:
+        raise NotFound()
+    data = request.form.to_dict()
+    try:
+        inputs.save_input(data, g.user, version, registered)
+    except ValidationError as exc:
+        return _render_register({input_id or "new": exc.errors}, {input_id or "new": data}, 400)
+    flash(_("Input register saved."), "success")
+    return redirect(url_for(".input_register", version_id=version.id))
+
+
+@bp.route("/inputs/classify", methods=["POST"])
+@role_required("admin", "inspector")
+def input_classify():
+    version = _register_version()
+    if version is None:
+        raise NotFound()
+    data = request.form.to_dict()
+    try:
+        registered, linked = inputs.classify(data.get("name", ""), data, g.user, version)
+    except ValidationError as exc:
+        return _render_register({"classify": exc.errors}, {"classify": data}, 400)
+    flash(_("%(name)s classified as %(input)s; %(count)s past entries now show its ruling.",
+            name=data.get("name", ""), input=local_name(registered), count=linked), "success")
+    return redirect(url_for(".input_register", version_id=version.id))
+
+
+@bp.route("/inputs.csv")
+@role_required("admin", "inspector")
+def input_register_csv():
+    return Response(inputs.export_csv(_register_version()), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=input-register.csv"})
+
+
+@bp.route("/inputs/import", methods=["POST"])
+@role_required("admin", "inspector")
+def input_register_import():
+    version = _register_version()
+    upload = request.files.get("file")
+    if version is None:
+        raise NotFound()
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationError({"file": _("Choose a CSV file.")})
+        added, updated = inputs.import_csv(upload.read(), g.user, version)
+    except ValidationError as exc:
+        return _render_register({"import": exc.errors}, None, 400)
+    flash(_("%(added)s inputs added, %(updated)s updated.", added=added, updated=updated), "success")
+    return redirect(url_for(".input_register", version_id=version.id))

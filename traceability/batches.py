@@ -158,7 +158,8 @@ def find_batch(text):
 
 def batch_certification(batch, on=None):
     """The certification claim a batch may carry today: the household's for the product, and its plot in scope."""
-    status = certification.certification_status(batch.household, batch.product, on)
+    plot = batch.plot if batch.plot_id is not None else None
+    status = certification.certification_status(batch.household, batch.product, on, plot)
     if status.certified and batch.plot_id is not None:
         scope = CertificatePlot.select().where(CertificatePlot.certificate == status.certificate)
         if scope.exists() and not scope.where(CertificatePlot.plot == batch.plot_id).exists():
