@@ -12,6 +12,7 @@ from core.validation import ValidationError
 from traceability import batches
 
 TODAY = datetime.date.today()
+NOT_CERTIFIED = "ยังไม่ได้รับรอง"
 PEERS = [{"name": "สมชาย ใจดี"}, {"name": "อารีย์ ศรีสุข"}, {"name": "ฮาซัน หลีเส็น"}]
 
 
@@ -160,3 +161,37 @@ def test_a_certificate_covers_only_plots_past_conversion(pgs, grower, admin_user
     certificate = certification.issue_certificate(decision, {"product_ids": [grower["product"].id], "plot_ids": [ready.id]},
                                                   admin_user)
     assert [link.plot_id for link in certificate.scope_plots] == [ready.id]
+
+
+def _batch(grower, user, plot=None):
+    return batches.create_batch({"household_id": grower["household"].id, "product_id": grower["product"].id,
+                                 "plot_id": (plot or grower["plot"]).id, "harvest_date": days_ago(1), "quantity": "3"}, user)
+
+
+def test_trace_page_says_in_conversion_until_the_date_only_where_true(client, grower, admin_user):
+    """The shopper's page says 'in conversion until <B.E. date>' for a converting plot, and plain
+    'not certified' for a plot with no dated conversion."""
+    start = TODAY - datetime.timedelta(days=100)
+    records.save_plot_record(grower["plot"], {"conversion_start": start.isoformat()}, admin_user)
+    undated = households.create_plot(grower["household"], {"name": "แปลงใหม่", "area_m2": "400"}, admin_user)
+    converting, plain = _batch(grower, admin_user), _batch(grower, admin_user, undated)
+    ends = records.add_months(start, 12)
+    page = client.get(f"/b/{converting.code}").get_data(as_text=True)
+    assert "จนถึง" in page and f" {ends.year + 543}" in page
+    page = client.get(f"/b/{plain.code}").get_data(as_text=True)
+    assert "ระยะปรับเปลี่ยน" not in page and NOT_CERTIFIED in page
+
+
+def test_pos_and_the_counters_copy_give_the_end_of_conversion(client, grower, admin_user, token_for):
+    """The POS lookup and the offline copy refuse a converting batch with the date its conversion ends."""
+    start = TODAY - datetime.timedelta(days=100)
+    records.save_plot_record(grower["plot"], {"conversion_start": start.isoformat()}, admin_user)
+    batch = _batch(grower, admin_user)
+    headers = token_for("cashier")
+    ends = records.add_months(start, 12)
+    looked_up = client.get(f"/api/v1/pos/lookup?scan={batch.code}", headers=headers).get_json()
+    assert looked_up["refusal"]["code"] == "in_conversion"
+    assert f"จนถึง {ends.day} " in looked_up["refusal"]["message"] and f"{ends.year + 543}" in looked_up["refusal"]["message"]
+    copy = client.get("/api/v1/pos/batches", headers=headers).get_json()
+    assert [item["refusal"]["message"] for item in copy["items"] if item["code"] == batch.code] == [
+        looked_up["refusal"]["message"]]
