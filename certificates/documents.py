@@ -16,6 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as pdf_canvas
 from reportlab.platypus import (
     Frame,
+    Image,
     KeepTogether,
     SimpleDocTemplate,
     Spacer,
@@ -23,11 +24,12 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from certificates import standards
+from certificates import evidence, standards
 from certificates.certification import effective_status, today
 from certificates.models import (
     CERTIFICATION_KINDS,
     CHECK_RESULTS,
+    EVIDENCE_VIEWS,
     OUTCOMES,
     SEVERITIES,
     CertificatePlot,
@@ -510,6 +512,25 @@ def _criterion_text(requirement):
     return text
 
 
+# Photos are printed at about 200 dpi: sharp on paper, a fraction of the stored file's size.
+REPORT_PHOTO_PIXELS = 700
+
+
+def _report_photo(path, width):
+    """A stored photo fitted into a `width`-point square, downsampled for print."""
+    from PIL import Image as PILImage
+
+    with PILImage.open(path) as picture:
+        picture = picture.convert("RGB")
+        picture.thumbnail((REPORT_PHOTO_PIXELS, REPORT_PHOTO_PIXELS))
+        out = io.BytesIO()
+        picture.save(out, "JPEG", quality=80)
+        scale = width / max(picture.width, picture.height)
+        size = (picture.width * scale, picture.height * scale)
+    out.seek(0)
+    return Image(out, width=size[0], height=size[1])
+
+
 def inspection_report_pdf(inspection, language="th"):
     """The A4 report of a recorded inspection: checklist, findings, non-compliances, decision, signatures."""
     with force_locale(language):
@@ -547,6 +568,7 @@ class _InspectionReport:
             *self._checklist(),
             *self._findings(),
             *self._non_compliances(),
+            *self._evidence(),
             *self._decision(),
             *self._inspectors(),
         ]
@@ -658,6 +680,38 @@ class _InspectionReport:
         table = Table(rows, colWidths=widths, repeatRows=1, splitInRow=1)  # a long note may run over the page
         table.setStyle(TABLE_STYLE)
         return [heading, table]
+
+    def _evidence(self):
+        """The photos, two to a row with what each shows, and the documents by name."""
+        items = evidence.of_inspection(self.inspection)
+        heading = self._p(_("Photos and documents"), self.section, self.width)
+        if not items:
+            return [heading, self._p(_("No photo or document was kept."), self.body, self.width)]
+        cell = (self.width - 12) / 2
+        cells, documents = [], []
+        for item in items:
+            label = " · ".join(part for part in (
+                str(EVIDENCE_VIEWS.get(item.view, "")),
+                _("checklist item %(n)s", n=item.requirement.position) if item.requirement_id else "",
+                item.caption) if part)
+            if item.kind != "image":
+                documents.append(self._p(f"{item.original_name or item.sha256[:12]} — {label}".strip(" —"), self.body, self.width))
+                continue
+            cells.append([_report_photo(evidence.path_of(item), cell - 8), self._p(label or "—", self.small, cell - 8)])
+        rows = [cells[i:i + 2] + [""] * (2 - len(cells[i:i + 2])) for i in range(0, len(cells), 2)]
+        story = [heading]
+        if rows:
+            table = Table(rows, colWidths=[cell + 6, cell + 6])
+            table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                       ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
+            story.append(table)
+        if documents:
+            story += [self._p(_("Documents"), self.bold, self.width), *documents]
+        missing = evidence.missing_views(self.inspection)
+        if missing:
+            story.append(self._p(_("Required views not photographed: %(views)s",
+                                   views=", ".join(str(EVIDENCE_VIEWS[v]) for v in missing)), self.bold, self.width))
+        return story
 
     def _decision(self):
         decision = Decision.get_or_none(Decision.inspection == self.inspection)

@@ -334,6 +334,41 @@ class YieldNorm(BaseModel):
     updated_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
 
 
+EVIDENCE_VIEWS = {
+    "north": _l("North side of the plot"),
+    "east": _l("East side of the plot"),
+    "south": _l("South side of the plot"),
+    "west": _l("West side of the plot"),
+    "water": _l("Water source"),
+    "input_store": _l("Input store"),
+}
+
+
+class Evidence(BaseModel):
+    """A photo or document kept as evidence; the file lives under instance/evidence, named by its hash.
+
+    It belongs to an inspection (a required view or a checklist item), an input entry (the bag's
+    label) or an activity of the farm records. Never shown on a public page.
+    """
+
+    sha256 = CharField(max_length=64, index=True)
+    kind = CharField(max_length=10)  # image or pdf
+    extension = CharField(max_length=5)
+    size_bytes = IntegerField()
+    width = IntegerField(null=True)
+    height = IntegerField(null=True)
+    original_name = CharField(max_length=200, default="")
+    caption = CharField(max_length=300, default="")
+    view = CharField(max_length=20, default="")
+    inspection = ForeignKeyField(Inspection, backref="evidence", null=True, on_delete="CASCADE")
+    requirement = ForeignKeyField(Requirement, null=True, on_delete="SET NULL")
+    input_entry = ForeignKeyField(InputEntry, backref="evidence", null=True, on_delete="CASCADE")
+    activity = ForeignKeyField(Activity, backref="evidence", null=True, on_delete="CASCADE")
+    kept_location = BooleanField(default=False)
+    uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    uploaded_at = DateTimeField(default=utcnow)
+
+
 def _add_yield_norms(migrator):
     """Step 1: the yield norms of the mass balance."""
     migrator.database.create_tables([YieldNorm])
@@ -479,6 +514,36 @@ MODELS = [
     CertificatePlot,
     CertificateEvent,
     YieldNorm,
+    Evidence,
 ]
 
-MIGRATIONS = [_add_yield_norms, _version_the_standards]
+
+def _add_evidence(migrator):
+    """Step 3: photos and documents kept as evidence (the files themselves live outside the database)."""
+
+    class EvidenceV3(Model):
+        sha256 = CharField(max_length=64, index=True)
+        kind = CharField(max_length=10)
+        extension = CharField(max_length=5)
+        size_bytes = IntegerField()
+        width = IntegerField(null=True)
+        height = IntegerField(null=True)
+        original_name = CharField(max_length=200, default="")
+        caption = CharField(max_length=300, default="")
+        view = CharField(max_length=20, default="")
+        inspection = ForeignKeyField(Inspection, null=True, on_delete="CASCADE")
+        requirement = ForeignKeyField(Requirement, null=True, on_delete="SET NULL")
+        input_entry = ForeignKeyField(InputEntry, null=True, on_delete="CASCADE")
+        activity = ForeignKeyField(Activity, null=True, on_delete="CASCADE")
+        kept_location = BooleanField(default=False)
+        uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+        uploaded_at = DateTimeField(default=utcnow)
+
+        class Meta:
+            database = migrator.database
+            table_name = "evidence"
+
+    migrator.database.create_tables([EvidenceV3])
+
+
+MIGRATIONS = [_add_yield_norms, _version_the_standards, _add_evidence]

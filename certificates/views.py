@@ -3,12 +3,16 @@
 Thin: each view parses the form, calls one function of records, inspections or certification,
 and renders. Committee-only actions are checked again in those functions.
 """
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+import os
 
-from certificates import certification, inputs, inspections, records, standards, yields
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from certificates import certification, evidence, inputs, inspections, records, standards, yields
 from certificates.models import (
     ACTIVITIES,
+    EVIDENCE_VIEWS,
     CERTIFICATE_EVENTS,
     CERTIFICATION_KINDS,
     CHECK_RESULTS,
@@ -19,7 +23,10 @@ from certificates.models import (
     VERSION_STATES,
     Certificate,
     CertifyingBody,
+    Activity,
     Decision,
+    Evidence,
+    InputEntry,
     Inspection,
     RegisteredInput,
     Requirement,
@@ -59,6 +66,7 @@ def _render_farm(household, errors=None, values=None, status=200):
         categories=CATEGORIES,
         today=certification.today(),
         register_options=inputs.picker_options(),
+        farm_evidence=evidence.of_farm(household),
         inputs=records.input_log(household),
         activities=records.activity_log(household),
         input_types=INPUT_TYPES,
@@ -167,6 +175,9 @@ def _render_inspection(inspection, errors=None, values=None, status=200):
         outcomes=OUTCOMES,
         check_results=CHECK_RESULTS,
         severities=SEVERITIES,
+        evidence=evidence.of_inspection(inspection),
+        missing_views=evidence.missing_views(inspection),
+        views=EVIDENCE_VIEWS,
         errors=errors or {},
         values=values or {},
     ), status
@@ -551,3 +562,61 @@ def input_register_import():
         return _render_register({"import": exc.errors}, None, 400)
     flash(_("%(added)s inputs added, %(updated)s updated.", added=added, updated=updated), "success")
     return redirect(url_for(".input_register", version_id=version.id))
+
+
+# Evidence: photos and documents, for staff only ---------------------------------------------
+
+
+def _keep_evidence(data, **owner):
+    files = request.files.getlist("file")
+    kept = evidence.add_many(files, data, g.user, **owner)
+    flash(ngettext("%(num)d file kept as evidence.", "%(num)d files kept as evidence.", len(kept)), "success")
+    return kept
+
+
+@bp.route("/inspections/<int:inspection_id>/evidence", methods=["POST"])
+@role_required("admin", "inspector")
+def inspection_evidence(inspection_id):
+    inspection = get_or_404(Inspection, inspection_id)
+    request.max_content_length = evidence.MAX_REQUEST_BYTES
+    data = request.form.to_dict()
+    try:
+        _keep_evidence(data, inspection=inspection)
+    except ValidationError as exc:
+        return _render_inspection(inspection, {"evidence": exc.errors}, {"evidence": data}, 400)
+    return redirect(url_for(".inspection_detail", inspection_id=inspection.id) + "#evidence")
+
+
+@bp.route("/farm-records/<kind>/<int:record_id>/evidence", methods=["POST"])
+@role_required("admin", "inspector")
+def farm_evidence(kind, record_id):
+    models = {"inputs": InputEntry, "activities": Activity}
+    if kind not in models:
+        raise NotFound()
+    record = get_or_404(models[kind], record_id)
+    request.max_content_length = evidence.MAX_REQUEST_BYTES
+    data = request.form.to_dict()
+    owner = {"input_entry": record} if kind == "inputs" else {"activity": record}
+    try:
+        _keep_evidence(data, **owner)
+    except ValidationError as exc:
+        return _render_farm(record.household, {f"evidence_{kind}_{record.id}": exc.errors}, None, 400)
+    return redirect(url_for(".farm", household_id=record.household_id))
+
+
+@bp.route("/evidence/<int:evidence_id>")
+@bp.route("/evidence/<int:evidence_id>/thumb")
+@role_required("admin", "inspector")
+def evidence_file(evidence_id):
+    item = get_or_404(Evidence, evidence_id)
+    thumb = request.path.endswith("/thumb")
+    if thumb and item.kind != "image":
+        raise NotFound()
+    path = evidence.path_of(item, thumb=thumb)
+    if not os.path.exists(path):
+        raise NotFound()
+    mimetype = {"jpg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}[("jpg" if thumb else item.extension)]
+    response = send_file(path, mimetype=mimetype, max_age=0, etag=item.sha256 + ("t" if thumb else ""))
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
+from PIL import Image
 
-from certificates import certification, inputs, inspections, records, standards
+from certificates import certification, evidence, inputs, inspections, records, standards
 from certificates.models import CertifyingBody, Requirement, Standard
 from certificates.standards import ensure_default_standards
 from core import accounts, households, products, programme
@@ -115,8 +116,10 @@ def world(app):
     draft = standards.new_draft(standard, council)
     registered = inputs.save_input({"name_th": "พาราควอต", "kind": "pest_control", "ruling": "prohibited"}, council,
                                    standards.current_version(standard))
-    records.add_input(household, {"plot_id": plot.id, "used_on": days_ago(3), "input_type": "pest_control",
-                                  "name": "ยาฆ่าหญ้าตราม้า"}, council)
+    entry = records.add_input(household, {"plot_id": plot.id, "used_on": days_ago(3), "input_type": "pest_control",
+                                          "name": "ยาฆ่าหญ้าตราม้า"}, council)
+    with app.app_context():
+        photo = evidence.add(jpeg_bytes(), "north.jpg", {"view": "north"}, council, inspection=certified)
     imports = os.path.join(app.instance_path, "imports")
     os.makedirs(imports, exist_ok=True)
     import_token = "0123456789abcdef0123456789abcdef.csv"
@@ -130,6 +133,7 @@ def world(app):
         "closed_day": closed_day, "open_day": open_day, "settlement": settlement,
         "course": course, "other_standard": Standard.get(Standard.code == "TAS-9000"), "draft": draft,
         "criterion": standards.criteria(draft)[0], "body": body, "registered": registered,
+        "entry": entry, "photo": photo,
     }
 
 
@@ -143,8 +147,19 @@ def ids(world):
         "sale": world["sale"].id, "closed_day": world["closed_day"].id, "open_day": world["open_day"].id,
         "settlement": world["settlement"].id, "course": world["course"].id,
         "other_standard": world["other_standard"].id, "draft": world["draft"].id, "criterion": world["criterion"].id,
-        "body": world["body"].id, "registered": world["registered"].id,
+        "body": world["body"].id, "registered": world["registered"].id, "entry": world["entry"].id,
+        "photo": world["photo"].id,
     }
+
+
+def jpeg_bytes():
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 120, 50)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def photo_upload(world):
+    return {"view": "water", "file": (io.BytesIO(jpeg_bytes()), "water.jpg")}
 
 
 def csv_upload(world):
@@ -238,6 +253,11 @@ PAGES = [
          lambda world: {"plot_id": world["plot"].id, "done_on": days_ago(3), "activity": "planting"}),
     Page("POST", "/plots/<int:plot_id>/record", "/plots/{plot}/record", READERS,
          {"conversion_start": "2023-06-01", "field_history": "เคยปลูกข้าว"}),
+    Page("POST", "/inspections/<int:inspection_id>/evidence", "/inspections/{inspection}/evidence", READERS, photo_upload),
+    Page("POST", "/farm-records/<kind>/<int:record_id>/evidence", "/farm-records/inputs/{entry}/evidence", READERS,
+         lambda world: {"file": (io.BytesIO(jpeg_bytes()), "bag.jpg")}),
+    Page("GET", "/evidence/<int:evidence_id>", "/evidence/{photo}", READERS),
+    Page("GET", "/evidence/<int:evidence_id>/thumb", "/evidence/{photo}/thumb", READERS),
     Page("GET", "/standards", "/standards", READERS),
     Page("POST", "/standards/<int:standard_id>/draft", "/standards/{other_standard}/draft", READERS, None, COMMITTEE_ONLY),
     Page("GET", "/standards/versions/<int:version_id>", "/standards/versions/{draft}", READERS),
