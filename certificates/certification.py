@@ -138,7 +138,10 @@ def decide(inspection, data, user):
     form.text("conditions", 2000)
     form.text("reason", 2000)
     cleaned = form.finish()
-    if inspection.status != "completed":
+    ready = ("screened",) if inspection.body.requires_screening else ("completed", "screened")
+    if inspection.status not in ready:
+        if inspection.status == "completed":
+            raise ValidationError({"outcome": _l("This file must pass screening before the committee decides.")})
         raise ValidationError({"outcome": _l("Only a recorded inspection can be decided.")})
     if cleaned["outcome"] != "reject" and inspections.failed_critical(inspection):
         raise ValidationError({"outcome": _l("A critical criterion failed: the application cannot be approved.")})

@@ -130,4 +130,6 @@ def load_demo_data():
             _certify(household, user, rng, FATES[index], today)
             added["inspections"] += 1
             added["certificates"] += 1
+        # From now on a reviewer screens each file before the committee decides.
+        CertifyingBody.update(requires_screening=True).where(CertifyingBody.kind == "pgs").execute()
     return added

@@ -8,6 +8,8 @@ from flask_babel import lazy_gettext as _l
 from certificates.models import (
     CERTIFICATION_KINDS,
     CHECK_RESULTS,
+    EVIDENCE_VIEWS,
+    SCREENING_OUTCOMES,
     SEVERITIES,
     ChecklistResult,
     CertifyingBody,
@@ -15,6 +17,7 @@ from certificates.models import (
     InspectionInspector,
     NonCompliance,
     Requirement,
+    Screening,
     Standard,
 )
 from certificates import standards
@@ -125,7 +128,7 @@ def _clean_non_compliances(raw):
 
 def record_inspection(inspection, data, user):
     """Record a scheduled inspection: who inspected, each checklist result, findings, non-compliances."""
-    if inspection.status != "scheduled":
+    if inspection.status not in ("scheduled", "returned"):
         raise ValidationError({"status": _l("This inspection is already recorded.")})
     form = Form(data)
     form.date("inspected_on", required=True)
@@ -139,6 +142,9 @@ def record_inspection(inspection, data, user):
     if any(r["result"] == "fail" for r in results) and not non_compliances:
         raise ValidationError({"non_compliances": _l("A failed checklist item needs a non-compliance with its corrective action.")})
     with db.atomic():
+        if inspection.status == "returned":  # sent back by screening: the new record replaces the old one
+            for table in (InspectionInspector, ChecklistResult, NonCompliance):
+                table.delete().where(table.inspection == inspection).execute()
         for person in people:
             InspectionInspector.create(inspection=inspection, **person)
         for result in results:
@@ -148,8 +154,57 @@ def record_inspection(inspection, data, user):
         inspection.inspected_on = cleaned["inspected_on"]
         inspection.findings = cleaned["findings"]
         inspection.status = "completed"
+        inspection.recorded_by = user
         inspection.save()
     return inspection
+
+
+def _is_an_inspector(inspection, user):
+    """Whether `user` took part in the inspection: recorded it, or is named among its inspectors."""
+    if inspection.recorded_by_id == user.id:
+        return True
+    names = {name for name in (user.full_name.strip(), user.username.strip()) if name}
+    return InspectionInspector.select().where(InspectionInspector.inspection == inspection,
+                                              InspectionInspector.name.in_(list(names) or [""])).exists()
+
+
+def screen(inspection, data, user):
+    """A reviewer other than the inspectors passes a recorded file to the committee, or sends it back with notes.
+
+    A file passes only when every required view of the plot is photographed.
+    """
+    from certificates import evidence
+
+    form = Form(data)
+    form.choice("outcome", SCREENING_OUTCOMES, required=True)
+    form.text("notes", 4000)
+    cleaned = form.finish()
+    if inspection.status != "completed":
+        raise ValidationError({"outcome": _l("Only a recorded inspection waiting for screening can be screened.")})
+    if user is None or user.role not in ("admin", "inspector"):
+        raise ValidationError({"outcome": _l("Only the certifying body screens inspections.")})
+    if _is_an_inspector(inspection, user):
+        raise ValidationError({"outcome": _l("A reviewer other than the inspectors must screen this file.")})
+    if cleaned["outcome"] == "sent_back" and not cleaned["notes"]:
+        raise ValidationError({"notes": _l("Write what the inspectors must complete.")})
+    missing = evidence.missing_views(inspection)
+    if cleaned["outcome"] == "passed" and missing:
+        raise ValidationError({"outcome": _l("The file is not complete: photos of %(views)s are missing.",
+                                             views=", ".join(str(EVIDENCE_VIEWS[v]) for v in missing))})
+    status = "screened" if cleaned["outcome"] == "passed" else "returned"
+    with db.atomic():
+        moved = (Inspection.update(status=status)
+                 .where(Inspection.id == inspection.id, Inspection.status == "completed").execute())
+        if not moved:
+            raise ValidationError({"outcome": _l("Someone screened this file meanwhile. Reload it.")})
+        screening = Screening.create(inspection=inspection, reviewer=user, **cleaned)
+        inspection.status = status
+    return screening
+
+
+def screenings(inspection):
+    """The inspection's screening steps, oldest first: who, when, what and why."""
+    return list(Screening.select().where(Screening.inspection == inspection).order_by(Screening.at, Screening.id))
 
 
 def checklist(inspection):

@@ -41,6 +41,16 @@ ACTIVITIES = {
 
 CHECK_RESULTS = {"pass": _l("Pass"), "fail": _l("Fail"), "na": _l("Not applicable")}
 
+SCREENING_OUTCOMES = {"passed": _l("Passed to the committee"), "sent_back": _l("Sent back to the inspectors")}
+
+INSPECTION_STATES = {
+    "scheduled": _l("Scheduled"),
+    "returned": _l("Sent back for completion"),
+    "completed": _l("Recorded"),
+    "screened": _l("Screened, waiting for the decision"),
+    "decided": _l("Decided"),
+}
+
 SEVERITIES = {"minor": _l("Minor"), "major": _l("Major"), "critical": _l("Critical")}
 
 OUTCOMES = {
@@ -170,6 +180,7 @@ class CertifyingBody(BaseModel):
     name_th = CharField(max_length=200, unique=True)
     name_en = CharField(max_length=200, default="")
     kind = CharField(max_length=20, default="pgs")
+    requires_screening = BooleanField(default=False)  # a reviewer checks each file before the committee decides
 
 
 class PlotRecord(BaseModel):
@@ -226,6 +237,17 @@ class Inspection(BaseModel):
     findings = TextField(default="")
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
+    recorded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+
+class Screening(BaseModel):
+    """A reviewer's check of a recorded inspection's file: passed to the committee, or sent back with notes."""
+
+    inspection = ForeignKeyField(Inspection, backref="screenings", on_delete="CASCADE")
+    outcome = CharField(max_length=20)  # passed or sent_back
+    notes = TextField(default="")
+    reviewer = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    at = DateTimeField(default=utcnow)
 
 
 class InspectionInspector(BaseModel):
@@ -515,6 +537,7 @@ MODELS = [
     CertificateEvent,
     YieldNorm,
     Evidence,
+    Screening,
 ]
 
 
@@ -546,4 +569,26 @@ def _add_evidence(migrator):
     migrator.database.create_tables([EvidenceV3])
 
 
-MIGRATIONS = [_add_yield_norms, _version_the_standards, _add_evidence]
+def _add_screening(migrator):
+    """Step 4: the screening step between a recorded inspection and the committee's decision."""
+    from playhouse.migrate import migrate
+
+    class ScreeningV4(Model):
+        inspection = ForeignKeyField(Inspection, on_delete="CASCADE")
+        outcome = CharField(max_length=20)
+        notes = TextField(default="")
+        reviewer = ForeignKeyField(User, null=True, on_delete="SET NULL")
+        at = DateTimeField(default=utcnow)
+
+        class Meta:
+            database = migrator.database
+            table_name = "screening"
+
+    migrate(
+        migrator.add_column("certifying_body", "requires_screening", BooleanField(default=False)),
+        migrator.add_column("inspection", "recorded_by_id", ForeignKeyField(User, null=True, field=User.id, on_delete="SET NULL")),
+    )
+    migrator.database.create_tables([ScreeningV4])
+
+
+MIGRATIONS = [_add_yield_norms, _version_the_standards, _add_evidence, _add_screening]

@@ -245,6 +245,7 @@ def save_body(data, user, body=None):
     form.text("name_en", 200)
     form.choice("kind", CERTIFICATION_KINDS, required=True)
     cleaned = form.finish()
+    cleaned["requires_screening"] = str(data.get("requires_screening", "")).lower() in ("1", "on", "true", "yes")
     clash = CertifyingBody.select().where(CertifyingBody.name_th == cleaned["name_th"])
     if body is not None:
         clash = clash.where(CertifyingBody.id != body.id)

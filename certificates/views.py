@@ -17,8 +17,10 @@ from certificates.models import (
     CERTIFICATION_KINDS,
     CHECK_RESULTS,
     INPUT_TYPES,
+    INSPECTION_STATES,
     OUTCOMES,
     RULINGS,
+    SCREENING_OUTCOMES,
     SEVERITIES,
     VERSION_STATES,
     Certificate,
@@ -126,6 +128,7 @@ def inspection_list():
     return render_template(
         "certificates/inspection_list.html",
         inspections=inspections.inspections_for(status=request.args.get("status") or None),
+        states=INSPECTION_STATES,
     )
 
 
@@ -176,6 +179,10 @@ def _render_inspection(inspection, errors=None, values=None, status=200):
         check_results=CHECK_RESULTS,
         severities=SEVERITIES,
         evidence=evidence.of_inspection(inspection),
+        screenings=inspections.screenings(inspection),
+        screening_outcomes=SCREENING_OUTCOMES,
+        states=INSPECTION_STATES,
+        decidable=inspection.status == "screened" or (inspection.status == "completed" and not inspection.body.requires_screening),
         missing_views=evidence.missing_views(inspection),
         views=EVIDENCE_VIEWS,
         errors=errors or {},
@@ -232,6 +239,19 @@ def inspection_record(inspection_id):
         values=request.form,
         errors=errors,
     ), (400 if errors else 200)
+
+
+@bp.route("/inspections/<int:inspection_id>/screen", methods=["POST"])
+@role_required("admin", "inspector")
+def inspection_screen(inspection_id):
+    inspection = get_or_404(Inspection, inspection_id)
+    data = request.form.to_dict()
+    try:
+        screening = inspections.screen(inspection, data, g.user)
+    except ValidationError as exc:
+        return _render_inspection(inspection, {"screening": exc.errors}, {"screening": data}, 400)
+    flash(SCREENING_OUTCOMES[screening.outcome], "success")
+    return redirect(url_for("certificates.inspection_detail", inspection_id=inspection.id))
 
 
 @bp.route("/inspections/<int:inspection_id>/decide", methods=["POST"])
