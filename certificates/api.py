@@ -4,7 +4,7 @@ import datetime
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
 
-from certificates import certification, documents, inspections, records
+from certificates import certification, documents, inspections, network, records
 from certificates.models import Certificate, CertificatePlot, CertificateProduct, Decision, Inspection
 from certificates.public import find_certificate
 from certificates.views import STATUS_ACTIONS
@@ -167,6 +167,14 @@ def household_activities(household_id):
          "unit": a.unit, "notes": a.notes}
         for a in records.activity_log(household)
     ]}), (201 if request.method == "POST" else 200)
+
+
+@bp.route("/network-register")
+@api_role("admin", "inspector")
+def network_register():
+    """The certified and in-conversion households, public data only, for the network of markets."""
+    on = certification.today()
+    return jsonify({"as_of": on.isoformat(), "items": network.register(current_app.config["GREENMARKET_BASE_URL"], on)})
 
 
 def _forbidden():
@@ -335,7 +343,26 @@ document(bp, paths={
             "issued_on": {"type": "string", "format": "date"}, "valid_until": {"type": "string", "format": "date"}}}),
         "responses": {"201": json_response("Certificate", "Issued"), **error_responses("400", "401", "403", "404")},
     }},
+    "/network-register": {"get": {
+        "summary": "The register the network reads: certified and in-conversion households, public data only",
+        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
+            "type": "object", "required": ["as_of", "items"], "properties": {
+                "as_of": {"type": "string", "format": "date"},
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/RegisterEntry"}}}}}}},
+            **error_responses("401", "403")},
+    }},
 }, schemas={
+    "RegisterEntry": {"type": "object", "required": list(network.FIELDS), "properties": {
+        "public_name": {"type": "string", "description": "The name the household chose to show, or its code and village"},
+        "village_no": {"type": "integer"},
+        "standard": {"type": "string", "example": "PGS-KH"},
+        "standard_version": {"type": "integer", "nullable": True},
+        "scope": {"type": "string", "description": "Products the certificate covers, comma-separated ('' in conversion)"},
+        "status": {"type": "string", "enum": ["certified", "in_conversion"]},
+        "valid_until": {"type": "string", "format": "date",
+                        "description": "The certificate's end date, or the day the conversion period ends"},
+        "certificate_number": {"type": "string", "example": "KH-2569-0001"},
+        "certificate_url": {"type": "string", "format": "uri", "description": "Its public verification page ('' in conversion)"}}},
     "CertificationAnswer": {"type": "object", "required": ["household_id", "product_id", "on", "certified", "state", "message"],
                             "properties": {"household_id": {"type": "integer"}, "product_id": {"type": "integer"},
                                            "on": {"type": "string", "format": "date"}, "certified": {"type": "boolean"},

@@ -5,11 +5,11 @@ and renders. Committee-only actions are checked again in those functions.
 """
 import os
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from certificates import certification, evidence, inputs, inspections, records, standards, yields
+from certificates import certification, documents, evidence, inputs, inspections, network, records, standards, yields
 from certificates.models import (
     ACTIVITIES,
     EVIDENCE_VIEWS,
@@ -39,6 +39,7 @@ from certificates.models import (
 from certificates.public import find_certificate
 from core.auth import role_required
 from core.db import get_or_404
+from core.exports import csv_bytes, xlsx_bytes
 from core.i18n import local_name
 from core.models import CATEGORIES, UNITS, Household, Plot, Product
 from core.validation import NotFound, ValidationError
@@ -357,6 +358,31 @@ def certificate_action(number, action):
         return _render_certificate(certificate, exc.errors, 400)
     flash(_("Certificate updated."), "success")
     return redirect(url_for("certificates.certificate_detail", number=certificate.number))
+
+
+@bp.route("/network-register.<fmt>")
+@role_required("admin", "inspector")
+def network_register(fmt):
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound()
+    header, rows = network.table(current_app.config["GREENMARKET_BASE_URL"])
+    stamp = certification.today().isoformat()
+    if fmt == "csv":
+        body, mimetype = csv_bytes(header, rows), "text/csv"
+    else:
+        body = xlsx_bytes(_("Network register"), header, rows)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename=network-register-{stamp}.{fmt}"})
+
+
+@bp.route("/households/<int:household_id>/certification-file.pdf")
+@role_required("admin", "inspector")
+def certification_file(household_id):
+    household = get_or_404(Household, household_id)
+    return Response(documents.certification_file_pdf(household), mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename=certification-file-{household.code}.pdf",
+                             "Cache-Control": "private, no-store"})
 
 
 # Yield norms -----------------------------------------------------------------------------

@@ -247,6 +247,7 @@ ROUTES = [
     Route("GET", "/households/<int:household_id>/certification", STAFF,
           "/households/{household}/certification?product_id={product}"),
     Route("GET", "/certificates", STAFF, "/certificates?household_id={household}"),
+    Route("GET", "/network-register", READERS, "/network-register"),
     Route("GET", "/certificates/<number>", STAFF, "/certificates/{certificate}"),
     Route("GET", "/certificates/<number>.pdf", STAFF, "/certificates/{certificate}.pdf", mimetype=PDF),
     Route("POST", "/certificates/<number>/<action>", READERS, "/certificates/{suspendable}/suspend",
