@@ -9,7 +9,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, IntegrityError
 
-from certificates import certification
+from certificates import certification, records
 from certificates.models import CertificatePlot
 from core import audit
 from core.db import LARGEST_ID, db, utcnow
@@ -163,6 +163,10 @@ def batch_certification(batch, on=None):
     if status.certified and batch.plot_id is not None:
         scope = CertificatePlot.select().where(CertificatePlot.certificate == status.certificate)
         if scope.exists() and not scope.where(CertificatePlot.plot == batch.plot_id).exists():
+            # A plot left out of the certificate because it is still converting says until when.
+            running = records.running_conversion(batch.household, batch.product.category, on or certification.today(), plot)
+            if running is not None:
+                return certification.CertificationStatus("in_conversion", conversion_ends=running.ends_on)
             return certification.CertificationStatus("not_in_scope", status.certificate)
     return status
 
