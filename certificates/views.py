@@ -651,13 +651,21 @@ def farm_evidence(kind, record_id):
 
 
 @bp.route("/evidence/<int:evidence_id>")
-@bp.route("/evidence/<int:evidence_id>/thumb")
 @role_required("admin", "inspector")
 def evidence_file(evidence_id):
+    return _send_evidence(get_or_404(Evidence, evidence_id), thumb=False)
+
+
+@bp.route("/evidence/<int:evidence_id>/thumb")
+@role_required("admin", "inspector")
+def evidence_thumb(evidence_id):
     item = get_or_404(Evidence, evidence_id)
-    thumb = request.path.endswith("/thumb")
-    if thumb and item.kind != "image":
+    if item.kind != "image":
         raise NotFound()
+    return _send_evidence(item, thumb=True)
+
+
+def _send_evidence(item, thumb):
     path = evidence.path_of(item, thumb=thumb)
     if not os.path.exists(path):
         raise NotFound()

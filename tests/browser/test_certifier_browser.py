@@ -134,6 +134,10 @@ def test_the_certifying_body_runs_its_process_in_the_browser(farm, new_page):
             field.click('[data-testid="evidence-form-send"]')
     assert field.locator('[data-testid="evidence-item"]').count() == 6
     assert field.locator('[data-testid="views-complete"]').count() == 1
+    for thumb in field.locator('[data-testid="evidence-item"] img').all():
+        thumb.scroll_into_view_if_needed()
+        field.wait_for_function("img => img.complete", arg=thumb.element_handle())
+        assert thumb.evaluate("img => img.naturalWidth") > 0, "a thumbnail did not load"
     assert field.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
     shot(field, "4-phone-evidence")
     field.goto(inspection_url + "/record")
