@@ -3,7 +3,7 @@
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
 
-from certificates import certification, documents, inspections, records
+from certificates import certification, documents, inspections, network, records
 from certificates.models import Certificate, CertificatePlot, CertificateProduct, Decision, Inspection
 from certificates.public import find_certificate
 from certificates.views import STATUS_ACTIONS
@@ -104,8 +104,9 @@ def household_certification(household_id):
 @api_role(*STAFF)
 def certificate_list():
     query = Certificate.select().order_by(Certificate.number)
-    if request.args.get("household_id", type=int):
-        query = query.where(Certificate.household == request.args.get("household_id", type=int))
+    household_id = request.args.get("household_id", type=int)
+    if household_id:  # an id no row can have (say 10**20) finds nothing rather than overflow the database
+        query = query.where(Certificate.household == household_id) if 0 < household_id <= LARGEST_ID else query.where(False)
     return jsonify({"items": [certificate_record(c) for c in query]})
 
 
@@ -145,7 +146,8 @@ def household_inputs(household_id):
     return jsonify({"items": [
         {"id": e.id, "plot_id": e.plot_id, "used_on": e.used_on.isoformat(), "input_type": e.input_type, "name": e.name,
          "quantity": str(e.quantity) if e.quantity is not None else None, "unit": e.unit, "source": e.source,
-         "prohibited": e.is_prohibited, "prohibited_reason": e.prohibited_reason}
+         "input_id": e.input_id, "state": e.state, "prohibited": e.state == "prohibited",
+         "prohibited_reason": e.ruling.condition if e.state == "prohibited" else ""}
         for e in records.input_log(household)
     ]}), (201 if request.method == "POST" else 200)
 
@@ -164,6 +166,14 @@ def household_activities(household_id):
          "unit": a.unit, "notes": a.notes}
         for a in records.activity_log(household)
     ]}), (201 if request.method == "POST" else 200)
+
+
+@bp.route("/network-register")
+@api_role("admin", "inspector")
+def network_register():
+    """The certified and in-conversion households, public data only, for the network of markets."""
+    on = certification.today()
+    return jsonify({"as_of": on.isoformat(), "items": network.register(current_app.config["GREENMARKET_BASE_URL"], on)})
 
 
 def _forbidden():
@@ -332,7 +342,26 @@ document(bp, paths={
             "issued_on": {"type": "string", "format": "date"}, "valid_until": {"type": "string", "format": "date"}}}),
         "responses": {"201": json_response("Certificate", "Issued"), **error_responses("400", "401", "403", "404")},
     }},
+    "/network-register": {"get": {
+        "summary": "The register the network reads: certified and in-conversion households, public data only",
+        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
+            "type": "object", "required": ["as_of", "items"], "properties": {
+                "as_of": {"type": "string", "format": "date"},
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/RegisterEntry"}}}}}}},
+            **error_responses("401", "403")},
+    }},
 }, schemas={
+    "RegisterEntry": {"type": "object", "required": list(network.FIELDS), "properties": {
+        "public_name": {"type": "string", "description": "The name the household chose to show, or its code and village"},
+        "village_no": {"type": "integer"},
+        "standard": {"type": "string", "example": "PGS-KH"},
+        "standard_version": {"type": "integer", "nullable": True},
+        "scope": {"type": "string", "description": "Products the certificate covers, comma-separated ('' in conversion)"},
+        "status": {"type": "string", "enum": ["certified", "in_conversion"]},
+        "valid_until": {"type": "string", "format": "date",
+                        "description": "The certificate's end date, or the day the conversion period ends"},
+        "certificate_number": {"type": "string", "example": "KH-2569-0001"},
+        "certificate_url": {"type": "string", "format": "uri", "description": "Its public verification page ('' in conversion)"}}},
     "CertificationAnswer": {"type": "object", "required": ["household_id", "product_id", "on", "certified", "state", "message"],
                             "properties": {"household_id": {"type": "integer"}, "product_id": {"type": "integer"},
                                            "on": {"type": "string", "format": "date"}, "certified": {"type": "boolean"},
@@ -352,7 +381,9 @@ document(bp, paths={
         "id": {"type": "integer"}, "plot_id": {"type": "integer"}, "used_on": {"type": "string", "format": "date"},
         "input_type": {"type": "string"}, "name": {"type": "string"}, "quantity": {"type": "string", "nullable": True},
         "unit": {"type": "string"}, "source": {"type": "string"}, "prohibited": {"type": "boolean"},
-        "prohibited_reason": {"type": "string"}}},
+        "prohibited_reason": {"type": "string"}, "input_id": {"type": "integer", "nullable": True},
+        "state": {"type": "string", "enum": ["allowed", "restricted", "prohibited", "needs_review"],
+                  "description": "What the standard the household is judged by says of the input now"}}},
     "Activity": {"type": "object", "properties": {"id": {"type": "integer"}, "plot_id": {"type": "integer"},
                                                   "done_on": {"type": "string", "format": "date"}, "activity": {"type": "string"}}},
     "Inspection": {"type": "object", "required": ["id", "household_id", "status"], "properties": {

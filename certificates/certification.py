@@ -19,7 +19,9 @@ from certificates.models import (
     Inspection,
     OUTCOMES,
 )
+from certificates import inspections, records
 from core.db import Prepared, db, write_transaction
+from core.i18n import format_date
 from core.models import PROGRAMME_START, Plot, Product
 from core.validation import Form, ValidationError, local_today
 
@@ -65,6 +67,7 @@ class CertificationStatus:
     state: str  # certified, suspended, revoked, expired, not_in_scope, in_conversion, none, not_certifiable,
     # and for a made batch input_not_certified or maker_not_certified
     certificate: Certificate = None
+    conversion_ends: datetime.date = None  # in_conversion: the day the conversion period is over
 
     @property
     def certified(self):
@@ -72,6 +75,8 @@ class CertificationStatus:
 
     @property
     def message(self):
+        if self.state == "in_conversion" and self.conversion_ends:
+            return _l("In conversion to organic until %(date)s, not yet certified", date=format_date(self.conversion_ends))
         return STATUS_MESSAGES[self.state]
 
 
@@ -97,7 +102,9 @@ def certification_status(household, product, on=None, plot_id=None):
     """Is `household` certified for `product` on date `on` (default today), and if not, why.
 
     With `plot_id` (a batch's plot), a certificate that lists plots must list this one too.
-    One query: every certificate of the household, each marked with whether it covers the product.
+    "In conversion" only where a dated conversion is running on that plot (without a plot, on one
+    of the household's plots), with the day it ends; otherwise "not certified". One query for a
+    certified household: every certificate, each marked with whether it covers the product.
     """
     on = on or today()
     if not product.is_certifiable:
@@ -113,15 +120,22 @@ def certification_status(household, product, on=None, plot_id=None):
     if "active" in found:
         active = found["active"]
         if plot_id is not None and active.outside_plot_scope:
-            return CertificationStatus("not_in_scope", active)
+            # A plot left out of the certificate because it is still converting says until when.
+            return _converting(household, product, on, plot_id) or CertificationStatus("not_in_scope", active)
         return CertificationStatus("certified", active)
     for state in _PRIORITY:
         if state in found:
             return CertificationStatus(state, found[state])
     if certificates and effective_status(certificates[0], on) == "active":
         return CertificationStatus("not_in_scope", certificates[0])
-    if household.grower_status == "active":
-        return CertificationStatus("in_conversion")
+    return _converting(household, product, on, plot_id) or CertificationStatus("none")
+
+
+def _converting(household, product, on, plot_id):
+    """"In conversion" until its end where a dated conversion runs on the plot (any of the household's without one)."""
+    plot = Plot.get_or_none(Plot.id == plot_id) if plot_id is not None else None
+    running = records.running_conversion(household, product.category, on, plot)
+    return CertificationStatus("in_conversion", conversion_ends=running.ends_on) if running else None
     return CertificationStatus("none")
 
 
@@ -156,8 +170,13 @@ def decide(inspection, data, user):
     form.text("conditions", 2000)
     form.text("reason", 2000)
     cleaned = form.finish()
-    if inspection.status != "completed":
+    ready = ("screened",) if inspection.body.requires_screening else ("completed", "screened")
+    if inspection.status not in ready:
+        if inspection.status == "completed":
+            raise ValidationError({"outcome": _l("This file must pass screening before the committee decides.")})
         raise ValidationError({"outcome": _l("Only a recorded inspection can be decided.")})
+    if cleaned["outcome"] != "reject" and inspections.failed_critical(inspection):
+        raise ValidationError({"outcome": _l("A critical criterion failed: the application cannot be approved.")})
     if cleaned["outcome"] == "approve_with_conditions" and not cleaned["conditions"]:
         raise ValidationError({"conditions": _l("Write the conditions of the approval.")})
     if cleaned["outcome"] == "reject" and not cleaned["reason"]:
@@ -218,6 +237,10 @@ def issue_certificate(decision, data, user):
         errors["product_ids"] = _l("Choose the certifiable products the certificate covers.")
     if not plot_ids or len(plots) != len(set(plot_ids)):
         errors["plot_ids"] = _l("Choose the household's plots the certificate covers.")
+    if not errors:
+        unconverted = _plots_in_conversion(plots, products, inspection.version, issued_on)
+        if unconverted:
+            errors["plot_ids"] = _l("Only plots past conversion can be certified: %(plots)s.", plots="; ".join(unconverted))
     if errors:
         raise ValidationError(errors)
     with write_transaction():
@@ -238,6 +261,21 @@ def issue_certificate(decision, data, user):
         CertificatePlot.insert_many([{"certificate": certificate.id, "plot": p.id} for p in plots]).execute()
         CertificateEvent.create(certificate=certificate, user=user, action="issued", until=valid_until)
     return certificate
+
+
+def _plots_in_conversion(plots, products, version, on):
+    """Each plot whose conversion is undated, or still running on `on` for a product category, in words."""
+    problems = []
+    for plot in plots:
+        for category in sorted({p.category for p in products}):
+            found = records.conversion(plot, category, version)
+            if found is None:
+                problems.append(_l("%(plot)s has no dated conversion", plot=plot.name))
+                break
+            if found.running(on):
+                problems.append(_l("%(plot)s is in conversion until %(date)s", plot=plot.name, date=format_date(found.ends_on)))
+                break
+    return [str(p) for p in problems]
 
 
 def _ids(raw):

@@ -1,15 +1,16 @@
 """Demo certification data: inspections, decisions and certificates in every state.
 
 Builds on core's demo households. Dates are relative to today, so the demo always shows
-active, suspended, revoked and expired certificates, growers in conversion, and a flagged input.
+active, suspended, revoked and expired certificates, growers in a dated conversion, a
+prohibited input, an input waiting for review, and a realistic input register.
 Additive: households that already have an inspection are left alone.
 """
 import datetime
 import random
 import secrets
 
-from certificates import certification, inspections, records
-from certificates.models import CertifyingBody, Inspection, Requirement, Standard
+from certificates import certification, inputs, inspections, records, standards
+from certificates.models import CertifyingBody, Inspection, RegisteredInput, Requirement, Standard
 from certificates.standards import ensure_default_standards
 from core import accounts
 from core.db import db
@@ -22,6 +23,11 @@ PEERS = ["สมชาย ใจดี", "อารีย์ ศรีสุข"
 GROUP_CATEGORIES = {"ผัก": "vegetable", "เห็ด": "mushroom", "ชันโรง": "honey"}
 # What happens to the n-th certified demo household, so every state can be seen.
 FATES = ["active"] * 8 + ["suspended", "revoked", "expired", "conditions"]
+# How many of the growers after those are converting now, with a dated start; the rest have none.
+CONVERTING = 6
+THIRD_PARTY = ("สำนักงานมาตรฐานเกษตรอินทรีย์ (มกท.)", "Organic Agriculture Certification Thailand (ACT)")
+# Typed in an input log but not in the register: waits for the committee's review.
+UNKNOWN_INPUT = "น้ำหมักหน่อกล้วย"
 
 
 def committee_user():
@@ -50,6 +56,7 @@ def _certify(household, user, rng, fate, today):
     inspected = today - datetime.timedelta(days=age + 7)
     for plot in plots:
         records.save_plot_record(plot, {"conversion_start": (inspected - datetime.timedelta(days=400)).isoformat(),
+                                        "conversion_verified_on": inspected.isoformat(),
                                         "field_history": "เดิมปลูกยางพาราและผักใช้สารเคมี เลิกใช้สารเคมีตั้งแต่เริ่มปรับเปลี่ยน"}, user)
         records.add_input(household, {"plot_id": plot.id, "used_on": (inspected - datetime.timedelta(days=30)).isoformat(),
                                       "input_type": "compost", "name": "ปุ๋ยหมักใบไม้และมูลวัว", "quantity": "50", "unit": "kg",
@@ -58,7 +65,7 @@ def _certify(household, user, rng, fate, today):
                                          "activity": "soil_preparation", "notes": "ไถพรวนและคลุมฟาง"}, user)
     inspection = inspections.schedule_inspection(household, {"standard_id": standard.id, "body_id": body.id,
                                                              "scheduled_for": inspected.isoformat()}, user)
-    results = {str(r.id): {"result": "pass"} for r in Requirement.select().where(Requirement.standard == standard)}
+    results = {str(r.id): {"result": "pass"} for r in Requirement.select().where(Requirement.version == inspection.version_id)}
     inspections.record_inspection(inspection, {
         "inspected_on": inspected.isoformat(),
         "inspectors": [{"name": name} for name in rng.sample(PEERS, 3)],
@@ -81,6 +88,28 @@ def _certify(household, user, rng, fate, today):
     return certificate
 
 
+def _converting(household, rng, today, user):
+    """Date a recent conversion start on each plot, and an input the register does not know."""
+    started = today - datetime.timedelta(days=rng.randrange(60, 300))
+    plots = list(household.plots)
+    for plot in plots:
+        records.save_plot_record(plot, {"conversion_start": started.isoformat(),
+                                        "field_history": "เดิมปลูกผักใช้ปุ๋ยเคมี เริ่มปรับเปลี่ยนเป็นอินทรีย์"}, user)
+    records.add_input(household, {"plot_id": plots[0].id, "used_on": (today - datetime.timedelta(days=20)).isoformat(),
+                                  "input_type": "bio_extract", "name": UNKNOWN_INPUT, "quantity": "2", "unit": "ลิตร",
+                                  "source": "ทำเอง"}, user)
+
+
+def _register(user):
+    """The input register and the third-party certifier, once."""
+    if not RegisteredInput.select().exists():
+        version = standards.current_version(Standard.get(Standard.code == "PGS-KH"))
+        inputs.load_seed(user, version)
+        tas = standards.current_version(Standard.get(Standard.code == "TAS-9000"))
+        inputs.load_seed(user, tas)
+    CertifyingBody.get_or_create(name_th=THIRD_PARTY[0], defaults={"name_en": THIRD_PARTY[1], "kind": "third_party"})
+
+
 def load_demo_data():
     """Add the demo certification story; return counts of what was added."""
     rng = random.Random(SEED)
@@ -89,13 +118,18 @@ def load_demo_data():
     with db.atomic():
         ensure_default_standards()
         user = committee_user()
+        _register(user)
         growers = list(Household.select().where(Household.grower_status == "active").order_by(Household.code))
         for index, household in enumerate(growers):
             if Inspection.select().where(Inspection.household == household).exists() or not household.plots.exists():
                 continue
             if index >= len(FATES):
-                break  # the rest stay in conversion, as newly pledged growers are
+                if index < len(FATES) + CONVERTING and not records.plot_records(household):
+                    _converting(household, rng, today, user)
+                continue  # newly pledged growers: converting, or not yet dated
             _certify(household, user, rng, FATES[index], today)
             added["inspections"] += 1
             added["certificates"] += 1
+        # From now on a reviewer screens each file before the committee decides.
+        CertifyingBody.update(requires_screening=True).where(CertifyingBody.kind == "pgs").execute()
     return added

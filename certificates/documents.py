@@ -16,6 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as pdf_canvas
 from reportlab.platypus import (
     Frame,
+    Image,
     KeepTogether,
     SimpleDocTemplate,
     Spacer,
@@ -23,10 +24,12 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from certificates import evidence, standards
 from certificates.certification import effective_status, today
 from certificates.models import (
     CERTIFICATION_KINDS,
     CHECK_RESULTS,
+    EVIDENCE_VIEWS,
     OUTCOMES,
     SEVERITIES,
     CertificatePlot,
@@ -35,7 +38,6 @@ from certificates.models import (
     Decision,
     InspectionInspector,
     NonCompliance,
-    Requirement,
 )
 from core.i18n import format_area, format_date, format_datetime, local_name
 from core.models import CATEGORIES, UNITS, Plot, Product
@@ -499,6 +501,36 @@ def _fill_frame(frame, story, canvas):
 # --- The inspection report --------------------------------------------------------------------
 
 
+def _criterion_text(requirement):
+    """A criterion as the report prints it: topic, text, and whether failing it blocks approval."""
+    text = local_name(requirement, "text")
+    topic = local_name(requirement, "topic")
+    if topic:
+        text = f"{topic}: {text}"
+    if requirement.critical:
+        text = f"{text} ({_('critical')})"
+    return text
+
+
+# Photos are printed at about 200 dpi: sharp on paper, a fraction of the stored file's size.
+REPORT_PHOTO_PIXELS = 700
+
+
+def _report_photo(path, width):
+    """A stored photo fitted into a `width`-point square, downsampled for print."""
+    from PIL import Image as PILImage
+
+    with PILImage.open(path) as picture:
+        picture = picture.convert("RGB")
+        picture.thumbnail((REPORT_PHOTO_PIXELS, REPORT_PHOTO_PIXELS))
+        out = io.BytesIO()
+        picture.save(out, "JPEG", quality=80)
+        scale = width / max(picture.width, picture.height)
+        size = (picture.width * scale, picture.height * scale)
+    out.seek(0)
+    return Image(out, width=size[0], height=size[1])
+
+
 def inspection_report_pdf(inspection, language="th"):
     """The A4 report of a recorded inspection: checklist, findings, non-compliances, decision, signatures."""
     with force_locale(language):
@@ -536,6 +568,7 @@ class _InspectionReport:
             *self._checklist(),
             *self._findings(),
             *self._non_compliances(),
+            *self._evidence(),
             *self._decision(),
             *self._inspectors(),
         ]
@@ -560,7 +593,8 @@ class _InspectionReport:
             (_("Household"), f"{self.household.public_name} ({self.household.code})"),
             (_("Location"), _("Village %(no)s, Khlong Hae Subdistrict, Hat Yai District, Songkhla Province",
                              no=self.household.village_no)),
-            (_("Standard"), local_name(inspection.standard)),
+            (_("Standard"), _("%(standard)s, version %(number)s", standard=local_name(inspection.standard),
+                              number=inspection.version.number)),
             (_("Certifying body"), local_name(inspection.body)),
             (_("Type of inspection"), str(CERTIFICATION_KINDS.get(inspection.kind, inspection.kind))),
             (_("Scheduled for"), format_date(inspection.scheduled_for)),
@@ -582,9 +616,7 @@ class _InspectionReport:
         return [table]
 
     def _checklist(self):
-        requirements = list(
-            Requirement.select().where(Requirement.standard == self.inspection.standard_id).order_by(Requirement.position)
-        )
+        requirements = standards.criteria(self.inspection.version_id)
         results = {r.requirement_id: r for r in ChecklistResult.select().where(ChecklistResult.inspection == self.inspection)}
         widths = [self.width * share for share in (0.07, 0.53, 0.14, 0.26)]
         header = [_("Item"), _("Requirement"), _("Result"), _("Note")]
@@ -604,7 +636,7 @@ class _InspectionReport:
                 word, style = "—", self.body
             rows.append([
                 self._p(str(requirement.position), self.body, widths[0] - 8),
-                self._p(local_name(requirement, "text"), self.body, widths[1] - 8),
+                self._p(_criterion_text(requirement), self.body, widths[1] - 8),
                 self._p(word, style, widths[2] - 8),
                 self._p(result.note if result else "", self.small, widths[3] - 8),
             ])
@@ -648,6 +680,38 @@ class _InspectionReport:
         table = Table(rows, colWidths=widths, repeatRows=1, splitInRow=1)  # a long note may run over the page
         table.setStyle(TABLE_STYLE)
         return [heading, table]
+
+    def _evidence(self):
+        """The photos, two to a row with what each shows, and the documents by name."""
+        items = evidence.of_inspection(self.inspection)
+        heading = self._p(_("Photos and documents"), self.section, self.width)
+        if not items:
+            return [heading, self._p(_("No photo or document was kept."), self.body, self.width)]
+        cell = (self.width - 12) / 2
+        cells, documents = [], []
+        for item in items:
+            label = " · ".join(part for part in (
+                str(EVIDENCE_VIEWS.get(item.view, "")),
+                _("checklist item %(n)s", n=item.requirement.position) if item.requirement_id else "",
+                item.caption) if part)
+            if item.kind != "image":
+                documents.append(self._p(f"{item.original_name or item.sha256[:12]} — {label}".strip(" —"), self.body, self.width))
+                continue
+            cells.append([_report_photo(evidence.path_of(item), cell - 8), self._p(label or "—", self.small, cell - 8)])
+        rows = [cells[i:i + 2] + [""] * (2 - len(cells[i:i + 2])) for i in range(0, len(cells), 2)]
+        story = [heading]
+        if rows:
+            table = Table(rows, colWidths=[cell + 6, cell + 6])
+            table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                       ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
+            story.append(table)
+        if documents:
+            story += [self._p(_("Documents"), self.bold, self.width), *documents]
+        missing = evidence.missing_views(self.inspection)
+        if missing:
+            story.append(self._p(_("Required views not photographed: %(views)s",
+                                   views=", ".join(str(EVIDENCE_VIEWS[v]) for v in missing)), self.bold, self.width))
+        return story
 
     def _decision(self):
         decision = Decision.get_or_none(Decision.inspection == self.inspection)
@@ -736,3 +800,158 @@ class _NumberedCanvas(pdf_canvas.Canvas):
         draw_text(self, right, y, page, 8.5, FONT, "right")
         self.restoreState()
 
+
+
+def certification_file_pdf(household, language="th"):
+    """The household's whole certification file for the certifying body, as one PDF: plots and
+    conversion, the input and activity logs, every inspection with its screening, decision and
+    evidence list, and every certificate with its history."""
+    with force_locale(language):
+        return _CertificationFile(household).build()
+
+
+class _CertificationFile(_InspectionReport):
+    """The file reuses the report's styles, footer and page numbering; its story is the household's."""
+
+    def __init__(self, household):  # noqa: super().__init__ takes an inspection; the styles are set here
+        self.household = household
+        self.inspection = None
+        self.width = PAGE_WIDTH - 2 * REPORT_MARGIN
+        self.body = paragraph_style("file-body", size=9.5, leading=13.5)
+        self.small = paragraph_style("file-small", size=8.5, leading=12, textColor=GREY)
+        self.bold = paragraph_style("file-bold", size=9.5, leading=13.5, font=FONT_BOLD)
+        self.head = paragraph_style("file-head", size=9, leading=13, font=FONT_BOLD, textColor=GREEN)
+        self.section = paragraph_style("file-section", size=13.5, leading=19, font=FONT_BOLD,
+                                       textColor=GREEN, spaceBefore=10, spaceAfter=4)
+        self.subsection = paragraph_style("file-subsection", size=11, leading=16, font=FONT_BOLD, spaceBefore=6)
+        self.title = paragraph_style("file-title", size=20, leading=27, font=FONT_BOLD, textColor=GREEN)
+        self.printed_on = today()
+
+    def build(self):
+        out = io.BytesIO()
+        document = SimpleDocTemplate(out, pagesize=A4, leftMargin=REPORT_MARGIN, rightMargin=REPORT_MARGIN,
+                                     topMargin=REPORT_MARGIN, bottomMargin=REPORT_MARGIN + 8,
+                                     title=f"{_('Certification file')} {self.household.code}")
+        story = [
+            self._p(_("Certification file"), self.title, self.width),
+            self._p(f"{self.household.public_name} ({self.household.code}) · "
+                    + _("Village %(no)s, Khlong Hae Subdistrict, Hat Yai District, Songkhla Province",
+                        no=self.household.village_no), self.body, self.width),
+            *self._plots(), *self._inputs(), *self._activities(), *self._all_inspections(), *self._certificates(),
+        ]
+        footer = "{} · {} · {}".format(_("Certification file"), self.household.code,
+                                       _("Printed on %(date)s", date=format_date(self.printed_on)))
+        document.build(story, canvasmaker=lambda *args, **kwargs: _NumberedCanvas(*args, footer=footer, **kwargs))
+        return out.getvalue()
+
+    def _table(self, header, rows, shares):
+        widths = [self.width * share for share in shares]
+        cells = [[self._p(str(text), self.head, w - 8) for text, w in zip(header, widths)]]
+        cells += [[self._p(str(text) if text is not None else "—", self.body, w - 8) for text, w in zip(row, widths)]
+                  for row in rows]
+        table = Table(cells, colWidths=widths, repeatRows=1, splitInRow=1)
+        table.setStyle(TABLE_STYLE)
+        return table
+
+    def _plots(self):
+        from certificates import records
+
+        story = [self._p(_("Plots and conversion"), self.section, self.width)]
+        conversions = records.plot_conversions(self.household)
+        rows = []
+        for plot in Plot.select().where(Plot.household == self.household).order_by(Plot.name):
+            found = conversions.get(plot.id) or {}
+            dated = [c for c in found.values() if c]
+            start = (f"{format_date(dated[0].starts_on)} ({records.CONVERSION_BASES[dated[0].basis]})"
+                     + (f", {_('verified at inspection on %(date)s', date=format_date(dated[0].verified_on))}"
+                        if dated[0].verified_on else "")) if dated else _("No dated conversion")
+            ends = "; ".join(f"{CATEGORIES[category]} {format_date(c.ends_on)}" for category, c in found.items() if c)
+            rows.append([plot.name, format_area(plot.area_m2), start, ends or "—"])
+        if not rows:
+            return story + [self._p(_("No plots recorded."), self.body, self.width)]
+        return story + [self._table([_("Plot"), _("Area"), _("Conversion from"), _("Conversion ends")], rows,
+                                    (0.2, 0.18, 0.34, 0.28))]
+
+    def _inputs(self):
+        from certificates import inputs, records
+
+        story = [self._p(_("Input log"), self.section, self.width)]
+        entries = records.input_log(self.household)
+        if not entries:
+            return story + [self._p(_("No inputs recorded."), self.body, self.width)]
+        rows = [[format_date(e.used_on), e.plot.name, e.name, str(inputs.ENTRY_STATES[e.state]),
+                 f"{e.quantity if e.quantity is not None else '—'} {e.unit}".strip()] for e in entries]
+        return story + [self._table([_("Date"), _("Plot"), _("Input"), _("Ruling"), _("Quantity")], rows,
+                                    (0.16, 0.18, 0.3, 0.2, 0.16))]
+
+    def _activities(self):
+        from certificates import records
+        from certificates.models import ACTIVITIES
+
+        story = [self._p(_("Activity log"), self.section, self.width)]
+        activities = list(records.activity_log(self.household))
+        if not activities:
+            return story + [self._p(_("No activities recorded."), self.body, self.width)]
+        rows = [[format_date(a.done_on), a.plot.name, str(ACTIVITIES.get(a.activity, a.activity)),
+                 local_name(a.product) if a.product_id else "—",
+                 f"{a.quantity if a.quantity is not None else '—'} {a.unit}".strip()] for a in activities]
+        return story + [self._table([_("Date"), _("Plot"), _("Activity"), _("Product"), _("Quantity")], rows,
+                                    (0.16, 0.2, 0.24, 0.24, 0.16))]
+
+    def _all_inspections(self):
+        from certificates import inspections
+        from certificates.models import INSPECTION_STATES, SCREENING_OUTCOMES, Inspection
+
+        story = [self._p(_("Inspections"), self.section, self.width)]
+        found = list(Inspection.select().where(Inspection.household == self.household)
+                     .order_by(Inspection.scheduled_for, Inspection.id))
+        if not found:
+            return story + [self._p(_("No inspections yet."), self.body, self.width)]
+        for inspection in found:
+            self.inspection = inspection
+            results = list(ChecklistResult.select().where(ChecklistResult.inspection == inspection))
+            counts = {value: sum(1 for r in results if r.result == value) for value in CHECK_RESULTS}
+            story += [
+                self._p(_("Inspection of %(date)s", date=format_date(inspection.inspected_on or inspection.scheduled_for))
+                        + f" · {inspection.standard.code} " + _("version %(number)s", number=inspection.version.number)
+                        + f" · {INSPECTION_STATES.get(inspection.status, inspection.status)}", self.subsection, self.width),
+                self._p(_("%(passed)s passed, %(failed)s failed, %(na)s not applicable",
+                          passed=counts["pass"], failed=counts["fail"], na=counts["na"]), self.body, self.width),
+            ]
+            for result in results:
+                if result.result == "fail":
+                    story.append(self._p(f"✗ {_criterion_text(result.requirement)}", self.bold, self.width))
+            for item in NonCompliance.select().where(NonCompliance.inspection == inspection):
+                story.append(self._p(f"{SEVERITIES.get(item.severity, item.severity)}: {item.description} → "
+                                     f"{item.corrective_action} ({format_date(item.due_on)})", self.body, self.width))
+            for step in inspections.screenings(inspection):
+                who = (step.reviewer.full_name or step.reviewer.username) if step.reviewer_id else "—"
+                story.append(self._p(f"{_('Screening')}: {SCREENING_OUTCOMES[step.outcome]} · {who} · "
+                                     f"{format_datetime(step.at)}" + (f" · {step.notes}" if step.notes else ""),
+                                     self.body, self.width))
+            story += self._decision()[1:]
+            kept = evidence.of_inspection(inspection)
+            if kept:
+                rows = [[str(EVIDENCE_VIEWS.get(e.view, "")) or "—", e.caption or e.original_name or "—",
+                         e.sha256[:12], format_datetime(e.uploaded_at)] for e in kept]
+                story += [self._p(_("Photos and documents"), self.bold, self.width),
+                          self._table([_("What it shows"), _("Caption"), _("Fingerprint (SHA-256)"), _("Kept on")], rows,
+                                      (0.26, 0.34, 0.18, 0.22))]
+        return story
+
+    def _certificates(self):
+        from certificates.models import CERTIFICATE_EVENTS, Certificate, CertificateEvent
+
+        story = [self._p(_("Certificates"), self.section, self.width)]
+        found = list(Certificate.select().where(Certificate.household == self.household).order_by(Certificate.number))
+        if not found:
+            return story + [self._p(_("No certificate yet."), self.body, self.width)]
+        for certificate in found:
+            scope = ", ".join(local_name(link.product) for link in certificate.scope_products)
+            story.append(self._p(f"{certificate.number} · {format_date(certificate.issued_on)} – "
+                                 f"{format_date(certificate.valid_until)} · {scope}", self.subsection, self.width))
+            events = CertificateEvent.select().where(CertificateEvent.certificate == certificate).order_by(CertificateEvent.at)
+            for event in events:
+                story.append(self._p(f"{format_datetime(event.at)} · {CERTIFICATE_EVENTS.get(event.action, event.action)}"
+                                     + (f" · {event.reason}" if event.reason else ""), self.body, self.width))
+        return story

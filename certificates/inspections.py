@@ -10,6 +10,8 @@ from flask_babel import lazy_gettext as _l
 from certificates.models import (
     CERTIFICATION_KINDS,
     CHECK_RESULTS,
+    EVIDENCE_VIEWS,
+    SCREENING_OUTCOMES,
     SEVERITIES,
     ChecklistResult,
     CertifyingBody,
@@ -17,9 +19,11 @@ from certificates.models import (
     InspectionInspector,
     NonCompliance,
     Requirement,
+    Screening,
     Standard,
 )
-from core.db import db
+from certificates import standards
+from core.db import db, utcnow
 from core.models import PROGRAMME_START, Household, Member
 from core.validation import Form, ValidationError, local_today
 
@@ -44,6 +48,9 @@ def schedule_inspection(household, data, user):
         errors["standard_id"] = _l("Choose a standard from the list.")
     if body is None:
         errors["body_id"] = _l("Choose a certifying body from the list.")
+    version = standards.current_version(standard) if standard is not None else None
+    if standard is not None and version is None:
+        errors["standard_id"] = _l("This standard has no version in force yet.")
     if household.grower_status not in ("applicant", "active"):
         errors["household"] = _l("Only an applicant or active grower household can be inspected.")
     if errors:
@@ -51,6 +58,7 @@ def schedule_inspection(household, data, user):
     return Inspection.create(
         household=household,
         standard=standard,
+        version=version,
         body=body,
         kind=cleaned.get("kind") or body.kind,
         scheduled_for=cleaned["scheduled_for"],
@@ -92,7 +100,7 @@ def _clean_inspectors(inspection, raw):
 
 
 def _clean_results(inspection, raw):
-    requirements = list(Requirement.select().where(Requirement.standard == inspection.standard_id).order_by(Requirement.position))
+    requirements = checklist(inspection)
     results, missing = [], []
     raw = raw or {}
     for requirement in requirements:
@@ -125,7 +133,7 @@ def _clean_non_compliances(raw):
 
 def record_inspection(inspection, data, user):
     """Record a scheduled inspection: who inspected, each checklist result, findings, non-compliances."""
-    if inspection.status != "scheduled":
+    if inspection.status not in ("scheduled", "returned"):
         raise ValidationError({"status": _l("This inspection is already recorded.")})
     form = Form(data)
     form.date("inspected_on", required=True, earliest=PROGRAMME_START,
@@ -140,6 +148,9 @@ def record_inspection(inspection, data, user):
     if any(r["result"] == "fail" for r in results) and not non_compliances:
         raise ValidationError({"non_compliances": _l("A failed checklist item needs a non-compliance with its corrective action.")})
     with db.atomic():
+        if inspection.status == "returned":  # sent back by screening: the new record replaces the old one
+            for table in (InspectionInspector, ChecklistResult, NonCompliance):
+                table.delete().where(table.inspection == inspection).execute()
         for person in people:
             InspectionInspector.create(inspection=inspection, **person)
         for result in results:
@@ -149,8 +160,70 @@ def record_inspection(inspection, data, user):
         inspection.inspected_on = cleaned["inspected_on"]
         inspection.findings = cleaned["findings"]
         inspection.status = "completed"
+        inspection.recorded_by = user
         inspection.save()
     return inspection
+
+
+def _is_an_inspector(inspection, user):
+    """Whether `user` took part in the inspection: recorded it, or is named among its inspectors."""
+    if inspection.recorded_by_id == user.id:
+        return True
+    names = {name for name in (user.full_name.strip(), user.username.strip()) if name}
+    return InspectionInspector.select().where(InspectionInspector.inspection == inspection,
+                                              InspectionInspector.name.in_(list(names) or [""])).exists()
+
+
+def screen(inspection, data, user):
+    """A reviewer other than the inspectors passes a recorded file to the committee, or sends it back with notes.
+
+    A file passes only when every required view of the plot is photographed.
+    """
+    from certificates import evidence
+
+    form = Form(data)
+    form.choice("outcome", SCREENING_OUTCOMES, required=True)
+    form.text("notes", 4000)
+    cleaned = form.finish()
+    if inspection.status != "completed":
+        raise ValidationError({"outcome": _l("Only a recorded inspection waiting for screening can be screened.")})
+    if user is None or user.role not in ("admin", "inspector"):
+        raise ValidationError({"outcome": _l("Only the certifying body screens inspections.")})
+    if _is_an_inspector(inspection, user):
+        raise ValidationError({"outcome": _l("A reviewer other than the inspectors must screen this file.")})
+    if cleaned["outcome"] == "sent_back" and not cleaned["notes"]:
+        raise ValidationError({"notes": _l("Write what the inspectors must complete.")})
+    missing = evidence.missing_views(inspection)
+    if cleaned["outcome"] == "passed" and missing:
+        raise ValidationError({"outcome": _l("The file is not complete: photos of %(views)s are missing.",
+                                             views=", ".join(str(EVIDENCE_VIEWS[v]) for v in missing))})
+    status = "screened" if cleaned["outcome"] == "passed" else "returned"
+    with db.atomic():
+        moved = (Inspection.update(status=status)
+                 .where(Inspection.id == inspection.id, Inspection.status == "completed").execute())
+        if not moved:
+            raise ValidationError({"outcome": _l("Someone screened this file meanwhile. Reload it.")})
+        screening = Screening.create(inspection=inspection, reviewer=user, **cleaned)
+        inspection.status = status
+    return screening
+
+
+def screenings(inspection):
+    """The inspection's screening steps, oldest first: who, when, what and why."""
+    return list(Screening.select().where(Screening.inspection == inspection).order_by(Screening.at, Screening.id))
+
+
+def checklist(inspection):
+    """The criteria of the version the inspection was scheduled under, in order."""
+    return standards.criteria(inspection.version_id)
+
+
+def failed_critical(inspection):
+    """The critical criteria this inspection failed: any one of them blocks approval."""
+    return list(Requirement.select().join(ChecklistResult)
+                .where(ChecklistResult.inspection == inspection, ChecklistResult.result == "fail",
+                       Requirement.critical == True)  # noqa: E712
+                .order_by(Requirement.position))
 
 
 def inspections_for(household=None, status=None):

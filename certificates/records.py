@@ -1,11 +1,18 @@
 """Farm records the certifying body reads: plot conversion, the input log and the activity log.
 
-An input whose name matches a standard's prohibited list is flagged when it is entered; the
-flag is stored with the entry, so every later view shows it.
+An input is picked from the register (certificates.inputs); what the standard says of it is
+read when the log is shown, so a later classification applies to past entries. A plot's
+conversion runs from its declared start, or from the last prohibited input put on it if later.
 """
-from flask_babel import lazy_gettext as _l
+import calendar
+import dataclasses
+import datetime
 
-from certificates.models import ACTIVITIES, INPUT_TYPES, Activity, InputEntry, PlotRecord, ProhibitedInput
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN
+
+from certificates import inputs, standards
+from certificates.models import ACTIVITIES, INPUT_TYPES, Activity, InputEntry, InputRuling, PlotRecord, RegisteredInput
 from core import audit
 from core.db import db
 from core.models import Plot, Product
@@ -30,11 +37,15 @@ def _not_in_future(form, field):
 
 
 def save_plot_record(plot, data, user):
-    """Set when the plot's conversion to organic began and its field history."""
+    """Set when the plot's conversion to organic began (and when an inspection verified it), and its history."""
     form = Form(data)
     form.date("conversion_start")
+    form.date("conversion_verified_on")
     form.text("field_history", 4000)
     _not_in_future(form, "conversion_start")
+    _not_in_future(form, "conversion_verified_on")
+    if form.cleaned.get("conversion_verified_on") and not form.cleaned.get("conversion_start"):
+        form.errors["conversion_verified_on"] = _l("Give the conversion start that the inspection verified.")
     cleaned = form.finish()
     with db.atomic():
         record, _created = PlotRecord.get_or_create(plot=plot)
@@ -45,17 +56,12 @@ def save_plot_record(plot, data, user):
     return record
 
 
-def prohibited_reason(name):
-    """Why an input is forbidden by a standard ('' if it is not): matched by keyword in its name."""
-    lowered = name.lower()
-    for rule in ProhibitedInput.select().order_by(ProhibitedInput.id):
-        if rule.keyword.lower() in lowered:
-            return f"{rule.keyword}: {rule.reason_th or rule.reason_en}".strip(": ")
-    return ""
-
-
 def add_input(household, data, user):
-    """Log an input used on a plot; a prohibited one is accepted but flagged for the inspectors."""
+    """Log an input used on a plot, linked to the register when its name is known there.
+
+    A prohibited input is accepted (the log must say what happened) and flagged; an unknown one
+    waits for the certifying body's review.
+    """
     form = Form(data)
     plot = _household_plot(household, data, form)
     form.date("used_on", required=True)
@@ -67,10 +73,8 @@ def add_input(household, data, user):
     _not_in_future(form, "used_on")
     cleaned = form.finish()
     with db.atomic():
-        entry = InputEntry.create(
-            household=household, plot=plot, recorded_by=user,
-            prohibited_reason=prohibited_reason(cleaned["name"]), **cleaned,
-        )
+        entry = InputEntry.create(household=household, plot=plot, recorded_by=user,
+                                  input=inputs.find_input(cleaned["name"]), **cleaned)
     return entry
 
 
@@ -102,13 +106,24 @@ def add_activity(household, data, user):
     return activity
 
 
+def entry_state(entry):
+    """One entry's state under the standard its household is judged by (see certificates.inputs)."""
+    return inputs.entry_state(entry, inputs.household_rulings(entry.household))
+
+
 def input_log(household):
-    """The household's inputs, newest first, with their plots."""
-    return (
-        InputEntry.select(InputEntry, Plot).join(Plot)
+    """The household's inputs, newest first, with their plots; each carries `state` and `ruling`."""
+    rulings = inputs.household_rulings(household)
+    entries = list(
+        InputEntry.select(InputEntry, Plot, RegisteredInput).join(Plot)
+        .switch(InputEntry).join(RegisteredInput, JOIN.LEFT_OUTER)
         .where(InputEntry.household == household)
         .order_by(InputEntry.used_on.desc(), InputEntry.id.desc())
     )
+    for entry in entries:
+        entry.state = inputs.entry_state(entry, rulings)
+        entry.ruling = rulings.get(entry.input_id)
+    return entries
 
 
 def activity_log(household):
@@ -128,3 +143,84 @@ def plot_records(household):
     }
 
 
+
+
+def add_months(day, months):
+    """The same day `months` later (the month's last day when it has fewer days)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclasses.dataclass(frozen=True)
+class Conversion:
+    """A plot's dated conversion: from when, why from then, and when produce of a category may be certified."""
+
+    plot_id: int
+    starts_on: datetime.date
+    basis: str  # declared or prohibited_input
+    verified_on: datetime.date = None
+    months: int = 0
+    ends_on: datetime.date = None
+
+    def running(self, on):
+        return on < self.ends_on
+
+
+CONVERSION_BASES = {
+    "declared": _l("declared"),
+    "prohibited_input": _l("from the last prohibited input"),
+}
+
+
+def last_prohibited_input(plot, version):
+    """The date of the last input `version` prohibits that was put on `plot`, or None."""
+    last = (InputEntry.select(InputEntry.used_on).join(InputRuling, on=(InputRuling.input == InputEntry.input))
+            .where(InputEntry.plot == plot, InputRuling.version == version, InputRuling.ruling == "prohibited")
+            .order_by(InputEntry.used_on.desc()).first())
+    return last.used_on if last else None
+
+
+def conversion(plot, category, version=None):
+    """The plot's conversion for produce of `category`, or None when no start is dated.
+
+    It starts on the declared date, or the day after the last prohibited input if that is later,
+    and lasts the months the standard's version asks for the category.
+    """
+    if version is None:
+        standard = inputs.standard_for(plot.household)
+        version = standards.current_version(standard) if standard else None
+    record = PlotRecord.get_or_none(PlotRecord.plot == plot)
+    declared = record.conversion_start if record else None
+    prohibited = last_prohibited_input(plot, version) if version else None
+    if prohibited is not None:
+        prohibited += datetime.timedelta(days=1)
+    if declared is None and prohibited is None:
+        return None
+    if prohibited is not None and (declared is None or prohibited > declared):
+        starts_on, basis, verified_on = prohibited, "prohibited_input", None
+    else:
+        starts_on, basis, verified_on = declared, "declared", record.conversion_verified_on
+    months = standards.conversion_months(version, category)
+    return Conversion(plot.id, starts_on, basis, verified_on, months, add_months(starts_on, months))
+
+
+def running_conversion(household, category, on, plot=None):
+    """The conversion running on `on` on the plot (or the earliest-ending one of the household's plots), or None."""
+    plots = [plot] if plot is not None else list(Plot.select().where(Plot.household == household))
+    running = [c for c in (conversion(p, category) for p in plots) if c is not None and c.running(on)]
+    return min(running, key=lambda c: c.ends_on) if running else None
+
+
+def plot_conversions(household):
+    """Map plot id to {category: Conversion} for the categories the household's standard dates."""
+    from core.models import CATEGORIES
+
+    standard = inputs.standard_for(household)
+    version = standards.current_version(standard) if standard else None
+    found = {}
+    for plot in Plot.select().where(Plot.household == household):
+        by_category = {c: conversion(plot, c, version) for c in CATEGORIES if c != "handicraft"}
+        if any(by_category.values()):
+            found[plot.id] = by_category
+    return found

@@ -3,31 +3,45 @@
 Thin: each view parses the form, calls one function of records, inspections or certification,
 and renders. Committee-only actions are checked again in those functions.
 """
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+import os
 
-from certificates import certification, inspections, records, yields
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from certificates import certification, documents, evidence, inputs, inspections, network, records, standards, yields
 from certificates.models import (
     ACTIVITIES,
+    EVIDENCE_VIEWS,
     CERTIFICATE_EVENTS,
     CERTIFICATION_KINDS,
     CHECK_RESULTS,
     INPUT_TYPES,
+    INSPECTION_STATES,
     OUTCOMES,
+    RULINGS,
+    SCREENING_OUTCOMES,
     SEVERITIES,
+    VERSION_STATES,
     Certificate,
     CertifyingBody,
+    Activity,
     Decision,
+    Evidence,
+    InputEntry,
     Inspection,
+    RegisteredInput,
     Requirement,
     Standard,
+    StandardVersion,
     YieldNorm,
 )
 from certificates.public import find_certificate
 from core.auth import role_required
 from core.db import get_or_404
+from core.exports import csv_bytes, xlsx_bytes
 from core.i18n import local_name
-from core.models import UNITS, Household, Plot, Product
+from core.models import CATEGORIES, UNITS, Household, Plot, Product
 from core.validation import NotFound, ValidationError
 
 bp = Blueprint("certificates", __name__)
@@ -50,6 +64,12 @@ def _render_farm(household, errors=None, values=None, status=200):
         plot_options={plot.id: plot.name for plot in plots},
         product_options={product.id: local_name(product) for product in products},
         plot_records=records.plot_records(household),
+        conversions=records.plot_conversions(household),
+        conversion_bases=records.CONVERSION_BASES,
+        categories=CATEGORIES,
+        today=certification.today(),
+        register_options=inputs.picker_options(),
+        farm_evidence=evidence.of_farm(household),
         inputs=records.input_log(household),
         activities=records.activity_log(household),
         input_types=INPUT_TYPES,
@@ -77,15 +97,18 @@ def farm_add(household_id, kind):
         entry = adders[kind](household, data, g.user)
     except ValidationError as exc:
         return _render_farm(household, {kind: exc.errors}, {kind: data}, 400)
-    if kind == "inputs" and entry.is_prohibited:
-        flash(_("Recorded, but this input is prohibited by the standard: %(reason)s", reason=entry.prohibited_reason), "warning")
+    state = records.entry_state(entry) if kind == "inputs" else None
+    if state == "prohibited":
+        flash(_("Recorded, but this input is prohibited by the standard: the plot's conversion starts again."), "warning")
+    elif state == "needs_review":
+        flash(_("Recorded. This input is not in the register yet: the certifying body will review it."), "warning")
     else:
         flash(_("Recorded."), "success")
     return redirect(url_for("certificates.farm", household_id=household.id))
 
 
 @bp.route("/plots/<int:plot_id>/record", methods=["POST"])
-@role_required("admin")
+@role_required("admin", "inspector")
 def plot_record(plot_id):
     plot = get_or_404(Plot, plot_id)
     data = request.form.to_dict()
@@ -106,6 +129,7 @@ def inspection_list():
     return render_template(
         "certificates/inspection_list.html",
         inspections=inspections.inspections_for(status=request.args.get("status") or None),
+        states=INSPECTION_STATES,
     )
 
 
@@ -149,12 +173,19 @@ def _render_inspection(inspection, errors=None, values=None, status=200):
         "certificates/inspection_detail.html",
         inspection=inspection,
         results={r.requirement_id: r for r in inspection.results},
-        requirements=Requirement.select().where(Requirement.standard == inspection.standard_id).order_by(Requirement.position),
+        requirements=inspections.checklist(inspection),
         decision=decision,
         certificate=certificate,
         outcomes=OUTCOMES,
         check_results=CHECK_RESULTS,
         severities=SEVERITIES,
+        evidence=evidence.of_inspection(inspection),
+        screenings=inspections.screenings(inspection),
+        screening_outcomes=SCREENING_OUTCOMES,
+        states=INSPECTION_STATES,
+        decidable=inspection.status == "screened" or (inspection.status == "completed" and not inspection.body.requires_screening),
+        missing_views=evidence.missing_views(inspection),
+        views=EVIDENCE_VIEWS,
         errors=errors or {},
         values=values or {},
     ), status
@@ -186,7 +217,7 @@ def inspection_form_data(form, requirements):
 @role_required("admin", "inspector")
 def inspection_record(inspection_id):
     inspection = get_or_404(Inspection, inspection_id)
-    requirements = list(Requirement.select().where(Requirement.standard == inspection.standard_id).order_by(Requirement.position))
+    requirements = inspections.checklist(inspection)
     errors = {}
     if request.method == "POST":
         try:
@@ -209,6 +240,19 @@ def inspection_record(inspection_id):
         values=request.form,
         errors=errors,
     ), (400 if errors else 200)
+
+
+@bp.route("/inspections/<int:inspection_id>/screen", methods=["POST"])
+@role_required("admin", "inspector")
+def inspection_screen(inspection_id):
+    inspection = get_or_404(Inspection, inspection_id)
+    data = request.form.to_dict()
+    try:
+        screening = inspections.screen(inspection, data, g.user)
+    except ValidationError as exc:
+        return _render_inspection(inspection, {"screening": exc.errors}, {"screening": data}, 400)
+    flash(SCREENING_OUTCOMES[screening.outcome], "success")
+    return redirect(url_for("certificates.inspection_detail", inspection_id=inspection.id))
 
 
 @bp.route("/inspections/<int:inspection_id>/decide", methods=["POST"])
@@ -316,6 +360,31 @@ def certificate_action(number, action):
     return redirect(url_for("certificates.certificate_detail", number=certificate.number))
 
 
+@bp.route("/network-register.<fmt>")
+@role_required("admin", "inspector")
+def network_register(fmt):
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound()
+    header, rows = network.table(current_app.config["GREENMARKET_BASE_URL"])
+    stamp = certification.today().isoformat()
+    if fmt == "csv":
+        body, mimetype = csv_bytes(header, rows), "text/csv"
+    else:
+        body = xlsx_bytes(_("Network register"), header, rows)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename=network-register-{stamp}.{fmt}"})
+
+
+@bp.route("/households/<int:household_id>/certification-file.pdf")
+@role_required("admin", "inspector")
+def certification_file(household_id):
+    household = get_or_404(Household, household_id)
+    return Response(documents.certification_file_pdf(household), mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename=certification-file-{household.code}.pdf",
+                             "Cache-Control": "private, no-store"})
+
+
 # Yield norms -----------------------------------------------------------------------------
 
 
@@ -336,3 +405,272 @@ def yield_norms():
     catalogue = Product.select().where(Product.is_certifiable == True).order_by(Product.name_th)  # noqa: E712
     return render_template("certificates/yield_norms.html", products=catalogue, norms=norms, errors=errors,
                            units=UNITS), status
+
+
+# Standards, versions and certifying bodies ----------------------------------------------
+
+
+@bp.route("/standards")
+@role_required("admin", "inspector")
+def standard_list():
+    return _render_standards()
+
+
+def _render_standards(errors=None, values=None, status=200):
+    rows = [(s, list(s.versions.order_by(StandardVersion.number.desc()))) for s in Standard.select().order_by(Standard.id)]
+    return render_template("certificates/standard_list.html", rows=rows, states=VERSION_STATES,
+                           bodies=CertifyingBody.select().order_by(CertifyingBody.id), kinds=CERTIFICATION_KINDS,
+                           editable=g.user.decides_certification, errors=errors or {}, values=values or {}), status
+
+
+@bp.route("/standards/<int:standard_id>/draft", methods=["POST"])
+@role_required("admin", "inspector")
+def standard_draft(standard_id):
+    standard = get_or_404(Standard, standard_id)
+    try:
+        draft = standards.new_draft(standard, g.user)
+    except ValidationError as exc:
+        return _render_standards({standard.id: exc.errors}, None, 400)
+    flash(_("Draft version %(number)s made from the last version. Edit it, then publish it.", number=draft.number), "success")
+    return redirect(url_for(".standard_version", version_id=draft.id))
+
+
+def _render_version(version, errors=None, values=None, status=200):
+    items = standards.criteria(version)
+    periods = {p.category: p.months for p in version.conversion_periods}
+    return render_template("certificates/standard_version.html", version=version, criteria=items,
+                           states=VERSION_STATES, categories=CATEGORIES, periods=periods,
+                           editable=version.status == "draft" and g.user.decides_certification,
+                           errors=errors or {}, values=values or {}), status
+
+
+@bp.route("/standards/versions/<int:version_id>")
+@role_required("admin", "inspector")
+def standard_version(version_id):
+    return _render_version(get_or_404(StandardVersion, version_id))
+
+
+def _criterion_data():
+    data = request.form.to_dict()
+    data["categories"] = request.form.getlist("categories")
+    return data
+
+
+@bp.route("/standards/versions/<int:version_id>/criteria", methods=["POST"])
+@bp.route("/standards/versions/<int:version_id>/criteria/<int:criterion_id>", methods=["POST"])
+@role_required("admin", "inspector")
+def criterion_save(version_id, criterion_id=None):
+    version = get_or_404(StandardVersion, version_id)
+    criterion = get_or_404(Requirement, criterion_id) if criterion_id else None
+    data = _criterion_data()
+    try:
+        standards.save_criterion(version, data, g.user, criterion)
+    except ValidationError as exc:
+        return _render_version(version, {criterion_id or "new": exc.errors}, {criterion_id or "new": data}, 400)
+    flash(_("Criterion saved."), "success")
+    return redirect(url_for(".standard_version", version_id=version.id))
+
+
+@bp.route("/standards/versions/<int:version_id>/criteria/<int:criterion_id>/remove", methods=["POST"])
+@role_required("admin", "inspector")
+def criterion_remove(version_id, criterion_id):
+    version = get_or_404(StandardVersion, version_id)
+    try:
+        standards.remove_criterion(version, get_or_404(Requirement, criterion_id), g.user)
+    except ValidationError as exc:
+        return _render_version(version, {"version": exc.errors}, None, 400)
+    flash(_("Criterion removed from the draft."), "success")
+    return redirect(url_for(".standard_version", version_id=version.id))
+
+
+@bp.route("/standards/versions/<int:version_id>/conversion", methods=["POST"])
+@role_required("admin", "inspector")
+def version_conversion(version_id):
+    version = get_or_404(StandardVersion, version_id)
+    try:
+        standards.save_conversion(version, request.form.to_dict(), g.user)
+    except ValidationError as exc:
+        return _render_version(version, {"conversion": exc.errors}, {"conversion": request.form.to_dict()}, 400)
+    flash(_("Conversion periods saved."), "success")
+    return redirect(url_for(".standard_version", version_id=version.id))
+
+
+@bp.route("/standards/versions/<int:version_id>/publish", methods=["POST"])
+@role_required("admin", "inspector")
+def version_publish(version_id):
+    version = get_or_404(StandardVersion, version_id)
+    try:
+        standards.publish(version, g.user)
+    except ValidationError as exc:
+        return _render_version(version, {"version": exc.errors}, None, 400)
+    flash(_("Version %(number)s is now in force. Inspections scheduled from now on use it.", number=version.number), "success")
+    return redirect(url_for(".standard_version", version_id=version.id))
+
+
+@bp.route("/bodies", methods=["POST"])
+@bp.route("/bodies/<int:body_id>", methods=["POST"])
+@role_required("admin", "inspector")
+def body_save(body_id=None):
+    body = get_or_404(CertifyingBody, body_id) if body_id else None
+    data = request.form.to_dict()
+    try:
+        standards.save_body(data, g.user, body)
+    except ValidationError as exc:
+        key = f"body_{body_id or 'new'}"
+        return _render_standards({key: exc.errors}, {key: data}, 400)
+    flash(_("Certifying body saved."), "success")
+    return redirect(url_for(".standard_list"))
+
+
+# The input register ----------------------------------------------------------------------
+
+
+def _register_version():
+    """The version whose rulings the register shows and edits: the one asked for, else the market's own in force."""
+    version_id = request.values.get("version_id", type=int)
+    if version_id:
+        return get_or_404(StandardVersion, version_id)
+    standard = inputs.default_standard()
+    return standards.current_version(standard) if standard else None
+
+
+def _render_register(errors=None, values=None, status=200):
+    version = _register_version()
+    query = request.args.get("q", "")
+    return render_template(
+        "certificates/input_register.html", version=version, query=query,
+        kind=request.args.get("kind", ""), items=inputs.search(query, request.args.get("kind") or None),
+        rulings=inputs.rulings_in(version), ruling_words=RULINGS, input_types=INPUT_TYPES,
+        versions=StandardVersion.select(StandardVersion, Standard).join(Standard)
+        .where(StandardVersion.status.in_(["published", "draft"])).order_by(Standard.id, StandardVersion.number),
+        unclassified=inputs.unclassified_names(), editable=g.user.decides_certification,
+        errors=errors or {}, values=values or {}), status
+
+
+@bp.route("/inputs")
+@role_required("admin", "inspector")
+def input_register():
+    return _render_register()
+
+
+@bp.route("/inputs/new", methods=["POST"])
+@bp.route("/inputs/<int:input_id>", methods=["POST"])
+@role_required("admin", "inspector")
+def input_save(input_id=None):
+    registered = get_or_404(RegisteredInput, input_id) if input_id else None
+    version = _register_version()
+    if version is None:
+        raise NotFound()
+    data = request.form.to_dict()
+    try:
+        inputs.save_input(data, g.user, version, registered)
+    except ValidationError as exc:
+        return _render_register({input_id or "new": exc.errors}, {input_id or "new": data}, 400)
+    flash(_("Input register saved."), "success")
+    return redirect(url_for(".input_register", version_id=version.id))
+
+
+@bp.route("/inputs/classify", methods=["POST"])
+@role_required("admin", "inspector")
+def input_classify():
+    version = _register_version()
+    if version is None:
+        raise NotFound()
+    data = request.form.to_dict()
+    try:
+        registered, linked = inputs.classify(data.get("name", ""), data, g.user, version)
+    except ValidationError as exc:
+        return _render_register({"classify": exc.errors}, {"classify": data}, 400)
+    flash(_("%(name)s classified as %(input)s; %(count)s past entries now show its ruling.",
+            name=data.get("name", ""), input=local_name(registered), count=linked), "success")
+    return redirect(url_for(".input_register", version_id=version.id))
+
+
+@bp.route("/inputs.csv")
+@role_required("admin", "inspector")
+def input_register_csv():
+    return Response(inputs.export_csv(_register_version()), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=input-register.csv"})
+
+
+@bp.route("/inputs/import", methods=["POST"])
+@role_required("admin", "inspector")
+def input_register_import():
+    version = _register_version()
+    upload = request.files.get("file")
+    if version is None:
+        raise NotFound()
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationError({"file": _("Choose a CSV file.")})
+        added, updated = inputs.import_csv(upload.read(), g.user, version)
+    except ValidationError as exc:
+        return _render_register({"import": exc.errors}, None, 400)
+    flash(_("%(added)s inputs added, %(updated)s updated.", added=added, updated=updated), "success")
+    return redirect(url_for(".input_register", version_id=version.id))
+
+
+# Evidence: photos and documents, for staff only ---------------------------------------------
+
+
+def _keep_evidence(data, **owner):
+    files = request.files.getlist("file")
+    kept = evidence.add_many(files, data, g.user, **owner)
+    flash(ngettext("%(num)d file kept as evidence.", "%(num)d files kept as evidence.", len(kept)), "success")
+    return kept
+
+
+@bp.route("/inspections/<int:inspection_id>/evidence", methods=["POST"])
+@role_required("admin", "inspector")
+def inspection_evidence(inspection_id):
+    inspection = get_or_404(Inspection, inspection_id)
+    request.max_content_length = evidence.MAX_REQUEST_BYTES
+    data = request.form.to_dict()
+    try:
+        _keep_evidence(data, inspection=inspection)
+    except ValidationError as exc:
+        return _render_inspection(inspection, {"evidence": exc.errors}, {"evidence": data}, 400)
+    return redirect(url_for(".inspection_detail", inspection_id=inspection.id) + "#evidence")
+
+
+@bp.route("/farm-records/<kind>/<int:record_id>/evidence", methods=["POST"])
+@role_required("admin", "inspector")
+def farm_evidence(kind, record_id):
+    models = {"inputs": InputEntry, "activities": Activity}
+    if kind not in models:
+        raise NotFound()
+    record = get_or_404(models[kind], record_id)
+    request.max_content_length = evidence.MAX_REQUEST_BYTES
+    data = request.form.to_dict()
+    owner = {"input_entry": record} if kind == "inputs" else {"activity": record}
+    try:
+        _keep_evidence(data, **owner)
+    except ValidationError as exc:
+        return _render_farm(record.household, {f"evidence_{kind}_{record.id}": exc.errors}, None, 400)
+    return redirect(url_for(".farm", household_id=record.household_id))
+
+
+@bp.route("/evidence/<int:evidence_id>")
+@role_required("admin", "inspector")
+def evidence_file(evidence_id):
+    return _send_evidence(get_or_404(Evidence, evidence_id), thumb=False)
+
+
+@bp.route("/evidence/<int:evidence_id>/thumb")
+@role_required("admin", "inspector")
+def evidence_thumb(evidence_id):
+    item = get_or_404(Evidence, evidence_id)
+    if item.kind != "image":
+        raise NotFound()
+    return _send_evidence(item, thumb=True)
+
+
+def _send_evidence(item, thumb):
+    path = evidence.path_of(item, thumb=thumb)
+    if not os.path.exists(path):
+        raise NotFound()
+    mimetype = {"jpg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}[("jpg" if thumb else item.extension)]
+    response = send_file(path, mimetype=mimetype, max_age=0, etag=item.sha256 + ("t" if thumb else ""))
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -2,6 +2,7 @@
 import importlib
 import importlib.util
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -195,7 +196,32 @@ def backup(file):
         except BackupFailed as exc:
             os.remove(file)  # a half-written copy must not pass for a backup
             _fail(str(exc.args[0]))
+        _copy_folders(app.instance_path, _files_of(file))
         click.echo(str(_l("Backup written to %(file)s", file=file)))
+
+
+# Folders under instance/ holding files the database refers to (certification's evidence photos,
+# named by their content hash). A backup FILE keeps them in FILE.files/ beside it.
+FILE_FOLDERS = ("evidence",)
+
+
+def _files_of(file):
+    return f"{file}.files"
+
+
+def _copy_folders(source_root, target_root):
+    """Copy the kept folders from one root to another; content-named files already there are left alone."""
+    for name in FILE_FOLDERS:
+        source = os.path.join(source_root, name)
+        if os.path.isdir(source):
+            shutil.copytree(source, os.path.join(target_root, name), dirs_exist_ok=True,
+                            copy_function=_copy_if_missing)
+
+
+def _copy_if_missing(source, target):
+    if not os.path.exists(target):
+        shutil.copy2(source, target)
+    return target
 
 
 def _has_data():
@@ -252,5 +278,7 @@ def restore(file, force):
                     _restore_postgresql(app.config["DATABASE_URL"], file)
             except BackupFailed as exc:
                 _fail(str(exc.args[0]))
+        if os.path.isdir(_files_of(file)):
+            _copy_folders(_files_of(file), app.instance_path)
         create_app()  # a backup from an older version gets its schema brought up to date
         click.echo(str(_l("Restored %(file)s.", file=file)))

@@ -15,7 +15,7 @@ from peewee import JOIN, IntegrityError, Select, Value, fn
 
 from certificates.models import Certificate, CertificateEvent
 from core.db import LARGEST_ID, is_sqlite, utcnow, write_transaction
-from core.i18n import format_baht, format_quantity
+from core.i18n import format_baht, format_date, format_quantity
 from core.models import Household, Product
 from core.validation import Form, ValidationError, local_today
 from market import settings
@@ -89,6 +89,9 @@ def refusal_for(batch, wanted_milli=0, status=None):
     if batch.product.is_certifiable:
         status = status or batches.batch_certification(batch)
         if not status.certified:
+            if status.state == "in_conversion" and status.conversion_ends:
+                return Refusal(status.state, _l("In conversion until %(date)s, not yet certified: it cannot be sold "
+                                                "at the green market.", date=format_date(status.conversion_ends)))
             return Refusal(status.state, REFUSALS.get(status.state, REFUSALS["none"]))
     if batch.sold_milli >= batch.quantity_milli:
         return Refusal("sold_out", REFUSALS["sold_out"])

@@ -337,7 +337,7 @@ def certified_household(app, make_user, household_data):
     Returns a dict with household, plot, product, inspection, decision, certificate and the
     committee user who decided.
     """
-    from certificates import certification, inspections
+    from certificates import certification, inspections, records
     from certificates.models import CertifyingBody, Requirement, Standard
     from certificates.standards import ensure_default_standards
     from core import households, products
@@ -348,6 +348,7 @@ def certified_household(app, make_user, household_data):
     ensure_default_standards()
     household = households.create_household(household_data, committee)
     plot = households.create_plot(household, {"name": "แปลงริมคลอง", "area_m2": "1600"}, committee)
+    records.save_plot_record(plot, {"conversion_start": (today - datetime.timedelta(days=800)).isoformat()}, committee)
     product = products.create_product(
         {"name_th": "คะน้า", "name_en": "Chinese kale", "unit": "kg", "category": "vegetable",
          "is_certifiable": True, "default_price": "60"}, committee)

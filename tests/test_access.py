@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
+from PIL import Image
 
-from certificates import certification, inspections
+from certificates import certification, evidence, inputs, inspections, records, standards
 from certificates.models import CertifyingBody, Requirement, Standard
 from certificates.standards import ensure_default_standards
 from core import accounts, households, products, programme
@@ -75,6 +76,7 @@ def world(app):
     household = households.create_household(dict(HOUSEHOLD_FORM, occupation_group_ids=[group.id]), council)
     member = households.add_member(household, {"full_name": "มะลิ ทองคำ", "birth_year": "2555"}, council)
     plot = households.create_plot(household, {"name": "แปลงริมคลอง", "area_m2": "1600"}, council)
+    records.save_plot_record(plot, {"conversion_start": days_ago(800)}, council)
     product = products.create_product({"name_th": "คะน้า", "unit": "kg", "category": "vegetable",
                                        "is_certifiable": True, "default_price": "60"}, council)
     kaew = staff("cashier", "kaew", full_name="แก้ว")
@@ -111,6 +113,13 @@ def world(app):
     settlement = settlements.create_settlements({"period_start": days_ago(0), "period_end": days_ago(0)}, council)[0]
     open_day = sales.open_market_day({"counter": "A", "opening_float": "500"}, council)
     course = programme.create_course({"curriculum": "3", "name_th": "การเพาะเห็ด"}, council)
+    draft = standards.new_draft(standard, council)
+    registered = inputs.save_input({"name_th": "พาราควอต", "kind": "pest_control", "ruling": "prohibited"}, council,
+                                   standards.current_version(standard))
+    entry = records.add_input(household, {"plot_id": plot.id, "used_on": days_ago(3), "input_type": "pest_control",
+                                          "name": "ยาฆ่าหญ้าตราม้า"}, council)
+    with app.app_context():
+        photo = evidence.add(jpeg_bytes(), "north.jpg", {"view": "north"}, council, inspection=certified)
     imports = os.path.join(app.instance_path, "imports")
     os.makedirs(imports, exist_ok=True)
     import_token = "0123456789abcdef0123456789abcdef.csv"
@@ -125,7 +134,9 @@ def world(app):
         "scheduled": scheduled, "recorded": recorded, "decision": decision, "requirements": requirements,
         "imports": imports, "import_token": import_token, "synonym": synonym, "batch": batch, "sale": sale,
         "closed_day": closed_day, "open_day": open_day, "settlement": settlement,
-        "course": course,
+        "course": course, "other_standard": Standard.get(Standard.code == "TAS-9000"), "draft": draft,
+        "criterion": standards.criteria(draft)[0], "body": body, "registered": registered,
+        "entry": entry, "photo": photo,
     }
 
 
@@ -139,7 +150,20 @@ def ids(world):
         "sale": world["sale"].id, "line": world["sale"].lines[0].id, "closed_day": world["closed_day"].id,
         "open_day": world["open_day"].id, "settlement": world["settlement"].id, "course": world["course"].id,
         "import": world["import_token"], "synonym": world["synonym"].id,
+        "other_standard": world["other_standard"].id, "draft": world["draft"].id, "criterion": world["criterion"].id,
+        "body": world["body"].id, "registered": world["registered"].id, "entry": world["entry"].id,
+        "photo": world["photo"].id,
     }
+
+
+def jpeg_bytes():
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 120, 50)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def photo_upload(world):
+    return {"view": "water", "file": (io.BytesIO(jpeg_bytes()), "water.jpg")}
 
 
 def csv_upload(world):
@@ -237,8 +261,46 @@ PAGES = [
                         "name": "ปุ๋ยหมักใบไม้", "quantity": "20", "unit": "kg"}),
     Page("POST", "/households/<int:household_id>/farm/<kind>", "/households/{household}/farm/activities", ADMIN,
          lambda world: {"plot_id": world["plot"].id, "done_on": days_ago(3), "activity": "planting"}),
-    Page("POST", "/plots/<int:plot_id>/record", "/plots/{plot}/record", ADMIN,
+    Page("POST", "/plots/<int:plot_id>/record", "/plots/{plot}/record", READERS,
          {"conversion_start": "2023-06-01", "field_history": "เคยปลูกข้าว"}),
+    Page("POST", "/inspections/<int:inspection_id>/evidence", "/inspections/{inspection}/evidence", READERS, photo_upload),
+    Page("POST", "/farm-records/<kind>/<int:record_id>/evidence", "/farm-records/inputs/{entry}/evidence", READERS,
+         lambda world: {"file": (io.BytesIO(jpeg_bytes()), "bag.jpg")}),
+    Page("GET", "/evidence/<int:evidence_id>", "/evidence/{photo}", READERS),
+    Page("GET", "/evidence/<int:evidence_id>/thumb", "/evidence/{photo}/thumb", READERS),
+    Page("GET", "/standards", "/standards", READERS),
+    Page("GET", "/network-register.<fmt>", "/network-register.csv", READERS),
+    Page("GET", "/network-register.<fmt>", "/network-register.xlsx", READERS),
+    Page("GET", "/households/<int:household_id>/certification-file.pdf", "/households/{household}/certification-file.pdf",
+         READERS),
+    Page("POST", "/standards/<int:standard_id>/draft", "/standards/{other_standard}/draft", READERS, None, COMMITTEE_ONLY),
+    Page("GET", "/standards/versions/<int:version_id>", "/standards/versions/{draft}", READERS),
+    Page("POST", "/standards/versions/<int:version_id>/criteria", "/standards/versions/{draft}/criteria", READERS,
+         {"text_th": "มีป้ายแสดงแปลงอินทรีย์", "categories": "vegetable"}, COMMITTEE_ONLY),
+    Page("POST", "/standards/versions/<int:version_id>/criteria/<int:criterion_id>",
+         "/standards/versions/{draft}/criteria/{criterion}", READERS, {"text_th": "มีแผนฟาร์มเป็นลายลักษณ์อักษร"},
+         COMMITTEE_ONLY),
+    Page("POST", "/standards/versions/<int:version_id>/criteria/<int:criterion_id>/remove",
+         "/standards/versions/{draft}/criteria/{criterion}/remove", READERS, None, COMMITTEE_ONLY),
+    Page("POST", "/standards/versions/<int:version_id>/conversion", "/standards/versions/{draft}/conversion", READERS,
+         {"conversion_months": "24", "months_vegetable": "12"}, COMMITTEE_ONLY),
+    Page("POST", "/standards/versions/<int:version_id>/publish", "/standards/versions/{draft}/publish", READERS,
+         None, COMMITTEE_ONLY),
+    Page("POST", "/bodies", "/bodies", READERS, {"name_th": "สำนักงานมาตรฐานเกษตรอินทรีย์ (มกท.)", "kind": "third_party"},
+         COMMITTEE_ONLY),
+    Page("POST", "/bodies/<int:body_id>", "/bodies/{body}", READERS,
+         {"name_th": "คณะกรรมการ PGS คลองแห", "kind": "pgs"}, COMMITTEE_ONLY),
+    Page("GET", "/inputs", "/inputs", READERS),
+    Page("POST", "/inputs/new", "/inputs/new", READERS,
+         {"name_th": "น้ำส้มควันไม้", "kind": "pest_control", "ruling": "allowed"}, COMMITTEE_ONLY),
+    Page("POST", "/inputs/<int:input_id>", "/inputs/{registered}", READERS,
+         {"name_th": "พาราควอต", "trade_names": "กรัมม็อกโซน", "kind": "pest_control", "ruling": "prohibited"},
+         COMMITTEE_ONLY),
+    Page("POST", "/inputs/classify", "/inputs/classify", READERS,
+         {"name": "ยาฆ่าหญ้าตราม้า", "kind": "pest_control", "ruling": "prohibited"}, COMMITTEE_ONLY),
+    Page("GET", "/inputs.csv", "/inputs.csv", READERS),
+    Page("POST", "/inputs/import", "/inputs/import", READERS, lambda world: {"file": (
+        io.BytesIO("name_th,kind,ruling\nน้ำหมักปลา,bio_extract,allowed\n".encode()), "inputs.csv")}, COMMITTEE_ONLY),
     Page("GET", "/inspections", "/inspections", READERS),
     Page("GET", "/households/<int:household_id>/inspections/new", "/households/{household}/inspections/new", READERS),
     Page("POST", "/households/<int:household_id>/inspections/new", "/households/{household}/inspections/new", READERS,
@@ -248,6 +310,8 @@ PAGES = [
     Page("GET", "/inspections/<int:inspection_id>", "/inspections/{inspection}", READERS),
     Page("GET", "/inspections/<int:inspection_id>/record", "/inspections/{scheduled}/record", READERS),
     Page("POST", "/inspections/<int:inspection_id>/record", "/inspections/{scheduled}/record", READERS, inspection_form),
+    Page("POST", "/inspections/<int:inspection_id>/screen", "/inspections/{recorded}/screen", READERS,
+         {"outcome": "sent_back", "notes": "ขาดภาพแหล่งน้ำ"}),
     Page("POST", "/inspections/<int:inspection_id>/decide", "/inspections/{recorded}/decide", READERS,
          {"outcome": "approve"}, COMMITTEE_ONLY),
     Page("GET", "/certificates", "/certificates", READERS),

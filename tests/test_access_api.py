@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from certificates import certification, inspections
+from certificates import certification, inspections, records
 from certificates.models import CertifyingBody, Requirement, Standard
 from certificates.standards import ensure_default_standards
 from core import accounts, households, products
@@ -94,6 +94,7 @@ def world(app):
     requirements = list(Requirement.select().where(Requirement.standard == standard))
     household = households.create_household(HOUSEHOLD, council)
     plot = households.create_plot(household, {"name": "แปลงริมคลอง", "area_m2": "1600"}, council)
+    records.save_plot_record(plot, {"conversion_start": days_ago(800)}, council)
     product = products.create_product({"name_th": "คะน้า", "name_en": "Chinese kale", "unit": "kg",
                                        "category": "vegetable", "is_certifiable": True, "default_price": "60"}, council)
 
@@ -251,6 +252,7 @@ ROUTES = [
     Route("GET", "/households/<int:household_id>/certification", STAFF,
           "/households/{household}/certification?product_id={product}"),
     Route("GET", "/certificates", STAFF, "/certificates?household_id={household}"),
+    Route("GET", "/network-register", READERS, "/network-register"),
     Route("GET", "/certificates/<number>", STAFF, "/certificates/{certificate}"),
     Route("GET", "/certificates/<number>.pdf", STAFF, "/certificates/{certificate}.pdf", mimetype=PDF),
     Route("POST", "/certificates/<number>/<action>", READERS, "/certificates/{suspendable}/suspend",

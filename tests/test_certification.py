@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from certificates import certification, inspections, records
+from certificates import certification, inputs, inspections, records, standards
 from certificates.models import Certificate, CertificateEvent, CertifyingBody, Requirement, Standard
 from certificates.standards import ensure_default_standards
 from core import households, products
@@ -15,6 +15,8 @@ TODAY = datetime.date.today()
 
 def _scheduled(household, user, kind="pgs"):
     standard = Standard.get(Standard.code == "PGS-KH")
+    if kind == "third_party":
+        standards.save_body({"name_th": "สำนักงานมาตรฐานเกษตรอินทรีย์ (มกท.)", "kind": "third_party"}, user)
     body = CertifyingBody.get(CertifyingBody.kind == kind)
     return inspections.schedule_inspection(
         household, {"standard_id": standard.id, "body_id": body.id, "scheduled_for": TODAY.isoformat()}, user)
@@ -94,23 +96,79 @@ def test_every_checklist_item_needs_a_result_and_a_fail_needs_a_corrective_actio
     assert inspection.non_compliances.count() == 1
 
 
-def test_prohibited_input_is_flagged_at_entry_and_kept(app, applicant, admin_user):
-    """Urea on a plot is recorded but flagged, and the flag stays on the entry for every later view."""
-    plot = households.create_plot(applicant, {"name": "แปลง 1", "area_m2": "400"}, admin_user)
-    compost = records.add_input(applicant, {"plot_id": plot.id, "used_on": TODAY.isoformat(), "input_type": "compost", "name": "ปุ๋ยหมักใบไม้"}, admin_user)
-    urea = records.add_input(applicant, {"plot_id": plot.id, "used_on": TODAY.isoformat(), "input_type": "fertilizer", "name": "ปุ๋ยยูเรีย 46-0-0"}, admin_user)
-    assert not compost.is_prohibited
-    assert urea.is_prohibited and "ยูเรีย" in urea.prohibited_reason
-    assert {e.name: e.is_prohibited for e in records.input_log(applicant)} == {"ปุ๋ยหมักใบไม้": False, "ปุ๋ยยูเรีย 46-0-0": True}
+def _seeded_register(user):
+    ensure_default_standards()
+    version = standards.current_version(Standard.get(Standard.code == "PGS-KH"))
+    inputs.load_seed(user, version)
+    return version
 
 
-def test_farm_page_shows_the_prohibited_flag(client, auth, applicant, admin_user):
-    """The farm records page marks a prohibited input for the inspector."""
+def test_prohibited_input_is_found_by_trade_name_and_flagged(app, applicant, admin_user):
+    """Paraquat typed as its Thai trade name is linked to the register and flagged; compost is allowed."""
+    _seeded_register(admin_user)
     plot = households.create_plot(applicant, {"name": "แปลง 1", "area_m2": "400"}, admin_user)
-    records.add_input(applicant, {"plot_id": plot.id, "used_on": TODAY.isoformat(), "input_type": "pest_control", "name": "Glyphosate 48%"}, admin_user)
-    auth.login("inspector")
+    for name in ["ปุ๋ยหมักใบไม้", "กรัมม็อกโซน", "ฟูราดาน", "ราวด์อัพ"]:
+        records.add_input(applicant, {"plot_id": plot.id, "used_on": TODAY.isoformat(), "input_type": "other", "name": name}, admin_user)
+    states = {e.name: (e.state, e.input.name_th) for e in records.input_log(applicant)}
+    assert states == {"ปุ๋ยหมักใบไม้": ("allowed", "ปุ๋ยหมัก"), "กรัมม็อกโซน": ("prohibited", "พาราควอต"),
+                      "ฟูราดาน": ("prohibited", "คาร์โบฟูราน"), "ราวด์อัพ": ("prohibited", "ไกลโฟเซต")}
+
+
+def test_unknown_input_needs_review_until_classified_and_the_ruling_applies_to_past_entries(app, applicant, admin_user):
+    """An input the register lacks is 'needs review'; classifying it as prohibited flags the past entries too."""
+    version = _seeded_register(admin_user)
+    plot = households.create_plot(applicant, {"name": "แปลง 1", "area_m2": "400"}, admin_user)
+    for day in (30, 10):
+        records.add_input(applicant, {"plot_id": plot.id, "used_on": (TODAY - datetime.timedelta(days=day)).isoformat(),
+                                      "input_type": "pest_control", "name": "ยาฆ่าหญ้าตราม้า"}, admin_user)
+    assert [e.state for e in records.input_log(applicant)] == ["needs_review", "needs_review"]
+    assert inputs.unclassified_names() == [("ยาฆ่าหญ้าตราม้า", 2)]
+    glyphosate = inputs.find_input("glyphosate")
+    registered, linked = inputs.classify("ยาฆ่าหญ้าตราม้า", {"input_id": str(glyphosate.id), "ruling": "prohibited",
+                                                            "condition": "สารกำจัดวัชพืชสังเคราะห์"}, admin_user, version)
+    assert (registered.id, linked) == (glyphosate.id, 2)
+    assert [e.state for e in records.input_log(applicant)] == ["prohibited", "prohibited"]
+    assert inputs.unclassified_names() == []
+    # A later change of the ruling applies to the same past entries at once.
+    inputs.set_ruling(glyphosate, version, "restricted", "ทดลอง", admin_user)
+    assert [e.state for e in records.input_log(applicant)] == ["restricted", "restricted"]
+
+
+def test_register_csv_round_trip(app, admin_user):
+    """The register exported as CSV imports into an empty register with the same names, trade names and rulings."""
+    version = _seeded_register(admin_user)
+    exported = inputs.export_csv(version)
+    assert "กรัมม็อกโซน" in exported.decode("utf-8-sig")
+    before = {(r.name_th, r.trade_names, inputs.rulings_in(version)[r.id].ruling) for r in inputs.search()}
+    from certificates.models import InputRuling, RegisteredInput
+    InputRuling.delete().execute()
+    RegisteredInput.delete().execute()
+    added, updated = inputs.import_csv(exported, admin_user, version)
+    assert (added, updated) == (len(before), 0)
+    assert {(r.name_th, r.trade_names, inputs.rulings_in(version)[r.id].ruling) for r in inputs.search()} == before
+
+
+def test_register_import_refuses_a_bad_row_whole(app, admin_user):
+    """A row with an unknown kind is reported by line and nothing of the file is saved."""
+    version = _seeded_register(admin_user)
+    count = len(inputs.search())
+    bad = "name_th,kind,ruling\nน้ำส้มควันไม้,bio_extract,allowed\nสารลึกลับ,rocket,allowed\n".encode()
+    with pytest.raises(ValidationError) as caught:
+        inputs.import_csv(bad, admin_user, version)
+    assert "3" in str(caught.value.errors["file"])
+    assert len(inputs.search()) == count
+
+
+def test_farm_page_shows_the_prohibited_and_review_flags(client, auth, applicant, admin_user):
+    """The farm records page marks a prohibited input and an unknown one, and offers the register's trade names."""
+    _seeded_register(admin_user)
+    plot = households.create_plot(applicant, {"name": "แปลง 1", "area_m2": "400"}, admin_user)
+    records.add_input(applicant, {"plot_id": plot.id, "used_on": TODAY.isoformat(), "input_type": "pest_control", "name": "Roundup"}, admin_user)
+    records.add_input(applicant, {"plot_id": plot.id, "used_on": TODAY.isoformat(), "input_type": "other", "name": "ของไม่รู้จัก"}, admin_user)
+    auth.login("admin")
     page = client.get(f"/households/{applicant.id}/farm").get_data(as_text=True)
-    assert 'data-testid="prohibited-flag"' in page
+    assert 'data-testid="prohibited-flag"' in page and 'data-testid="review-flag"' in page
+    assert '<option value="กรัมม็อกโซน">' in page
 
 
 def test_harvest_needs_product_and_quantity(app, applicant, admin_user):

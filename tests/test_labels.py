@@ -5,7 +5,7 @@ import datetime
 import pypdfium2
 import pytest
 
-from certificates import certification
+from certificates import certification, records
 from core import products
 from core.models import Product
 from traceability import batches, labels
@@ -142,7 +142,12 @@ def test_in_conversion_grower_gets_the_in_conversion_note(app, certified_househo
     assert "Organic certified" not in text and "In conversion" not in text, "not in scope: no claim at all"
     setup["certificate"].delete_instance(recursive=True)
     text = pdf_text(build(app, [batch], "a4-3x8", language="en"))
-    assert "In conversion to organic" in text
+    assert "conversion" not in text, "conversion over and no certificate: no claim"
+    start = datetime.date.today() - datetime.timedelta(days=100)
+    records.save_plot_record(setup["plot"], {"conversion_start": start.isoformat()}, setup["committee"])
+    ends = records.add_months(start, 12)
+    text = pdf_text(build(app, [batch], "a4-3x8", language="en"))
+    assert f"In conversion until {ends.day} {ends:%b} {ends.year}" in text
 
 
 def test_handicraft_label_has_no_organic_claim_and_no_warning(app, certified_household):

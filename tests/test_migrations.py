@@ -219,3 +219,142 @@ def test_traceability_upgrade_to_client_ids_keeps_batches_and_their_sales(app, a
                                                  "harvest_date": "2026-11-02", "quantity": "1",
                                                  "client_id": "6f1d0c2e-1b1a-4c55-8f3e-9a0b1c2d3e4f"}, setup["committee"])
     assert (created, created_again, again.id) == (True, False, first.id)
+
+
+def _certificates_release_1_tables():
+    """The certificates tables step 2 changes, frozen as release 1 shipped them."""
+    from peewee import BooleanField, DateField, DateTimeField, DecimalField, TextField
+
+    from certificates.models import CertifyingBody, Standard
+    from core.models import Plot
+
+    class Frozen(BaseModel):
+        class Meta:
+            legacy_table_names = False
+
+    class Requirement(Frozen):
+        standard = ForeignKeyField(Standard, on_delete="CASCADE")
+        position = IntegerField()
+        text_th = CharField(max_length=400)
+        text_en = CharField(max_length=400, default="")
+
+        class Meta:
+            table_name = "requirement"
+            indexes = ((("standard", "position"), True),)
+
+    class ProhibitedInput(Frozen):
+        standard = ForeignKeyField(Standard, on_delete="CASCADE")
+        keyword = CharField(max_length=120)
+        reason_th = CharField(max_length=255, default="")
+        reason_en = CharField(max_length=255, default="")
+
+        class Meta:
+            table_name = "prohibited_input"
+
+    class PlotRecord(Frozen):
+        plot = ForeignKeyField(Plot, unique=True, on_delete="CASCADE")
+        conversion_start = DateField(null=True)
+        field_history = TextField(default="")
+
+        class Meta:
+            table_name = "plot_record"
+
+    class InputEntry(Frozen):
+        household = ForeignKeyField(Household, on_delete="CASCADE")
+        plot = ForeignKeyField(Plot, on_delete="CASCADE")
+        used_on = DateField(index=True)
+        input_type = CharField(max_length=20)
+        name = CharField(max_length=200)
+        quantity = DecimalField(max_digits=12, decimal_places=3, null=True)
+        unit = CharField(max_length=20, default="")
+        source = CharField(max_length=200, default="")
+        prohibited_reason = CharField(max_length=255, default="")
+        recorded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+        recorded_at = DateTimeField()
+
+        class Meta:
+            table_name = "input_entry"
+
+    class Inspection(Frozen):
+        household = ForeignKeyField(Household, on_delete="CASCADE")
+        standard = ForeignKeyField(Standard)
+        body = ForeignKeyField(CertifyingBody)
+        kind = CharField(max_length=20)
+        scheduled_for = DateField()
+        inspected_on = DateField(null=True)
+        status = CharField(max_length=20, default="scheduled", index=True)
+        findings = TextField(default="")
+        created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+        created_at = DateTimeField()
+
+        class Meta:
+            table_name = "inspection"
+
+    return [Requirement, ProhibitedInput, PlotRecord, InputEntry, Inspection]
+
+
+def _back_to_certificates_release_1():
+    """Turn today's certificates tables back into release 1's shape (fixed checklists, a keyword list
+    of prohibited inputs); they are empty, so they are made again from the frozen classes."""
+    if is_sqlite():
+        db.execute_sql("PRAGMA foreign_keys = OFF")
+    cascade = "" if is_sqlite() else " CASCADE"
+    for table in ("input_ruling", "input_entry", "registered_input", "conversion_period", "requirement",
+                  "inspection", "plot_record", "standard_version"):
+        db.execute_sql(f"DROP TABLE {table}{cascade}")
+    db.create_tables(_certificates_release_1_tables())
+    if is_sqlite():
+        db.execute_sql("PRAGMA foreign_keys = ON")
+    SchemaVersion.update(version=1).where(SchemaVersion.domain == "certificates").execute()
+
+
+def test_certificates_upgrade_versions_the_standards_and_keeps_inspections_and_flags(app, app_config, admin_user, household_data):
+    """Certificates' step 2 turns a release-1 database's fixed checklist into version 1 of its standard,
+    keeps every inspection and result pointing at it, and turns the prohibited word list into register
+    inputs that version 1 prohibits, so an entry flagged before is still flagged after."""
+    from certificates import inputs, records
+    from certificates.documents import inspection_report_pdf
+    from certificates.models import (ChecklistResult, CertifyingBody, InputEntry, Inspection, InspectionInspector,
+                                     Requirement, Standard, StandardVersion)
+
+    household = households.create_household(household_data, admin_user)
+    plot = households.create_plot(household, {"name": "แปลง 1", "area_m2": "400"}, admin_user)
+    _back_to_certificates_release_1()
+    requirement_v1, prohibited_v1, _plot_record_v1, entry_v1, inspection_v1 = _certificates_release_1_tables()
+    standard = Standard.create(code="PGS-KH", name_th="มาตรฐาน PGS", kind="pgs")
+    body = CertifyingBody.create(name_th="คณะกรรมการ PGS", kind="pgs")
+    checklist = [requirement_v1.create(standard=standard, position=position, text_th=text)
+                 for position, text in enumerate(["มีบันทึกการผลิต", "ไม่ใช้ปุ๋ยเคมี"], start=1)]
+    prohibited_v1.create(standard=standard, keyword="ยูเรีย", reason_th="ปุ๋ยเคมีสังเคราะห์", reason_en="synthetic fertiliser")
+    old = inspection_v1.create(household=household, standard=standard, body=body, kind="pgs", scheduled_for="2026-10-01",
+                               inspected_on="2026-10-01", status="completed", findings="แปลงสะอาด", created_at="2026-10-01 09:00:00")
+    InspectionInspector.create(inspection=old.id, name="สมชาย ใจดี")
+    for requirement, result in zip(checklist, ("pass", "fail")):
+        ChecklistResult.create(inspection=old.id, requirement=requirement.id, result=result, note="ดูแล้ว")
+    for name, reason in (("ปุ๋ยยูเรีย 46-0-0", "ยูเรีย: ปุ๋ยเคมีสังเคราะห์"), ("ปุ๋ยหมัก", "")):
+        entry_v1.create(household=household, plot=plot, used_on="2026-09-01", input_type="fertilizer", name=name,
+                        prohibited_reason=reason, recorded_at="2026-09-01 08:00:00")
+    db.close()
+
+    upgraded = create_app(app_config)
+    assert _version("certificates") == len(certificate_models.MIGRATIONS)
+    assert not db.table_exists("prohibited_input")
+    version = StandardVersion.get()
+    assert (version.standard.code, version.number, version.status) == ("PGS-KH", 1, "published")
+    assert [(r.position, r.text_th, r.version_id) for r in Requirement.select().order_by(Requirement.position)] == [
+        (1, "มีบันทึกการผลิต", version.id), (2, "ไม่ใช้ปุ๋ยเคมี", version.id)]
+    inspection = Inspection.get_by_id(old.id)
+    assert (inspection.version_id, inspection.status, inspection.findings) == (version.id, "completed", "แปลงสะอาด")
+    assert sorted((c.requirement.position, c.result, c.note) for c in ChecklistResult.select()) == [
+        (1, "pass", "ดูแล้ว"), (2, "fail", "ดูแล้ว")]
+    assert {e.name: e.state for e in records.input_log(household)} == {"ปุ๋ยยูเรีย 46-0-0": "prohibited", "ปุ๋ยหมัก": "needs_review"}
+    assert inputs.rulings_in(version)[InputEntry.get(InputEntry.name == "ปุ๋ยยูเรีย 46-0-0").input_id].condition == "ปุ๋ยเคมีสังเคราะห์"
+    # The prohibited urea restarts the plot's conversion from the day after it was used.
+    assert records.conversion(plot, "vegetable").starts_on.isoformat() == "2026-09-02"
+    with upgraded.test_request_context("/"):
+        assert inspection_report_pdf(inspection).startswith(b"%PDF")
+    # A new version can be drafted from the migrated one.
+    from certificates import standards
+    committee = accounts.create_user({"username": "pgs", "role": "admin", "password": PASSWORD})
+    draft = standards.new_draft(Standard.get(), committee)
+    assert [r.text_th for r in standards.criteria(draft)] == ["มีบันทึกการผลิต", "ไม่ใช้ปุ๋ยเคมี"]

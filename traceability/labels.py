@@ -100,6 +100,8 @@ def label_content(batch, status, base_url):
         claim, claim_text = "certified", _("Organic certified")
     elif status.state == "in_conversion":
         claim, claim_text = "in_conversion", _("In conversion to organic")
+        if status.conversion_ends:
+            claim_text = _("In conversion until %(date)s", date=format_date(status.conversion_ends))
     else:
         claim, claim_text = "none", ""
     price = ""

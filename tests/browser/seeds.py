@@ -1,7 +1,7 @@
 """Data the browser tests of the market share: certified households, batches, an open counter."""
 import datetime
 
-from certificates import certification, inspections
+from certificates import certification, inspections, records
 from certificates.models import CertifyingBody, Requirement, Standard
 from certificates.standards import ensure_default_standards
 from core import households, products
@@ -14,6 +14,7 @@ def certify(household, plot, scope, committee, today):
     standard = Standard.get(Standard.code == "PGS-KH")
     body = CertifyingBody.get(CertifyingBody.kind == "pgs")
     day = (today - datetime.timedelta(days=40)).isoformat()
+    records.save_plot_record(plot, {"conversion_start": (today - datetime.timedelta(days=800)).isoformat()}, committee)
     inspection = inspections.schedule_inspection(household, {"standard_id": standard.id, "body_id": body.id,
                                                              "scheduled_for": day}, committee)
     results = {str(r.id): {"result": "pass"} for r in Requirement.select().where(Requirement.standard == standard)}
