@@ -166,6 +166,23 @@ def batch_certification(batch, on=None):
     return status
 
 
+def sale_block(batch, status=None):
+    """Why the counter refuses this batch whatever the quantity, or None: recalled, sold out, or a
+    certifiable product without a certificate that holds (the certification state's name).
+
+    `status` is the batch's certification when the caller has it already.
+    """
+    if batch.recalled_at is not None:
+        return "recalled"
+    if batch.sold_milli >= batch.quantity_milli:
+        return "sold_out"
+    if batch.product.is_certifiable:
+        status = status or batch_certification(batch)
+        if not status.certified:
+            return status.state
+    return None
+
+
 def search_batches(household_id=None, product_id=None, harvested_from=None, harvested_to=None,
                    status=None, code_fragment=""):
     """Batches matching the filters, newest harvest first, with household, product and plot joined."""

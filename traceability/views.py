@@ -15,7 +15,7 @@ from core.models import UNITS, Household, Plot, Product
 from core.validation import NotFound, ValidationError
 from core.views import filter_number, page_of
 from traceability import batches, codes
-from traceability.labels import MAX_COPIES, label_warning
+from traceability.labels import MAX_COPIES, label_refusal
 from traceability.models import BATCH_EVENTS, BATCH_STATUSES, LABEL_TEMPLATES, BatchEvent, LabelPrint
 
 bp = Blueprint("traceability", __name__)
@@ -66,6 +66,7 @@ def batch_list():
     return render_template(
         "traceability/batch_list.html",
         batches=rows,
+        refusals={batch.id: label_refusal(batch) for batch in rows} if g.user.role == "admin" else {},
         page=page,
         page_count=page_count,
         total=total,
@@ -132,7 +133,7 @@ def _render_detail(batch, errors=None, status_code=200):
         batch=batch,
         display_code=codes.format_code(batch.code),
         status=status,
-        warning=label_warning(batch, status),
+        refusal=label_refusal(batch, status),
         events=batch.events.order_by(BatchEvent.at.desc(), BatchEvent.id.desc()),
         prints=batch.label_prints.order_by(LabelPrint.printed_at.desc()).limit(20),
         event_names=BATCH_EVENTS,
