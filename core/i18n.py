@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from babel.dates import get_month_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, has_request_context, request
+from flask import current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 
@@ -29,11 +29,17 @@ babel = Babel()
 
 
 def select_language():
-    """Use the language the person chose (a cookie), else Thai."""
+    """Use the language the person chose (a cookie); else, for a visitor who is not signed in (a
+    shopper's phone on a first visit), the phone's own language (Accept-Language); else Thai.
+
+    Staff pages stay Thai until the person chooses: the market's tablets are shared.
+    """
     if has_request_context():
         chosen = request.cookies.get(LANGUAGE_COOKIE)
         if chosen in LANGUAGES:
             return chosen
+        if "user_id" not in session:
+            return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
     return DEFAULT_LANGUAGE
 
 
@@ -86,6 +92,16 @@ def format_date(value):
     month = get_month_names("abbreviated", locale=language)[value.month]
     year = value.year + 543 if language == "th" else value.year
     return f"{value.day} {month} {year}"
+
+
+def date_for_input(value):
+    """A date as a person types it into a form: 15/11/2569 in Thai (B.E.), 15/11/2026 in English."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        return value
+    year = value.year + 543 if current_language() == "th" else value.year
+    return f"{value.day}/{value.month}/{year}"
 
 
 def format_datetime(value):
@@ -145,6 +161,7 @@ def init_app(app):
     app.jinja_env.filters["baht"] = format_baht
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["date_input"] = date_for_input
     app.jinja_env.filters["area"] = format_area
     app.jinja_env.filters["quantity"] = format_quantity
     app.jinja_env.globals["current_language"] = current_language

@@ -12,6 +12,36 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 
 
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+DAY_MONTH_YEAR = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})")
+BUDDHIST_ERA_OFFSET = 543
+FIRST_BUDDHIST_YEAR = 2400  # a four-digit year from here on is B.E. (2400 B.E. is 1857 C.E.)
+
+
+def parse_date(raw):
+    """A date as Thai people type it: 15/11/2569 (B.E.) or 15/11/2026, Thai digits too, or ISO
+    2026-11-15 (an ISO time after it is allowed); None for anything else ("2026-12-01garbage")."""
+    text = str(raw).strip().translate(THAI_DIGITS)
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return datetime.datetime.fromisoformat(text).date()
+    except ValueError:
+        pass
+    match = DAY_MONTH_YEAR.fullmatch(text)
+    if match is None:
+        return None
+    day, month, year = (int(part) for part in match.groups())
+    if year >= FIRST_BUDDHIST_YEAR:
+        year -= BUDDHIST_ERA_OFFSET
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        return None
+
+
 class ValidationError(Exception):
     """Input that cannot be saved; `errors` maps each field name to a message for the user."""
 
@@ -112,10 +142,10 @@ class Form:
                 return raw.date()
             if isinstance(raw, datetime.date):
                 return raw
-            try:
-                return datetime.date.fromisoformat(str(raw)[:10])
-            except ValueError:
-                raise ValueError(_l("Enter a date as YYYY-MM-DD.")) from None
+            found = parse_date(raw)
+            if found is None:
+                raise ValueError(_l("Enter a date as day/month/year, for example 15/11/2569 (B.E.) or 2026-11-15."))
+            return found
 
         self._field(name, required, parse)
 

@@ -181,7 +181,7 @@ COMMITTEE_ONLY = {"inspector": 400}  # an inspector off the committee is refused
 
 PAGES = [
     # core/views.py
-    Page("GET", "/", "/", STAFF),
+    Page("GET", "/", "/", STAFF, allowed={"cashier": 302}),  # the cashier starts on the POS
     Page("GET", "/households", "/households", READERS),
     Page("GET", "/households/new", "/households/new", ADMIN),
     Page("POST", "/households/new", "/households/new", ADMIN, dict(HOUSEHOLD_FORM, code="KH-02-001")),
@@ -233,6 +233,11 @@ PAGES = [
     Page("GET", "/households/<int:household_id>/inspections/new", "/households/{household}/inspections/new", READERS),
     Page("POST", "/households/<int:household_id>/inspections/new", "/households/{household}/inspections/new", READERS,
          lambda world: {"standard_id": Standard.get(Standard.code == "PGS-KH").id,
+                        "body_id": CertifyingBody.get(CertifyingBody.kind == "pgs").id,
+                        "scheduled_for": days_ago(-7)}),
+    Page("GET", "/inspections/new", "/inspections/new", READERS),
+    Page("POST", "/inspections/new", "/inspections/new", READERS,
+         lambda world: {"household_id": world["household"].id, "standard_id": Standard.get(Standard.code == "PGS-KH").id,
                         "body_id": CertifyingBody.get(CertifyingBody.kind == "pgs").id,
                         "scheduled_for": days_ago(-7)}),
     Page("GET", "/inspections/<int:inspection_id>", "/inspections/{inspection}", READERS),

@@ -35,7 +35,7 @@ def test_admin_registers_household_through_the_form(client, auth, household_data
         ("phone", "call me", "เบอร์โทรศัพท์"),
         ("national_id", "1234567890123", "13 หลัก"),
         ("pledge_date", "", "วันที่ให้คำมั่น"),
-        ("pledge_date", "31/31/2024", "ปปปป-ดด-วว"),
+        ("pledge_date", "31/31/2024", "วัน/เดือน/ปี"),
         ("grower_status", "boss", "เลือกจากตัวเลือกที่มี"),
         ("code", "KH 01/001", "A-Z"),
     ],
@@ -76,7 +76,7 @@ def test_edit_logs_only_what_changed(client, auth, household_data):
     assert entry.user_id == admin.id
     assert json.loads(entry.changes) == {"village_no": [1, 4]}
     history = client.get(f"/households/{household.id}/history").get_data(as_text=True)
-    assert "village_no" in history and "แก้ไข" in history
+    assert "หมู่บ้าน</strong>: 1 → 4" in history and "แก้ไข" in history and "village_no" not in history
 
 
 def test_occupation_groups_are_set_and_replaced(admin_user, household_data):

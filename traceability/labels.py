@@ -143,6 +143,13 @@ def label_refusal(batch, status=None):
              status=STATUS_MESSAGES.get(block, STATUS_MESSAGES["none"]), product=batch.product.name_th)
 
 
+def waiting_for_labels(since):
+    """Batches on sale harvested since `since` that were never labelled and may be (newest first)."""
+    from traceability.batches import search_batches
+
+    return [batch for batch in search_batches(unlabelled_since=since) if label_refusal(batch) is None]
+
+
 def print_labels(batches, template_name, copies, base_url, by_user, language="th", skip=0):
     """Labels for `batches` (`copies` each) as PDF bytes, and the certification status each carries.
 
@@ -160,11 +167,16 @@ def print_labels(batches, template_name, copies, base_url, by_user, language="th
     pdf = labels_pdf([(content, copies) for content in contents], template_name, language, skip)
     with db.atomic():
         for batch, status in zip(batches, statuses):
-            LabelPrint.create(batch=batch, template=template_name, copies=copies, user=by_user,
-                              certification_state=status.state,
-                              certificate_number=status.certificate.number if status.certificate else "")
-            BatchEvent.create(batch=batch, kind="labelled", user=by_user)
+            record_print(batch, template_name, copies, status, by_user)
     return pdf, statuses
+
+
+def record_print(batch, template_name, copies, status, by_user):
+    """Keep one print of labels with the claim they carried; the batch's story gains "labelled"."""
+    LabelPrint.create(batch=batch, template=template_name, copies=copies, user=by_user,
+                      certification_state=status.state,
+                      certificate_number=status.certificate.number if status.certificate else "")
+    BatchEvent.create(batch=batch, kind="labelled", user=by_user)
 
 
 def labels_pdf(contents_with_copies, template_name, language="th", skip=0):

@@ -106,5 +106,17 @@ def _add_client_id(migrator):
             migrator.add_index("batch", ("client_id",), unique=True))
 
 
+def _one_harvest_record(migrator):
+    """Step 3: a harvest is recorded once, as a batch; drop the farm-record harvests a batch already records.
+
+    A harvest activity with a batch of the same household, product and date was the same harvest
+    typed twice. A harvest activity with no such batch stays in the farm log: it was never labelled.
+    """
+    migrator.database.execute_sql(
+        "DELETE FROM activity WHERE activity = 'harvest' AND product_id IS NOT NULL AND EXISTS ("
+        " SELECT 1 FROM batch WHERE batch.household_id = activity.household_id"
+        " AND batch.product_id = activity.product_id AND batch.harvest_date = activity.done_on)")
+
+
 MODELS = [Batch, BatchEvent, LabelPrint]
-MIGRATIONS = [_add_changed_at, _add_client_id]
+MIGRATIONS = [_add_changed_at, _add_client_id, _one_harvest_record]
