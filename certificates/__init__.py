@@ -8,10 +8,13 @@ from certificates import models  # noqa: F401  (the app factory reads models.MOD
 
 def init_app(app):
     """Register the certification pages, public verification and JSON routes."""
-    from certificates import api, public, views
+    from certificates import api, home, public, views
+    from core import hooks
     from core.app import csrf
 
     app.register_blueprint(views.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
+    home.register(app)
+    hooks.add_household_section(app, "certificates/_household_certification.html", views.household_section)

@@ -161,9 +161,10 @@ def household_activities(household_id):
             return _forbidden()
         records.add_activity(household, json_body(), g.user)
     return jsonify({"items": [
-        {"id": a.id, "plot_id": a.plot_id, "done_on": a.done_on.isoformat(), "activity": a.activity,
-         "product_id": a.product_id, "quantity": str(a.quantity) if a.quantity is not None else None,
-         "unit": a.unit, "notes": a.notes}
+        {"id": a.activity_id, "batch_code": a.batch_code, "plot_id": a.plot.id if a.plot else None,
+         "done_on": a.done_on.isoformat(), "activity": a.activity,
+         "product_id": a.product.id if a.product else None,
+         "quantity": str(a.quantity) if a.quantity is not None else None, "unit": a.unit, "notes": a.notes}
         for a in records.activity_log(household)
     ]}), (201 if request.method == "POST" else 200)
 
@@ -287,10 +288,10 @@ document(bp, paths={
                  "responses": {"201": _items("InputEntry"), **error_responses("400", "401", "403", "404")}},
     },
     "/households/{household_id}/activities": {
-        "get": {"summary": "The household's activity log (soil preparation, planting, harvest ...)",
+        "get": {"summary": "The household's activity log: soil preparation, planting, care, and its harvests (the batches recorded)",
                 "parameters": [_path_id("household_id")],
                 "responses": {"200": _items("Activity"), **error_responses("401", "403", "404")}},
-        "post": {"summary": "Record an activity (admin); answers the whole log", "parameters": [_path_id("household_id")],
+        "post": {"summary": "Record an activity (admin; a harvest is recorded as a batch, POST /batches); answers the whole log", "parameters": [_path_id("household_id")],
                  "requestBody": _body({"type": "object", "required": ["plot_id", "done_on", "activity"], "properties": {
                      "plot_id": {"type": "integer"}, "done_on": {"type": "string", "format": "date"},
                      "activity": {"type": "string"}, "product_id": {"type": "integer"}, "quantity": {"type": "string"},
@@ -384,8 +385,11 @@ document(bp, paths={
         "prohibited_reason": {"type": "string"}, "input_id": {"type": "integer", "nullable": True},
         "state": {"type": "string", "enum": ["allowed", "restricted", "prohibited", "needs_review"],
                   "description": "What the standard the household is judged by says of the input now"}}},
-    "Activity": {"type": "object", "properties": {"id": {"type": "integer"}, "plot_id": {"type": "integer"},
-                                                  "done_on": {"type": "string", "format": "date"}, "activity": {"type": "string"}}},
+    "Activity": {"type": "object", "properties": {
+        "id": {"type": "integer", "nullable": True, "description": "The activity's id; null for a harvest, which is a batch"},
+        "batch_code": {"type": "string", "nullable": True, "description": "For a harvest: the batch it was recorded as"},
+        "plot_id": {"type": "integer", "nullable": True}, "done_on": {"type": "string", "format": "date"},
+        "activity": {"type": "string"}}},
     "Inspection": {"type": "object", "required": ["id", "household_id", "status"], "properties": {
         "id": {"type": "integer"}, "household_id": {"type": "integer"}, "standard": {"type": "string"},
         "body_id": {"type": "integer"}, "kind": {"type": "string"}, "status": {"type": "string"},

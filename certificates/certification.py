@@ -17,17 +17,21 @@ from certificates.models import (
     CertificateProduct,
     Decision,
     Inspection,
+    NonCompliance,
     OUTCOMES,
 )
 from certificates import inspections, records
+from core import audit
 from core.db import Prepared, db, write_transaction
 from core.i18n import format_date
-from core.models import PROGRAMME_START, Plot, Product
+from core.models import PROGRAMME_START, Household, Plot, Product
 from core.validation import Form, ValidationError, local_today
 
 # How long a certificate runs unless the committee says otherwise (PGS groups certify yearly).
 DEFAULT_VALIDITY_DAYS = 365
 MAX_VALIDITY = datetime.timedelta(days=5 * 366)  # no organic certificate runs longer than five years
+# A certificate this close to its end is "expiring": time to inspect again before it lapses.
+EXPIRY_WARNING_DAYS = 60
 NUMBER_PREFIX = "KH"
 
 
@@ -260,6 +264,7 @@ def issue_certificate(decision, data, user):
         CertificateProduct.insert_many([{"certificate": certificate.id, "product": p.id} for p in products]).execute()
         CertificatePlot.insert_many([{"certificate": certificate.id, "plot": p.id} for p in plots]).execute()
         CertificateEvent.create(certificate=certificate, user=user, action="issued", until=valid_until)
+        _follow_certificate(household, user)
     return certificate
 
 
@@ -377,7 +382,28 @@ def _change(certificate, user, action, status, reason, until):
                 raise TransitionRefused(_l("Someone changed this certificate meanwhile. Reload it and try again."))
             certificate.status, certificate.status_reason, certificate.suspended_until = status, reason, suspended_until
         CertificateEvent.create(certificate=certificate, user=user, action=action, reason=reason, until=until)
+        if status is not None:
+            _follow_certificate(certificate.household, user)
     return certificate
+
+
+def _follow_certificate(household, user):
+    """Set the household's grower status from its certificates: a certificate that holds (active or
+    suspended) makes an applicant an active grower; once every certificate is revoked an active grower
+    is an applicant again. Expiry is left alone (the grower stays active, to be inspected again), and
+    so is a household that withdrew.
+    """
+    household = Household.get_by_id(household.id)
+    states = {effective_status(c) for c in Certificate.select().where(Certificate.household == household)}
+    if states & {"active", "suspended", "not_yet_valid"}:
+        wanted, moves_from = "active", ("none", "applicant")
+    elif states == {"revoked"}:
+        wanted, moves_from = "applicant", ("active",)
+    else:
+        return
+    if household.grower_status in moves_from:
+        audit.record(user, "update", "household", household.id, {"grower_status": (household.grower_status, wanted)})
+        Household.update(grower_status=wanted).where(Household.id == household.id).execute()
 
 
 def _same_date(column, value):
@@ -388,3 +414,52 @@ def _same_date(column, value):
 def history(certificate):
     """The certificate's events, oldest first."""
     return certificate.events.order_by(CertificateEvent.at, CertificateEvent.id)
+
+
+def ending_soon(on=None):
+    """Certificates that hold (active or suspended) and end within EXPIRY_WARNING_DAYS of `on`."""
+    on = on or today()
+    return (Certificate.select()
+            .where(Certificate.status.in_(("active", "suspended")),
+                   Certificate.valid_until.between(on, on + datetime.timedelta(days=EXPIRY_WARNING_DAYS)))
+            .order_by(Certificate.valid_until))
+
+
+@dataclasses.dataclass
+class HouseholdCertification:
+    """A household's certification on one day: its certificates, inspections and what is due."""
+
+    certificates: list  # [(certificate, effective status, [scope products])], newest first
+    inspections: list
+    open_actions: list  # non-compliances whose corrective action is not done, earliest due first
+    next_inspection: Inspection = None
+    expiring: Certificate = None  # the certificate that holds and ends within EXPIRY_WARNING_DAYS
+
+    @property
+    def current(self):
+        """The certificate that holds now, or the newest one."""
+        for certificate, state, _scope in self.certificates:
+            if state in ("active", "suspended"):
+                return certificate, state
+        return (self.certificates[0][0], self.certificates[0][1]) if self.certificates else (None, None)
+
+
+def household_certification(household, on=None):
+    """Everything about one household's certification that its page shows, on date `on` (today)."""
+    on = on or today()
+    certificates = []
+    for certificate in (Certificate.select().where(Certificate.household == household)
+                        .order_by(Certificate.valid_until.desc(), Certificate.id.desc())):
+        scope = [link.product for link in CertificateProduct.select(CertificateProduct, Product).join(Product)
+                 .where(CertificateProduct.certificate == certificate).order_by(Product.name_th)]
+        certificates.append((certificate, effective_status(certificate, on), scope))
+    inspections = list(Inspection.select().where(Inspection.household == household)
+                       .order_by(Inspection.scheduled_for.desc(), Inspection.id.desc()))
+    open_actions = list(NonCompliance.select().join(Inspection)
+                        .where(Inspection.household == household, NonCompliance.resolved_on.is_null())
+                        .order_by(NonCompliance.due_on, NonCompliance.id))
+    scheduled = [i for i in inspections if i.status == "scheduled"]
+    expiring = next((c for c, state, _scope in certificates
+                     if state in ("active", "suspended") and (c.valid_until - on).days <= EXPIRY_WARNING_DAYS), None)
+    return HouseholdCertification(certificates, inspections, open_actions,
+                                  min(scheduled, key=lambda i: i.scheduled_for) if scheduled else None, expiring)

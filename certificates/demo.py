@@ -9,8 +9,8 @@ import datetime
 import random
 import secrets
 
-from certificates import certification, inputs, inspections, records, standards
-from certificates.models import CertifyingBody, Inspection, RegisteredInput, Requirement, Standard
+from certificates import certification, inputs, inspections, records, standards, yields
+from certificates.models import CertifyingBody, Inspection, RegisteredInput, Requirement, Standard, YieldNorm
 from certificates.standards import ensure_default_standards
 from core import accounts
 from core.db import db
@@ -21,13 +21,17 @@ COMMITTEE_USERNAME = "pgs-committee"
 PEERS = ["สมชาย ใจดี", "อารีย์ ศรีสุข", "ฮาซัน หลีเส็น", "ประไพ นวลศรี", "บุญมี ขุนทอง"]
 # Occupation group (Thai name fragment) -> product categories it produces.
 GROUP_CATEGORIES = {"ผัก": "vegetable", "เห็ด": "mushroom", "ชันโรง": "honey"}
-# What happens to the n-th certified demo household, so every state can be seen.
+# What happens to the n-th active demo grower, so every state can be seen; the rest are certified,
+# but for the last IN_CONVERSION, which are converting now with a dated start, as newly pledged
+# growers are.
 FATES = ["active"] * 8 + ["suspended", "revoked", "expired", "conditions"]
-# How many of the growers after those are converting now, with a dated start; the rest have none.
-CONVERTING = 6
+IN_CONVERSION = 2
 THIRD_PARTY = ("สำนักงานมาตรฐานเกษตรอินทรีย์ (มกท.)", "Organic Agriculture Certification Thailand (ACT)")
 # Typed in an input log but not in the register: waits for the committee's review.
 UNKNOWN_INPUT = "น้ำหมักหน่อกล้วย"
+# What the certifying body says a rai can yield in a 90-day season, per unit (generous: a demo
+# household that is flagged by the mass balance is one planted to be).
+YIELD_NORMS = {"kg": "2000", "bunch": "4000", "bottle": "1000", "piece": "1000", "pack": "2000"}
 
 
 def committee_user():
@@ -52,7 +56,7 @@ def _certify(household, user, rng, fate, today):
     standard = Standard.get(Standard.code == "PGS-KH")
     body = CertifyingBody.get(CertifyingBody.kind == "pgs")
     plots = list(household.plots)
-    age = rng.randrange(400, 500) if fate == "expired" else rng.randrange(30, 300)
+    age = {"expired": rng.randrange(400, 500), "conditions": 320}.get(fate) or rng.randrange(30, 300)
     inspected = today - datetime.timedelta(days=age + 7)
     for plot in plots:
         records.save_plot_record(plot, {"conversion_start": (inspected - datetime.timedelta(days=400)).isoformat(),
@@ -119,17 +123,40 @@ def load_demo_data():
         ensure_default_standards()
         user = committee_user()
         _register(user)
+        for product in Product.select().where(Product.is_certifiable == True):  # noqa: E712
+            if not YieldNorm.select().where(YieldNorm.product == product).exists():
+                yields.save_norm(product, {"quantity_per_rai": YIELD_NORMS.get(product.unit, "2000"),
+                                           "season_days": "90", "notes": "ค่าตัวอย่าง (demo)"}, user)
         growers = list(Household.select().where(Household.grower_status == "active").order_by(Household.code))
-        for index, household in enumerate(growers):
+        for index, household in enumerate(growers[:len(growers) - IN_CONVERSION]):
             if Inspection.select().where(Inspection.household == household).exists() or not household.plots.exists():
                 continue
-            if index >= len(FATES):
-                if index < len(FATES) + CONVERTING and not records.plot_records(household):
-                    _converting(household, rng, today, user)
-                continue  # newly pledged growers: converting, or not yet dated
-            _certify(household, user, rng, FATES[index], today)
+            _certify(household, user, rng, FATES[index] if index < len(FATES) else "active", today)
             added["inspections"] += 1
             added["certificates"] += 1
+        converting = growers[len(growers) - IN_CONVERSION:]
+        for household in converting:
+            if household.plots.exists() and not records.plot_records(household):
+                _converting(household, rng, today, user)
+        _inspections_to_come(converting, user, today)
         # From now on a reviewer screens each file before the committee decides.
         CertifyingBody.update(requires_screening=True).where(CertifyingBody.kind == "pgs").execute()
     return added
+
+
+def _inspections_to_come(in_conversion, user, today):
+    """The inspector's week: one grower in conversion to visit in three days, one visited and
+    waiting for the committee's decision."""
+    standard = Standard.get(Standard.code == "PGS-KH")
+    body = CertifyingBody.get(CertifyingBody.kind == "pgs")
+    for number, household in enumerate(in_conversion[:2]):
+        if Inspection.select().where(Inspection.household == household).exists():
+            continue
+        when = today + datetime.timedelta(days=3) if number == 0 else today - datetime.timedelta(days=2)
+        inspection = inspections.schedule_inspection(household, {"standard_id": standard.id, "body_id": body.id,
+                                                                 "scheduled_for": when.isoformat()}, user)
+        if number == 1:
+            results = {str(r.id): {"result": "pass"} for r in Requirement.select().where(Requirement.standard == standard)}
+            inspections.record_inspection(inspection, {
+                "inspected_on": when.isoformat(), "results": results, "findings": "แปลงผักปรับเปลี่ยนครบสองปี บันทึกครบ",
+                "inspectors": [{"name": name} for name in PEERS[:3]]}, user)

@@ -1,7 +1,8 @@
 """Inspections: schedule a visit, record what the inspectors found, apply the PGS rule of three.
 
-A PGS inspection needs at least three peer inspectors, none of them from the inspected
-household; a third-party inspection needs one. Every requirement of the standard gets a result.
+A PGS inspection needs peer inspectors from at least three different households, none of them the
+inspected one (two peers of one household count once); a third-party inspection needs one
+inspector. Every requirement of the standard gets a result.
 """
 import datetime
 
@@ -91,12 +92,20 @@ def _clean_inspectors(inspection, raw):
         if (peer_household is not None and peer_household.id == household.id) or name in own_names:
             raise ValidationError({"inspectors": _l("%(name)s belongs to the inspected household and cannot inspect it.", name=name)})
         people.append({"name": name, "household": peer_household, "organisation": str(item.get("organisation") or "")[:200]})
-    needed = MIN_PGS_INSPECTORS if inspection.kind == "pgs" else 1
-    if len(people) < needed:
-        if inspection.kind == "pgs":
-            raise ValidationError({"inspectors": _l("A PGS inspection needs at least three peer inspectors from other households.")})
+    if inspection.kind == "pgs":
+        if _households_counted(people) < MIN_PGS_INSPECTORS:
+            raise ValidationError({"inspectors": _l(
+                "A PGS inspection needs peers from at least three different households, none of them the inspected one "
+                "(two peers of one household count once).")})
+    elif not people:
         raise ValidationError({"inspectors": _l("Name the inspector.")})
     return people
+
+
+def _households_counted(people):
+    """How many different households the peers come from; a peer named without a household counts alone."""
+    return len({person["household"].id for person in people if person["household"] is not None}) + sum(
+        1 for person in people if person["household"] is None)
 
 
 def _clean_results(inspection, raw):

@@ -3,17 +3,21 @@
 An input is picked from the register (certificates.inputs); what the standard says of it is
 read when the log is shown, so a later classification applies to past entries. A plot's
 conversion runs from its declared start, or from the last prohibited input put on it if later.
+A harvest is recorded once, as a harvest batch (traceability): the activity log reads those
+batches through core.hooks, so the farm record, the batch list and the mass balance all read
+the same record.
 """
 import calendar
 import dataclasses
 import datetime
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
 from certificates import inputs, standards
 from certificates.models import ACTIVITIES, INPUT_TYPES, Activity, InputEntry, InputRuling, PlotRecord, RegisteredInput
-from core import audit
+from core import audit, hooks
 from core.db import db
 from core.models import Plot, Product
 from core.validation import Form, local_today
@@ -78,12 +82,19 @@ def add_input(household, data, user):
     return entry
 
 
+# What the activity form records; a harvest is recorded as a harvest batch, once.
+RECORDABLE_ACTIVITIES = {key: label for key, label in ACTIVITIES.items() if key != "harvest"}
+
+
 def add_activity(household, data, user):
-    """Log work on a plot; a harvest needs its product and quantity."""
+    """Log work on a plot (not a harvest: that is recorded once, as a harvest batch)."""
     form = Form(data)
     plot = _household_plot(household, data, form)
     form.date("done_on", required=True)
-    form.choice("activity", ACTIVITIES, required=True)
+    form.choice("activity", RECORDABLE_ACTIVITIES, required=True)
+    if (data or {}).get("activity") == "harvest":
+        form.errors["activity"] = _l("Record a harvest as a harvest batch (Record a harvest): "
+                                     "it is the farm record's harvest and the batch the labels are printed for.")
     form.integer("product_id")
     form.decimal("quantity", places=3, minimum=0, maximum=1_000_000)
     form.text("unit", 20)
@@ -93,11 +104,6 @@ def add_activity(household, data, user):
     product = Product.get_or_none(Product.id == product_id) if product_id else None
     if product_id and product is None:
         form.errors["product_id"] = _l("Choose a product from the list.")
-    if form.cleaned.get("activity") == "harvest":
-        if product is None and "product_id" not in form.errors:
-            form.errors["product_id"] = _l("A harvest needs the product harvested.")
-        if not form.cleaned.get("quantity") and "quantity" not in form.errors:
-            form.errors["quantity"] = _l("A harvest needs the quantity harvested.")
     cleaned = form.finish()
     if product and not cleaned.get("unit"):
         cleaned["unit"] = product.unit
@@ -126,13 +132,31 @@ def input_log(household):
     return entries
 
 
+@dataclasses.dataclass(frozen=True)
+class FarmEntry:
+    """One line of a household's activity log: work on a plot, or a harvest (then with its batch code)."""
+
+    done_on: datetime.date
+    activity: str
+    plot: Plot = None
+    product: Product = None
+    quantity: Decimal = None
+    unit: str = ""
+    notes: str = ""
+    activity_id: int = None
+    batch_code: str = None
+
+
 def activity_log(household):
-    """The household's activities, newest first, with plots and products."""
-    return (
-        Activity.select(Activity, Plot).join(Plot)
+    """The household's activity log, newest first: its activities and its harvests (batches)."""
+    activities = (
+        Activity.select(Activity, Plot, Product).join(Plot).switch(Activity).join(Product, JOIN.LEFT_OUTER)
         .where(Activity.household == household)
-        .order_by(Activity.done_on.desc(), Activity.id.desc())
     )
+    entries = [FarmEntry(a.done_on, a.activity, a.plot, a.product, a.quantity, a.unit, a.notes, activity_id=a.id)
+               for a in activities]
+    entries += hooks.farm_harvests(household)
+    return sorted(entries, key=lambda entry: (entry.done_on, entry.activity_id or 0), reverse=True)
 
 
 def plot_records(household):
@@ -141,8 +165,6 @@ def plot_records(household):
         record.plot_id: record
         for record in PlotRecord.select().join(Plot).where(Plot.household == household)
     }
-
-
 
 
 def add_months(day, months):

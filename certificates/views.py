@@ -51,6 +51,12 @@ INSPECTOR_ROWS = 6
 NON_COMPLIANCE_ROWS = 3
 
 
+def household_section(household, user):
+    """What the household page shows of certification: the certificate now, inspections, what is due."""
+    return {"certification": certification.household_certification(household), "severities": SEVERITIES,
+            "today": certification.today()}
+
+
 # Farm records ---------------------------------------------------------------------------
 
 
@@ -74,6 +80,8 @@ def _render_farm(household, errors=None, values=None, status=200):
         activities=records.activity_log(household),
         input_types=INPUT_TYPES,
         activity_types=ACTIVITIES,
+        recordable_activities=records.RECORDABLE_ACTIVITIES,
+        units=UNITS,
         errors=errors or {},
         values=values or {},
     ), status
@@ -133,10 +141,35 @@ def inspection_list():
     )
 
 
+def _inspectable():
+    """Households that may be inspected (applicants and active growers), for the choice on /inspections/new."""
+    return (Household.select().where(Household.grower_status.in_(("applicant", "active")))
+            .order_by(Household.village_no, Household.code))
+
+
+@bp.route("/inspections/new", methods=["GET", "POST"])
+@role_required("admin", "inspector")
+def inspection_schedule():
+    """Schedule an inspection from the inspections page, choosing the household on the form."""
+    if request.method == "GET":
+        return _render_schedule(None, {}, {})
+    data = request.form.to_dict()
+    household = Household.get_or_none(Household.id == (request.form.get("household_id", type=int) or 0))
+    if household is None:
+        return _render_schedule(None, data, {"household_id": _("Choose the household to inspect.")}, 400)
+    try:
+        inspection = inspections.schedule_inspection(household, data, g.user)
+    except ValidationError as exc:
+        return _render_schedule(None, data, exc.errors, 400)
+    flash(_("Inspection scheduled."), "success")
+    return redirect(url_for("certificates.inspection_detail", inspection_id=inspection.id))
+
+
 def _render_schedule(household, values, errors, status=200):
     return render_template(
         "certificates/inspection_new.html",
         household=household,
+        households=_inspectable() if household is None else [],
         standards=Standard.select().order_by(Standard.code),
         bodies=CertifyingBody.select().order_by(CertifyingBody.id),
         kinds=CERTIFICATION_KINDS,
@@ -277,8 +310,11 @@ def inspection_decide(inspection_id):
 @role_required("admin", "inspector")
 def certificate_list():
     query = Certificate.select(Certificate, Household).join(Household).order_by(Certificate.number.desc())
+    ending = request.args.get("ending") == "1"
+    if ending:
+        query = query.where(Certificate.id.in_([c.id for c in certification.ending_soon()]))
     rows = [(c, certification.effective_status(c)) for c in query]
-    return render_template("certificates/certificate_list.html", rows=rows)
+    return render_template("certificates/certificate_list.html", rows=rows, ending=ending)
 
 
 def _render_issue(decision, values, errors, status=200):

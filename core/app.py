@@ -61,8 +61,9 @@ def create_app(test_config=None):
     app.teardown_request(_close_connection)
     app.after_request(_security_headers)
 
-    from core import api, auth, views
+    from core import api, auth, home, views
 
+    home.register(app)
     app.before_request(auth.load_user)
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)
@@ -108,4 +109,5 @@ def _security_headers(response):
     # Static files keep Flask's own "no-cache" with an ETag: a phone revalidates with a small 304,
     # and a new POS script reaches every tablet on its next visit.
     response.headers.add("Vary", "Cookie")
+    response.headers.add("Vary", "Accept-Language")  # a visitor's first page follows the phone's language
     return response

@@ -1,11 +1,17 @@
-"""The audit log: every change to central data says who made it, when, and what changed."""
+"""The audit log: every change to central data says who made it, when, and what changed.
+
+Entries keep field names and plain values (the record of what happened); `describe` turns them
+into the words a person reads: the field's label and each value as shown elsewhere (a date in
+B.E., baht, ไร่-งาน-ตารางวา, a status's name, group names instead of ids).
+"""
 import datetime
 import decimal
 import json
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.models import AuditEntry
+from core.models import CATEGORIES, CURRICULA, GROWER_STATUSES, ROLES, UNITS, AuditEntry, Household, OccupationGroup
 
 ACTIONS = {"create": _l("created"), "update": _l("changed"), "delete": _l("removed")}
 ENTITIES = {
@@ -25,6 +31,61 @@ ENTITIES = {
     "attendance": _l("attendance"),
     "income_survey": _l("income survey"),
 }
+
+
+# Field labels, as the forms name the fields; a domain adds its own with add_field_labels.
+FIELD_LABELS = {
+    "code": _l("Code"),
+    "head_name": _l("Head of household"),
+    "display_name": _l("Name shown to shoppers"),
+    "village_no": _l("Village"),
+    "address": _l("Address"),
+    "phone": _l("Phone"),
+    "national_id": _l("National ID"),
+    "is_elderly": _l("Elderly"),
+    "is_disabled": _l("Person with disability"),
+    "is_low_income": _l("Low income"),
+    "disadvantaged_other": _l("Other disadvantage"),
+    "grower_status": _l("Grower status"),
+    "pledge_date": _l("Date of the organic pledge"),
+    "notes": _l("Notes"),
+    "occupation_group_ids": _l("Occupation groups"),
+    "member_count": _l("People in the household"),
+    "household_id": _l("Household"),
+    "household": _l("Household"),
+    "households": _l("Households"),
+    "full_name": _l("Name"),
+    "relationship": _l("Relationship"),
+    "birth_year": _l("Year of birth"),
+    "name": _l("Name"),
+    "area_m2": _l("Area"),
+    "main_crops": _l("Main crops"),
+    "latitude": _l("Latitude (optional)"),
+    "longitude": _l("Longitude (optional)"),
+    "name_th": _l("Name (Thai)"),
+    "name_en": _l("Name (English)"),
+    "description": _l("Description"),
+    "unit": _l("Unit"),
+    "category": _l("Category"),
+    "is_certifiable": _l("Can be certified organic (produce, not handicrafts)"),
+    "default_price_satang": _l("Default price"),
+    "is_active": _l("Active"),
+    "username": _l("Username"),
+    "role": _l("Role"),
+    "is_committee": _l("Member of the certification committee (inspectors)"),
+    "curriculum": _l("Curriculum"),
+    "teacher": _l("Teacher"),
+    "starts_on": _l("Starts"),
+    "surveyed_on": _l("Date of the survey"),
+}
+# Values whose stored key has a name people read.
+VALUE_NAMES = {"grower_status": GROWER_STATUSES, "role": ROLES, "unit": UNITS, "category": CATEGORIES,
+               "curriculum": {str(key): name for key, name in CURRICULA.items()}}
+
+
+def add_field_labels(labels):
+    """Name the fields a domain records in the audit log (field name -> lazy label)."""
+    FIELD_LABELS.update(labels)
 
 
 def _plain(value):
@@ -66,3 +127,49 @@ def entries(entity=None, entity_id=None):
     if entity_id is not None:
         query = query.where(AuditEntry.entity_id == entity_id)
     return query
+
+
+def _date_text(value):
+    from core.i18n import format_date
+
+    try:
+        return format_date(datetime.date.fromisoformat(value[:10]))
+    except ValueError:
+        return value
+
+
+def value_text(field, value):
+    """One stored value as a person reads it ('—' for nothing)."""
+    from core.i18n import format_area, format_baht, format_quantity
+
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if field in VALUE_NAMES:
+        return str(VALUE_NAMES[field].get(str(value), value))
+    if field == "occupation_group_ids":
+        names = {g.id: g.name_th for g in OccupationGroup.select().where(OccupationGroup.id.in_(value))}
+        return ", ".join(names.get(group_id, str(group_id)) for group_id in value)
+    if field in ("household_id", "households"):
+        ids = value if isinstance(value, list) else [value]
+        codes = {h.id: h.code for h in Household.select().where(Household.id.in_(ids))}
+        return ", ".join(codes.get(household_id, str(household_id)) for household_id in ids)
+    if field.endswith("_satang"):
+        return format_baht(value)
+    if field.endswith("_milli") or field.startswith("quantity_milli"):
+        return format_quantity(value)
+    if field == "area_m2":
+        return format_area(decimal.Decimal(str(value)))
+    if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-" and value[:4].isdigit():
+        return _date_text(value)
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def describe(entry):
+    """An entry's changes as (label, old, new) in words, in a stable order."""
+    changes = json.loads(entry.changes or "{}")
+    return [(str(FIELD_LABELS.get(field, field)), value_text(field, old), value_text(field, new))
+            for field, (old, new) in changes.items()]

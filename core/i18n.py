@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from babel.dates import get_month_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, has_request_context, request
+from flask import current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 
@@ -31,11 +31,17 @@ babel = Babel()
 
 
 def select_language():
-    """Use the language the person chose (a cookie), else Thai."""
+    """Use the language the person chose (a cookie); else, for a visitor who is not signed in (a
+    shopper's phone on a first visit), the phone's own language (Accept-Language); else Thai.
+
+    Staff pages stay Thai until the person chooses: the market's tablets are shared.
+    """
     if has_request_context():
         chosen = request.cookies.get(LANGUAGE_COOKIE)
         if chosen in LANGUAGES:
             return chosen
+        if "user_id" not in session:
+            return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
     return DEFAULT_LANGUAGE
 
 

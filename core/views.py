@@ -4,7 +4,6 @@ Views only parse the request, call one service function and render; the rules li
 households.py, products.py and accounts.py.
 """
 import datetime
-import json
 import os
 import re
 from decimal import Decimal
@@ -22,8 +21,9 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from markupsafe import Markup
 
-from core import accounts, audit, households, products, programme, registry_io
+from core import accounts, audit, hooks, households, products, programme, registry_io
 from core.auth import login_required, role_required
 from core.db import LARGEST_ID, get_or_404
 from core.i18n import area_parts, current_language, local_name
@@ -86,15 +86,17 @@ def health():
 @bp.route("/")
 @login_required
 def home():
-    if g.user.role == "cashier":
-        return redirect(url_for("market.pos"))  # a cashier's work is the counter, not a list
+    """Each role's start: the cashier goes to the POS; others see what to do next, each a link."""
+    landing = hooks.landing(g.user.role)
+    if landing:
+        return redirect(url_for(landing))
     counts = {
         "households": Household.select().count(),
         "growers": Household.select().where(Household.grower_status == "active").count(),
         "plots": Plot.select().count(),
         "products": Product.select().where(Product.is_active == True).count(),  # noqa: E712
     }
-    return render_template("core/home.html", counts=counts)
+    return render_template("core/home.html", counts=counts, tasks=hooks.home_tasks(g.user))
 
 
 # Households -------------------------------------------------------------------------------
@@ -158,6 +160,8 @@ def _render_household_detail(household, member_values=None, member_errors=None, 
         member_values=member_values or {},
         member_errors=member_errors or {},
         courses=programme.courses_taken(household),
+        sections=[Markup(render_template(template, household=household, **context))
+                  for template, context in hooks.household_sections(household, g.user)],
     ), status
 
 
@@ -213,7 +217,7 @@ def household_history(household_id):
         "core/audit_list.html",
         entries=audit.entries("household", household.id),
         title=_("Change history of %(code)s", code=household.code),
-        parse=json.loads,
+        describe=audit.describe,
         actions=audit.ACTIONS,
         entities=audit.ENTITIES,
     )
@@ -427,7 +431,7 @@ def audit_log():
         page=page,
         page_count=page_count,
         title=_("Audit log"),
-        parse=json.loads,
+        describe=audit.describe,
         actions=audit.ACTIONS,
         entities=audit.ENTITIES,
     )

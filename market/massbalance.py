@@ -1,7 +1,8 @@
-"""The mass balance: for each household and product in a season, what the farm records say was
-harvested, what was labelled as batches, what the market sold, what went into making other
-batches (honey into jars), and what its certified land can plausibly yield. A household that sells more than it labelled or harvested, or more than its
-land can grow, is flagged for the inspector with the evidence.
+"""The mass balance: for each household and product in a season, what it harvested (its harvest
+batches, which are the farm record's harvests, and any older farm-record harvest never made a
+batch), what the market sold, what went into making other batches (honey into jars), and what
+its certified land can plausibly yield. A household that sells or uses more than it harvested,
+or harvests or sells more than its land can grow, is flagged for the inspector with the evidence.
 
 Every figure is an SQL aggregate grouped by household and product.
 """
@@ -23,9 +24,8 @@ SQUARE_METRES_PER_RAI = SQUARE_METRES_PER_WA * WA_PER_RAI  # 1,600 m²
 RECORD_TOLERANCE = Decimal("0.10")
 
 FLAGS = {
-    "sold_over_labelled": _l("Sold more than was labelled as batches"),
-    "labelled_over_harvested": _l("Labelled more than the farm records say was harvested"),
-    "no_harvest_records": _l("Batches labelled but no harvest in the farm records"),
+    "sold_over_harvested": _l("Sold more than was harvested"),
+    "harvested_over_capacity": _l("Harvested more than the certified land can plausibly yield"),
     "sold_over_capacity": _l("Sold more than the certified land can plausibly yield"),
     "used_over_harvested": _l("Sold and used in making more than the farm records say was harvested"),
     "used_over_capacity": _l("Sold and used in making more than the certified land or hives can plausibly yield"),
@@ -39,7 +39,6 @@ class Balance:
     household: Household
     product: Product
     harvested_milli: int = 0
-    labelled_milli: int = 0
     sold_milli: int = 0
     used_milli: int = 0  # went into batches made from this household's batches
     certified_area_m2: Decimal = Decimal(0)
@@ -52,17 +51,18 @@ def period(data):
 
 
 def _harvested(start, end):
-    rows = (Activity.select(Activity.household, Activity.product, fn.SUM(Activity.quantity))
-            .where(Activity.activity == "harvest", Activity.product.is_null(False), Activity.done_on.between(start, end))
-            .group_by(Activity.household, Activity.product).tuples())
-    return {(household, product): int(Decimal(str(total or 0)) * MILLI) for household, product, total in rows}
-
-
-def _labelled(start, end):
+    """Harvest batches, plus farm-record harvests from before a harvest was recorded once, as a batch."""
     rows = (Batch.select(Batch.household, Batch.product, fn.SUM(Batch.quantity_milli))
             .where(Batch.harvest_date.between(start, end), Batch.kind == "harvest")
             .group_by(Batch.household, Batch.product).tuples())
-    return {(household, product): int(total) for household, product, total in rows}
+    harvested = {(household, product): int(total) for household, product, total in rows}
+    older = (Activity.select(Activity.household, Activity.product, fn.SUM(Activity.quantity))
+             .where(Activity.activity == "harvest", Activity.product.is_null(False), Activity.done_on.between(start, end))
+             .group_by(Activity.household, Activity.product).tuples())
+    for household, product, total in older:
+        key = (household, product)
+        harvested[key] = harvested.get(key, 0) + int(Decimal(str(total or 0)) * MILLI)
+    return harvested
 
 
 def _sold(start, end):
@@ -107,18 +107,17 @@ def _certified_area(start, end):
 
 def balances(start, end):
     """Every household × product with harvests, batches or sales in the period, with its flags."""
-    harvested, labelled, sold = _harvested(start, end), _labelled(start, end), _sold(start, end)
-    used = _used(start, end)
+    harvested, sold, used = _harvested(start, end), _sold(start, end), _used(start, end)
     areas = _certified_area(start, end)
-    keys = set(harvested) | set(labelled) | set(sold) | set(used)
+    keys = set(harvested) | set(sold) | set(used)
     households = {h.id: h for h in Household.select().where(Household.id.in_([k[0] for k in keys]))}
     products = {p.id: p for p in Product.select().where(Product.id.in_([k[1] for k in keys]))}
     norms = {n.product_id: n for n in YieldNorm.select().where(YieldNorm.product.in_(list(products)))}
     days = (end - start).days + 1
     result = []
     for key in sorted(keys, key=lambda k: (households[k[0]].code, products[k[1]].name_th)):
-        balance = Balance(households[key[0]], products[key[1]], harvested.get(key, 0), labelled.get(key, 0),
-                          sold.get(key, 0), used.get(key, 0), areas.get(key, Decimal(0)))
+        balance = Balance(households[key[0]], products[key[1]], harvested.get(key, 0), sold.get(key, 0),
+                          used.get(key, 0), areas.get(key, Decimal(0)))
         norm = norms.get(key[1])
         if norm is not None and balance.certified_area_m2:
             seasons = Decimal(days) / norm.season_days
@@ -130,14 +129,13 @@ def balances(start, end):
 
 def _flags(balance):
     flags = []
-    if balance.sold_milli > balance.labelled_milli * (1 + RECORD_TOLERANCE) and balance.labelled_milli:
-        flags.append("sold_over_labelled")
-    if balance.labelled_milli and not balance.harvested_milli:
-        flags.append("no_harvest_records")
-    elif balance.labelled_milli > balance.harvested_milli * (1 + RECORD_TOLERANCE):
-        flags.append("labelled_over_harvested")
-    if balance.capacity_milli is not None and balance.sold_milli > balance.capacity_milli:
-        flags.append("sold_over_capacity")
+    if balance.sold_milli > balance.harvested_milli * (1 + RECORD_TOLERANCE):
+        flags.append("sold_over_harvested")
+    if balance.capacity_milli is not None:
+        if balance.harvested_milli > balance.capacity_milli:
+            flags.append("harvested_over_capacity")
+        if balance.sold_milli > balance.capacity_milli:
+            flags.append("sold_over_capacity")
     if balance.used_milli:
         out = balance.sold_milli + balance.used_milli
         if balance.harvested_milli and out > balance.harvested_milli * (1 + RECORD_TOLERANCE):

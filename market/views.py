@@ -465,11 +465,11 @@ def mass_balance(fmt="html"):
     only_alerts = request.args.get("alerts") == "1"
     rows = massbalance.alerts(start, end) if only_alerts else massbalance.balances(start, end)
     if fmt in ("csv", "xlsx"):
-        header = [_("Household"), _("Product"), _("Unit"), _("Harvested (farm records)"), _("Labelled as batches"),
-                  _("Sold"), _("Used in making"), _("Land can yield"), _("Follow up")]
+        header = [_("Household"), _("Product"), _("Unit"), _("Harvested"), _("Sold"), _("Used in making"),
+                  _("Land can yield"), _("Follow up")]
         table = [[b.household.code, b.product.name_th, b.product.unit,
-                  batches.quantity_text(b.harvested_milli), batches.quantity_text(b.labelled_milli),
-                  batches.quantity_text(b.sold_milli), batches.quantity_text(b.used_milli),
+                  batches.quantity_text(b.harvested_milli), batches.quantity_text(b.sold_milli),
+                  batches.quantity_text(b.used_milli),
                   batches.quantity_text(b.capacity_milli) if b.capacity_milli is not None else "",
                   "; ".join(str(massbalance.FLAGS[f]) for f in b.flags)] for b in rows]
         return _download(_("Mass balance"), header, table, fmt, f"mass-balance-{start}-{end}")

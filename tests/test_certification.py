@@ -56,6 +56,24 @@ def test_pgs_needs_three_independent_inspectors(app, applicant, admin_user, name
     assert not inspection.inspectors.exists()
 
 
+def test_pgs_peers_count_by_household(app, applicant, admin_user, household_data):
+    """Three peers of whom two come from one household are two households: refused; three households pass."""
+    peers = [households.create_household(dict(household_data, code=f"KH-03-00{n}", head_name=f"เพื่อน {n}",
+                                              national_id="", grower_status="active"), admin_user) for n in (1, 2, 3)]
+    inspection = _scheduled(applicant, admin_user)
+    same_two = [{"name": "ก ก", "household_id": peers[0].id}, {"name": "ข ข", "household_id": peers[0].id},
+                {"name": "ค ค", "household_id": peers[1].id}]
+    with pytest.raises(ValidationError) as caught:
+        inspections.record_inspection(inspection, {"inspected_on": TODAY.isoformat(), "inspectors": same_two,
+                                                   "results": _all_pass(inspection)}, admin_user)
+    with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        assert "three different households" in str(caught.value.errors["inspectors"])
+    three = [dict(same_two[0]), dict(same_two[1], household_id=peers[1].id), dict(same_two[2], household_id=peers[2].id)]
+    inspections.record_inspection(inspection, {"inspected_on": TODAY.isoformat(), "inspectors": three,
+                                               "results": _all_pass(inspection)}, admin_user)
+    assert sorted(p.household_id for p in inspection.inspectors) == sorted(p.id for p in peers)
+
+
 def test_peer_from_the_inspected_household_is_refused(app, applicant, admin_user):
     """Naming the inspected household as an inspector's household is refused, whatever the name."""
     inspection = _scheduled(applicant, admin_user)
@@ -171,13 +189,27 @@ def test_farm_page_shows_the_prohibited_and_review_flags(client, auth, applicant
     assert '<option value="กรัมม็อกโซน">' in page
 
 
-def test_harvest_needs_product_and_quantity(app, applicant, admin_user):
-    """A harvest without what and how much is refused; other activities need neither."""
+def test_a_harvest_is_recorded_once_as_a_batch_and_read_by_the_farm_log(client, auth, applicant, admin_user):
+    """The activity form refuses a harvest (it is a batch); the batch shows in the farm log, the API's
+    activity log and the batch list, as the one record of that harvest."""
+    from traceability import batches
+
     plot = households.create_plot(applicant, {"name": "แปลง 1", "area_m2": "400"}, admin_user)
     with pytest.raises(ValidationError) as caught:
         records.add_activity(applicant, {"plot_id": plot.id, "done_on": TODAY.isoformat(), "activity": "harvest"}, admin_user)
-    assert {"product_id", "quantity"} <= set(caught.value.errors)
+    assert set(caught.value.errors) == {"activity"}
     records.add_activity(applicant, {"plot_id": plot.id, "done_on": TODAY.isoformat(), "activity": "soil_preparation"}, admin_user)
+    kale = products.create_product({"name_th": "คะน้า", "unit": "kg", "category": "vegetable", "is_certifiable": "1"}, admin_user)
+    batch = batches.create_batch({"household_id": applicant.id, "product_id": kale.id, "plot_id": plot.id,
+                                  "harvest_date": TODAY.isoformat(), "quantity": "12.5"}, admin_user)
+    auth.login("inspector")
+    page = client.get(f"/households/{applicant.id}/farm").get_data(as_text=True)
+    assert page.count('data-testid="harvest-entry"') == 1 and f"{batch.code[:4]}-{batch.code[4:]}" in page
+    assert "12.5 กก." in page
+    log = client.get(f"/api/v1/households/{applicant.id}/activities").json["items"]
+    harvests = [item for item in log if item["activity"] == "harvest"]
+    assert [(h["batch_code"], h["quantity"], h["plot_id"]) for h in harvests] == [(batch.code, "12.500", plot.id)]
+    assert len(log) == 2
 
 
 def test_certified_household_is_certified_for_its_scope_only(certified_household, admin_user):

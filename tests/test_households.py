@@ -80,7 +80,7 @@ def test_edit_logs_only_what_changed(client, auth, household_data):
     assert entry.user_id == admin.id
     assert json.loads(entry.changes) == {"village_no": [1, 4]}
     history = client.get(f"/households/{household.id}/history").get_data(as_text=True)
-    assert "village_no" in history and "แก้ไข" in history
+    assert "หมู่บ้าน</strong>: 1 → 4" in history and "แก้ไข" in history and "village_no" not in history
 
 
 def test_occupation_groups_are_set_and_replaced(admin_user, household_data):

@@ -118,46 +118,55 @@ def test_labels_never_show_personal_data(app, certified_household, household_dat
         assert not contains(text, value), value
 
 
-def test_certified_mark_only_when_certified(app, certified_household):
-    """Certified: the mark. Suspended: no mark, a warning, and the print records the claim it made."""
+def test_certified_mark_and_no_labels_once_suspended(app, certified_household):
+    """Certified: the mark, and the print records its claim. Suspended: the counter would refuse the
+    batch, so printing is refused with the reason and nothing is recorded."""
     batch = new_batch(certified_household)
     assert "Organic certified" in pdf_text(build(app, [batch], "a4-3x8", language="en"))
     certification.suspend(certified_household["certificate"], {"reason": "ตรวจพบสารเคมี"}, certified_household["committee"])
-    text = pdf_text(build(app, [batch], "a4-3x8", language="en"))
-    assert "Organic certified" not in text and "In conversion" not in text
-    with app.test_request_context():
-        status = batches.batch_certification(batch)
-        assert "ฉลากจะไม่แสดงว่าได้รับการรับรอง" in labels.label_warning(batch, status)
+    with pytest.raises(labels.LabelsRefused) as refused:
+        build(app, [batch], "a4-3x8")
+    [(refused_batch, reason)] = refused.value.refusals
+    assert refused_batch.id == batch.id and "ใบรับรองถูกระงับชั่วคราว" in str(reason)
     claims = [p.certification_state for p in LabelPrint.select().order_by(LabelPrint.id)]
-    assert claims == ["certified", "suspended"]
+    assert claims == ["certified"]
 
 
-def test_in_conversion_grower_gets_the_in_conversion_note(app, certified_household):
+@pytest.mark.parametrize("why", ["not_in_scope", "in_conversion", "recalled", "sold_out"])
+def test_no_labels_for_what_the_counter_refuses(app, certified_household, why):
+    """Not in scope, in conversion, recalled or sold out: no labels, with the reason."""
     setup = certified_household
-    other = products.create_product({"name_th": "ผักบุ้ง", "unit": "bunch", "category": "vegetable",
-                                     "is_certifiable": True}, setup["committee"])
-    batch = new_batch(setup, product_id=other.id)
-    assert batches.batch_certification(batch).state == "not_in_scope"
-    text = pdf_text(build(app, [batch], "a4-3x8", language="en"))
-    assert "Organic certified" not in text and "In conversion" not in text, "not in scope: no claim at all"
-    setup["certificate"].delete_instance(recursive=True)
-    text = pdf_text(build(app, [batch], "a4-3x8", language="en"))
-    assert "conversion" not in text, "conversion over and no certificate: no claim"
-    start = datetime.date.today() - datetime.timedelta(days=100)
-    records.save_plot_record(setup["plot"], {"conversion_start": start.isoformat()}, setup["committee"])
-    ends = records.add_months(start, 12)
-    text = pdf_text(build(app, [batch], "a4-3x8", language="en"))
-    assert f"In conversion until {ends.day} {ends:%b} {ends.year}" in text
+    batch = new_batch(setup)
+    if why in ("not_in_scope", "in_conversion"):
+        other = products.create_product({"name_th": "ผักบุ้ง", "unit": "bunch", "category": "vegetable",
+                                         "is_certifiable": True}, setup["committee"])
+        batch = new_batch(setup, product_id=other.id)
+        if why == "in_conversion":
+            setup["certificate"].delete_instance(recursive=True)
+            start = datetime.date.today() - datetime.timedelta(days=100)
+            records.save_plot_record(setup["plot"], {"conversion_start": start.isoformat()}, setup["committee"])
+    elif why == "recalled":
+        batch = batches.recall_batch(batch, {"reason": "พบสารตกค้าง"}, setup["committee"])
+    else:
+        batch.sold_milli = batch.quantity_milli
+        batch.save()
+    with app.test_request_context():
+        assert batches.batch_certification(batch).state == why or why in ("recalled", "sold_out")
+        assert labels.label_refusal(batch) is not None
+    with pytest.raises(labels.LabelsRefused):
+        build(app, [batch], "a4-3x8")
+    assert LabelPrint.select().count() == 0
 
 
-def test_handicraft_label_has_no_organic_claim_and_no_warning(app, certified_household):
+def test_handicraft_label_has_no_organic_claim_and_prints(app, certified_household):
+    """A woven basket needs no certificate: its labels print, without any organic claim."""
     setup = certified_household
     basket = products.create_product({"name_th": "ตะกร้าสานใบเตย", "unit": "piece", "category": "handicraft"}, setup["committee"])
     batch = new_batch(setup, product_id=basket.id, plot_id="")
     pdf = build(app, [batch], "a4-3x8", language="en")
     assert "Organic" not in pdf_text(pdf) and "conversion" not in pdf_text(pdf)
     with app.test_request_context():
-        assert labels.label_warning(batch, batches.batch_certification(batch)) is None
+        assert labels.label_refusal(batch) is None
 
 
 def test_printing_adds_labelled_to_the_batch_story(app, certified_household):
@@ -174,11 +183,11 @@ def test_label_pdf_route_for_one_batch(client, token_for, certified_household):
     answer = client.get(f"/api/v1/batches/{batch.code}/labels.pdf?template=thermal-50x30&copies=2",
                         headers=token_for("admin", "printer"))
     assert answer.status_code == 200 and answer.mimetype == "application/pdf"
-    assert "X-Label-Warning" not in answer.headers
     assert qr_texts(answer.data) == [f"{BASE_URL}/b/{batch.code}"] * 2
 
 
-def test_label_pdf_route_for_several_batches_warns_about_uncertified_ones(client, token_for, certified_household):
+def test_label_pdf_route_refuses_a_print_with_an_uncertified_batch(client, token_for, certified_household):
+    """One batch the counter would refuse makes the whole print a 409 naming it and why; nothing is printed."""
     setup = certified_household
     good = new_batch(setup)
     other = products.create_product({"name_th": "ผักบุ้ง", "unit": "bunch", "category": "vegetable",
@@ -186,9 +195,11 @@ def test_label_pdf_route_for_several_batches_warns_about_uncertified_ones(client
     outside = new_batch(setup, product_id=other.id)
     answer = client.get(f"/api/v1/labels.pdf?batch={good.code}&batch={outside.code}&copies=2",
                         headers=token_for("admin", "printer"))
-    assert answer.status_code == 200
-    assert outside.code in answer.headers["X-Label-Warning"] and good.code not in answer.headers["X-Label-Warning"]
-    assert sorted(qr_texts(answer.data)) == sorted([f"{BASE_URL}/b/{good.code}"] * 2 + [f"{BASE_URL}/b/{outside.code}"] * 2)
+    assert answer.status_code == 409 and answer.json["error"]["code"] == "not_sellable"
+    assert list(answer.json["error"]["fields"]) == [f"{outside.code[:4]}-{outside.code[4:]}"]
+    assert LabelPrint.select().count() == 0
+    answer = client.get(f"/api/v1/labels.pdf?batch={good.code}&copies=2", headers=token_for("admin", "printer2"))
+    assert answer.status_code == 200 and qr_texts(answer.data) == [f"{BASE_URL}/b/{good.code}"] * 2
 
 
 def test_staff_session_prints_labels_from_the_batch_page(client, auth, certified_household):
@@ -200,12 +211,16 @@ def test_staff_session_prints_labels_from_the_batch_page(client, auth, certified
     assert answer.status_code == 200 and len(qr_texts(answer.data)) == 24
 
 
-def test_batch_page_warns_before_printing_for_a_suspended_household(client, auth, certified_household):
+def test_batch_page_refuses_labels_for_a_suspended_household(client, auth, certified_household):
+    """The batch page shows why no labels instead of the print form; the list cannot tick the batch."""
     batch = new_batch(certified_household)
     certification.suspend(certified_household["certificate"], {"reason": "ตรวจพบสารเคมี"}, certified_household["committee"])
     auth.login("admin")
     page = client.get(f"/batches/{batch.code}").get_data(as_text=True)
-    assert 'data-testid="label-warning"' in page and "ฉลากจะไม่แสดงว่าได้รับการรับรอง" in page
+    assert 'data-testid="label-refusal"' in page and "ใบรับรองถูกระงับชั่วคราว" in page
+    assert 'data-testid="print-labels"' not in page
+    listing = client.get("/batches").get_data(as_text=True)
+    assert f'name="batch" value="{batch.code}"' not in listing and 'data-testid="no-labels"' in listing
 
 
 @pytest.mark.parametrize("query", ["template=poster", "copies=0", "copies=1001", "copies=abc", "skip=24", "lang=fr"])

@@ -358,3 +358,32 @@ def test_certificates_upgrade_versions_the_standards_and_keeps_inspections_and_f
     committee = accounts.create_user({"username": "pgs", "role": "admin", "password": PASSWORD})
     draft = standards.new_draft(Standard.get(), committee)
     assert [r.text_th for r in standards.criteria(draft)] == ["มีบันทึกการผลิต", "ไม่ใช้ปุ๋ยเคมี"]
+
+
+def test_traceability_step_4_keeps_one_record_per_harvest(app, app_config, certified_household):
+    """A harvest typed twice (farm record and batch, same household, product and day) keeps only its
+    batch; a farm-record harvest with no batch stays in the log, and other activities are untouched."""
+    import datetime
+
+    from certificates import records
+    from certificates.models import Activity
+    from traceability import batches
+
+    setup = certified_household
+    day = datetime.date.today() - datetime.timedelta(days=3)
+    batch = batches.create_batch({"household_id": setup["household"].id, "product_id": setup["product"].id,
+                                  "plot_id": setup["plot"].id, "harvest_date": day.isoformat(), "quantity": "10"},
+                                 setup["committee"])
+    common = {"household": setup["household"], "plot": setup["plot"], "product": setup["product"]}
+    Activity.create(done_on=day, activity="harvest", quantity=10, **common)
+    kept = Activity.create(done_on=day - datetime.timedelta(days=7), activity="harvest", quantity=4, **common)
+    soil = Activity.create(done_on=day, activity="soil_preparation", **common)
+    SchemaVersion.update(version=3).where(SchemaVersion.domain == "traceability").execute()
+    db.close()
+
+    upgraded = create_app(app_config)
+    assert sorted(a.id for a in Activity.select()) == sorted([kept.id, soil.id])
+    assert _version("traceability") == 4
+    with upgraded.app_context():
+        harvests = [entry.batch_code for entry in records.activity_log(setup["household"]) if entry.activity == "harvest"]
+    assert harvests == [batch.code, None]

@@ -407,6 +407,24 @@ def test_admin_records_a_harvest_through_the_form(client, auth, certified_househ
     assert codes.format_code(made.code) in detail and "12.5" in detail
 
 
+def test_harvest_form_asks_for_the_household_first_then_offers_only_its_plots(client, auth, certified_household, make_user):
+    """From the batch list the form asks whose harvest it is; from a household it offers only that
+    household's plots, with their names and areas, and never another household's."""
+    from core import households
+
+    setup = certified_household
+    neighbour = households.create_household({"code": "KH-02-002", "head_name": "เพื่อนบ้าน", "village_no": "2",
+                                             "grower_status": "applicant", "pledge_date": "2025-01-10"}, setup["committee"])
+    households.create_plot(neighbour, {"name": "แปลงของเพื่อนบ้าน", "area_m2": "800"}, setup["committee"])
+    auth.login("admin")
+    first = client.get("/batches/new").get_data(as_text=True)
+    assert 'data-testid="choose-household"' in first and 'data-testid="batch-form"' not in first
+    assert "KH-02-002" in first and "แปลงของเพื่อนบ้าน" not in first
+    form = client.get(f"/batches/new?household_id={setup['household'].id}").get_data(as_text=True)
+    assert 'data-testid="batch-form"' in form
+    assert "แปลงริมคลอง · 1 ไร่ (1,600 m²)" in form and "แปลงของเพื่อนบ้าน" not in form
+
+
 def test_the_harvest_form_sent_twice_records_one_batch(client, auth, certified_household):
     """A double click or a reload of the sent form leads to the same batch, not a second one."""
     import re

@@ -8,10 +8,13 @@ from traceability import models  # noqa: F401  (the app factory reads models.MOD
 
 def init_app(app):
     """Register the batch pages, the public trace page and the JSON routes."""
+    from core import hooks
     from core.app import csrf
-    from traceability import api, public, views
+    from traceability import api, batches, home, public, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
+    home.register(app)
+    hooks.add_farm_harvests(app, batches.farm_harvests)

@@ -103,15 +103,14 @@ def _labels_response(found, filename):
     language = pdf_language()
     if len(found) * copies > labels.MAX_LABELS:
         return json_error(400, "too_many_labels", _("At most %(n)d labels in one PDF.", n=labels.MAX_LABELS))
-    pdf, statuses = labels.print_labels(found, template, copies, _base_url(), g.user, language, skip)
-    response = Response(pdf, mimetype="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{filename}"'})
-    warnings = [labels.label_warning(batch, status) for batch, status in zip(found, statuses)]
-    if any(warnings):
-        # Scripts see why the labels carry no certified mark (header values must be ASCII).
-        response.headers["X-Label-Warning"] = "not certified: " + " ".join(
-            batch.code for batch, warning in zip(found, warnings) if warning)
-    return response
+    try:
+        pdf, _statuses = labels.print_labels(found, template, copies, _base_url(), g.user, language, skip)
+    except labels.LabelsRefused as refused:
+        reasons = {codes.format_code(batch.code): str(reason) for batch, reason in refused.refusals}
+        message = " ".join(f"{code}: {reason}" for code, reason in reasons.items())
+        return json_error(409, "not_sellable", message, reasons)
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
 
 
 @bp.route("/batches/<code>/labels.pdf")
@@ -146,7 +145,7 @@ _LABEL_PARAMETERS = [
      "schema": {"type": "integer", "minimum": 0, "maximum": labels.TEMPLATES["a4-3x8"].per_page - 1, "default": 0}},
     {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["th", "en"], "default": "th"}},
 ]
-_PDF = {"description": "The labels as PDF; header X-Label-Warning names batches printed without a certified mark",
+_PDF = {"description": "The labels as PDF (only for batches the counter may sell; others are a 409 `not_sellable` naming each batch and why)",
         "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
 _QUANTITY = {"type": "string", "pattern": r"^\d+\.\d{3}$", "example": "12.500"}
 
@@ -211,7 +210,7 @@ document(bp, paths={
         "get": {
             "summary": "Print QR labels for a batch (admin)",
             "parameters": [_CODE] + _LABEL_PARAMETERS,
-            "responses": {"200": _PDF, **error_responses("400", "401", "403", "404")},
+            "responses": {"200": _PDF, **error_responses("400", "401", "403", "404", "409")},
         },
     },
     "/labels.pdf": {
@@ -219,7 +218,7 @@ document(bp, paths={
             "summary": "Print QR labels for several batches at once (admin)",
             "parameters": [{"name": "batch", "in": "query", "required": True, "style": "form", "explode": True,
                             "schema": {"type": "array", "minItems": 1, "items": {"type": "string"}}}] + _LABEL_PARAMETERS,
-            "responses": {"200": _PDF, **error_responses("400", "401", "403", "404")},
+            "responses": {"200": _PDF, **error_responses("400", "401", "403", "404", "409")},
         },
     },
 }, schemas={

@@ -10,12 +10,13 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN, IntegrityError
 
 from certificates import certification
+from certificates.records import FarmEntry
 from core import audit
 from core.db import LARGEST_ID, Prepared, db, utcnow
 from core.models import UNITS, Household, Plot, Product
 from core.validation import Form, NotFound, ValidationError, local_today
 from traceability import codes
-from traceability.models import MILLI, Batch, BatchEvent, BatchInput
+from traceability.models import MILLI, Batch, BatchEvent, BatchInput, LabelPrint
 
 MAX_QUANTITY = Decimal(1_000_000)  # units in one batch; more is a typing slip
 MAX_PRICE_SATANG = 10_000_000 * 100
@@ -131,7 +132,8 @@ def record_batch(data, by_user):
                                   at=datetime.datetime.combine(batch.harvest_date, datetime.time(0)))
                 audit.record(by_user, "create", "batch", batch.id, {
                     "code": (None, batch.code), "household": (None, batch.household.code),
-                    "product": (None, batch.product.name_th), "quantity_milli": (None, batch.quantity_milli)})
+                    "product": (None, batch.product.name_th), "quantity_milli": (None, batch.quantity_milli),
+                    "unit": (None, batch.unit)})
             return batch, True
         except IntegrityError:
             if client_id is not None:
@@ -171,6 +173,15 @@ def find_batch(text):
     if batch is None:
         raise UnknownCode(code)
     return batch
+
+
+def farm_harvests(household):
+    """The household's harvests as lines of its farm activity log: each batch is the harvest record."""
+    query = (Batch.select(Batch, Product, Plot).join(Product).switch(Batch).join(Plot, join_type=JOIN.LEFT_OUTER)
+             .where(Batch.household == household))
+    return [FarmEntry(batch.harvest_date, "harvest", batch.plot if batch.plot_id else None, batch.product,
+                      Decimal(quantity_text(batch.quantity_milli)), batch.unit, batch.notes, batch_code=batch.code)
+            for batch in query]
 
 
 def batch_certification(batch, on=None):
@@ -216,9 +227,30 @@ def input_batches(batch):
     return found
 
 
+def sale_block(batch, status=None):
+    """Why the counter refuses this batch whatever the quantity, or None: recalled, sold out, or a
+    certifiable product without a certificate that holds (the certification state's name).
+
+    `status` is the batch's certification when the caller has it already.
+    """
+    if batch.recalled_at is not None:
+        return "recalled"
+    if batch.sold_milli >= batch.quantity_milli:
+        return "sold_out"
+    if batch.product.is_certifiable:
+        status = status or batch_certification(batch)
+        if not status.certified:
+            return status.state
+    return None
+
+
 def search_batches(household_id=None, product_id=None, harvested_from=None, harvested_to=None,
-                   status=None, code_fragment=""):
-    """Batches matching the filters, newest harvest first, with household, product and plot joined."""
+                   status=None, code_fragment="", unlabelled_since=None):
+    """Batches matching the filters, newest harvest first, with household, product and plot joined.
+
+    `unlabelled_since`: only batches on sale (not recalled, not sold out) harvested since that
+    date that were never labelled.
+    """
     query = (
         Batch.select(Batch, Household, Product, Plot)
         .join(Household).switch(Batch).join(Product).switch(Batch).join(Plot, join_type=JOIN.LEFT_OUTER)
@@ -241,6 +273,10 @@ def search_batches(household_id=None, product_id=None, harvested_from=None, harv
     if code_fragment:
         fragment = code_fragment.replace("-", "").replace(" ", "").upper()
         query = query.where(Batch.code.contains(fragment))
+    if unlabelled_since:
+        query = query.where(Batch.harvest_date >= unlabelled_since, Batch.recalled_at.is_null(),
+                            Batch.sold_milli < Batch.quantity_milli,
+                            Batch.id.not_in(LabelPrint.select(LabelPrint.batch)))
     return query
 
 

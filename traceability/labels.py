@@ -13,16 +13,17 @@ import io
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as pdf_canvas
 
+from certificates.certification import STATUS_MESSAGES
 from core.db import db
 from core.i18n import format_baht, format_date
 from core.models import UNITS
 from core.pdf import (
-    FONT,
     FONT_BOLD,
     draw_lines,
     draw_text,
@@ -33,7 +34,7 @@ from core.pdf import (
 )
 from core.qr import draw_qr
 from traceability import codes
-from traceability.batches import batch_certification, trace_url
+from traceability.batches import batch_certification, sale_block, trace_url
 from traceability.models import BatchEvent, LabelPrint
 
 GREEN = colors.HexColor("#1e5631")
@@ -90,7 +91,7 @@ class LabelContent:
     village: str
     harvested: str
     price: str
-    claim: str  # certified, in_conversion or none: the certified mark only for "certified"
+    claim: str  # certified or none: the certified mark only for "certified"
     claim_text: str
 
 
@@ -98,10 +99,6 @@ def label_content(batch, status, base_url):
     """The words on a batch's labels, in the current language, for the certification `status`."""
     if status.certified:
         claim, claim_text = "certified", _("Organic certified")
-    elif status.state == "in_conversion":
-        claim, claim_text = "in_conversion", _("In conversion to organic")
-        if status.conversion_ends:
-            claim_text = _("In conversion until %(date)s", date=format_date(status.conversion_ends))
     else:
         claim, claim_text = "none", ""
     price = ""
@@ -122,31 +119,65 @@ def label_content(batch, status, base_url):
     )
 
 
+LABEL_REFUSALS = {
+    "recalled": _l("Recalled: the counter refuses this batch, so no labels are printed for it."),
+    "sold_out": _l("Sold out: nothing of this batch is left to label."),
+}
+
+
+class LabelsRefused(Exception):
+    """Labels asked for batches the counter may not sell; `refusals` lists (batch, reason)."""
+
+    def __init__(self, refusals):
+        super().__init__(refusals)
+        self.refusals = refusals
+
+
+def label_refusal(batch, status=None):
+    """Why no label may be printed for `batch` (the counter would refuse it), or None when it may."""
+    block = sale_block(batch, status)
+    if block is None:
+        return None
+    if block in LABEL_REFUSALS:
+        return LABEL_REFUSALS[block]
+    return _("%(status)s: the counter cannot sell %(product)s of this household, so no labels are printed for it.",
+             status=STATUS_MESSAGES.get(block, STATUS_MESSAGES["none"]), product=batch.product.name_th)
+
+
+def waiting_for_labels(since):
+    """Batches on sale harvested since `since` that were never labelled and may be (newest first)."""
+    from traceability.batches import search_batches
+
+    return [batch for batch in search_batches(unlabelled_since=since) if label_refusal(batch) is None]
+
+
 def print_labels(batches, template_name, copies, base_url, by_user, language="th", skip=0):
     """Labels for `batches` (`copies` each) as PDF bytes, and the certification status each carries.
 
-    Each print is recorded with the claim its labels made, and the batch's story gains its
-    "labelled" step. The claim is decided here, at print time, by the certification function.
+    Only what the counter may sell gets labels: LabelsRefused names every other batch and why,
+    and nothing is printed. Each print is recorded with the claim its labels made, and the
+    batch's story gains its "labelled" step. The claim is decided here, at print time.
     """
     statuses = [batch_certification(batch) for batch in batches]
+    refusals = [(batch, label_refusal(batch, status)) for batch, status in zip(batches, statuses)]
+    refusals = [(batch, reason) for batch, reason in refusals if reason is not None]
+    if refusals:
+        raise LabelsRefused(refusals)
     with force_locale(language):
         contents = [label_content(batch, status, base_url) for batch, status in zip(batches, statuses)]
     pdf = labels_pdf([(content, copies) for content in contents], template_name, language, skip)
     with db.atomic():
         for batch, status in zip(batches, statuses):
-            LabelPrint.create(batch=batch, template=template_name, copies=copies, user=by_user,
-                              certification_state=status.state,
-                              certificate_number=status.certificate.number if status.certificate else "")
-            BatchEvent.create(batch=batch, kind="labelled", user=by_user)
+            record_print(batch, template_name, copies, status, by_user)
     return pdf, statuses
 
 
-def label_warning(batch, status):
-    """Why labels of a certifiable product will carry no certified mark, or None when they will."""
-    if not batch.product.is_certifiable or status.certified:
-        return None
-    return _("%(product)s of %(household)s: %(status)s. The labels will not claim certification.",
-             product=batch.product.name_th, household=batch.household.public_name, status=status.message)
+def record_print(batch, template_name, copies, status, by_user):
+    """Keep one print of labels with the claim they carried; the batch's story gains "labelled"."""
+    LabelPrint.create(batch=batch, template=template_name, copies=copies, user=by_user,
+                      certification_state=status.state,
+                      certificate_number=status.certificate.number if status.certificate else "")
+    BatchEvent.create(batch=batch, kind="labelled", user=by_user)
 
 
 def labels_pdf(contents_with_copies, template_name, language="th", skip=0):
@@ -257,26 +288,19 @@ def _draw_label(canvas, template, content, language):
 
 
 def _draw_claim(canvas, x, y, width, size, content):
-    """The certified mark (filled green, with a tick) or the in-conversion note (outlined)."""
+    """The certified mark: filled green, with a tick."""
     height = size * 1.45
     text_size = fit_size(content.claim_text, width - size * 1.6, size, size * 0.7, FONT_BOLD)
     canvas.saveState()
-    if content.claim == "certified":
-        canvas.setFillColor(GREEN)
-        canvas.roundRect(x, y - size * 0.3, width, height, size * 0.3, stroke=0, fill=1)
-        canvas.setStrokeColor(colors.white)
-        canvas.setLineWidth(size * 0.14)
-        tick = canvas.beginPath()
-        tick.moveTo(x + size * 0.3, y + size * 0.45)
-        tick.lineTo(x + size * 0.6, y + size * 0.15)
-        tick.lineTo(x + size * 1.1, y + size * 0.85)
-        canvas.drawPath(tick, stroke=1, fill=0)
-        canvas.setFillColor(colors.white)
-        draw_text(canvas, x + size * 1.35, y + size * 0.08, content.claim_text, text_size, FONT_BOLD)
-    else:
-        canvas.setStrokeColor(GREY)
-        canvas.setLineWidth(0.6)
-        canvas.roundRect(x, y - size * 0.3, width, height, size * 0.3, stroke=1, fill=0)
-        canvas.setFillColor(GREY)
-        draw_text(canvas, x + size * 0.4, y + size * 0.08, content.claim_text, text_size, FONT)
+    canvas.setFillColor(GREEN)
+    canvas.roundRect(x, y - size * 0.3, width, height, size * 0.3, stroke=0, fill=1)
+    canvas.setStrokeColor(colors.white)
+    canvas.setLineWidth(size * 0.14)
+    tick = canvas.beginPath()
+    tick.moveTo(x + size * 0.3, y + size * 0.45)
+    tick.lineTo(x + size * 0.6, y + size * 0.15)
+    tick.lineTo(x + size * 1.1, y + size * 0.85)
+    canvas.drawPath(tick, stroke=1, fill=0)
+    canvas.setFillColor(colors.white)
+    draw_text(canvas, x + size * 1.35, y + size * 0.08, content.claim_text, text_size, FONT_BOLD)
     canvas.restoreState()

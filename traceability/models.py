@@ -157,5 +157,17 @@ def _add_made_batches(migrator):
     migrator.database.create_tables([BatchInputV3], safe=True)
 
 
+def _one_harvest_record(migrator):
+    """Step 4: a harvest is recorded once, as a batch; drop the farm-record harvests a batch already records.
+
+    A harvest activity with a batch of the same household, product and date was the same harvest
+    typed twice. A harvest activity with no such batch stays in the farm log: it was never labelled.
+    """
+    migrator.database.execute_sql(
+        "DELETE FROM activity WHERE activity = 'harvest' AND product_id IS NOT NULL AND EXISTS ("
+        " SELECT 1 FROM batch WHERE batch.household_id = activity.household_id"
+        " AND batch.product_id = activity.product_id AND batch.harvest_date = activity.done_on)")
+
+
 MODELS = [Batch, BatchEvent, BatchInput, LabelPrint]
-MIGRATIONS = [_add_changed_at, _add_client_id, _add_made_batches]
+MIGRATIONS = [_add_changed_at, _add_client_id, _add_made_batches, _one_harvest_record]

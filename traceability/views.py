@@ -9,12 +9,13 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 
 from core.auth import role_required
-from core.i18n import local_name
+from core.i18n import format_date_input, local_name
 from core.models import UNITS, Household, Plot, Product
 from core.validation import NotFound, ValidationError, local_today, parse_date
 from core.views import filter_number, page_of
 from traceability import batches, codes, making, recalls
-from traceability.labels import MAX_COPIES, label_warning
+from traceability.home import UNLABELLED_DAYS
+from traceability.labels import MAX_COPIES, label_refusal, waiting_for_labels
 from traceability.models import BATCH_EVENTS, BATCH_STATUSES, LABEL_TEMPLATES, Batch, BatchEvent, LabelPrint
 
 bp = Blueprint("traceability", __name__)
@@ -36,17 +37,14 @@ def _date_filter(name):
 
 
 def _choices():
-    """Households that may record harvests, active products, and plots grouped by household."""
+    """Households that may record harvests, and the active products."""
     growers = list(
         Household.select()
         .where(Household.grower_status.in_(batches.SELLING_GROWER_STATUSES))
         .order_by(Household.village_no, Household.code)
     )
-    plots = {}
-    for plot in Plot.select().where(Plot.household.in_([h.id for h in growers])).order_by(Plot.name):
-        plots.setdefault(plot.household_id, []).append(plot)
     products = Product.select().where(Product.is_active == True).order_by(Product.name_th)  # noqa: E712
-    return growers, plots, products
+    return growers, products
 
 
 @bp.route("/batches")
@@ -60,11 +58,16 @@ def batch_list():
         request.args.get("status") if request.args.get("status") in BATCH_STATUSES else None,
         request.args.get("q", "")[:20],
     )
-    rows, page, page_count, total = page_of(query)
-    growers, _plots, products = _choices()
+    if request.args.get("unlabelled") == "1":  # the home page's task: a few days of harvests, one page
+        rows = waiting_for_labels(datetime.date.today() - datetime.timedelta(days=UNLABELLED_DAYS))
+        page, page_count, total = 1, 1, len(rows)
+    else:
+        rows, page, page_count, total = page_of(query)
+    growers, products = _choices()
     return render_template(
         "traceability/batch_list.html",
         batches=rows,
+        refusals={batch.id: label_refusal(batch) for batch in rows} if g.user.role == "admin" else {},
         page=page,
         page_count=page_count,
         total=total,
@@ -78,11 +81,15 @@ def batch_list():
 
 
 def _render_form(values, errors, status=200):
-    growers, plots, products = _choices()
+    """The harvest form for one household (only its plots offered), or the choice of household first."""
+    growers, products = _choices()
+    household = next((h for h in growers if str(h.id) == str(values.get("household_id") or "")), None)
+    plots = list(household.plots.order_by(Plot.name)) if household is not None else []
     return render_template(
         "traceability/batch_form.html",
         values=values,
         errors=errors,
+        household=household,
         households=growers,
         plots=plots,
         products=products,
@@ -95,7 +102,7 @@ def _render_form(values, errors, status=200):
 def batch_new():
     if request.method == "GET":
         # The form's own id: sending it twice (a double click, a reload) records the harvest once.
-        values = {"harvest_date": local_today(),
+        values = {"harvest_date": format_date_input(local_today()),
                   "household_id": request.args.get("household_id", ""), "client_id": str(uuid.uuid4())}
         return _render_form(values, {})
     values = request.form.to_dict()
@@ -103,6 +110,7 @@ def batch_new():
         batch, _created = batches.record_batch(values, g.user)
     except ValidationError as exc:
         return _render_form(values, exc.errors, 400)
+    flash(_("Harvest recorded as batch %(code)s.", code=codes.format_code(batch.code)), "success")
     return redirect(url_for(".batch_detail", code=batch.code))
 
 
@@ -217,7 +225,7 @@ def _render_detail(batch, errors=None, status_code=200):
         batch=batch,
         display_code=codes.format_code(batch.code),
         status=status,
-        warning=label_warning(batch, status),
+        refusal=label_refusal(batch, status),
         events=batch.events.order_by(BatchEvent.at.desc(), BatchEvent.id.desc()),
         prints=batch.label_prints.order_by(LabelPrint.printed_at.desc()).limit(20),
         event_names=BATCH_EVENTS,

@@ -44,7 +44,7 @@ def test_dashboard_draws_its_charts_without_scripts(demo, new_page):
 
 
 def test_inspector_sees_mass_balance_alerts_with_evidence(demo, new_page):
-    """Demo growers label batches without harvest records: the alerts say so and list the batches."""
+    """The demo's planted faults (harvests beyond what the land can yield) are flagged, with their batches."""
     page = new_page()
     demo.sign_in(page, "pgs")
     page.goto(f"{demo.url}/market/mass-balance?alerts=1")

@@ -1,0 +1,31 @@
+"""What traceability puts in the staff menu and on the home page: harvests waiting for labels."""
+import datetime
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from core import audit, hooks
+from traceability.labels import waiting_for_labels
+
+# A harvest older than this without labels was sold or used otherwise; it is no longer a task.
+UNLABELLED_DAYS = 14
+
+
+def register(app):
+    """Add the harvest pages to the menu and the unlabelled harvests to the home page."""
+    hooks.add_menu_entry(app, "harvests", "traceability.batch_list", _l("Harvest batches"), ("admin", "inspector"))
+    hooks.add_menu_entry(app, "harvests", "traceability.batch_new", _l("Record a harvest"), ("admin",))
+    hooks.add_home_tasks(app, tasks)
+    audit.add_field_labels({"product": _l("Product"), "quantity_milli": _l("Quantity"), "recall_reason": _l("Reason for the recall")})
+
+
+def tasks(user):
+    """Recent harvests on sale without labels, for the secretariat who prints them."""
+    if user.role != "admin":
+        return []
+    waiting = len(waiting_for_labels(datetime.date.today() - datetime.timedelta(days=UNLABELLED_DAYS)))
+    if not waiting:
+        return []
+    return [hooks.Task(_("Harvests without labels"), waiting, url_for("traceability.batch_list", unlabelled="1"),
+                       "task-unlabelled")]
