@@ -892,8 +892,8 @@ class _CertificationFile(_InspectionReport):
         activities = list(records.activity_log(self.household))
         if not activities:
             return story + [self._p(_("No activities recorded."), self.body, self.width)]
-        rows = [[format_date(a.done_on), a.plot.name, str(ACTIVITIES.get(a.activity, a.activity)),
-                 local_name(a.product) if a.product_id else "—",
+        rows = [[format_date(a.done_on), a.plot.name if a.plot else "—", str(ACTIVITIES.get(a.activity, a.activity)),
+                 local_name(a.product) if a.product else "—",
                  f"{a.quantity if a.quantity is not None else '—'} {a.unit}".strip()] for a in activities]
         return story + [self._table([_("Date"), _("Plot"), _("Activity"), _("Product"), _("Quantity")], rows,
                                     (0.16, 0.2, 0.24, 0.24, 0.16))]
