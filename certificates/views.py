@@ -288,6 +288,8 @@ def _render_issue(decision, values, errors, status=200):
         decision=decision,
         household=household,
         plots=household.plots.order_by(Plot.name),
+        conversions=records.plot_conversions(household),
+        today=certification.today(),
         products=Product.select().where(Product.is_certifiable == True, Product.is_active == True).order_by(Product.name_th),  # noqa: E712
         values=values,
         errors=errors,
