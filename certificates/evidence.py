@@ -68,6 +68,7 @@ def _image(raw, keep_location):
             picture = Image.open(io.BytesIO(raw))
             if picture.format not in IMAGE_FORMATS:
                 raise ValidationError({"file": _l("Send a photo (JPEG, PNG, WebP or HEIC) or a PDF.")})
+            picture.draft("RGB", (MAX_SIDE, MAX_SIDE))  # a JPEG twice the kept size or more decodes scaled down
             picture.load()
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError, SyntaxError):
         raise ValidationError({"file": _l("Send a photo (JPEG, PNG, WebP or HEIC) or a PDF.")}) from None

@@ -7,7 +7,6 @@ import os
 
 from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from certificates import certification, documents, evidence, inputs, inspections, network, records, standards, yields
 from certificates.models import (
@@ -324,6 +323,8 @@ def _render_issue(decision, values, errors, status=200):
         decision=decision,
         household=household,
         plots=household.plots.order_by(Plot.name),
+        conversions=records.plot_conversions(household),
+        today=certification.today(),
         products=Product.select().where(Product.is_certifiable == True, Product.is_active == True).order_by(Product.name_th),  # noqa: E712
         values=values,
         errors=errors,
@@ -652,7 +653,7 @@ def input_register_import():
 def _keep_evidence(data, **owner):
     files = request.files.getlist("file")
     kept = evidence.add_many(files, data, g.user, **owner)
-    flash(ngettext("%(num)d file kept as evidence.", "%(num)d files kept as evidence.", len(kept)), "success")
+    flash(_("Kept as evidence: %(count)s file(s).", count=len(kept)), "success")
     return kept
 
 

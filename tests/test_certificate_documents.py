@@ -209,7 +209,7 @@ def test_long_inspection_report_flows_over_pages(app, certified_household):
     long_note = "ตรวจพบร่องรอยการใช้น้ำหมักชีวภาพที่ผลิตเองในครัวเรือน บันทึกไม่ครบทุกครั้ง ควรจดวันที่และปริมาณให้ชัดเจน " * 2
     for position in range(9, 41):
         requirement = Requirement.create(
-            standard=inspection.standard, position=position,
+            standard=inspection.standard, version=inspection.version_id, position=position,
             text_th=f"ข้อกำหนดเพิ่มเติมที่ {position} ว่าด้วยการจัดการดินและน้ำในแปลงที่ขอรับรองอย่างต่อเนื่อง",
             text_en=f"Extra requirement {position}")
         ChecklistResult.create(inspection=inspection, requirement=requirement,

@@ -299,9 +299,10 @@ def _back_to_certificates_release_1():
     if is_sqlite():
         db.execute_sql("PRAGMA foreign_keys = OFF")
     cascade = "" if is_sqlite() else " CASCADE"
-    for table in ("input_ruling", "input_entry", "registered_input", "conversion_period", "requirement",
-                  "inspection", "plot_record", "standard_version"):
+    for table in ("evidence", "screening", "input_ruling", "input_entry", "registered_input", "conversion_period",
+                  "requirement", "inspection", "plot_record", "standard_version"):
         db.execute_sql(f"DROP TABLE {table}{cascade}")
+    db.execute_sql("ALTER TABLE certifying_body DROP COLUMN requires_screening")
     db.create_tables(_certificates_release_1_tables())
     if is_sqlite():
         db.execute_sql("PRAGMA foreign_keys = ON")
@@ -322,7 +323,11 @@ def test_certificates_upgrade_versions_the_standards_and_keeps_inspections_and_f
     _back_to_certificates_release_1()
     requirement_v1, prohibited_v1, _plot_record_v1, entry_v1, inspection_v1 = _certificates_release_1_tables()
     standard = Standard.create(code="PGS-KH", name_th="มาตรฐาน PGS", kind="pgs")
-    body = CertifyingBody.create(name_th="คณะกรรมการ PGS", kind="pgs")
+    body_id = db.execute_sql(  # release 1's certifying_body has no requires_screening column
+        "INSERT INTO certifying_body (name_th, name_en, kind) VALUES ({0}, '', 'pgs')".format(db.obj.param),
+        ("คณะกรรมการ PGS",)).lastrowid if is_sqlite() else db.execute_sql(
+        "INSERT INTO certifying_body (name_th, name_en, kind) VALUES (%s, '', 'pgs') RETURNING id", ("คณะกรรมการ PGS",)).fetchone()[0]
+    body = CertifyingBody(id=body_id)
     checklist = [requirement_v1.create(standard=standard, position=position, text_th=text)
                  for position, text in enumerate(["มีบันทึกการผลิต", "ไม่ใช้ปุ๋ยเคมี"], start=1)]
     prohibited_v1.create(standard=standard, keyword="ยูเรีย", reason_th="ปุ๋ยเคมีสังเคราะห์", reason_en="synthetic fertiliser")
@@ -348,6 +353,7 @@ def test_certificates_upgrade_versions_the_standards_and_keeps_inspections_and_f
     assert sorted((c.requirement.position, c.result, c.note) for c in ChecklistResult.select()) == [
         (1, "pass", "ดูแล้ว"), (2, "fail", "ดูแล้ว")]
     assert {e.name: e.state for e in records.input_log(household)} == {"ปุ๋ยยูเรีย 46-0-0": "prohibited", "ปุ๋ยหมัก": "needs_review"}
+    assert db.table_exists("evidence") and db.table_exists("screening")  # steps 3 and 4 ran after it
     assert inputs.rulings_in(version)[InputEntry.get(InputEntry.name == "ปุ๋ยยูเรีย 46-0-0").input_id].condition == "ปุ๋ยเคมีสังเคราะห์"
     # The prohibited urea restarts the plot's conversion from the day after it was used.
     assert records.conversion(plot, "vegetable").starts_on.isoformat() == "2026-09-02"

@@ -195,3 +195,16 @@ def test_pos_and_the_counters_copy_give_the_end_of_conversion(client, grower, ad
     copy = client.get("/api/v1/pos/batches", headers=headers).get_json()
     assert [item["refusal"]["message"] for item in copy["items"] if item["code"] == batch.code] == [
         looked_up["refusal"]["message"]]
+
+
+def test_the_issue_page_says_which_plots_are_still_converting(client, auth, pgs, grower, admin_user):
+    """Before ticking plots, the committee sees each plot's conversion: until when, or none dated."""
+    records.save_plot_record(grower["plot"], {"conversion_start": days_ago(100)}, admin_user)
+    households.create_plot(grower["household"], {"name": "แปลงใหม่เอี่ยม", "area_m2": "400"}, admin_user)
+    inspection = _schedule(grower["household"], admin_user, pgs)
+    inspections.record_inspection(inspection, {"inspected_on": days_ago(5), "inspectors": PEERS, "results": {
+        str(c.id): {"result": "pass"} for c in inspections.checklist(inspection)}}, admin_user)
+    decision = certification.decide(inspection, {"outcome": "approve"}, admin_user)
+    auth.login("admin")
+    page = client.get(f"/decisions/{decision.id}/certificate").get_data(as_text=True)
+    assert "อยู่ในระยะปรับเปลี่ยนจนถึง" in page and "ยังไม่มีวันเริ่มปรับเปลี่ยน" in page

@@ -120,6 +120,8 @@ def test_inspector_takes_a_household_from_schedule_to_certificate_in_the_pages(c
                                               "grower_status": "applicant"}, admin)
     plot = households.create_plot(household, {"name": "โรงเรือนเห็ด", "area_m2": "80"}, admin)
     auth.login("admin", "chief")
+    started = (datetime.date.today() - datetime.timedelta(days=800)).isoformat()
+    assert client.post(f"/plots/{plot.id}/record", data={"conversion_start": started}).status_code == 302
     standard = Standard.get(Standard.code == "PGS-KH")
     body = CertifyingBody.get(CertifyingBody.kind == "pgs")
     today = datetime.date.today().isoformat()
