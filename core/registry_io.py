@@ -563,8 +563,7 @@ def start_import(filename, content, by_user, folder):
     if all(_is_blank(row) for row in rows[header_index + 1:]):
         raise ImportFileError(_l("The file has a header but no households."))
     purge_stale_imports(folder)
-    extension = filename.rsplit(".", 1)[-1].lower()
-    token = f"{secrets.token_hex(16)}.{extension}"
+    token = secrets.token_hex(16)
     os.makedirs(folder, mode=0o700, exist_ok=True)
     descriptor = os.open(os.path.join(folder, token), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as saved:
@@ -617,7 +616,7 @@ def purge_stale_imports(folder):
 def _upload_table(upload, folder):
     with open(_file_path(folder, upload), "rb") as saved:
         content = saved.read()
-    _header_index, rows = read_table(upload.token, content)
+    _header_index, rows = read_table(upload.filename, content)
     return rows
 
 
