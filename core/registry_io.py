@@ -11,6 +11,7 @@ import codecs
 import csv
 import datetime
 import difflib
+import functools
 import io
 import json
 import os
@@ -132,6 +133,7 @@ def _key(header):
     return PUNCTUATION.sub("", str(header or "")).lower()
 
 
+@functools.lru_cache(maxsize=4096)
 def fold(word):
     """A word as the import compares it: no case, spaces, punctuation, tone marks, silent letters or "กลุ่ม"."""
     text = _key(str(word).translate(THAI_DIGITS)).removeprefix("กลุ่ม")
@@ -506,7 +508,7 @@ def check_rows(rows, header_index, columns, choices=None):
         row_problems = {}
         data = _row_data(values, matcher, choices, row_problems)
         try:
-            cleaned = households.clean_household(data)
+            cleaned = households.clean_household(data, known_group_ids=set(matcher.names))
         except ValidationError as exc:
             for field, message in exc.errors.items():
                 field = "occupation_groups" if field == "occupation_group_ids" else field
