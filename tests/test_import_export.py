@@ -4,7 +4,6 @@ import csv
 import datetime
 import io
 import os
-import re
 
 import pytest
 from openpyxl import Workbook, load_workbook
