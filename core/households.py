@@ -36,8 +36,12 @@ MAX_MEMBERS = 99  # people in one household; more is a typing mistake
 MAX_PLOT_AREA_M2 = Decimal(10_000_000)  # 6,250 rai: far beyond any household's land
 
 
-def clean_household(data, partial=False):
-    """Check household input and return the cleaned fields (and `occupation_group_ids`)."""
+def clean_household(data, partial=False, known_group_ids=None):
+    """Check household input and return the cleaned fields (and `occupation_group_ids`).
+
+    `known_group_ids`, when given, are the occupation group ids that exist (the import reads them
+    once for the whole sheet instead of once a row).
+    """
     data = dict(data or {})
     if isinstance(data.get("phone"), str):
         data["phone"] = data["phone"].translate(THAI_DIGITS)  # ๐๘๑-... typed on a Thai keyboard
@@ -71,7 +75,8 @@ def clean_household(data, partial=False):
         "pledge_date",
         earliest=PROGRAMME_START,
         latest=local_today(),
-        too_early=_l("The organic pledge cannot be before the programme began (%(date)s).", date=format_date(PROGRAMME_START)),
+        too_early=lambda: _l("The organic pledge cannot be before the programme began (%(date)s).",
+                             date=format_date(PROGRAMME_START)),
         too_late=_l("The pledge date is in the future: check the year (B.E. 2569 is C.E. 2026)."),
     )
     form.text("notes", 2000)
@@ -90,11 +95,11 @@ def clean_household(data, partial=False):
         if not partial or "pledge_date" in cleaned:
             form.errors["pledge_date"] = _l("An active grower needs the date of the organic pledge.")
     if "occupation_group_ids" in (data or {}):
-        cleaned["occupation_group_ids"] = _clean_group_ids(data["occupation_group_ids"], form)
+        cleaned["occupation_group_ids"] = _clean_group_ids(data["occupation_group_ids"], form, known_group_ids)
     return form.finish()
 
 
-def _clean_group_ids(raw, form):
+def _clean_group_ids(raw, form, known=None):
     if isinstance(raw, (str, int)):
         raw = [raw]
     try:
@@ -105,8 +110,9 @@ def _clean_group_ids(raw, form):
     if any(not 0 < value <= LARGEST_ID for value in ids):
         form.errors["occupation_group_ids"] = _l("Choose occupation groups from the list.")
         return []
-    known = {g.id for g in OccupationGroup.select(OccupationGroup.id).where(OccupationGroup.id.in_(ids))}
-    if len(known) != len(ids):
+    if known is None:
+        known = {g.id for g in OccupationGroup.select(OccupationGroup.id).where(OccupationGroup.id.in_(ids))}
+    if not set(ids) <= set(known):
         form.errors["occupation_group_ids"] = _l("Choose occupation groups from the list.")
     return ids
 

@@ -36,9 +36,9 @@ def create_course(data, by_user):
 def _programme_date(form, name, latest, required=False):
     """A date of the programme: not before it began (PROGRAMME_START), not after `latest`."""
     form.date(name, required=required, earliest=PROGRAMME_START, latest=latest,
-              too_early=_l("The programme began on %(date)s: a date before it is a typing mistake. Check the year.",
-                           date=format_date(PROGRAMME_START)),
-              too_late=_l("This date is too far ahead (at most %(date)s).", date=format_date(latest)))
+              too_early=lambda: _l("The programme began on %(date)s: a date before it is a typing mistake. Check the year.",
+                                   date=format_date(PROGRAMME_START)),
+              too_late=lambda: _l("This date is too far ahead (at most %(date)s).", date=format_date(latest)))
 
 
 def _household(data, form_field="household_id"):

@@ -11,6 +11,7 @@ import codecs
 import csv
 import datetime
 import difflib
+import functools
 import io
 import json
 import os
@@ -132,6 +133,7 @@ def _key(header):
     return PUNCTUATION.sub("", str(header or "")).lower()
 
 
+@functools.lru_cache(maxsize=4096)
 def fold(word):
     """A word as the import compares it: no case, spaces, punctuation, tone marks, silent letters or "กลุ่ม"."""
     text = _key(str(word).translate(THAI_DIGITS)).removeprefix("กลุ่ม")
@@ -506,7 +508,7 @@ def check_rows(rows, header_index, columns, choices=None):
         row_problems = {}
         data = _row_data(values, matcher, choices, row_problems)
         try:
-            cleaned = households.clean_household(data)
+            cleaned = households.clean_household(data, known_group_ids=set(matcher.names))
         except ValidationError as exc:
             for field, message in exc.errors.items():
                 field = "occupation_groups" if field == "occupation_group_ids" else field
@@ -563,8 +565,7 @@ def start_import(filename, content, by_user, folder):
     if all(_is_blank(row) for row in rows[header_index + 1:]):
         raise ImportFileError(_l("The file has a header but no households."))
     purge_stale_imports(folder)
-    extension = filename.rsplit(".", 1)[-1].lower()
-    token = f"{secrets.token_hex(16)}.{extension}"
+    token = secrets.token_hex(16)
     os.makedirs(folder, mode=0o700, exist_ok=True)
     descriptor = os.open(os.path.join(folder, token), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as saved:
@@ -617,7 +618,7 @@ def purge_stale_imports(folder):
 def _upload_table(upload, folder):
     with open(_file_path(folder, upload), "rb") as saved:
         content = saved.read()
-    _header_index, rows = read_table(upload.token, content)
+    _header_index, rows = read_table(upload.filename, content)
     return rows
 
 

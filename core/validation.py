@@ -110,14 +110,18 @@ class Form:
     def date(self, name, required=False, earliest=None, latest=None, too_early=None, too_late=None):
         """Read a date typed the Thai way or C.E. (see parse_date), within [earliest, latest] if given.
 
-        `too_early` and `too_late` are the messages that say why a date out of range is refused.
+        `too_early` and `too_late` are the messages that say why a date out of range is refused,
+        or functions that make them (only when needed: a message may format a date).
         """
+        def message(made, default):
+            return (made() if callable(made) else made) or default
+
         def parse(raw):
             value = parse_date(raw)
             if earliest is not None and value < earliest:
-                raise ValueError(too_early or _l("This date is too early."))
+                raise ValueError(message(too_early, _l("This date is too early.")))
             if latest is not None and value > latest:
-                raise ValueError(too_late or _l("This date is too late."))
+                raise ValueError(message(too_late, _l("This date is too late.")))
             return value
 
         self._field(name, required, parse)

@@ -4,7 +4,7 @@ import io
 import re
 from html.parser import HTMLParser
 
-MAPPING_URL = re.compile(r"/households/import/([0-9a-f]{32}\.[a-z]+)$")
+MAPPING_URL = re.compile(r"/households/import/([0-9a-f]{32})$")
 COMMIT_ACTION = re.compile(r'action="/households/import/([^"/]+)/commit"')
 PROBLEM_ROW = re.compile(r'<tr class="preview-bad"><td>(\d+)</td><td class="column-name">(.*?)</td><td>(.*?)</td></tr>')
 

@@ -122,7 +122,7 @@ def world(app):
         photo = evidence.add(jpeg_bytes(), "north.jpg", {"view": "north"}, council, inspection=certified)
     imports = os.path.join(app.instance_path, "imports")
     os.makedirs(imports, exist_ok=True)
-    import_token = "0123456789abcdef0123456789abcdef.csv"
+    import_token = "0123456789abcdef0123456789abcdef"
     with open(os.path.join(imports, import_token), "w", encoding="utf-8") as saved:
         saved.write("code,head_name,village_no\nKH-07-001,นางสาย ใจงาม,7\n")
     synonym = OccupationSynonym.create(word="เห็ด", written="เห็ด", group=group)

@@ -9,7 +9,7 @@ from core import households, registry_io
 from core.demo import OCCUPATION_GROUPS
 from core.models import AuditEntry, Household, HouseholdImport, OccupationGroup, OccupationSynonym
 
-from tests.import_steps import columns_of, commit, preview, problems_on, start, submit_mapping, token_of
+from tests.import_steps import columns_of, commit, preview, problems_on, start, submit_mapping
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # shared/ sits beside the clone (CI, the main checkout) or beside the folder of worktrees.

@@ -53,7 +53,7 @@ def fill_household(page, head_name="มาลี แก้วมณี"):
     form.get_by_label("ผู้สูงอายุ").check()
     form.get_by_label("กลุ่มเพาะเห็ด").check()
     form.locator("#f-grower_status").select_option("active")
-    form.locator("#f-pledge_date").fill("2024-01-15")
+    form.locator("#f-pledge_date").fill("15/01/2567")  # typed the Thai way: day/month/B.E. year
 
 
 def test_admin_registers_a_household_in_thai_and_reads_the_registry_in_english(
@@ -142,7 +142,7 @@ def test_refused_household_form_shows_thai_errors_beside_the_field_and_keeps_the
     expect(page.get_by_label("ผู้สูงอายุ")).to_be_checked()
     expect(page.get_by_label("กลุ่มเพาะเห็ด")).to_be_checked()
     expect(page.locator("#f-grower_status")).to_have_value("active")
-    expect(page.locator("#f-pledge_date")).to_have_value("2024-01-15")
+    expect(page.locator("#f-pledge_date")).to_have_value("15/01/2567")
     assert live_server.seed(Household.select().where(Household.code == "KH-03-017").count) == 0
 
 
