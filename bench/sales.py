@@ -188,7 +188,8 @@ def main():
 
 
 def wait_for(port):
-    for _ in range(200):
+    """Return once something listens on `port` (a loaded machine can take half a minute to start a server)."""
+    for _ in range(600):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return
