@@ -25,7 +25,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.sales import free_port, start_server  # noqa: E402
+from bench.sales import free_port, start_server, wait_for  # noqa: E402
 from core import create_app  # noqa: E402
 from core.db import db  # noqa: E402
 from market import sales  # noqa: E402
@@ -117,6 +117,7 @@ def main():
         ours = start_server(env, ours_port)
         servers = [ours]
         try:
+            wait_for(ours_port)
             targets = {}
             for name, path in (("trace page /b/<code>", f"/b/{code}"), ("certificate page /c/<number>", f"/c/{number}")):
                 status, body, headers = page(f"http://127.0.0.1:{ours_port}{path}")

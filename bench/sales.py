@@ -75,8 +75,11 @@ def prepare(folder):
         return url, env, tokens, batch.code, batch.price_satang, day.id, batch.id, batch.household_id
 
 
-def run_counters(port, tokens, code, price, day_id, counters, seconds):
-    """Post sales from `counters` threads for `seconds`; return (sales per second, latencies in ms)."""
+def run_counters(port, tokens, code, price, day_id, counters, seconds, path="/api/v1/sales", extra=None):
+    """Post sales from `counters` threads for `seconds`; return (sales per second, latencies in ms).
+
+    `extra` adds fields to each sale (the bare baseline takes the ids it writes from the body).
+    """
     latencies, errors = [], []
     stop = time.perf_counter() + seconds
 
@@ -87,9 +90,9 @@ def run_counters(port, tokens, code, price, day_id, counters, seconds):
         while time.perf_counter() < stop:
             body = json.dumps({"client_id": str(uuid.uuid4()), "market_day_id": day_id,
                                "lines": [{"batch_code": code, "quantity": "0.5", "unit_price_satang": price}],
-                               "payment": {"method": "cash"}})
+                               "payment": {"method": "cash"}, **(extra or {})})
             started = time.perf_counter()
-            connection.request("POST", "/api/v1/sales", body, headers)
+            connection.request("POST", path, body, headers)
             response = connection.getresponse()
             response.read()
             if response.status != 201:
@@ -139,23 +142,60 @@ def ceiling(path, day_id, batch_id, household_id, price, seconds):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=10)
-    seconds = parser.parse_args().seconds
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each server and counter count, alternated")
+    args = parser.parse_args()
+    seconds = args.seconds
     with tempfile.TemporaryDirectory() as folder:
         url, env, tokens, code, price, day_id, batch_id, household_id = prepare(folder)
-        port = free_port()
+        path = url.removeprefix("sqlite:///")
+        with sqlite3.connect(path) as connection:
+            cashier = connection.execute("SELECT id FROM user WHERE role = 'cashier' LIMIT 1").fetchone()[0]
+        ids = {"cashier_id": cashier, "batch_id": batch_id, "household_id": household_id}
+        port, bare_port = free_port(), free_port()
         server = start_server(env, port)
+        bare = subprocess.Popen([sys.executable, os.path.join(ROOT, "bench", "bare.py"), "--port", str(bare_port),
+                                 "--sqlite", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        results = {(kind, n): ([], []) for kind in ("bare", "ours") for n in (1, 4, 8)}
         try:
-            results = {n: run_counters(port, tokens, code, price, day_id, n, seconds) for n in (1, 4, 8)}
+            wait_for(bare_port)
+            for _round in range(args.rounds):
+                for counters in (1, 4, 8):
+                    for kind in ("bare", "ours"):
+                        rate, latencies = (
+                            run_counters(bare_port, tokens, code, price, day_id, counters, seconds, "/sales", ids)
+                            if kind == "bare" else run_counters(port, tokens, code, price, day_id, counters, seconds))
+                        results[kind, counters][0].append(rate)
+                        results[kind, counters][1].extend(latencies)
         finally:
-            server.terminate()
-            server.wait(10)
-        top = ceiling(url.removeprefix("sqlite:///"), day_id, batch_id, household_id, price, seconds)
-    print(f"POST /api/v1/sales on SQLite through waitress, {seconds:g} s per run, {os.cpu_count()} CPUs")
-    print(f"  {'ceiling: sqlite3 directly, 1 thread':40s} {top:8.0f} sales/s   1.00")
-    for counters, (rate, latencies) in results.items():
-        p95 = statistics.quantiles(latencies, n=20)[-1]
-        print(f"  {f'{counters} counter(s) over HTTP':40s} {rate:8.0f} sales/s   {rate / top:4.2f}"
-              f"   median {statistics.median(latencies):5.1f} ms, p95 {p95:5.1f} ms")
+            for process in (server, bare):
+                process.terminate()
+                process.wait(10)
+        top = ceiling(path, day_id, batch_id, household_id, price, seconds)
+    print(f"POST /api/v1/sales on SQLite through waitress, {seconds:g} s x {args.rounds} rounds per run, "
+          f"{os.cpu_count()} CPUs")
+    print(f"  {'ceiling: sqlite3 directly, 1 thread':44s} {top:8.0f} sales/s")
+    one_counter_median = statistics.median(results["ours", 1][1])
+    for counters in (1, 4, 8):
+        bare_rate = statistics.median(results["bare", counters][0])
+        for kind, label in (("bare", "bare Flask + sqlite3 handler"), ("ours", "ours")):
+            rates, latencies = results[kind, counters]
+            rate = statistics.median(rates)
+            p95 = statistics.quantiles(latencies, n=20)[-1]
+            print(f"  {f'{counters} counter(s), {label}':44s} {rate:8.0f} sales/s  {rate / bare_rate:5.2f} x bare"
+                  f"   median {statistics.median(latencies):6.1f} ms, p95 {p95:6.1f} ms")
+    p95_eight = statistics.quantiles(results["ours", 8][1], n=20)[-1]
+    print(f"  ours: p95 with 8 counters = {p95_eight / one_counter_median:.1f} x the one-counter median")
+
+
+def wait_for(port):
+    """Return once something listens on `port` (a loaded machine can take half a minute to start a server)."""
+    for _ in range(600):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"nothing listens on port {port}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 
 from core import audit
-from core.db import db, utcnow
+from core.db import Prepared, db, utcnow
 from core.models import ROLES, ApiToken, LoginAttempt, User
 from core.validation import Form, ValidationError
 
@@ -153,14 +153,12 @@ def revoke_tokens(user):
     return ApiToken.delete().where(ApiToken.user == user).execute()
 
 
+_TOKEN = Prepared(lambda digest: ApiToken.select(ApiToken, User).join(User).where(ApiToken.token_hash == digest).limit(1))
+
+
 def user_for_token(token):
     """Return the active user a bearer token belongs to, or None."""
-    row = (
-        ApiToken.select(ApiToken, User)
-        .join(User)
-        .where(ApiToken.token_hash == _token_digest(token))
-        .first()
-    )
+    row = _TOKEN.first(_token_digest(token))
     if row is None or not row.user.is_active:
         return None
     return row.user

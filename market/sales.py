@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN, IntegrityError, Select, Value, fn
 
 from certificates.models import Certificate, CertificateEvent
-from core.db import LARGEST_ID, is_sqlite, utcnow, write_transaction
+from core.db import LARGEST_ID, Prepared, is_sqlite, utcnow, write_transaction
 from core.i18n import format_baht, format_date, format_quantity
 from core.models import Household, Product
 from core.validation import Form, ValidationError, local_today
@@ -297,13 +297,17 @@ def record_sale(data, cashier, base_url):
         return existing, False
 
 
+_DAY_AND_RECORDED_SALE = Prepared(lambda client_id, day_id: (
+    MarketDay.select(MarketDay, Sale.id.alias("recorded_sale_id"))
+    .join(Sale, JOIN.LEFT_OUTER, on=(Sale.client_id == client_id))
+    .where(MarketDay.id == day_id).objects().limit(1)))
+
+
 def _write_sale(cleaned, wanted, cashier):
     """Check every line, take the stock and write the sale, all in one transaction: (sale, created)."""
     with write_transaction():
         # The day and whether this sale is already recorded, in one statement.
-        day = (MarketDay.select(MarketDay, Sale.id.alias("recorded_sale_id"))
-               .join(Sale, JOIN.LEFT_OUTER, on=(Sale.client_id == cleaned["client_id"]))
-               .where(MarketDay.id == cleaned["market_day_id"]).objects().first())
+        day = _DAY_AND_RECORDED_SALE.first(cleaned["client_id"], cleaned["market_day_id"])
         recorded = day.recorded_sale_id if day is not None else Sale.select(Sale.id).where(
             Sale.client_id == cleaned["client_id"]).scalar()
         if recorded is not None:

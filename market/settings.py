@@ -5,7 +5,7 @@ from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 
 from core import audit
-from core.db import db
+from core.db import Prepared, db
 from core.validation import Form, ValidationError
 from market import promptpay
 from market.models import Setting
@@ -20,11 +20,14 @@ MAX_COMMISSION_PERCENT = Decimal(50)
 MAX_TOLERANCE_PERCENT = Decimal(50)
 
 
+_SETTING = Prepared(lambda key: Setting.select().where(Setting.key == key).limit(1))
+
+
 def get(key):
     """A setting's value as text (its default when never set), read once per request."""
     known = g.setdefault("market_settings", {}) if has_request_context() else {}
     if key not in known:
-        row = Setting.get_or_none(Setting.key == key)
+        row = _SETTING.first(key)
         known[key] = row.value if row is not None else DEFAULTS[key]
     return known[key]
 
