@@ -12,7 +12,6 @@ import fcntl
 import json
 import os
 import shutil
-import urllib.parse
 
 import pytest
 import psycopg2
@@ -178,8 +177,10 @@ class PostgresqlDatabases:
 
 def url_with_database(url, name):
     """The same PostgreSQL URL naming another database on the same server."""
-    parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+    scheme, _, rest = url.partition("://")  # urlunsplit would drop the empty host of postgresql:///db
+    host, _, path = rest.partition("/")
+    _, question_mark, query = path.partition("?")
+    return f"{scheme}://{host}/{name}{question_mark}{query}"
 
 
 @pytest.fixture(scope="session")
