@@ -173,3 +173,12 @@ def describe(entry):
     changes = json.loads(entry.changes or "{}")
     return [(str(FIELD_LABELS.get(field, field)), value_text(field, old), value_text(field, new))
             for field, (old, new) in changes.items()]
+
+
+def subject(entry):
+    """Which record an entry is about, as people name it: a household by its code, others by number."""
+    if entry.entity == "household":
+        household = Household.get_or_none(Household.id == entry.entity_id)
+        if household is not None:
+            return household.code
+    return f"#{entry.entity_id}"

@@ -218,6 +218,7 @@ def household_history(household_id):
         entries=audit.entries("household", household.id),
         title=_("Change history of %(code)s", code=household.code),
         describe=audit.describe,
+        subject=audit.subject,
         actions=audit.ACTIONS,
         entities=audit.ENTITIES,
     )
@@ -432,6 +433,7 @@ def audit_log():
         page_count=page_count,
         title=_("Audit log"),
         describe=audit.describe,
+        subject=audit.subject,
         actions=audit.ACTIONS,
         entities=audit.ENTITIES,
     )

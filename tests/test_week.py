@@ -123,6 +123,7 @@ def test_audit_log_and_household_history_read_as_words(client, auth, certified_h
     assert "กลุ่มอาชีพ" in history and "กลุ่มจักสานใบเตย" in history and "occupation_group_ids" not in history
     assert "ผู้สมัคร" in history and "grower_status" not in history
     assert "1 มิ.ย. 2568" in history and "2025-06-01" not in history
+    assert f"ครัวเรือน {setup['household'].code}" in history
     log = client.get("/audit").get_data(as_text=True)
     assert "quantity_milli" not in log and "<code>" not in log
     assert "ปริมาณ</strong>: 11" in log and "หน่วย</strong>: กก." in log
