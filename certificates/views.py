@@ -708,6 +708,6 @@ def _send_evidence(item, thumb):
         raise NotFound()
     mimetype = {"jpg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}[("jpg" if thumb else item.extension)]
     response = send_file(path, mimetype=mimetype, max_age=0, etag=item.sha256 + ("t" if thumb else ""))
-    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.headers["Cache-Control"] = "private, no-store"  # a shared tablet keeps no copy of a farm photo
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
