@@ -97,9 +97,13 @@ def format_date_input(value):
     is shown as it was.
     """
     if isinstance(value, str):
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return value
-        value = datetime.date.fromisoformat(value)
+        typed = value
+        try:
+            value = datetime.date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else None
+        except ValueError:
+            value = None  # ISO-shaped but no such day (2026-13-01)
+        if value is None:
+            return typed
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
