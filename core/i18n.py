@@ -102,14 +102,14 @@ def format_date_input(value):
     Text that is not an ISO date is what the person typed (a form sent back with an error) and
     is shown as it was.
     """
-    original = value
     if isinstance(value, str):
+        typed = value
         try:
             value = datetime.date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else None
         except ValueError:
-            value = None
+            value = None  # ISO-shaped but no such day (2026-13-01)
         if value is None:
-            return original
+            return typed
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):

@@ -63,6 +63,7 @@ def test_a_form_shows_a_date_in_be_in_thai_and_ce_in_english(app):
         assert format_date_input(datetime.date(2026, 11, 24)) == "24/11/2569"
         assert format_date_input("2026-11-24") == "24/11/2569"
         assert format_date_input("31/02/2569x") == "31/02/2569x"
+        assert format_date_input("2026-13-01") == "2026-13-01"  # ISO-shaped, no such month: shown as typed
         assert format_date_input(None) == ""
     with app.test_request_context(headers={"Cookie": "lang=en"}):
         assert format_date_input(datetime.date(2026, 11, 24)) == "24/11/2026"
