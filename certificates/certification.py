@@ -6,6 +6,7 @@ all call it, so they can never disagree.
 """
 import dataclasses
 import datetime
+import secrets
 
 from flask_babel import lazy_gettext as _l
 
@@ -25,6 +26,10 @@ from core.validation import Form, ValidationError
 # How long a certificate runs unless the committee says otherwise (PGS groups certify yearly).
 DEFAULT_VALIDITY_DAYS = 365
 NUMBER_PREFIX = "KH"
+# The random tail of a certificate number: no look-alike characters (no 0/O, 1/I/L, U), and
+# 30^6 = 7 x 10^8 numbers a year, so a guesser finds none of the few dozen issued.
+NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+NUMBER_RANDOM_SYMBOLS = 6
 
 
 class TransitionRefused(ValidationError):
@@ -142,22 +147,22 @@ def decide(inspection, data, user):
 
 
 def next_number(issued_on):
-    """The next certificate number of the Buddhist Era year: KH-2569-0001, KH-2569-0002, ..."""
+    """A new certificate number of the Buddhist Era year with a random tail: KH-2569-7KQ3MX.
+
+    Random, not counted up, so nobody lists every certificate (and its household) by counting.
+    Numbers issued before (KH-2569-0001) keep working.
+    """
     prefix = f"{NUMBER_PREFIX}-{issued_on.year + 543}-"
-    last = (
-        Certificate.select(Certificate.number)
-        .where(Certificate.number.startswith(prefix))
-        .order_by(Certificate.number.desc())
-        .first()
-    )
-    sequence = int(last.number.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{sequence:04d}"
+    while True:
+        number = prefix + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_RANDOM_SYMBOLS))
+        if not Certificate.select().where(Certificate.number == number).exists():
+            return number
 
 
 def normalise_number(text):
     """Read a certificate number as people type it: any case, spaces or missing dashes."""
     compact = "".join(ch for ch in str(text).upper() if ch.isalnum())
-    if len(compact) >= 10 and compact[:2].isalpha() and compact[2:].isdigit():
+    if len(compact) >= 10 and compact[:2].isalpha() and compact[2:6].isdigit():
         return f"{compact[:2]}-{compact[2:6]}-{compact[6:]}"
     return str(text).strip().upper()
 

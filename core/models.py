@@ -136,8 +136,12 @@ class Household(BaseModel):
 
     @property
     def public_name(self):
-        """The name shown to shoppers: the chosen display name, never personal details."""
-        return self.display_name or self.head_name
+        """The name shown to shoppers: the display name the household chose, else its code; never a person's name.
+
+        Every public place shows the village beside it, so a household without a display name
+        reads as its code and village.
+        """
+        return self.display_name or self.code
 
 
 class HouseholdOccupation(BaseModel):

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer, Table
 
 from core.charts import BAR_HEIGHT, GAP, draw_bar_chart
 from core.i18n import format_baht, format_date, format_datetime, format_quantity, local_name
-from core.pdf import FONT, GREEN, TABLE_STYLE, draw_text, paragraph_style, wrapped_paragraph
+from core.pdf import FONT, GREEN, TABLE_STYLE, draw_text, paragraph_style, plain_paragraph, wrapped_paragraph
 from market.models import PAYMENT_METHODS, PAYOUT_METHODS
 from traceability import codes
 
@@ -62,7 +62,8 @@ def _build(title, story, footer):
 
 
 def _household_name(row):
-    return f"{row['code']} · {row['display_name'] or row['head_name']}"
+    """A household as the public sees it: its code and chosen display name, never a person's name."""
+    return f"{row['code']} · {row['display_name']}" if row["display_name"] else row["code"]
 
 
 def z_report_pdf(report, market_name):
@@ -70,27 +71,27 @@ def z_report_pdf(report, market_name):
     styles = _styles()
     day = report["day"]
     title = _("Z-report · counter %(counter)s · %(date)s", counter=day.counter, date=format_date(day.market_date))
-    story = [Paragraph(market_name, styles["body"]), Paragraph(title, styles["title"]),
-             Paragraph(_("Opened %(opened)s · closed %(closed)s", opened=format_datetime(day.opened_at),
+    story = [plain_paragraph(market_name, styles["body"]), plain_paragraph(title, styles["title"]),
+             plain_paragraph(_("Opened %(opened)s · closed %(closed)s", opened=format_datetime(day.opened_at),
                          closed=format_datetime(day.closed_at) if day.closed_at else _("still open")), styles["body"]),
              Spacer(1, 6)]
-    story.append(Paragraph(_("Sales by payment method"), styles["heading"]))
+    story.append(plain_paragraph(_("Sales by payment method"), styles["heading"]))
     rows = [[_("Payment"), _("Sales"), _("Total"), _("Cash"), _("PromptPay")]]
     rows += [[str(PAYMENT_METHODS[r["payment_method"]]), str(r["sales"]), format_baht(r["total_satang"]),
               format_baht(r["cash_satang"]), format_baht(r["promptpay_satang"])] for r in report["by_method"]]
     rows.append([_("All"), str(report["sales_count"]), format_baht(report["sales_total"]), "", ""])
     story.append(_table(rows, [WIDTH * 0.32, WIDTH * 0.12, WIDTH * 0.2, WIDTH * 0.18, WIDTH * 0.18], styles, (1, 2, 3, 4)))
 
-    story.append(Paragraph(_("Sales by household"), styles["heading"]))
+    story.append(plain_paragraph(_("Sales by household"), styles["heading"]))
     rows = [[_("Household"), _("Total")]] + [[_household_name(r), format_baht(r["total_satang"])] for r in report["by_household"]]
     story.append(_table(rows, [WIDTH * 0.75, WIDTH * 0.25], styles, (1,)))
 
-    story.append(Paragraph(_("Sales by product"), styles["heading"]))
+    story.append(plain_paragraph(_("Sales by product"), styles["heading"]))
     rows = [[_("Product"), _("Quantity"), _("Total")]]
     rows += [[local_name(_Named(r["name_th"], r["name_en"])), format_quantity(r["quantity_milli"], r["unit"]), format_baht(r["total_satang"])] for r in report["by_product"]]
     story.append(_table(rows, [WIDTH * 0.5, WIDTH * 0.25, WIDTH * 0.25], styles, (1, 2)))
 
-    story.append(Paragraph(_("Voids, refunds and cash"), styles["heading"]))
+    story.append(plain_paragraph(_("Voids, refunds and cash"), styles["heading"]))
     difference = report["difference"]
     rows = [
         [_("Item"), _("Amount")],
@@ -111,14 +112,14 @@ def settlement_pdf(settlement, lines, market_name):
     household = settlement.household
     title = _("Settlement statement no. %(number)s", number=settlement.id)
     story = [
-        Paragraph(market_name, styles["body"]),
-        Paragraph(title, styles["title"]),
-        Paragraph(_("Household %(code)s · %(name)s · village %(village)s", code=household.code,
+        plain_paragraph(market_name, styles["body"]),
+        plain_paragraph(title, styles["title"]),
+        plain_paragraph(_("Household %(code)s · %(name)s · village %(village)s", code=household.code,
                     name=household.public_name, village=household.village_no), styles["body"]),
-        Paragraph(_("Period %(start)s to %(end)s", start=format_date(settlement.period_start),
+        plain_paragraph(_("Period %(start)s to %(end)s", start=format_date(settlement.period_start),
                     end=format_date(settlement.period_end)), styles["body"]),
         Spacer(1, 6),
-        Paragraph(_("Sales by batch"), styles["heading"]),
+        plain_paragraph(_("Sales by batch"), styles["heading"]),
     ]
     rows = [[_("Batch"), _("Product"), _("Harvested"), _("Quantity"), _("Amount")]]
     for line in lines:
@@ -138,11 +139,11 @@ def settlement_pdf(settlement, lines, market_name):
     story.append(_table(rows, [WIDTH * 0.75, WIDTH * 0.25], styles, (1,)))
     story.append(Spacer(1, 10))
     if settlement.paid_on:
-        story.append(Paragraph(_("Paid on %(date)s by %(method)s %(reference)s", date=format_date(settlement.paid_on),
+        story.append(plain_paragraph(_("Paid on %(date)s by %(method)s %(reference)s", date=format_date(settlement.paid_on),
                                  method=PAYOUT_METHODS.get(settlement.paid_method, ""),
                                  reference=settlement.paid_reference), styles["body"]))
     else:
-        story.append(Paragraph(_("Not paid yet."), styles["body"]))
+        story.append(plain_paragraph(_("Not paid yet."), styles["body"]))
     story.append(Spacer(1, 30))
     story.append(_table([[_("Received by (household)"), _("Paid by (market)")], ["\n\n\n", "\n\n\n"]],
                         [WIDTH / 2, WIDTH / 2], styles))
@@ -162,11 +163,11 @@ def recall_pdf(batch, header, rows, market_name):
     styles = _styles()
     title = _("Recall report · batch %(code)s", code=codes.format_code(batch.code))
     story = [
-        Paragraph(market_name, styles["body"]),
-        Paragraph(title, styles["title"]),
-        Paragraph(f"{local_name(batch.product)} · {batch.household.code} · {batch.household.public_name} · "
+        plain_paragraph(market_name, styles["body"]),
+        plain_paragraph(title, styles["title"]),
+        plain_paragraph(f"{local_name(batch.product)} · {batch.household.code} · {batch.household.public_name} · "
                   + _("Harvested %(date)s", date=format_date(batch.harvest_date)), styles["body"]),
-        Paragraph(_("Recalled %(when)s: %(reason)s", when=format_datetime(batch.recalled_at), reason=batch.recall_reason)
+        plain_paragraph(_("Recalled %(when)s: %(reason)s", when=format_datetime(batch.recalled_at), reason=batch.recall_reason)
                   if batch.recalled_at else _("Not recalled."), styles["body"]),
         Spacer(1, 6),
         _table([header] + [[str(cell) for cell in row] for row in rows],
@@ -180,14 +181,14 @@ def monthly_report_pdf(start, end, totals, tables, market_name):
     styles = _styles()
     title = _("Green market report %(start)s to %(end)s", start=format_date(start), end=format_date(end))
     story = [
-        Paragraph(market_name, styles["body"]),
-        Paragraph(title, styles["title"]),
-        Paragraph(_("%(sales)s sales, %(net)s taken, of which certified organic %(certified)s (%(percent)s%%).",
+        plain_paragraph(market_name, styles["body"]),
+        plain_paragraph(title, styles["title"]),
+        plain_paragraph(_("%(sales)s sales, %(net)s taken, of which certified organic %(certified)s (%(percent)s%%).",
                     sales=totals["sales"], net=format_baht(totals["net_satang"]),
                     certified=format_baht(totals["certified_satang"]), percent=totals["certified_percent"]), styles["body"]),
     ]
     for _key, table_title, header, rows in tables:
-        story.append(Paragraph(table_title, styles["heading"]))
+        story.append(plain_paragraph(table_title, styles["heading"]))
         story.append(_Chart([(label, amount, format_baht(amount)) for label, amount in rows[:10]], table_title))
         story.append(_table([header] + [[label, format_baht(amount)] for label, amount in rows],
                             [WIDTH * 0.7, WIDTH * 0.3], styles, (1,)))
@@ -214,12 +215,12 @@ def impact_pdf(result, labels, market_name):
     """The programme's income impact: averages before and after, and by group where groups are large enough."""
     styles = _styles()
     title = _("Household income impact")
-    story = [Paragraph(market_name, styles["body"]), Paragraph(title, styles["title"]),
-             Paragraph(_("%(n)s households with a baseline survey.", n=len(result["impacts"])), styles["body"])]
+    story = [plain_paragraph(market_name, styles["body"]), plain_paragraph(title, styles["title"]),
+             plain_paragraph(_("%(n)s households with a baseline survey.", n=len(result["impacts"])), styles["body"])]
     for label, figures in result["summary"].items():
-        story.append(Paragraph(labels[label], styles["heading"]))
+        story.append(plain_paragraph(labels[label], styles["heading"]))
         if not figures:
-            story.append(Paragraph(_("No follow-up survey yet."), styles["body"]))
+            story.append(plain_paragraph(_("No follow-up survey yet."), styles["body"]))
             continue
         story.append(_Chart([(_("Income before"), figures["income_before"], format_baht(figures["income_before"])),
                              (_("Income after"), figures["income_after"], format_baht(figures["income_after"])),
