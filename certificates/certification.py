@@ -19,7 +19,7 @@ from certificates.models import (
     Inspection,
     OUTCOMES,
 )
-from core.db import db, write_transaction
+from core.db import LARGEST_ID, db, write_transaction
 from core.models import Plot, Product
 from core.validation import Form, ValidationError
 
@@ -179,6 +179,9 @@ def issue_certificate(decision, data, user):
     form.date("valid_until")
     cleaned = form.finish()
     issued_on = cleaned.get("issued_on") or today()
+    if issued_on > today() + datetime.timedelta(days=DEFAULT_VALIDITY_DAYS):
+        # 9999-12-30 would also overflow the default end date below (a 500).
+        raise ValidationError({"issued_on": _l("The issue date cannot be more than a year ahead.")})
     valid_until = cleaned.get("valid_until") or issued_on + datetime.timedelta(days=DEFAULT_VALIDITY_DAYS)
     if valid_until <= issued_on:
         raise ValidationError({"valid_until": _l("The end date must be after the issue date.")})
@@ -214,14 +217,26 @@ def issue_certificate(decision, data, user):
 
 
 def _ids(raw):
+    """Record ids from a form or JSON (one or a list); anything but whole numbers in range is refused."""
     if raw is None:
         return []
     if isinstance(raw, (str, int)):
         raw = [raw]
-    try:
-        return [int(value) for value in raw if str(value).strip()]
-    except (TypeError, ValueError):
-        raise ValidationError({"scope": _l("Choose products and plots from the lists.")}) from None
+    refused = ValidationError({"scope": _l("Choose products and plots from the lists.")})
+    if not isinstance(raw, list):
+        raise refused
+    ids = []
+    for value in raw:
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise refused
+        if str(value).strip():
+            try:
+                ids.append(int(str(value).strip()))
+            except ValueError:
+                raise refused from None
+    if not all(0 < value <= LARGEST_ID for value in ids):
+        raise refused
+    return ids
 
 
 def _reason(data, required=True):

@@ -24,8 +24,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from core import accounts, audit, households, products, programme, registry_io
+from core import accounts, audit, households, products, programme, registry_io, retention
 from core.auth import login_required, role_required
+from core.config import owner_only_folder
 from core.db import LARGEST_ID, get_or_404
 from core.i18n import area_parts
 from core.models import (
@@ -427,8 +428,10 @@ IMPORT_TOKEN = re.compile(r"[0-9a-f]{32}\.(csv|xlsx|txt)")
 
 
 def _import_folder():
+    """The owner-only folder of uploaded import files, cleared of those older than a day."""
     folder = os.path.join(current_app.instance_path, "imports")
-    os.makedirs(folder, exist_ok=True)
+    owner_only_folder(folder)
+    retention.remove_old_import_files(folder)
     return folder
 
 
@@ -452,7 +455,8 @@ def household_import():
     if not problems:
         extension = upload.filename.rsplit(".", 1)[-1].lower()
         token = f"{secrets.token_hex(16)}.{extension}"
-        with open(os.path.join(_import_folder(), token), "wb") as saved:
+        with os.fdopen(os.open(os.path.join(_import_folder(), token), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600),
+                       "wb") as saved:
             saved.write(content)
     return render_template(
         "core/household_import.html",

@@ -40,7 +40,7 @@ def app_config(tmp_path, database_url):
         "TESTING": True,
         "DATABASE_URL": database_url,
         "INSTANCE_PATH": str(tmp_path / "instance"),
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": "test-secret-key-of-at-least-32-bytes",
         "WTF_CSRF_ENABLED": False,
         "GREENMARKET_BASE_URL": "http://market.test",
     }
@@ -123,6 +123,7 @@ def household_data():
         "grower_status": "active",
         "pledge_date": "2024-01-15",
         "notes": "",
+        "sensitive_consent": "1",  # the head signed the PDPA consent form with it
     }
 
 

@@ -119,16 +119,19 @@ def label_content(batch, status, base_url):
     )
 
 
-def print_labels(batches, template_name, copies, base_url, by_user, language="th", skip=0):
+def print_labels(batches, template_name, copies, base_url, by_user, language="th", skip=0, record=True):
     """Labels for `batches` (`copies` each) as PDF bytes, and the certification status each carries.
 
-    Each print is recorded with the claim its labels made, and the batch's story gains its
-    "labelled" step. The claim is decided here, at print time, by the certification function.
+    With `record`, each print is recorded with the claim its labels made, and the batch's story
+    gains its "labelled" step; a preview (a GET, which must never write) records nothing. The
+    claim is decided here, at print time, by the certification function.
     """
     statuses = [batch_certification(batch) for batch in batches]
     with force_locale(language):
         contents = [label_content(batch, status, base_url) for batch, status in zip(batches, statuses)]
     pdf = labels_pdf([(content, copies) for content in contents], template_name, language, skip)
+    if not record:
+        return pdf, statuses
     with db.atomic():
         for batch, status in zip(batches, statuses):
             LabelPrint.create(batch=batch, template=template_name, copies=copies, user=by_user,
