@@ -36,7 +36,8 @@ HOSTILE = 'A&B <b>bold</b> <img src="/etc/hostname"/> <a href="http://evil.test"
 
 def _hostile_world(world):
     """Put markup into every text field that a PDF prints."""
-    Setting.insert(key="market_name", value=HOSTILE).on_conflict_replace().execute()
+    Setting.delete().where(Setting.key == "market_name").execute()
+    Setting.create(key="market_name", value=HOSTILE)
     Household.update(display_name=SHORT).execute()
     Product.update(name_th=SHORT, name_en=SHORT).execute()
     Plot.update(name=HOSTILE).execute()
