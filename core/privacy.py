@@ -20,7 +20,6 @@ from core.models import (
     SENSITIVE_HOUSEHOLD_FIELDS,
     AuditEntry,
     Consent,
-    Household,
     IncomeSurvey,
     Member,
     PersonalDataView,

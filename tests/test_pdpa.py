@@ -7,8 +7,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from certificates.models import Certificate
 from core import accounts, households, privacy, retention
 from core.db import utcnow

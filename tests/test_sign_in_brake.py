@@ -8,14 +8,12 @@ the same single password check.
 import datetime
 import threading
 
-import pytest
-
 from core import accounts
 from core.auth import DEVICE_COOKIE
 from core.db import utcnow
 from core.models import LoginAttempt, User
 
-from tests.support import PASSWORD, TEST_DATABASE_URL
+from tests.support import PASSWORD
 
 
 def sign_in(client, name, password, address="192.0.2.10"):
