@@ -75,7 +75,7 @@ def main():
     rounds = parser.parse_args().rounds
     with tempfile.TemporaryDirectory() as folder:
         app = create_app({"DATABASE_URL": f"sqlite:///{folder}/bench.db", "INSTANCE_PATH": folder,
-                          "SECRET_KEY": "bench"})
+                          "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes"})
         with app.test_request_context():
             distinct = [content(n) for n in range(LABELS)]
             market_morning = [(content(n), 25) for n in range(40)]

@@ -85,7 +85,7 @@ def main():
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url, env, tokens, code, price, day_id, _batch_id, _household = prepare(folder)
-        app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench"})
+        app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes"})
         with app.app_context(), db.connection_context():
             trace_codes = [b.code for b in Batch.select(Batch.code)]
         port = free_port()

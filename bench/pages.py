@@ -36,7 +36,7 @@ def main():
     rounds = parser.parse_args().rounds
     with tempfile.TemporaryDirectory() as folder:
         config = {"DATABASE_URL": f"sqlite:///{folder}/bench.db", "INSTANCE_PATH": folder,
-                  "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False}
+                  "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes", "WTF_CSRF_ENABLED": False}
         started = time.perf_counter()
         app = create_app(config)
         fresh_ms = (time.perf_counter() - started) * 1000

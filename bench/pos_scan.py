@@ -42,9 +42,9 @@ def main():
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request would drown the result
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/bench.db"
-        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"}
+        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes"}
         subprocess.run([sys.executable, os.path.join(ROOT, "run.py"), "demo"], env=env, check=True, capture_output=True)
-        app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench",
+        app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes",
                           "GREENMARKET_BASE_URL": BASE_URL})
         with app.app_context(), db.connection_context():
             cashier = accounts.create_user({"username": "bench-cashier", "role": "cashier", "password": PASSWORD})

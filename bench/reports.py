@@ -36,7 +36,7 @@ def median_ms(function, rounds):
 
 
 def signed_in_client(path, folder):
-    app = create_app({"DATABASE_URL": f"sqlite:///{path}", "INSTANCE_PATH": folder, "SECRET_KEY": "bench",
+    app = create_app({"DATABASE_URL": f"sqlite:///{path}", "INSTANCE_PATH": folder, "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes",
                       "WTF_CSRF_ENABLED": False})
     with app.app_context(), db.connection_context():
         accounts.create_user({"username": "bench-admin", "role": "admin", "password": "bench-password-1"})

@@ -57,9 +57,9 @@ def start_server(env, port):
 def prepare(folder):
     """Demo data, a cashier token per counter, an open day, and one huge certified batch to sell."""
     url = f"sqlite:///{folder}/bench.db"
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"}
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes"}
     subprocess.run([sys.executable, os.path.join(ROOT, "run.py"), "demo"], env=env, check=True, capture_output=True)
-    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench"})
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes"})
     with app.test_request_context(), db.connection_context():
         admin = User.get(User.role == "admin") if User.select().where(User.role == "admin").exists() else \
             accounts.create_user({"username": "bench-admin", "role": "admin", "password": "bench-password-1"})

@@ -8,8 +8,8 @@ from certificates import models  # noqa: F401  (the app factory reads models.MOD
 
 def init_app(app):
     """Register the certification pages, public verification and JSON routes."""
-    from certificates import api, home, public, views
-    from core import hooks
+    from certificates import api, home, inspections, public, views
+    from core import hooks, privacy
     from core.app import csrf
 
     app.register_blueprint(views.bp)
@@ -18,3 +18,5 @@ def init_app(app):
     csrf.exempt(api.bp)
     home.register(app)
     hooks.add_household_section(app, "certificates/_household_certification.html", views.household_section)
+    if inspections.erase_inspector not in privacy.ERASERS:
+        privacy.ERASERS.append(inspections.erase_inspector)

@@ -6,6 +6,7 @@ all call it, so they can never disagree.
 """
 import dataclasses
 import datetime
+import secrets
 
 from flask_babel import lazy_gettext as _l
 from peewee import fn
@@ -22,7 +23,7 @@ from certificates.models import (
 )
 from certificates import inspections, records
 from core import audit
-from core.db import Prepared, db, write_transaction
+from core.db import LARGEST_ID, Prepared, db, write_transaction
 from core.i18n import format_date
 from core.models import PROGRAMME_START, Household, Plot, Product
 from core.validation import Form, ValidationError, local_today
@@ -33,6 +34,10 @@ MAX_VALIDITY = datetime.timedelta(days=5 * 366)  # no organic certificate runs l
 # A certificate this close to its end is "expiring": time to inspect again before it lapses.
 EXPIRY_WARNING_DAYS = 60
 NUMBER_PREFIX = "KH"
+# The random tail of a certificate number: no look-alike characters (no 0/O, 1/I/L, U), and
+# 30^6 = 7 x 10^8 numbers a year, so a guesser finds none of the few dozen issued.
+NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+NUMBER_RANDOM_SYMBOLS = 6
 
 
 class TransitionRefused(ValidationError):
@@ -193,22 +198,22 @@ def decide(inspection, data, user):
 
 
 def next_number(issued_on):
-    """The next certificate number of the Buddhist Era year: KH-2569-0001, KH-2569-0002, ..."""
+    """A new certificate number of the Buddhist Era year with a random tail: KH-2569-7KQ3MX.
+
+    Random, not counted up, so nobody lists every certificate (and its household) by counting.
+    Numbers issued before (KH-2569-0001) keep working.
+    """
     prefix = f"{NUMBER_PREFIX}-{issued_on.year + 543}-"
-    last = (
-        Certificate.select(Certificate.number)
-        .where(Certificate.number.startswith(prefix))
-        .order_by(Certificate.number.desc())
-        .first()
-    )
-    sequence = int(last.number.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{sequence:04d}"
+    while True:
+        number = prefix + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_RANDOM_SYMBOLS))
+        if not Certificate.select().where(Certificate.number == number).exists():
+            return number
 
 
 def normalise_number(text):
     """Read a certificate number as people type it: any case, spaces or missing dashes."""
     compact = "".join(ch for ch in str(text).upper() if ch.isalnum())
-    if len(compact) >= 10 and compact[:2].isalpha() and compact[2:].isdigit():
+    if len(compact) >= 10 and compact[:2].isalpha() and compact[2:6].isdigit():
         return f"{compact[:2]}-{compact[2:6]}-{compact[6:]}"
     return str(text).strip().upper()
 
@@ -227,6 +232,9 @@ def issue_certificate(decision, data, user):
     form.date("valid_until")
     cleaned = form.finish()
     issued_on = cleaned.get("issued_on") or today()
+    if issued_on > today() + datetime.timedelta(days=DEFAULT_VALIDITY_DAYS):
+        # 9999-12-30 would also overflow the default end date below (a 500).
+        raise ValidationError({"issued_on": _l("The issue date cannot be more than a year ahead.")})
     valid_until = cleaned.get("valid_until") or issued_on + datetime.timedelta(days=DEFAULT_VALIDITY_DAYS)
     if valid_until <= issued_on:
         raise ValidationError({"valid_until": _l("The end date must be after the issue date.")})
@@ -284,14 +292,26 @@ def _plots_in_conversion(plots, products, version, on):
 
 
 def _ids(raw):
+    """Record ids from a form or JSON (one or a list); anything but whole numbers in range is refused."""
     if raw is None:
         return []
     if isinstance(raw, (str, int)):
         raw = [raw]
-    try:
-        return [int(value) for value in raw if str(value).strip()]
-    except (TypeError, ValueError):
-        raise ValidationError({"scope": _l("Choose products and plots from the lists.")}) from None
+    refused = ValidationError({"scope": _l("Choose products and plots from the lists.")})
+    if not isinstance(raw, list):
+        raise refused
+    ids = []
+    for value in raw:
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise refused
+        if str(value).strip():
+            try:
+                ids.append(int(str(value).strip()))
+            except ValueError:
+                raise refused from None
+    if not all(0 < value <= LARGEST_ID for value in ids):
+        raise refused
+    return ids
 
 
 def _reason(data, required=True):

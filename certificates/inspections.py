@@ -24,8 +24,9 @@ from certificates.models import (
     Standard,
 )
 from certificates import standards
-from core.db import db, utcnow
+from core.db import LARGEST_ID, db, utcnow
 from core.models import PROGRAMME_START, Household, Member
+from core.privacy import ERASED
 from core.validation import Form, ValidationError, local_today
 
 MIN_PGS_INSPECTORS = 3
@@ -72,26 +73,30 @@ def _clean_inspectors(inspection, raw):
     household = inspection.household
     own_names = {household.head_name.strip()} | {m.full_name.strip() for m in Member.select().where(Member.household == household)}
     people, seen = [], set()
+    if raw is not None and (not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw)):
+        raise ValidationError({"inspectors": _l("List the inspectors, each with a name.")})
     for item in raw or []:
-        name = str(item.get("name") or "").strip()
+        person = Form(item)
+        person.text("name", 120)
+        person.text("organisation", 200)
+        person.integer("household_id", minimum=1, maximum=LARGEST_ID)
+        if person.errors:
+            message = person.errors.get("name") or _l("Choose the inspector's household from the list.")
+            raise ValidationError({"inspectors": message})
+        name = person.cleaned["name"]
         if not name:
             continue
-        if len(name) > 120:
-            raise ValidationError({"inspectors": _l("An inspector's name has at most 120 characters.")})
         if name in seen:
             raise ValidationError({"inspectors": _l("%(name)s is listed twice.", name=name)})
         seen.add(name)
         peer_household = None
-        if item.get("household_id"):
-            try:
-                peer_household = Household.get_or_none(Household.id == int(item["household_id"]))
-            except (TypeError, ValueError):
-                peer_household = None
+        if person.cleaned.get("household_id"):
+            peer_household = Household.get_or_none(Household.id == person.cleaned["household_id"])
             if peer_household is None:
                 raise ValidationError({"inspectors": _l("Choose the inspector's household from the list.")})
         if (peer_household is not None and peer_household.id == household.id) or name in own_names:
             raise ValidationError({"inspectors": _l("%(name)s belongs to the inspected household and cannot inspect it.", name=name)})
-        people.append({"name": name, "household": peer_household, "organisation": str(item.get("organisation") or "")[:200]})
+        people.append({"name": name, "household": peer_household, "organisation": person.cleaned["organisation"]})
     if inspection.kind == "pgs":
         if _households_counted(people) < MIN_PGS_INSPECTORS:
             raise ValidationError({"inspectors": _l(
@@ -111,6 +116,8 @@ def _households_counted(people):
 def _clean_results(inspection, raw):
     requirements = checklist(inspection)
     results, missing = [], []
+    if raw is not None and not isinstance(raw, dict):
+        raise ValidationError({"results": _l("Give a result for every checklist item.")})
     raw = raw or {}
     for requirement in requirements:
         item = raw.get(str(requirement.id)) or raw.get(requirement.id) or {}
@@ -118,7 +125,11 @@ def _clean_results(inspection, raw):
         if result not in CHECK_RESULTS:
             missing.append(requirement.position)
             continue
-        results.append({"requirement": requirement, "result": result, "note": str(item.get("note") or "")[:500]})
+        note = Form(item)
+        note.text("note", 500)
+        if note.errors:
+            raise ValidationError({"results": note.errors["note"]})
+        results.append({"requirement": requirement, "result": result, "note": note.cleaned["note"]})
     if missing:
         raise ValidationError({"results": _l("Give a result for every checklist item (missing: %(items)s).", items=", ".join(map(str, missing)))})
     return results
@@ -126,6 +137,8 @@ def _clean_results(inspection, raw):
 
 def _clean_non_compliances(raw):
     found = []
+    if raw is not None and (not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw)):
+        raise ValidationError({"non_compliances": _l("List the non-compliances, each with a description.")})
     for index, item in enumerate(raw or [], start=1):
         form = Form(item)
         form.text("description", 500)
@@ -243,3 +256,9 @@ def inspections_for(household=None, status=None):
     if status:
         query = query.where(Inspection.status == status)
     return query
+
+
+def erase_inspector(household, names):
+    """A person erased under the PDPA who inspected as a PGS peer stays in those records as their household."""
+    InspectionInspector.update(name=f"{ERASED} {household.code}").where(
+        InspectionInspector.household == household, InspectionInspector.name.in_(list(names))).execute()

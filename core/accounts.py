@@ -1,5 +1,6 @@
 """Staff accounts: passwords (argon2id), roles, sign-in with a brake on guessing, API tokens."""
 import datetime
+import functools
 import hashlib
 import secrets
 
@@ -7,15 +8,25 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 
+from peewee import fn
+
 from core import audit
-from core.db import Prepared, db, utcnow
+from core.db import Prepared, db, is_sqlite, utcnow, write_transaction
 from core.models import ROLES, ApiToken, LoginAttempt, User
 from core.validation import Form, ValidationError
 
-# Sign-in brake: after this many failures in the window, that username (or address) waits.
-MAX_FAILURES_PER_USERNAME = 5
-MAX_FAILURES_PER_ADDRESS = 20
-FAILURE_WINDOW = datetime.timedelta(minutes=15)
+# The sign-in brake (SECURITY.md): failures are counted per name and address pair, so guesses
+# from elsewhere never lock the real user out; past the free failures each try waits longer.
+FREE_FAILURES_PER_PAIR = 5  # one name from one address: a person who mistypes a few times
+# Wider counts catch guessing spread over many names or addresses; they brake only sign-ins
+# from devices not known to the name, so the people behind a shared router keep working.
+FREE_FAILURES_PER_USERNAME = 20  # one name from every address
+FREE_FAILURES_PER_ADDRESS = 50  # one address for every name
+# A device known to a name (it signed in as that name before) has its own count.
+FREE_FAILURES_PER_KNOWN_DEVICE = 10
+FAILURE_WINDOW = datetime.timedelta(minutes=15)  # failures older than this are forgotten
+FIRST_WAIT = datetime.timedelta(minutes=1)  # the wait after the free failures, doubling each time
+LONGEST_WAIT = datetime.timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 8
 # zxcvbn's score 0-4; 2 is "somewhat guessable" (about 10^8 guesses): out of reach through the
 # sign-in brake, while a cashier can still remember it. 0-1 are common passwords, names, repeats.
@@ -24,6 +35,8 @@ MIN_PASSWORD_SCORE = 2
 MARKET_WORDS = ["greenmarket", "khlonghae", "klonghae", "songkhla", "market", "organic", "ตลาดเขียว", "คลองแห"]
 
 password_hasher = PasswordHasher()
+# PostgreSQL advisory lock that serialises the sign-in count (SQLite's BEGIN IMMEDIATE does it there).
+SIGN_IN_LOCK = 0x5157  # any fixed number no other part of the app locks
 
 
 def init_app(app):
@@ -33,7 +46,11 @@ def init_app(app):
 
 
 class TooManyAttempts(Exception):
-    """Sign-in refused for now because of repeated failures."""
+    """Sign-in refused for now because of repeated failures; `wait` says for how long."""
+
+    def __init__(self, wait):
+        super().__init__(wait)
+        self.wait = wait
 
 
 def hash_password(password):
@@ -41,8 +58,13 @@ def hash_password(password):
 
 
 def check_password(user, password):
+    return check_password_hash(user.password_hash, password)
+
+
+def check_password_hash(password_hash, password):
+    """True when `password` matches the argon2 hash; always one full check, whatever the answer."""
     try:
-        return password_hasher.verify(user.password_hash, password)
+        return password_hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -117,24 +139,62 @@ def update_user(user, data, by_user):
     return user
 
 
-def authenticate(username, password, address):
-    """Return the active user for these credentials, or None; raise TooManyAttempts when braked."""
-    since = utcnow() - FAILURE_WINDOW
+def _wait_after(failures, free):
+    """How long the next try must wait after these failures (a query), given `free` ones without a wait."""
+    count = failures.count()
+    if count < free:
+        return datetime.timedelta(0)
+    last = failures.select(fn.MAX(LoginAttempt.at)).scalar()
+    wait = min(FIRST_WAIT * 2 ** (count - free), LONGEST_WAIT)
+    return max(datetime.timedelta(0), last + wait - utcnow())
+
+
+def _brake(username, address, device):
+    """How long this sign-in must wait; zero when it may try now."""
     failures = LoginAttempt.select().where(
-        (LoginAttempt.at >= since) & (LoginAttempt.succeeded == False)  # noqa: E712
+        (LoginAttempt.at >= utcnow() - FAILURE_WINDOW) & (LoginAttempt.succeeded == False)  # noqa: E712
     )
-    if (
-        failures.where(LoginAttempt.username == username).count() >= MAX_FAILURES_PER_USERNAME
-        or failures.where(LoginAttempt.ip == address).count() >= MAX_FAILURES_PER_ADDRESS
-    ):
-        raise TooManyAttempts()
+    if device:
+        return _wait_after(failures.where((LoginAttempt.username == username) & (LoginAttempt.device == device)),
+                           FREE_FAILURES_PER_KNOWN_DEVICE)
+    unknown = failures.where(LoginAttempt.device == "")
+    return max(
+        _wait_after(unknown.where((LoginAttempt.username == username) & (LoginAttempt.ip == address)),
+                    FREE_FAILURES_PER_PAIR),
+        _wait_after(unknown.where(LoginAttempt.username == username), FREE_FAILURES_PER_USERNAME),
+        _wait_after(unknown.where(LoginAttempt.ip == address), FREE_FAILURES_PER_ADDRESS),
+    )
+
+
+@functools.cache
+def _stand_in_hash():
+    """A hash to check a password against when there is no account to check it with."""
+    return password_hasher.hash(secrets.token_hex(16))
+
+
+def authenticate(username, password, address, device=""):
+    """Return the active user for these credentials, or None; raise TooManyAttempts when braked.
+
+    `device` is the id of a device known to this name (see core.auth), or "". The try is
+    counted as a failure before the password is checked, in a transaction that serialises
+    every sign-in's count, so 16 tries at once get exactly the free number of checks. Every
+    refusal (unknown name, disabled account, wrong password, braked) costs one password check,
+    so the answer's timing tells nothing about the account.
+    """
+    username, address = username[:40], address[:64]
+    with write_transaction():
+        if not is_sqlite():
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (SIGN_IN_LOCK,))
+        wait = _brake(username, address, device)
+        attempt = None if wait else LoginAttempt.create(username=username, ip=address, device=device, succeeded=False)
     user = User.get_or_none(User.username == username)
-    ok = user is not None and user.is_active and check_password(user, password)
-    if user is None:
-        # Spend the same time as a real check, so timing does not reveal which names exist.
-        password_hasher.hash(password or "x")
-    LoginAttempt.create(username=username[:40], ip=address[:64], succeeded=ok)
-    return user if ok else None
+    matches = check_password_hash(user.password_hash if user and attempt else _stand_in_hash(), password)
+    if attempt is None:
+        raise TooManyAttempts(wait)
+    if not (matches and user is not None and user.is_active):
+        return None
+    LoginAttempt.update(succeeded=True).where(LoginAttempt.id == attempt.id).execute()
+    return user
 
 
 def _token_digest(token):

@@ -30,9 +30,10 @@ def bearer_token():
 
 
 def _csrf_header_valid():
-    """True when the request carries the page's CSRF token in an X-CSRFToken header."""
+    """True when the request carries the page's CSRF token: in an X-CSRFToken header (the POS's
+    scripts), or as a page form's csrf_token field (the label print form)."""
     try:
-        validate_csrf(request.headers.get("X-CSRFToken", ""))
+        validate_csrf(request.headers.get("X-CSRFToken") or request.form.get("csrf_token", ""))
     except CSRFTokenInvalid:
         return False
     return True
@@ -41,8 +42,8 @@ def _csrf_header_valid():
 def api_role(*roles, browser_writes=False):
     """Let a request through only for a user with one of `roles`; else a JSON 401 or 403.
 
-    With `browser_writes`, a signed-in page (the POS) may also write, when it sends the page's
-    CSRF token in the X-CSRFToken header; other sites cannot read that token, so cannot forge it.
+    With `browser_writes`, a signed-in page (the POS, the label print form) may also write, when it
+    sends the page's CSRF token; other sites cannot read that token, so cannot forge it.
     """
 
     def decorator(view):
@@ -65,12 +66,33 @@ def api_role(*roles, browser_writes=False):
     return decorator
 
 
+# No record of the API nests deeper than a sale's lines or an inspection's results (4 levels).
+MAX_JSON_DEPTH = 10
+
+
 def json_body():
     """The request's JSON object, or a 400 that says what was expected."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested about 1,000 deep: Python's parser gives up
+        data = None
     if not isinstance(data, dict):
         raise ValidationError({"body": _("Send a JSON object with Content-Type: application/json.")})
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise ValidationError({"body": _("The JSON is nested too deeply (at most %(n)d levels).", n=MAX_JSON_DEPTH)})
     return data
+
+
+def _depth(data):
+    """How deeply lists and objects nest in `data`, counted without recursion."""
+    deepest, pending = 0, [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth <= MAX_JSON_DEPTH:
+                pending += [(item, depth + 1) for item in (value.values() if isinstance(value, dict) else value)]
+    return deepest
 
 
 def query_form():
@@ -87,7 +109,7 @@ def query_form():
 
 def pdf_language():
     """The language a PDF is asked for with `?lang=` (Thai unless English is asked)."""
-    form = Form(request.args.to_dict(), partial=True)
+    form = Form(request.values.to_dict(), partial=True)
     form.choice("lang", ("th", "en"))
     return form.finish().get("lang") or "th"
 

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFProtect
 
 from core import errors, i18n
-from core.config import load_config
+from core.config import load_config, owner_only_file, owner_only_folder
 from core.db import bind_database, db, upgrade_schema
 from core.validation import ValidationError
 
@@ -36,10 +36,14 @@ def create_app(test_config=None):
     )
     if test_config and test_config.get("INSTANCE_PATH"):
         app.instance_path = test_config["INSTANCE_PATH"]
-    os.makedirs(app.instance_path, exist_ok=True)
+    owner_only_folder(app.instance_path)  # it holds the database, the secret key and uploads
     app.config.update(load_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    sqlite_path = app.config["DATABASE_URL"].partition("?")[0].removeprefix("sqlite:///")
+    if app.config["DATABASE_URL"].startswith("sqlite:///") and sqlite_path not in ("", ":memory:"):
+        # SQLite creates its file (and the -wal and -shm files, which copy its mode) world-readable.
+        owner_only_file(sqlite_path)
 
     bind_database(app.config["DATABASE_URL"])
     domains = [importlib.import_module(name) for name in DOMAIN_PACKAGES]
@@ -61,7 +65,7 @@ def create_app(test_config=None):
     app.teardown_request(_close_connection)
     app.after_request(_security_headers)
 
-    from core import api, auth, home, views
+    from core import api, auth, home, privacy_views, views
 
     home.register(app)
     app.before_request(auth.load_user)
@@ -69,6 +73,7 @@ def create_app(test_config=None):
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
+    privacy_views.init_app(app)
     for domain in domains:
         domain.init_app(app)
     return app

@@ -13,7 +13,9 @@ from flask_babel import lazy_gettext as _l
 
 from core.models import CATEGORIES, CURRICULA, GROWER_STATUSES, ROLES, UNITS, AuditEntry, Household, OccupationGroup
 
-ACTIONS = {"create": _l("created"), "update": _l("changed"), "delete": _l("removed")}
+ACTIONS = {"create": _l("created"), "update": _l("changed"), "delete": _l("removed"),
+           "consent": _l("consent recorded for"), "withdraw": _l("consent withdrawn for"),
+           "erase": _l("personal data erased (PDPA) of"), "export": _l("personal data exported (PDPA) of")}
 ENTITIES = {
     "household": _l("household"),
     "member": _l("member"),

@@ -1,5 +1,7 @@
 """Signing in and out, choosing the language, and the role checks every view goes through."""
 import functools
+import math
+import secrets
 import time
 from urllib.parse import urlsplit
 
@@ -9,6 +11,7 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -16,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.http import parse_list_header
 
 from core import accounts
@@ -26,6 +30,11 @@ bp = Blueprint("auth", __name__)
 
 # When the session signed in (seconds since the epoch), kept inside the signed cookie.
 SIGNED_IN_AT = "signed_in_at"
+# A browser that signed in as a name before carries this signed cookie; the sign-in brake counts
+# its failures apart, so an attacker's guesses elsewhere never keep the real user out.
+DEVICE_COOKIE = "known_device"
+DEVICE_COOKIE_DAYS = 365
+DEVICE_NAMES = 10  # names remembered per device: a shared counter tablet has a few cashiers
 
 
 def load_user():
@@ -109,11 +118,17 @@ def login():
         return render_template("core/login.html")
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
+    device = _known_device()
     try:
-        user = accounts.authenticate(username, password, client_address())
-    except accounts.TooManyAttempts:
-        flash(_("Too many failed sign-ins. Wait 15 minutes and try again."), "error")
-        return render_template("core/login.html", username=username), 429
+        user = accounts.authenticate(username, password, client_address(),
+                                     device["id"] if username in device["users"] else "")
+    except accounts.TooManyAttempts as braked:
+        minutes = max(1, math.ceil(braked.wait.total_seconds() / 60))
+        flash(_("Too many failed sign-ins with this name from this device. Wait %(minutes)d minutes and try "
+                "again; on a device where you signed in before you can sign in at once.", minutes=minutes), "error")
+        response = make_response(render_template("core/login.html", username=username), 429)
+        response.headers["Retry-After"] = str(math.ceil(braked.wait.total_seconds()))
+        return response
     if user is None:
         flash(_("Wrong username or password."), "error")
         return render_template("core/login.html", username=username), 401
@@ -121,7 +136,33 @@ def login():
     session.permanent = True
     session["user_id"] = user.id
     session[SIGNED_IN_AT] = int(time.time())
-    return redirect(_safe_next(request.args.get("next")))
+    response = redirect(_safe_next(request.args.get("next")))
+    _remember_device(response, device, user.username)
+    return response
+
+
+def _device_signer():
+    return URLSafeSerializer(current_app.secret_key, salt="known-device")
+
+
+def _known_device():
+    """This browser's known-device cookie: its id and the names that signed in on it (else a new id)."""
+    try:
+        device = _device_signer().loads(request.cookies.get(DEVICE_COOKIE, ""))
+    except BadSignature:
+        device = None
+    if not (isinstance(device, dict) and isinstance(device.get("id"), str) and isinstance(device.get("users"), list)):
+        return {"id": secrets.token_hex(16), "users": []}
+    return device
+
+
+def _remember_device(response, device, username):
+    """Mark this browser as known to `username` for a year (a signed cookie the brake trusts)."""
+    users = [name for name in device["users"] if name != username][-(DEVICE_NAMES - 1):] + [username]
+    response.set_cookie(
+        DEVICE_COOKIE, _device_signer().dumps({"id": device["id"], "users": users}), max_age=DEVICE_COOKIE_DAYS * 24 * 3600,
+        httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
 
 
 @bp.route("/logout", methods=["POST"])

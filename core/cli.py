@@ -12,6 +12,7 @@ import click
 from flask_babel import lazy_gettext as _l
 
 from core.app import create_app
+from core.config import ConfigurationError
 from core.db import SchemaTooNew, db, is_sqlite, start_wal_checkpoints
 from core.validation import ValidationError
 
@@ -24,7 +25,7 @@ SERVER_THREADS = 8
 def _app():
     try:
         return create_app()
-    except SchemaTooNew as exc:
+    except (SchemaTooNew, ConfigurationError) as exc:
         _fail(str(exc))
 
 
@@ -125,6 +126,17 @@ def revoke_tokens(username):
         if user is None:
             _fail(f"No account named {username}.")
         click.echo(f"{accounts.revoke_tokens(user)} token(s) revoked for {username}.")
+
+
+@cli.command(help="Apply the retention rule: remove import files older than a day, sign-in attempts older than "
+                  "90 days and views of personal data older than two years. Run it daily (see README).")
+def maintenance():
+    from core import retention
+
+    app = _app()
+    with app.app_context(), db.connection_context():
+        removed = retention.apply_retention(app.instance_path)
+    click.echo(", ".join(f"{kind}: {count} removed" for kind, count in removed.items()))
 
 
 @cli.command(help="Fill the database with a realistic demo data set (safe to run again).")

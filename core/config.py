@@ -7,12 +7,26 @@ import os
 import secrets
 
 ENVIRONMENT_VARIABLES = ("DATABASE_URL", "GREENMARKET_BASE_URL", "SECRET_KEY", "TRUST_PROXY_HEADERS")
+# A key that signs sessions must not be guessable offline from one signed cookie: 32 bytes at least
+# (the generated key has 64 hex digits).
+MIN_SECRET_KEY_BYTES = 32
+
+
+class ConfigurationError(Exception):
+    """A setting the app refuses to start with; the message says what to do."""
 
 
 def secret_key(instance_path):
-    """Use SECRET_KEY, else a key generated once and kept in the instance folder."""
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
+    """Use SECRET_KEY, else a key generated once and kept in the instance folder; refuse a weak one."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        if len(key.encode()) < MIN_SECRET_KEY_BYTES:
+            raise ConfigurationError(
+                f"SECRET_KEY is too short ({len(key.encode())} bytes; at least {MIN_SECRET_KEY_BYTES}). "
+                "Set a long random one, such as the output of: python -c \"import secrets; print(secrets.token_hex(32))\", "
+                "or unset SECRET_KEY to let the app make one. "
+                f"(SECRET_KEY สั้นเกินไป ต้องยาวอย่างน้อย {MIN_SECRET_KEY_BYTES} ไบต์)")
+        return key
     path = os.path.join(instance_path, "secret_key")
     if not os.path.exists(path):
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -20,6 +34,20 @@ def secret_key(instance_path):
             key_file.write(secrets.token_hex(32))
     with open(path) as key_file:
         return key_file.read().strip()
+
+
+def owner_only_folder(path):
+    """Make `path` (and missing parents) a folder only the app's own user can enter: 0700."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def owner_only_file(path):
+    """Create `path` empty, readable and writable by the app's own user only (0600), if it is missing;
+    an existing file of ours is tightened to 0600."""
+    if not os.path.exists(path):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
 
 
 def load_config(instance_path):

@@ -103,6 +103,7 @@ def _household_data(rng, number, village, group_ids):
         "pledge_date": pledge.isoformat() if status in ("active", "applicant", "withdrawn") else "",
         "notes": "ข้อมูลตัวอย่าง (demo)",
         "occupation_group_ids": sorted(set(groups)),
+        "sensitive_consent": True,  # the demo's heads "signed" the PDPA consent form
     }
 
 

@@ -2,13 +2,15 @@
 
 A cell that starts with = + - @ (or a tab or carriage return) could run as a formula when the
 file is opened in a spreadsheet (CSV injection); such text gets a leading apostrophe in CSV and
-is stored as plain text in XLSX. Numbers stay numbers.
+is stored as plain text in XLSX. Numbers stay numbers. A control character, which XLSX cannot
+hold (input refuses them now, but older records may carry one), is left out of the XLSX cell.
 """
 import csv
 import io
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -43,7 +45,7 @@ def xlsx_bytes(title, header, rows):
     sheet.title = title[:31]
     sheet.append(list(header))
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell for cell in row])
     for cells in sheet.iter_rows():
         for cell in cells:
             if cell.data_type == "f":

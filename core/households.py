@@ -8,7 +8,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
-from core import audit
+from core import audit, privacy
 from core.db import LARGEST_ID, db, utcnow
 from core.i18n import area_from_parts, format_date
 from core.models import (
@@ -29,6 +29,7 @@ from core.validation import (
     ValidationError,
     local_today,
     national_id_is_valid,
+    parse_bool,
 )
 
 MAX_VILLAGE_NO = 30
@@ -138,10 +139,20 @@ def _set_occupations(household, group_ids):
     return old, group_ids
 
 
+def _consent_now(data):
+    """True when the form says the head signed the PDPA consent with it (`sensitive_consent`)."""
+    try:
+        return parse_bool((data or {}).get("sensitive_consent"))
+    except ValueError:
+        raise ValidationError({"sensitive_consent": _l("Choose yes or no.")}) from None
+
+
 def create_household(data, by_user):
-    """Register a household; its code must be new."""
+    """Register a household; its code must be new. Sensitive fields need the head's consent with them."""
     cleaned = clean_household(data)
     group_ids = cleaned.pop("occupation_group_ids", [])
+    consent_now = _consent_now(data)
+    privacy.check_sensitive_allowed(None, cleaned, consent_now)
     with db.atomic():
         _check_code_free(cleaned["code"])
         household = Household.create(**cleaned)
@@ -151,6 +162,8 @@ def create_household(data, by_user):
         if group_ids:
             changes["occupation_group_ids"] = (None, group_ids)
         audit.record(by_user, "create", "household", household.id, changes)
+        if consent_now:
+            privacy.record_consent(household, {}, by_user)
     return household
 
 
@@ -158,7 +171,11 @@ def update_household(household, data, by_user, partial=False):
     """Change a household's details; only fields that really change are logged."""
     cleaned = clean_household(data, partial=partial)
     group_ids = cleaned.pop("occupation_group_ids", None)
+    consent_now = _consent_now(data)
+    privacy.check_sensitive_allowed(household, cleaned, consent_now)
     with db.atomic():
+        if consent_now:
+            privacy.record_consent(household, {}, by_user)
         if "code" in cleaned:
             _check_code_free(cleaned["code"], household.id)
         changes = audit.apply_changes(household, cleaned)

@@ -86,12 +86,14 @@ class ApiToken(BaseModel):
 
 
 class LoginAttempt(BaseModel):
-    """One sign-in try, kept to slow down password guessing."""
+    """One sign-in try, kept to slow down password guessing (and removed after 90 days)."""
 
     username = CharField(max_length=40, index=True)
     ip = CharField(max_length=64, index=True)
     at = DateTimeField(default=utcnow, index=True)
     succeeded = BooleanField()
+    # The id of a device known to this name (its signed cookie), or "" for any other device.
+    device = CharField(max_length=32, default="")
 
 
 class AuditEntry(BaseModel):
@@ -139,8 +141,12 @@ class Household(BaseModel):
 
     @property
     def public_name(self):
-        """The name shown to shoppers: the chosen display name, never personal details."""
-        return self.display_name or self.head_name
+        """The name shown to shoppers: the display name the household chose, else its code; never a person's name.
+
+        Every public place shows the village beside it, so a household without a display name
+        reads as its code and village.
+        """
+        return self.display_name or self.code
 
 
 class OccupationSynonym(BaseModel):
@@ -347,4 +353,49 @@ def _add_making_certified(migrator):
         migrate(migrator.add_column("product", "making_certified", BooleanField(default=False)))
 
 
-MIGRATIONS = [_add_committee_flag, _add_programme, _add_import_mapping, _add_making_certified]
+def _add_sign_in_device(migrator):
+    """Step 5: the known device a sign-in came from, so the brake can let the real user through."""
+    from playhouse.migrate import migrate
+
+    if "device" not in {column.name for column in migrator.database.get_columns("login_attempt")}:
+        migrate(migrator.add_column("login_attempt", "device", CharField(max_length=32, default="")))
+
+
+class Consent(BaseModel):
+    """A person's explicit consent (PDPA) for the council to keep sensitive data about the household.
+
+    `member` is None for the head of household. Withdrawn consents stay, with when and by whom.
+    """
+
+    household = ForeignKeyField(Household, backref="consents", on_delete="CASCADE")
+    member = ForeignKeyField(Member, null=True, backref="consents", on_delete="CASCADE")
+    person_name = CharField(max_length=120)  # who gave it, as on the signed form
+    purpose = CharField(max_length=40)
+    form_version = CharField(max_length=40)
+    given_on = DateField()
+    recorded_at = DateTimeField(default=utcnow)
+    recorded_by = ForeignKeyField(User, null=True, backref="consents_recorded", on_delete="SET NULL")
+    withdrawn_at = DateTimeField(null=True)
+    withdrawn_by = ForeignKeyField(User, null=True, backref="consents_withdrawn", on_delete="SET NULL")
+
+
+class PersonalDataView(BaseModel):
+    """Who looked at a household's personal data, where, and when (a page or an export)."""
+
+    at = DateTimeField(default=utcnow, index=True)
+    user = ForeignKeyField(User, null=True, backref="personal_data_views", on_delete="SET NULL")
+    household = ForeignKeyField(Household, null=True, backref="personal_data_views", on_delete="SET NULL")
+    what = CharField(max_length=200)  # the page or export, as its address
+
+
+PRIVACY_MODELS = [Consent, PersonalDataView]
+MODELS += PRIVACY_MODELS
+
+
+def _add_privacy_records(migrator):
+    """Step 6: consents (PDPA) and the log of who viewed personal data."""
+    migrator.database.create_tables(PRIVACY_MODELS)
+
+
+MIGRATIONS = [_add_committee_flag, _add_programme, _add_import_mapping, _add_making_certified,
+              _add_sign_in_device, _add_privacy_records]

@@ -4,10 +4,14 @@ Thai needs shaping: tone marks and upper vowels move depending on the letters ar
 ReportLab does this with HarfBuzz (uharfbuzz) when given a shaped string, so every Thai string
 drawn on a canvas goes through `draw_text` (or a Paragraph with `paragraph_style`), never
 through plain `canvas.drawString`. The font is Sarabun from the fontpkg-sarabun package.
+
+A Paragraph reads its text as markup (<b>, <img src>, <a href>, &entities;), so every text that
+reaches one goes through `escape_markup` (`plain_paragraph` and `wrapped_paragraph` do it): a
+market name, a recall reason or an inspector's name is printed as typed, never obeyed.
+Canvas strings (`draw_text`) are never read as markup.
 """
 import functools
 import os
-from xml.sax.saxutils import escape
 
 import fontpkg_sarabun
 from reportlab.lib import colors
@@ -46,6 +50,23 @@ def register_fonts():
         if name not in pdfmetrics.getRegisteredFontNames():
             pdfmetrics.registerFont(TTFont(name, os.path.join(folder, filename), shapable=True))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+
+
+def escape_markup(text):
+    """Text as Paragraph markup that shows exactly its characters: & < > escaped, line breaks kept.
+
+    The one escaper for PDFs: without it a "<b>" in a market name fails the whole PDF, an
+    `<img src=...>` in a recall reason embeds a file of the server, and an `<a href>` adds a link.
+    """
+    return "<br/>".join(
+        line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        for line in str(text).splitlines() or [""]
+    )
+
+
+def plain_paragraph(text, style):
+    """A Paragraph that prints `text` as typed (see escape_markup)."""
+    return Paragraph(escape_markup(text), style)
 
 
 def text_width(text, size, font=FONT):
@@ -212,7 +233,7 @@ def wrap_lines(text, width, size, font=FONT):
 def wrapped_paragraph(text, style, width):
     """A Paragraph of plain `text` pre-broken to `width`, so ReportLab never tears Thai apart."""
     lines = wrap_lines(text, width * WRAP_SLACK, style.fontSize, style.fontName)
-    return Paragraph("<br/>".join(escape(line) for line in lines), style)
+    return Paragraph("<br/>".join(escape_markup(line) for line in lines), style)
 
 
 def fit_lines(text, width, size, min_size, max_lines=2, font=FONT):

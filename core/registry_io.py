@@ -26,7 +26,8 @@ from core import audit, households
 from core.db import db, utcnow
 from core.exports import FORMULA_STARTS, csv_bytes, xlsx_bytes
 from core.models import GROWER_STATUSES, Household, HouseholdImport, OccupationGroup, OccupationSynonym
-from core.validation import THAI_DIGITS, ValidationError
+from core.privacy import SENSITIVE_FLAGS
+from core.validation import THAI_DIGITS, ValidationError, parse_bool
 MAX_ROWS = 5000
 HEADER_SEARCH_ROWS = 20  # the header is looked for among the first rows, below the sheet's titles
 IMPORT_LIFETIME = datetime.timedelta(days=1)  # an upload left half-way is deleted after this
@@ -206,7 +207,11 @@ def _delimiter(text):
 
 def _read_csv(content):
     text = _decode(content)
-    rows = list(_csv_rows(text, _delimiter(text)))
+    try:
+        rows = list(_csv_rows(text, _delimiter(text)))
+    except csv.Error:  # a cell longer than csv's 131,072-character limit, or a stray quote at the end
+        raise ImportFileError(_l("A cell of this CSV file is too long or broken. Check the file in a spreadsheet "
+                                 "and save it again.")) from None
     return _header_and_rows(rows)
 
 
@@ -224,13 +229,45 @@ def _check_unpacked_size(content):
         raise ImportFileError(_l("This XLSX file unpacks to more than 50 MB. Save only the household sheet and try again."))
 
 
+# What a sheet may hold before the file is refused, counted in the zip before openpyxl reads it
+# (openpyxl scans a whole sheet that states no size before giving the first row): the row limit
+# plus room for empty but formatted rows, and cells for 5,000 households of 15 to 40 columns.
+MAX_SHEET_ROWS = MAX_ROWS + 1000
+MAX_SHEET_CELLS = 200_000
+MAX_COLUMNS = 60  # the registry has 15 columns; cells further right are not read
+_ELEMENTS = {"row": re.compile(rb"<(?:\w+:)?row[\s>/]"), "cell": re.compile(rb"<(?:\w+:)?(?:c|si)[\s>/]")}
+
+
+def _check_sheet_sizes(content):
+    """Refuse an XLSX whose sheets hold more rows or cells than an import can use, reading each
+    part of the zip as a stream and stopping at the limit, so a bomb costs a fraction of a second."""
+    too_big = ImportFileError(_l("At most %(n)d rows per file.", n=MAX_ROWS))
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        for entry in archive.infolist():
+            if not (entry.filename.startswith("xl/worksheets/") or entry.filename == "xl/sharedStrings.xml"):
+                continue
+            counts, tail = {"row": 0, "cell": 0}, b""
+            with archive.open(entry) as part:
+                while chunk := part.read(1 << 20):
+                    # An element cut between two chunks is found in the next one, never counted twice.
+                    text = tail + chunk
+                    for kind, pattern in _ELEMENTS.items():
+                        counts[kind] += len(pattern.findall(text, 0, max(0, len(text) - 16)))
+                    tail = text[max(0, len(text) - 16):]
+                    if counts["row"] > MAX_SHEET_ROWS or counts["cell"] > MAX_SHEET_CELLS:
+                        raise too_big
+
+
 def _read_xlsx(content):
     _check_unpacked_size(content)
     try:
+        _check_sheet_sizes(content)
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        rows = [list(row) for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)]
         workbook.close()
+    except ImportFileError:
+        raise
     except Exception:  # openpyxl raises many kinds for a broken or disguised file
         raise ImportFileError(_l("This is not a readable XLSX file. Save it again from Excel or LibreOffice.")) from None
     return _header_and_rows(rows)
@@ -545,7 +582,9 @@ def commit(filename, content, by_user, columns=None, choices=None):
         if problems:
             raise ValidationError({f"line {line} {field}": message for line, field, message in problems})
         for _line, data in records:
-            households.create_household(data, by_user)
+            # The council's survey sheet is filled from forms its people signed, consent included
+            # (SECURITY.md): the import records that consent for each head, on the sheet's form.
+            households.create_household({**data, "sensitive_consent": _holds_sensitive(data)}, by_user)
     return len(records)
 
 
@@ -749,9 +788,17 @@ def commit_import(upload, by_user, folder):
         if problems:
             raise ValidationError({f"line {line} {field}": message for line, field, message in problems})
         for _line, data in records:
-            households.create_household(data, by_user)
+            # The council's survey sheet is filled from forms its people signed, consent included
+            # (SECURITY.md): the import records that consent for each head, on the sheet's form.
+            households.create_household({**data, "sensitive_consent": _holds_sensitive(data)}, by_user)
     discard_import(upload, folder)
     return len(records)
+
+
+def _holds_sensitive(data):
+    """True when a checked row fills any disadvantaged-status column."""
+    return bool(data.get("disadvantaged_other")) or any(
+        parse_bool(data.get(field)) for field in SENSITIVE_FLAGS if field != "disadvantaged_other")
 
 
 def export_rows():

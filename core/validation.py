@@ -6,11 +6,17 @@ language of whoever reads them.
 """
 import datetime
 import re
+import unicodedata
 import uuid
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
+
+
+# The largest whole number any integer column holds on both databases (PostgreSQL's integer);
+# a bigger one would be an OverflowError or a DataError, a 500, instead of a 400.
+LARGEST_INTEGER = 2**31 - 1
 
 
 class ValidationError(Exception):
@@ -23,6 +29,30 @@ class ValidationError(Exception):
 
 class NotFound(Exception):
     """A record the user asked for does not exist."""
+
+
+# Control characters nobody types (C0 but tab, line feed and carriage return; DEL; C1): refused.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Invisible characters that change how text looks or compares without showing: zero-width
+# spaces and joiners, the byte-order mark, and the bidi embeddings, overrides and isolates that
+# can turn a name around on screen. Thai never needs them: they are removed.
+INVISIBLE_CHARACTERS = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+# Any run of spaces within a line (tabs, no-break and other Unicode spaces) becomes one space.
+SPACES = re.compile(r"[^\S\n]+")
+
+
+def clean_text(value):
+    """Text as the person meant it, the one cleaner for all input: Unicode NFC, invisible characters
+    removed, spaces folded, line ends as \\n; raise ValueError on a control character.
+
+    Two names that look the same are then stored the same, so a zero-width space or a decomposed
+    vowel cannot make a second "unique" product name, and a bidi override cannot disguise one.
+    """
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    if CONTROL_CHARACTERS.search(text):
+        raise ValueError(_l("Enter text without control characters."))
+    text = unicodedata.normalize("NFC", INVISIBLE_CHARACTERS.sub("", text))
+    return "\n".join(SPACES.sub(" ", line).strip() for line in text.split("\n")).strip()
 
 
 class Form:
@@ -66,9 +96,9 @@ class Form:
         def parse(raw):
             if isinstance(raw, bool) or not isinstance(raw, (str, int, Decimal)):
                 raise ValueError(_l("Enter text."))
-            value = str(raw)
-            if "\x00" in value:
-                raise ValueError(_l("Enter text without control characters."))
+            value = clean_text(raw)
+            if not value and required:
+                raise ValueError(_l("This field is required."))
             if len(value) > max_length:
                 raise ValueError(_l("At most %(n)d characters.", n=max_length))
             if pattern and not re.fullmatch(pattern, value):
@@ -80,12 +110,14 @@ class Form:
             self.cleaned[name] = ""
 
     def integer(self, name, minimum=None, maximum=None, required=False):
+        """Read a whole number; without bounds it must still fit a database integer (an id of 10^30 is a 400)."""
         def parse(raw):
             try:
                 value = int(str(raw).strip().translate(THAI_DIGITS))
             except ValueError:
                 raise ValueError(_l("Enter a whole number.")) from None
-            check_range(value, minimum, maximum)
+            check_range(value, -LARGEST_INTEGER if minimum is None else minimum,
+                        LARGEST_INTEGER if maximum is None else maximum)
             return value
 
         self._field(name, required, parse)

@@ -23,8 +23,9 @@ from flask import (
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from core import accounts, audit, hooks, households, products, programme, registry_io
+from core import accounts, audit, hooks, households, products, programme, registry_io, retention
 from core.auth import login_required, role_required
+from core.config import owner_only_folder
 from core.db import LARGEST_ID, get_or_404
 from core.i18n import area_parts, current_language, local_name
 from core.models import (
@@ -442,7 +443,11 @@ def audit_log():
 # Spreadsheet import and export ------------------------------------------------------------
 
 def _import_folder():
-    return os.path.join(current_app.instance_path, "imports")
+    """The owner-only folder of uploaded import files, cleared of those older than a day."""
+    folder = os.path.join(current_app.instance_path, "imports")
+    owner_only_folder(folder)
+    retention.remove_old_import_files(folder)
+    return folder
 
 
 def _render_import_upload(status=200):

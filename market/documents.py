@@ -4,17 +4,16 @@ Pure functions from figures already computed (market.settlements) to bytes, in t
 language (Thai by default). Households appear by code and public name only.
 """
 import io
-from xml.sax.saxutils import escape
 
 from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from core.charts import BAR_HEIGHT, GAP, draw_bar_chart
 from core.i18n import format_baht, format_date, format_datetime, format_quantity, local_name
-from core.pdf import FONT, GREEN, TABLE_STYLE, draw_text, paragraph_style, wrapped_paragraph
+from core.pdf import FONT, GREEN, TABLE_STYLE, draw_text, paragraph_style, plain_paragraph, wrapped_paragraph
 from market.models import PAYMENT_METHODS, PAYOUT_METHODS
 from traceability import codes
 
@@ -65,7 +64,8 @@ def _build(title, story, footer):
 
 
 def _household_name(row):
-    return f"{row['code']} · {row['display_name'] or row['head_name']}"
+    """A household as the public sees it: its code and chosen display name, never a person's name."""
+    return f"{row['code']} · {row['display_name']}" if row["display_name"] else row["code"]
 
 
 def z_report_pdf(report, market_name):
@@ -73,27 +73,27 @@ def z_report_pdf(report, market_name):
     styles = _styles()
     day = report["day"]
     title = _("Z-report · counter %(counter)s · %(date)s", counter=day.counter, date=format_date(day.market_date))
-    story = [Paragraph(market_name, styles["body"]), Paragraph(title, styles["title"]),
-             Paragraph(_("Opened %(opened)s · closed %(closed)s", opened=format_datetime(day.opened_at),
+    story = [plain_paragraph(market_name, styles["body"]), plain_paragraph(title, styles["title"]),
+             plain_paragraph(_("Opened %(opened)s · closed %(closed)s", opened=format_datetime(day.opened_at),
                          closed=format_datetime(day.closed_at) if day.closed_at else _("still open")), styles["body"]),
              Spacer(1, 6)]
-    story.append(Paragraph(_("Sales by payment method"), styles["heading"]))
+    story.append(plain_paragraph(_("Sales by payment method"), styles["heading"]))
     rows = [[_("Payment"), _("Sales"), _("Total"), _("Cash"), _("PromptPay")]]
     rows += [[str(PAYMENT_METHODS[r["payment_method"]]), str(r["sales"]), format_baht(r["total_satang"]),
               format_baht(r["cash_satang"]), format_baht(r["promptpay_satang"])] for r in report["by_method"]]
     rows.append([_("All"), str(report["sales_count"]), format_baht(report["sales_total"]), "", ""])
     story.append(_table(rows, [WIDTH * 0.32, WIDTH * 0.12, WIDTH * 0.2, WIDTH * 0.18, WIDTH * 0.18], styles, (1, 2, 3, 4)))
 
-    story.append(Paragraph(_("Sales by household"), styles["heading"]))
+    story.append(plain_paragraph(_("Sales by household"), styles["heading"]))
     rows = [[_("Household"), _("Total")]] + [[_household_name(r), format_baht(r["total_satang"])] for r in report["by_household"]]
     story.append(_table(rows, [WIDTH * 0.75, WIDTH * 0.25], styles, (1,)))
 
-    story.append(Paragraph(_("Sales by product"), styles["heading"]))
+    story.append(plain_paragraph(_("Sales by product"), styles["heading"]))
     rows = [[_("Product"), _("Quantity"), _("Total")]]
     rows += [[local_name(_Named(r["name_th"], r["name_en"])), format_quantity(r["quantity_milli"], r["unit"]), format_baht(r["total_satang"])] for r in report["by_product"]]
     story.append(_table(rows, [WIDTH * 0.5, WIDTH * 0.25, WIDTH * 0.25], styles, (1, 2)))
 
-    story.append(Paragraph(_("Voids, refunds and cash"), styles["heading"]))
+    story.append(plain_paragraph(_("Voids, refunds and cash"), styles["heading"]))
     difference = report["difference"]
     rows = [
         [_("Item"), _("Amount")],
@@ -106,7 +106,7 @@ def z_report_pdf(report, market_name):
     ]
     story.append(_table(rows, [WIDTH * 0.75, WIDTH * 0.25], styles, (1,)))
     if day.notes:
-        story.append(Paragraph(_("Closing note"), styles["heading"]))
+        story.append(plain_paragraph(_("Closing note"), styles["heading"]))
         story.append(wrapped_paragraph(day.notes, styles["body"], WIDTH))
     return _build(title, story, f"{market_name} · {title}")
 
@@ -118,15 +118,15 @@ def settlement_pdf(settlement, lines, refunds, market_name):
     household = settlement.household
     title = _("Settlement statement no. %(number)s", number=settlement.id)
     story = [
-        Paragraph(escape(market_name), styles["body"]),
-        Paragraph(title, styles["title"]),
+        plain_paragraph(market_name, styles["body"]),
+        plain_paragraph(title, styles["title"]),
         _table([[_("Paid to (head of household)"), household.head_name],
                 [_("Household"), _("%(code)s · %(name)s · village %(village)s", code=household.code,
                                    name=household.public_name, village=household.village_no)],
                 [_("Period"), _("%(start)s to %(end)s", start=format_date(settlement.period_start),
                                 end=format_date(settlement.period_end))]],
                [WIDTH * 0.3, WIDTH * 0.7], styles, header=False),
-        Paragraph(_("Sales"), styles["heading"]),
+        plain_paragraph(_("Sales"), styles["heading"]),
     ]
     rows = [[_("Date"), _("Receipt"), _("Product · batch"), _("Quantity × price"), _("Amount")]]
     for line in lines:
@@ -143,7 +143,7 @@ def settlement_pdf(settlement, lines, refunds, market_name):
     widths = [WIDTH * 0.2, WIDTH * 0.1, WIDTH * 0.3, WIDTH * 0.24, WIDTH * 0.16]
     story.append(_table(rows, widths, styles, (1, 4)))
     if refunds:
-        story.append(Paragraph(_("Refunds"), styles["heading"]))
+        story.append(plain_paragraph(_("Refunds"), styles["heading"]))
         rows = [[_("Date"), _("Receipt"), _("Product · batch"), _("Quantity"), _("Amount")]]
         rows += [[format_datetime(refund["at"]), str(refund["sale_id"]),
                   f"{local_name(_Named(refund['name_th'], refund['name_en']))} · {codes.format_code(refund['code'])}",
@@ -162,11 +162,11 @@ def settlement_pdf(settlement, lines, refunds, market_name):
     story.append(_table(rows, [WIDTH * 0.75, WIDTH * 0.25], styles, (1,)))
     story.append(Spacer(1, 8))
     if settlement.paid_on:
-        story.append(Paragraph(escape(_("Paid on %(date)s by %(method)s %(reference)s", date=format_date(settlement.paid_on),
-                                        method=PAYOUT_METHODS.get(settlement.paid_method, ""),
-                                        reference=settlement.paid_reference)), styles["body"]))
+        story.append(plain_paragraph(_("Paid on %(date)s by %(method)s %(reference)s", date=format_date(settlement.paid_on),
+                                       method=PAYOUT_METHODS.get(settlement.paid_method, ""),
+                                       reference=settlement.paid_reference), styles["body"]))
     else:
-        story.append(Paragraph(_("Not paid yet."), styles["body"]))
+        story.append(plain_paragraph(_("Not paid yet."), styles["body"]))
     story.append(Spacer(1, 18))
     signature = _("Signature") + " " + "." * 40
     dated = _("Date") + " " + "." * 30
@@ -188,13 +188,13 @@ class _Named:
 def recall_pdf(title, recalled, header, rows, market_name):
     """Every sale of the recalled batches (a harvest and what was made from it), to find the buyers' receipts."""
     styles = _styles()
-    story = [Paragraph(market_name, styles["body"]), Paragraph(title, styles["title"])]
+    story = [plain_paragraph(market_name, styles["body"]), plain_paragraph(title, styles["title"])]
     for batch in recalled:
         dated = (_("Made %(date)s", date=format_date(batch.harvest_date)) if batch.is_made
                  else _("Harvested %(date)s", date=format_date(batch.harvest_date)))
         state = (_("Recalled %(when)s: %(reason)s", when=format_datetime(batch.recalled_at), reason=batch.recall_reason)
                  if batch.recalled_at else _("Not recalled."))
-        story.append(Paragraph(f"{codes.format_code(batch.code)} · {local_name(batch.product)} · {batch.household.code} · "
+        story.append(plain_paragraph(f"{codes.format_code(batch.code)} · {local_name(batch.product)} · {batch.household.code} · "
                                f"{batch.household.public_name} · {dated} · {state}", styles["body"]))
     story += [
         Spacer(1, 6),
@@ -210,14 +210,14 @@ def monthly_report_pdf(start, end, totals, tables, market_name):
     styles = _styles()
     title = _("Green market report %(start)s to %(end)s", start=format_date(start), end=format_date(end))
     story = [
-        Paragraph(market_name, styles["body"]),
-        Paragraph(title, styles["title"]),
-        Paragraph(_("%(sales)s sales, %(net)s taken, of which certified organic %(certified)s (%(percent)s%%).",
+        plain_paragraph(market_name, styles["body"]),
+        plain_paragraph(title, styles["title"]),
+        plain_paragraph(_("%(sales)s sales, %(net)s taken, of which certified organic %(certified)s (%(percent)s%%).",
                     sales=totals["sales"], net=format_baht(totals["net_satang"]),
                     certified=format_baht(totals["certified_satang"]), percent=totals["certified_percent"]), styles["body"]),
     ]
     for _key, table_title, header, rows in tables:
-        story.append(Paragraph(table_title, styles["heading"]))
+        story.append(plain_paragraph(table_title, styles["heading"]))
         story.append(_Chart([(label, amount, format_baht(amount)) for label, amount in rows[:10]], table_title))
         story.append(_table([header] + [[label, format_baht(amount)] for label, amount in rows],
                             [WIDTH * 0.7, WIDTH * 0.3], styles, (1,)))
@@ -244,12 +244,12 @@ def impact_pdf(result, labels, market_name):
     """The programme's income impact: averages before and after, and by group where groups are large enough."""
     styles = _styles()
     title = _("Household income impact")
-    story = [Paragraph(market_name, styles["body"]), Paragraph(title, styles["title"]),
-             Paragraph(_("%(n)s households with a baseline survey.", n=len(result["impacts"])), styles["body"])]
+    story = [plain_paragraph(market_name, styles["body"]), plain_paragraph(title, styles["title"]),
+             plain_paragraph(_("%(n)s households with a baseline survey.", n=len(result["impacts"])), styles["body"])]
     for label, figures in result["summary"].items():
-        story.append(Paragraph(labels[label], styles["heading"]))
+        story.append(plain_paragraph(labels[label], styles["heading"]))
         if not figures:
-            story.append(Paragraph(_("No follow-up survey yet."), styles["body"]))
+            story.append(plain_paragraph(_("No follow-up survey yet."), styles["body"]))
             continue
         story.append(_Chart([(_("Income before"), figures["income_before"], format_baht(figures["income_before"])),
                              (_("Income after"), figures["income_after"], format_baht(figures["income_after"])),

@@ -245,10 +245,10 @@ def z_report(day):
                                   fn.SUM(Sale.promptpay_satang).alias("promptpay_satang"))
                      .group_by(Sale.payment_method).order_by(Sale.payment_method).dicts())
     lines = (SaleLine.select().join(Sale).where(Sale.market_day == day, Sale.voided_at.is_null()))
-    by_household = list(lines.select(Household.code, Household.display_name, Household.head_name,
+    by_household = list(lines.select(Household.code, Household.display_name,
                                      fn.SUM(SaleLine.total_satang).alias("total_satang"))
                         .switch(SaleLine).join(Household)
-                        .group_by(Household.code, Household.display_name, Household.head_name)
+                        .group_by(Household.code, Household.display_name)
                         .order_by(Household.code).dicts())
     by_product = list(lines.select(Product.name_th, Product.name_en, Batch.unit,
                                    fn.SUM(SaleLine.quantity_milli).alias("quantity_milli"),

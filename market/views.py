@@ -214,7 +214,7 @@ def market_day(day_id):
             errors, status = exc.errors, 400
     if request.args.get("download") in DOWNLOADS:
         report = settlements.z_report(day)
-        rows = [(_("Household"), f"{r['code']} · {r['display_name'] or r['head_name']}", "", baht_amount(r["total_satang"]))
+        rows = [(_("Household"), f"{r['code']} · {r['display_name']}" if r["display_name"] else r["code"], "", baht_amount(r["total_satang"]))
                 for r in report["by_household"]]
         rows += [(_("Product"), r["name_th"], batches.quantity_text(r["quantity_milli"]), baht_amount(r["total_satang"]))
                  for r in report["by_product"]]

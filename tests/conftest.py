@@ -35,7 +35,7 @@ def _test_config(database_url, instance_path):
         "TESTING": True,
         "DATABASE_URL": database_url,
         "INSTANCE_PATH": str(instance_path),
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": "test-secret-key-of-at-least-32-bytes",
         "WTF_CSRF_ENABLED": False,
         "GREENMARKET_BASE_URL": "http://market.test",
         "PASSWORD_HASH_PARAMETERS": CHEAP_PASSWORD_HASH,
@@ -322,6 +322,7 @@ def household_data():
         "grower_status": "active",
         "pledge_date": "2024-01-15",
         "notes": "",
+        "sensitive_consent": "1",  # the head signed the PDPA consent form with it
     }
 
 

@@ -22,7 +22,7 @@ from certificates import certification, inspections, records
 from certificates.models import CertifyingBody, Requirement, Standard
 from certificates.standards import ensure_default_standards
 from core import accounts, households, products
-from core.models import User
+from core.models import Consent, User
 from market import sales, settings
 from traceability import batches
 
@@ -41,7 +41,7 @@ ADMIN = frozenset({"admin"})
 HOUSEHOLD = {
     "code": "KH-01-001", "head_name": "สมศรี ทองคำ", "display_name": "สวนป้าศรี", "village_no": 1,
     "address": "12 หมู่ที่ 1 ต.คลองแห", "phone": "081-234-5678", "national_id": "1101700230708",
-    "is_elderly": True, "grower_status": "active", "pledge_date": "2024-01-15",
+    "is_elderly": True, "grower_status": "active", "pledge_date": "2024-01-15", "sensitive_consent": True,
 }
 PEERS = [{"name": "สมชาย ใจดี"}, {"name": "อารีย์ ศรีสุข"}, {"name": "ฮาซัน หลีเส็น"}]
 
@@ -148,6 +148,7 @@ def ids(world, role):
         "household": world["household"].id, "plot": world["plot"].id, "product": world["product"].id,
         "certificate": world["certificate"].number, "inspection": world["certificate"].decision.inspection_id,
         "batch": world["batch"].code, "sale": world["sale"].id,
+        "consent": Consent.get(Consent.household == world["household"]).id,
     }
     return {**values, **world["own"]["admin"], **world["own"].get(role, {})}
 
@@ -236,6 +237,14 @@ ROUTES = [
     Route("GET", "/households", READERS, "/households?q=KH"),
     Route("POST", "/households", ADMIN, "/households", dict(HOUSEHOLD, code="KH-03-001")),
     Route("GET", "/households/<int:household_id>", READERS, "/households/{household}"),
+    # core/privacy_views.py (PDPA)
+    Route("GET", "/households/<int:household_id>/consents", ADMIN, "/households/{household}/consents"),
+    Route("POST", "/households/<int:household_id>/consents", ADMIN, "/households/{household}/consents",
+          {"given_on": "2026-01-05"}),
+    Route("POST", "/consents/<int:consent_id>/withdraw", ADMIN, "/consents/{consent}/withdraw", {}, status=200),
+    Route("GET", "/households/<int:household_id>/personal-data", ADMIN, "/households/{household}/personal-data"),
+    Route("POST", "/households/<int:household_id>/erase", ADMIN, "/households/{household}/erase", {}, status=200),
+    Route("GET", "/personal-data-views", ADMIN, "/personal-data-views"),
     Route("PATCH", "/households/<int:household_id>", ADMIN, "/households/{household}", {"display_name": "สวนใหม่"}),
     Route("GET", "/households/<int:household_id>/plots", READERS, "/households/{household}/plots"),
     Route("POST", "/households/<int:household_id>/plots", ADMIN, "/households/{household}/plots",
@@ -284,6 +293,10 @@ ROUTES = [
     Route("POST", "/made-batches", ADMIN, "/made-batches", made_body),
     Route("GET", "/batches/<code>/inputs", STAFF, "/batches/{batch}/inputs"),
     Route("GET", "/batches/<code>/outputs", STAFF, "/batches/{batch}/outputs"),
+    # Printing records the print (a GET only shows the labels); the batch pages post with their CSRF token.
+    Route("POST", "/batches/<code>/labels.pdf", ADMIN, "/batches/{batch}/labels.pdf?template=thermal-50x30&copies=2",
+          status=200, mimetype=PDF, pos_page=True),
+    Route("POST", "/labels.pdf", ADMIN, "/labels.pdf?batch={batch}", status=200, mimetype=PDF, pos_page=True),
     # market/api.py
     Route("GET", "/pos/lookup", COUNTER, "/pos/lookup?scan={batch}"),
     Route("GET", "/pos/batches", COUNTER, "/pos/batches"),

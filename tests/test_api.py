@@ -36,6 +36,7 @@ HOUSEHOLD = {
     "grower_status": "active",
     "pledge_date": "2024-01-15",
     "notes": "ปลูกผักบุ้ง",
+    "sensitive_consent": True,
 }
 PERSONAL_FIELDS = {"phone", "national_id", "is_elderly", "is_disabled", "is_low_income", "disadvantaged_other"}
 PLOT = {"name": "แปลงริมคลอง", "area_m2": "1600.50", "main_crops": "คะน้า"}

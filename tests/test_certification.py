@@ -1,6 +1,7 @@
 """Certification rules: the PGS rule of three, prohibited inputs, the certificate state machine,
 expiry by date, the one status function, and who may change what."""
 import datetime
+import re
 
 import pytest
 
@@ -305,12 +306,20 @@ def test_only_the_committee_decides(certified_household, make_user):
     assert certificate.status == "suspended"
 
 
-def test_certificate_numbers_are_sequential_per_buddhist_year(certified_household):
-    """Numbers read KH-<พ.ศ.>-0001, -0002 ...; typed variants are understood."""
-    number = certified_household["certificate"].number
-    assert number == f"KH-{TODAY.year + 543}-0001"
-    assert certification.next_number(TODAY) == f"KH-{TODAY.year + 543}-0002"
-    assert certification.normalise_number(f"kh {TODAY.year + 543} 0001") == number
+def test_certificate_numbers_cannot_be_guessed_by_counting(certified_household, client):
+    """Numbers read KH-<พ.ศ.>-XXXXXX with a random tail, not -0001, -0002; typed variants and
+    numbers issued before in the counted format keep working."""
+    certificate = certified_household["certificate"]
+    year = TODAY.year + 543
+    assert re.fullmatch(rf"KH-{year}-[{certification.NUMBER_ALPHABET}]{{6}}", certificate.number)
+    numbers = {certification.next_number(TODAY) for _ in range(50)}
+    assert len(numbers) == 50 and f"KH-{year}-0002" not in numbers
+    typed = certificate.number.lower().replace("-", " ")
+    assert certification.normalise_number(typed) == certificate.number
+    assert client.get(f"/c/{typed.replace(' ', '')}").status_code == 200
+    Certificate.update(number=f"KH-{year}-0001").where(Certificate.id == certificate.id).execute()
+    assert certification.normalise_number(f"kh {year} 0001") == f"KH-{year}-0001"
+    assert client.get(f"/c/KH-{year}-0001").status_code == 200
 
 
 def test_rejection_needs_a_reason_and_gets_no_certificate(app, applicant, admin_user):

@@ -25,7 +25,7 @@ from tests.support import PASSWORD
 @pytest.fixture
 def run_cli(database_url, tmp_path):
     """Run `python run.py ARGS` on the test database; returns the CompletedProcess."""
-    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="test-secret")
+    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="test-secret-key-of-at-least-32-bytes")
 
     def run(*args, input=None, extra_env=None):
         return subprocess.run(

@@ -57,7 +57,7 @@ def _free_port():
 
 
 def _start(database_url, port):
-    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="test-secret")
+    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="test-secret-key-of-at-least-32-bytes")
     process = subprocess.Popen([sys.executable, "run.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(400):

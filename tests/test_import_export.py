@@ -526,7 +526,7 @@ def registry(admin_user, groups):
          "occupation_group_ids": [g.id for g in groups.values()]},
     ]
     for data in rows:
-        households.create_household(data, admin_user)
+        households.create_household(dict(data, sensitive_consent=True), admin_user)  # signed PDPA forms
     return snapshot()
 
 

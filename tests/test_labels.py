@@ -1,6 +1,7 @@
 """Label PDFs: every QR on every label decodes to its trace page, text stays inside its label, and
 the certified mark appears only when the certification function says so."""
 import datetime
+import re
 
 import pypdfium2
 import pytest
@@ -11,7 +12,7 @@ from core.models import Product
 from traceability import batches, labels
 from traceability.models import BatchEvent, LabelPrint
 
-from tests.support import contains, page_texts, pdf_text, qr_texts, render
+from tests.support import contains, database_rows, page_texts, pdf_text, qr_texts, render
 
 BASE_URL = "http://market.test"
 LONG_NAME = "ผักกาดหอมห่อใบแดงอินทรีย์ปลอดสารพิษจากแปลงริมคลองแหฝั่งทิศตะวันออกของหมู่บ้าน"
@@ -203,12 +204,32 @@ def test_label_pdf_route_refuses_a_print_with_an_uncertified_batch(client, token
 
 
 def test_staff_session_prints_labels_from_the_batch_page(client, auth, certified_household):
+    """The batch page's form posts with its CSRF token; the print is recorded."""
     batch = new_batch(certified_household)
     auth.login("admin")
     page = client.get(f"/batches/{batch.code}").get_data(as_text=True)
-    assert f'action="/api/v1/batches/{batch.code}/labels.pdf"' in page
-    answer = client.get(f"/api/v1/batches/{batch.code}/labels.pdf?template=a4-3x8&copies=24&skip=0&lang=th")
+    assert f'method="post" action="/api/v1/batches/{batch.code}/labels.pdf"' in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    answer = client.post(f"/api/v1/batches/{batch.code}/labels.pdf",
+                         data={"csrf_token": token, "template": "a4-3x8", "copies": "24", "skip": "0", "lang": "th"})
     assert answer.status_code == 200 and len(qr_texts(answer.data)) == 24
+    assert LabelPrint.select().where(LabelPrint.batch == batch).count() == 1
+    refused = client.post(f"/api/v1/batches/{batch.code}/labels.pdf", data={"template": "a4-3x8"})
+    assert refused.status_code == 401, "without the page's token a session cannot print"
+
+
+def test_a_get_of_labels_shows_them_and_writes_nothing(client, token_for, certified_household):
+    """GET is safe: the PDF comes back, but no print and no 'labelled' step are recorded
+    (an <img src> on another site cannot fill the print log)."""
+    batch = new_batch(certified_household)
+    headers = token_for("admin", "printer")
+    before = database_rows()
+    for url in (f"/api/v1/batches/{batch.code}/labels.pdf", f"/api/v1/labels.pdf?batch={batch.code}"):
+        answer = client.get(url, headers=headers)
+        assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    assert database_rows() == before
+    assert client.post(f"/api/v1/labels.pdf?batch={batch.code}", headers=headers).status_code == 200
+    assert [e.kind for e in batch.events.order_by(BatchEvent.id)] == ["harvested", "labelled"]
 
 
 def test_batch_page_refuses_labels_for_a_suspended_household(client, auth, certified_household):

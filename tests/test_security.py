@@ -21,7 +21,7 @@ import pytest
 
 from core import accounts, create_app
 from core.db import utcnow
-from core.models import ApiToken, LoginAttempt, User
+from core.models import ApiToken, Consent, LoginAttempt, User
 from market.models import SaleLine
 
 from tests import test_access
@@ -44,6 +44,7 @@ def fill(world):
         "settlement_id": world["settlement"].id, "course_id": world["course"].id, "sale_id": world["sale"].id,
         "line_id": SaleLine.get(SaleLine.sale == world["sale"]).id, "fmt": "csv", "table": "households",
         "token": world["sale"].receipt_token, "filename": "css/app.css",
+        "consent_id": Consent.get(Consent.household == world["household"]).id,
     }
 
 
@@ -340,7 +341,8 @@ def test_a_session_kept_in_use_still_ends_14_hours_after_sign_in(client, make_us
 
 
 def test_session_cookie_is_secure_when_the_base_url_is_https(app_config, monkeypatch, make_user):
-    """With GREENMARKET_BASE_URL=https://... the session and language cookies are Secure; on the LAN's http they are not."""
+    """With GREENMARKET_BASE_URL=https://... the session, language and known-device cookies are Secure; on the LAN's
+    http they are not."""
     config = {key: value for key, value in app_config.items() if key != "GREENMARKET_BASE_URL"}
     make_user("admin", "somchai")
     for base_url, secure in (("https://market.example", True), ("http://192.168.1.10:5000", False)):
@@ -348,7 +350,7 @@ def test_session_cookie_is_secure_when_the_base_url_is_https(app_config, monkeyp
         client = create_app(config).test_client()
         cookies = (sign_in_through_the_form(client, "somchai").headers.getlist("Set-Cookie")
                    + client.get("/language/en?next=/").headers.getlist("Set-Cookie"))
-        assert {cookie.split("=")[0] for cookie in cookies} == {"session", "lang"}
+        assert {cookie.split("=")[0] for cookie in cookies} == {"session", "lang", "known_device"}
         for cookie in cookies:
             assert ("; Secure" in cookie) is secure, (base_url, cookie)
 
@@ -377,13 +379,14 @@ def test_account_form_refuses_a_short_password(client, world):
     assert accounts.check_password(User.get_by_id(kaew.id), "mango#77")
 
 
-def test_sign_in_brake_lifts_after_its_window(client, make_user):
-    """Failures count for 15 minutes: 14 minutes on the name is still braked, 16 minutes on the right password works."""
+def test_sign_in_brake_lifts_after_its_wait(client, make_user):
+    """Five failures make the next try wait a minute: 50 seconds after them it is still braked, 61 seconds after
+    them the right password works."""
     make_user("admin", "somchai")
-    for _ in range(accounts.MAX_FAILURES_PER_USERNAME):
+    for _ in range(accounts.FREE_FAILURES_PER_PAIR):
         client.post("/login", data={"username": "somchai", "password": "guess-again"})
-    for minutes, status in ((14, 429), (16, 302)):
-        LoginAttempt.update(at=utcnow() - datetime.timedelta(minutes=minutes)).execute()
+    for seconds, status in ((50, 429), (61, 302)):
+        LoginAttempt.update(at=utcnow() - datetime.timedelta(seconds=seconds)).execute()
         assert client.post("/login", data={"username": "somchai", "password": PASSWORD}).status_code == status
 
 

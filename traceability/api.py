@@ -90,7 +90,7 @@ def batch_outputs(code):
 
 def _label_options():
     """Read template, copies, skip and language from the query string (400 naming any bad one)."""
-    form = Form(request.args.to_dict())
+    form = Form({key: value for key, value in request.values.items() if key != "csrf_token"})
     form.choice("template", LABEL_TEMPLATES)
     form.integer("copies", minimum=1, maximum=labels.MAX_COPIES)
     form.integer("skip", minimum=0, maximum=labels.TEMPLATES["a4-3x8"].per_page - 1)
@@ -103,8 +103,10 @@ def _labels_response(found, filename):
     language = pdf_language()
     if len(found) * copies > labels.MAX_LABELS:
         return json_error(400, "too_many_labels", _("At most %(n)d labels in one PDF.", n=labels.MAX_LABELS))
+    # GET only shows the labels (a preview, or a script's check); POST prints them and records it.
     try:
-        pdf, _statuses = labels.print_labels(found, template, copies, _base_url(), g.user, language, skip)
+        pdf, _statuses = labels.print_labels(found, template, copies, _base_url(), g.user, language, skip,
+                                             record=request.method == "POST")
     except labels.LabelsRefused as refused:
         reasons = {codes.format_code(batch.code): str(reason) for batch, reason in refused.refusals}
         message = " ".join(f"{code}: {reason}" for code, reason in reasons.items())
@@ -113,17 +115,17 @@ def _labels_response(found, filename):
                     headers={"Content-Disposition": f'inline; filename="{filename}"'})
 
 
-@bp.route("/batches/<code>/labels.pdf")
-@api_role("admin")
+@bp.route("/batches/<code>/labels.pdf", methods=["GET", "POST"])
+@api_role("admin", browser_writes=True)
 def batch_labels(code):
     batch, error = _batch_or_error(code)
     return error or _labels_response([batch], f"labels-{batch.code}.pdf")
 
 
-@bp.route("/labels.pdf")
-@api_role("admin")
+@bp.route("/labels.pdf", methods=["GET", "POST"])
+@api_role("admin", browser_writes=True)
 def labels_for_batches():
-    wanted = request.args.getlist("batch")
+    wanted = request.values.getlist("batch")
     if not wanted:
         return json_error(400, "invalid", _("Choose at least one batch."), {"batch": _("Choose at least one batch.")})
     found = []
@@ -138,6 +140,8 @@ def labels_for_batches():
 _CODE = {"name": "code", "in": "path", "required": True,
          "schema": {"type": "string", "example": "ABCD2345"},
          "description": "A batch code, with or without its dash, in any case"}
+_BATCHES = {"name": "batch", "in": "query", "required": True, "style": "form", "explode": True,
+            "schema": {"type": "array", "minItems": 1, "items": {"type": "string"}}}
 _LABEL_PARAMETERS = [
     {"name": "template", "in": "query", "schema": {"type": "string", "enum": list(LABEL_TEMPLATES), "default": "a4-3x8"}},
     {"name": "copies", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": labels.MAX_COPIES, "default": 1}},
@@ -208,16 +212,25 @@ document(bp, paths={
     },
     "/batches/{code}/labels.pdf": {
         "get": {
-            "summary": "Print QR labels for a batch (admin)",
+            "summary": "QR labels for a batch, to look at: records no print (admin)",
+            "parameters": [_CODE] + _LABEL_PARAMETERS,
+            "responses": {"200": _PDF, **error_responses("400", "401", "403", "404", "409")},
+        },
+        "post": {
+            "summary": "Print QR labels for a batch: the print and its claim are recorded (admin)",
             "parameters": [_CODE] + _LABEL_PARAMETERS,
             "responses": {"200": _PDF, **error_responses("400", "401", "403", "404", "409")},
         },
     },
     "/labels.pdf": {
         "get": {
-            "summary": "Print QR labels for several batches at once (admin)",
-            "parameters": [{"name": "batch", "in": "query", "required": True, "style": "form", "explode": True,
-                            "schema": {"type": "array", "minItems": 1, "items": {"type": "string"}}}] + _LABEL_PARAMETERS,
+            "summary": "QR labels for several batches at once, to look at: records no print (admin)",
+            "parameters": [_BATCHES] + _LABEL_PARAMETERS,
+            "responses": {"200": _PDF, **error_responses("400", "401", "403", "404", "409")},
+        },
+        "post": {
+            "summary": "Print QR labels for several batches at once: each print is recorded (admin)",
+            "parameters": [_BATCHES] + _LABEL_PARAMETERS,
             "responses": {"200": _PDF, **error_responses("400", "401", "403", "404", "409")},
         },
     },

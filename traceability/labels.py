@@ -151,12 +151,13 @@ def waiting_for_labels(since):
     return [batch for batch in search_batches(unlabelled_since=since) if label_refusal(batch) is None]
 
 
-def print_labels(batches, template_name, copies, base_url, by_user, language="th", skip=0):
+def print_labels(batches, template_name, copies, base_url, by_user, language="th", skip=0, record=True):
     """Labels for `batches` (`copies` each) as PDF bytes, and the certification status each carries.
 
     Only what the counter may sell gets labels: LabelsRefused names every other batch and why,
-    and nothing is printed. Each print is recorded with the claim its labels made, and the
-    batch's story gains its "labelled" step. The claim is decided here, at print time.
+    and nothing is printed. With `record`, each print is recorded with the claim its labels made,
+    and the batch's story gains its "labelled" step; a preview (a GET, which must never write)
+    records nothing. The claim is decided here, at print time.
     """
     statuses = [batch_certification(batch) for batch in batches]
     refusals = [(batch, label_refusal(batch, status)) for batch, status in zip(batches, statuses)]
@@ -166,6 +167,8 @@ def print_labels(batches, template_name, copies, base_url, by_user, language="th
     with force_locale(language):
         contents = [label_content(batch, status, base_url) for batch, status in zip(batches, statuses)]
     pdf = labels_pdf([(content, copies) for content in contents], template_name, language, skip)
+    if not record:
+        return pdf, statuses
     with db.atomic():
         for batch, status in zip(batches, statuses):
             record_print(batch, template_name, copies, status, by_user)

@@ -31,7 +31,8 @@ def seed(committee):
     household = households.create_household({
         "code": "KH-01-001", "head_name": "สมศรี ทองคำ", "display_name": "สวนผักอินทรีย์ป้าศรีริมคลองแห",
         "village_no": "1", "address": "12 หมู่ที่ 1", "phone": "081-234-5678", "national_id": "1101700230708",
-        "is_elderly": "1", "grower_status": "active", "pledge_date": "2024-01-15"}, committee)
+        "is_elderly": "1", "sensitive_consent": "1", "grower_status": "active", "pledge_date": "2024-01-15"},
+        committee)
     plot = households.create_plot(household, {"name": "แปลงริมคลอง", "area_m2": "1600"}, committee)
     kale = products.create_product({"name_th": "คะน้า", "name_en": "Chinese kale", "unit": "kg", "category": "vegetable",
                                     "default_price": "60"}, committee)

@@ -50,6 +50,7 @@ def fill_household(page, head_name="มาลี แก้วมณี"):
     form.locator("#f-head_name").fill(head_name)
     form.locator("#f-display_name").fill("สวนผักป้ามาลี")
     form.locator("#f-village_no").fill("3")
+    form.get_by_test_id("sensitive-consent").check()
     form.get_by_label("ผู้สูงอายุ").check()
     form.get_by_label("กลุ่มเพาะเห็ด").check()
     form.locator("#f-grower_status").select_option("active")

@@ -1,0 +1,265 @@
+"""Pages and JSON routes for the PDPA duties: consent, a person's export and erasure, the view log.
+
+Admin only. Thin: parse, call core.privacy, render. Views of personal data anywhere in the app
+are logged here too, after each answer, from one list of the pages and exports that show it.
+"""
+import json
+
+from flask import Blueprint, Response, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from core import privacy
+from core.api import api_role, json_body
+from core.auth import role_required
+from core.db import get_or_404
+from core.models import Consent, Household, Member
+from core.openapi import document, error_responses
+from core.validation import Form, ValidationError
+
+bp = Blueprint("privacy", __name__)
+api_bp = Blueprint("privacy_api", __name__, url_prefix="/api/v1")
+
+# Pages and exports that show a household's personal data to admin: each successful view is logged.
+PERSONAL_DATA_ENDPOINTS = {
+    "core.household_detail", "core.household_edit", "core.household_history", "core.household_export",
+    "core.household_surveys", "api.household_read", "api.household_list", "privacy.household_privacy",
+    "privacy.person_export", "privacy_api.person_export_api",
+}
+
+
+def init_app(app):
+    """Register the pages, the API and the view log; give templates the household's consent."""
+    from core.app import csrf
+
+    app.register_blueprint(bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+    app.after_request(_log_personal_data_view)
+    app.jinja_env.globals.update(
+        household_consent=lambda household: privacy.active_consents(household).first() if household else None,
+        consent_form_version=privacy.CURRENT_FORM_VERSION,
+    )
+
+
+def _log_personal_data_view(response):
+    """Log who saw personal data, where and when, for every successful admin view listed above."""
+    user = getattr(g, "user", None)
+    if (request.endpoint in PERSONAL_DATA_ENDPOINTS and request.method == "GET" and response.status_code == 200
+            and user is not None and user.role == "admin"):
+        household_id = (request.view_args or {}).get("household_id")
+        household = Household.get_or_none(Household.id == household_id) if household_id else None
+        privacy.log_view(user, household, request.full_path.rstrip("?"))
+    return response
+
+
+def _member_id(data):
+    form = Form(data, partial=True)
+    form.integer("member_id", minimum=1)
+    return form.finish().get("member_id")
+
+
+def _person_name(household, member_id):
+    if not member_id:
+        return household.head_name
+    return get_or_404(Member, member_id).full_name
+
+
+def _render(household, errors=None, values=None, status=200):
+    return render_template(
+        "core/privacy.html", household=household, members=list(household.members.order_by(Member.id)),
+        consents=list(Consent.select().where(Consent.household == household).order_by(Consent.id.desc())),
+        has_consent=privacy.has_consent(household), purposes=privacy.PURPOSES,
+        form_version=privacy.CURRENT_FORM_VERSION, errors=errors or {}, values=values or {},
+        views=list(privacy.views(household, limit=50)),
+    ), status
+
+
+@bp.route("/households/<int:household_id>/privacy", methods=["GET", "POST"])
+@role_required("admin")
+def household_privacy(household_id):
+    """The household's consents, and each person's export and erasure (PDPA)."""
+    household = get_or_404(Household, household_id)
+    if request.method == "GET":
+        return _render(household)
+    data = request.form.to_dict()
+    try:
+        privacy.record_consent(household, data, g.user)
+    except ValidationError as exc:
+        return _render(household, exc.errors, data, 400)
+    flash(_("Consent recorded."), "success")
+    return redirect(url_for(".household_privacy", household_id=household.id))
+
+
+@bp.route("/consents/<int:consent_id>/withdraw", methods=["POST"])
+@role_required("admin")
+def consent_withdraw(consent_id):
+    consent = get_or_404(Consent, consent_id)
+    try:
+        privacy.withdraw_consent(consent, g.user)
+    except ValidationError as exc:
+        flash(" ".join(str(message) for message in exc.errors.values()), "error")
+        return redirect(url_for(".household_privacy", household_id=consent.household_id)), 303
+    flash(_("Consent withdrawn. Without a consent the disadvantaged status is cleared."), "success")
+    return redirect(url_for(".household_privacy", household_id=consent.household_id))
+
+
+@bp.route("/households/<int:household_id>/personal-data.<fmt>")
+@role_required("admin")
+def person_export(household_id, fmt):
+    """Everything held about one person (?member_id=, else the head) as JSON or a readable PDF."""
+    household = get_or_404(Household, household_id)
+    member_id = _member_id(request.args.to_dict())
+    record = privacy.person_data(household, member_id)
+    privacy.export_logged(household, member_id, g.user)
+    filename = f"personal-data-{household.code}{'-' + str(member_id) if member_id else ''}"
+    if fmt == "json":
+        return Response(json.dumps(record, ensure_ascii=False, indent=2), mimetype="application/json",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}.json"'})
+    if fmt == "pdf":
+        return Response(privacy.person_pdf(record), mimetype="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'})
+    return render_template("errors/404.html"), 404
+
+
+@bp.route("/households/<int:household_id>/erase", methods=["POST"])
+@role_required("admin")
+def person_erase(household_id):
+    """Erase one person; the typed household code confirms it."""
+    household = get_or_404(Household, household_id)
+    data = request.form.to_dict()
+    try:
+        member_id = _member_id(data)
+        name = _person_name(household, member_id)
+        if data.get("confirm", "").strip().upper() != household.code:
+            raise ValidationError({"confirm": _("Type the household code %(code)s to confirm.", code=household.code)})
+        privacy.erase_person(household, member_id, g.user)
+    except ValidationError as exc:
+        return _render(household, exc.errors, data, 400)
+    flash(_("The personal data of %(name)s was erased; sales, settlements and certificates are kept.", name=name),
+          "success")
+    return redirect(url_for(".household_privacy", household_id=household.id))
+
+
+@bp.route("/privacy/views")
+@role_required("admin")
+def view_log():
+    """Who viewed personal data, which page or export, and when (newest first)."""
+    return render_template("core/privacy_views.html", views=list(privacy.views(limit=500)))
+
+
+# JSON API -----------------------------------------------------------------------------------
+
+
+def _consent_record(consent):
+    return {"id": consent.id, "household_id": consent.household_id, "member_id": consent.member_id,
+            "person_name": consent.person_name, "purpose": consent.purpose, "form_version": consent.form_version,
+            "given_on": consent.given_on.isoformat(), "recorded_at": consent.recorded_at.isoformat() + "Z",
+            "withdrawn_at": consent.withdrawn_at.isoformat() + "Z" if consent.withdrawn_at else None}
+
+
+@api_bp.route("/households/<int:household_id>/consents")
+@api_role("admin")
+def consent_list(household_id):
+    household = get_or_404(Household, household_id)
+    consents = Consent.select().where(Consent.household == household).order_by(Consent.id)
+    return jsonify({"items": [_consent_record(c) for c in consents]})
+
+
+@api_bp.route("/households/<int:household_id>/consents", methods=["POST"])
+@api_role("admin")
+def consent_create(household_id):
+    household = get_or_404(Household, household_id)
+    consent = privacy.record_consent(household, json_body(), g.user)
+    response = jsonify(_consent_record(consent))
+    response.status_code = 201
+    return response
+
+
+@api_bp.route("/consents/<int:consent_id>/withdraw", methods=["POST"])
+@api_role("admin")
+def consent_withdraw_api(consent_id):
+    return jsonify(_consent_record(privacy.withdraw_consent(get_or_404(Consent, consent_id), g.user)))
+
+
+@api_bp.route("/households/<int:household_id>/personal-data")
+@api_role("admin")
+def person_export_api(household_id):
+    household = get_or_404(Household, household_id)
+    member_id = _member_id(request.args.to_dict())
+    record = privacy.person_data(household, member_id)
+    privacy.export_logged(household, member_id, g.user)
+    return jsonify(record)
+
+
+@api_bp.route("/households/<int:household_id>/erase", methods=["POST"])
+@api_role("admin")
+def person_erase_api(household_id):
+    household = get_or_404(Household, household_id)
+    data = json_body()
+    privacy.erase_person(household, _member_id(data), g.user)
+    return jsonify({"household_id": household.id, "code": household.code, "erased": True})
+
+
+@api_bp.route("/personal-data-views")
+@api_role("admin")
+def view_log_api():
+    return jsonify({"items": [{"at": v.at.isoformat() + "Z", "user": v.user.username if v.user else None,
+                               "household_id": v.household_id, "what": v.what} for v in privacy.views(limit=500)]})
+
+
+_ID = {"name": "household_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+_MEMBER = {"name": "member_id", "in": "query", "schema": {"type": "integer", "minimum": 1},
+           "description": "A member of the household; without it, the head of household"}
+_ERRORS = error_responses("400", "401", "403", "404")
+
+
+def _ok(description, schema=None):
+    return {"description": description, "content": {"application/json": {"schema": schema or {"type": "object"}}}}
+
+
+document(api_bp, paths={
+    "/households/{household_id}/consents": {
+        "get": {"summary": "The household's PDPA consents, withdrawn ones too (admin)", "parameters": [_ID],
+                "responses": {"200": _ok("Consents", {"type": "object", "properties": {
+                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Consent"}}}})}},
+        "post": {"summary": "Record a person's consent to keeping the household's disadvantaged status (admin)",
+                 "parameters": [_ID],
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                     "$ref": "#/components/schemas/ConsentInput"}}}},
+                 "responses": {"201": _ok("The consent", {"$ref": "#/components/schemas/Consent"})}},
+    },
+    "/consents/{consent_id}/withdraw": {
+        "post": {"summary": "Withdraw a consent; with none left the disadvantaged status is cleared (admin)",
+                 "parameters": [dict(_ID, name="consent_id")],
+                 "responses": {"200": _ok("The consent", {"$ref": "#/components/schemas/Consent"})}},
+    },
+    "/households/{household_id}/personal-data": {
+        "get": {"summary": "Everything held about one person, for their PDPA request (admin; logged)",
+                "parameters": [_ID, _MEMBER], "responses": {"200": _ok("The person's data")}},
+    },
+    "/households/{household_id}/erase": {
+        "post": {"summary": "Erase one person's personal data; sales, settlements and certificates stay (admin)",
+                 "parameters": [_ID],
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                     "type": "object", "properties": {"member_id": {"type": "integer", "minimum": 1,
+                                                                     "description": "Without it, the head"}}}}}},
+                 "responses": {"200": _ok("Erased")}},
+    },
+    "/personal-data-views": {
+        "get": {"summary": "Who viewed personal data, which page or export, and when: newest 500 (admin)",
+                "responses": {"200": _ok("Views")}},
+    },
+}, schemas={
+    "Consent": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "household_id": {"type": "integer"}, "member_id": {"type": "integer", "nullable": True},
+        "person_name": {"type": "string"}, "purpose": {"type": "string"}, "form_version": {"type": "string"},
+        "given_on": {"type": "string", "format": "date"}, "recorded_at": {"type": "string", "format": "date-time"},
+        "withdrawn_at": {"type": "string", "format": "date-time", "nullable": True}}},
+    "ConsentInput": {"type": "object", "properties": {
+        "member_id": {"type": "integer", "minimum": 1, "description": "Who consented; without it, the head"},
+        "form_version": {"type": "string", "maxLength": 40, "description": f"Default {privacy.CURRENT_FORM_VERSION}"},
+        "given_on": {"type": "string", "format": "date", "description": "When the form was signed; default today"}}},
+})
+for _path in api_bp.openapi_paths.values():
+    for _operation in _path.values():
+        _operation["responses"].update(_ERRORS)
