@@ -4,6 +4,7 @@ Thin: each view reads the form, calls one function of batches or labels, and ren
 label PDFs themselves are served by the API routes, which accept a signed-in staff session.
 """
 import uuid
+from datetime import timedelta
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -47,6 +48,14 @@ def _choices():
     return growers, products
 
 
+def _plots_by_household(growers):
+    """The growers' plots grouped by household id, for a choice of plot per household."""
+    plots = {}
+    for plot in Plot.select().where(Plot.household.in_([h.id for h in growers])).order_by(Plot.name):
+        plots.setdefault(plot.household_id, []).append(plot)
+    return plots
+
+
 @bp.route("/batches")
 @role_required("admin", "inspector")
 def batch_list():
@@ -59,7 +68,7 @@ def batch_list():
         request.args.get("q", "")[:20],
     )
     if request.args.get("unlabelled") == "1":  # the home page's task: a few days of harvests, one page
-        rows = waiting_for_labels(datetime.date.today() - datetime.timedelta(days=UNLABELLED_DAYS))
+        rows = waiting_for_labels(local_today() - timedelta(days=UNLABELLED_DAYS))
         page, page_count, total = 1, 1, len(rows)
     else:
         rows, page, page_count, total = page_of(query)
@@ -127,7 +136,7 @@ def _made_values(form):
 
 
 def _render_made_form(values, errors, status=200):
-    growers, _plots, products = _choices()
+    growers, products = _choices()
     groups, _members = making.group_choices()
     available = (Batch.select(Batch, Product).join(Product)
                  .where(Batch.recalled_at.is_null(), Batch.sold_milli < Batch.quantity_milli)
@@ -144,7 +153,7 @@ def _render_made_form(values, errors, status=200):
 @role_required("admin")
 def made_new():
     if request.method == "GET":
-        values = {"made_on": datetime.date.today().isoformat(), "client_id": str(uuid.uuid4()), "inputs": []}
+        values = {"made_on": format_date_input(local_today()), "client_id": str(uuid.uuid4()), "inputs": []}
         source = request.args.get("from", "")
         if source:
             found = _find_or_404(source)
@@ -179,7 +188,8 @@ def batch_recall(code):
 
 
 def _render_recall(values, scope, errors, status=200, confirming=False):
-    growers, plots, products = _choices()
+    growers, products = _choices()
+    plots = _plots_by_household(growers)
     return render_template(
         "traceability/recall.html", values=values, scope=scope, errors=errors, confirming=confirming,
         households=growers, plots=plots, products=products, format_code=codes.format_code, statuses=BATCH_STATUSES,
