@@ -284,6 +284,9 @@ def _header_and_rows(rows):
         rows.pop()
     if not rows:
         raise ImportFileError(_l("The file is empty."))
+    # Nor are empty columns to the right of the data (a sheet read up to MAX_COLUMNS has them).
+    width = max((index + 1 for row in rows for index, value in enumerate(row) if _cell_text(value)), default=0)
+    rows = [row[:width] for row in rows]
     return find_header(rows), rows
 
 
