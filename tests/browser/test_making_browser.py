@@ -73,8 +73,11 @@ def test_secretariat_bottles_honey_prints_the_jar_labels_and_a_phone_reads_its_s
     with page.context.expect_page() as opened:
         page.get_by_test_id("print-labels").click()
     url = opened.value.url
-    assert f"/api/v1/batches/{code}/labels.pdf" in url and "copies=3" in url
-    pdf = page.request.get(url)
+    assert f"/api/v1/batches/{code}/labels.pdf" in url, url
+    opened.value.wait_for_load_state()
+    # The page printed by POST (recorded below); a GET of the same labels shows them without recording.
+    template = page.get_by_test_id("label-template").input_value()
+    pdf = page.request.get(f"{url}?template={template}&copies=3")
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     assert qr_texts(pdf.body()) == [f"{BASE_URL}/b/{code}"] * 3
     text = pdf_text(pdf.body())

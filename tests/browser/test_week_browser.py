@@ -16,10 +16,10 @@ try:
 except ImportError:  # conftest.py skips every test here, with the reason
     expect = None
 
-from certificates import yields
+from certificates import records, yields
 from certificates.standards import ensure_default_standards
 from core import households, products
-from core.models import Household
+from core.models import Household, Plot
 
 TABLET = {"width": 1024, "height": 600}
 PHONE = {"width": 390, "height": 844}
@@ -120,6 +120,11 @@ def test_the_secretariats_first_week(live_server, new_page):
     council.locator("main form button[type=submit]").click()
     expect(council.locator("main")).to_contain_text("1 งาน")
     assert "ตร.ว." in council.inner_text("main") or "งาน" in council.inner_text("main")
+    # The household declared on its pledge that the plot has been farmed organically for 14 months:
+    # the farm record dates the conversion, which the inspector verifies on the visit.
+    started = (TODAY - datetime.timedelta(days=430)).isoformat()
+    server.seed(lambda: records.save_plot_record(
+        Plot.get(Plot.name == "แปลงผักริมคลอง"), {"conversion_start": started}, None))
 
     # The harvests, opened from the household: only its plot is offered; B.E. dates typed by hand.
     for quantity, day, note in (("12.5", TODAY - datetime.timedelta(days=2), ""),
@@ -249,7 +254,8 @@ def test_the_secretariats_first_week(live_server, new_page):
 
 def test_each_role_starts_on_its_own_home_on_the_demo_data(live_server, new_page):
     """On the demo data the secretariat sees its tasks, each a link to the page where it is done; the
-    inspector sees inspections to record and decisions waiting; the cashier lands on the POS."""
+    inspector sees inspections to record and files to screen (the demo's PGS body screens before the
+    committee decides); the cashier lands on the POS."""
     for name in ("core", "certificates", "traceability", "market"):
         live_server.seed(importlib.import_module(f"{name}.demo").load_demo_data)
     live_server.make_user("admin", "council")
@@ -257,7 +263,7 @@ def test_each_role_starts_on_its_own_home_on_the_demo_data(live_server, new_page
     live_server.make_user("cashier", "kaew")
     council = new_page(viewport=TABLET)
     live_server.sign_in(council, "council")
-    for testid in ("task-inspections", "task-decisions", "task-expiring", "task-unlabelled", "task-open-days"):
+    for testid in ("task-inspections", "task-screening", "task-expiring", "task-unlabelled", "task-open-days"):
         assert council.get_by_test_id(testid).is_visible(), testid
     assert council.get_by_test_id("main-menu").bounding_box()["height"] <= 60
     if os.environ.get("GM_SCREENSHOTS") == "1":
@@ -271,7 +277,7 @@ def test_each_role_starts_on_its_own_home_on_the_demo_data(live_server, new_page
     inspector = new_page(viewport=PHONE)
     live_server.sign_in(inspector, "ploy")
     assert inspector.get_by_test_id("task-inspections").is_visible()
-    expect(inspector.get_by_test_id("task-decisions")).to_contain_text("รอคณะกรรมการ")
+    expect(inspector.get_by_test_id("task-screening")).to_contain_text("กลั่นกรอง")
     assert inspector.get_by_test_id("menu-market").count() == 0 and inspector.get_by_test_id("menu-settings").count() == 0
     cashier = new_page(viewport=TABLET)
     live_server.sign_in(cashier, "kaew")
