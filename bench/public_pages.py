@@ -94,7 +94,7 @@ def page(url, headers=None):
     connection = http.client.HTTPConnection(host, int(port), timeout=30)
     connection.request("GET", path, headers=headers or {})
     response = connection.getresponse()
-    return response.status, response.read(), dict(response.getheaders())
+    return response.status, response.read(), {name.lower(): value for name, value in response.getheaders()}
 
 
 def main():
@@ -126,7 +126,7 @@ def main():
                 servers.append(start_bare(bare_port, "--page-bytes", str(len(body))))
                 bare_ports[name] = bare_port
                 targets[name] = (f"http://127.0.0.1:{ours_port}{path}", f"http://127.0.0.1:{bare_port}/page",
-                                 len(body), headers.get("ETag"))
+                                 len(body), headers.get("etag"))
             results = {name: {"ours": [], "bare": [], "304": []} for name in targets}
             for _round in range(args.rounds):
                 for name, (ours_url, bare_url, _size, etag) in targets.items():
