@@ -54,7 +54,8 @@ def pos_lookup():
         return json_error(400, "mistyped_code", sales.REFUSALS["mistyped_code"])
     except batches.UnknownCode:
         return json_error(404, "not_found", sales.REFUSALS["not_found"])
-    return jsonify(batch_for_counter(batch, refusal))
+    # With what may still be sold, so the basket checks the stock of a batch the copy does not hold yet.
+    return jsonify(dict(batch_for_counter(batch, refusal), sellable_milli=sales.sellable_milli(batch)))
 
 
 @bp.route("/pos/batches")
@@ -186,7 +187,10 @@ document(bp, paths={
     "/pos/lookup": {"get": {
         "summary": "What a scan (label URL or typed code) is, and whether it may be sold (admin, cashier)",
         "parameters": [{"name": "scan", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 300}}],
-        "responses": {"200": json_response("CounterBatch"), **error_responses("400", "401", "403", "404")},
+        "responses": {"200": {"description": "The batch, with what may still be sold", "content": {"application/json": {
+            "schema": {"allOf": [{"$ref": "#/components/schemas/CounterBatch"}, {
+                "type": "object", "properties": {"sellable_milli": {"type": "integer"}}}]}}}},
+            **error_responses("400", "401", "403", "404")},
     }},
     "/pos/batches": {"get": {
         "summary": "The counter's copy for selling offline: recent batches, or only those changed since `since`",
