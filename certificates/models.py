@@ -391,9 +391,23 @@ class Evidence(BaseModel):
     uploaded_at = DateTimeField(default=utcnow)
 
 
+# Schema steps; a step declares the tables it creates as it shipped them (frozen), never with
+# today's model class (see core/models.py).
 def _add_yield_norms(migrator):
     """Step 1: the yield norms of the mass balance."""
-    migrator.database.create_tables([YieldNorm])
+
+    class YieldNormV1(BaseModel):
+        product = ForeignKeyField(Product, backref="+", unique=True, on_delete="CASCADE")
+        quantity_milli_per_rai = IntegerField()
+        season_days = IntegerField(default=90)
+        notes = TextField(default="")
+        updated_at = DateTimeField(default=utcnow)
+        updated_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+
+        class Meta:
+            table_name = "yield_norm"
+
+    migrator.database.create_tables([YieldNormV1])
 
 
 def _version_the_standards(migrator):
@@ -564,6 +578,7 @@ def _add_evidence(migrator):
 
         class Meta:
             database = migrator.database
+            legacy_table_names = False  # index names from the table's name, as a new database has them
             table_name = "evidence"
 
     migrator.database.create_tables([EvidenceV3])
@@ -582,6 +597,7 @@ def _add_screening(migrator):
 
         class Meta:
             database = migrator.database
+            legacy_table_names = False  # index names from the table's name, as a new database has them
             table_name = "screening"
 
     migrate(

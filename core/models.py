@@ -309,16 +309,70 @@ MODELS = [
     *PROGRAMME_MODELS,
 ]
 
+# Schema steps after the first release; append a function(migrator), never edit a shipped one.
+# A step declares every table it creates as that step shipped it (a frozen copy, as below), never
+# with today's model class: a later step that adds a column to the table would find it already
+# there on an old database.
 def _add_committee_flag(migrator):
+    """Step 1: the committee flag of an inspector who may decide on certificates."""
     from playhouse.migrate import migrate
 
     migrate(migrator.add_column("user", "is_committee", BooleanField(default=False)))
 
 
-# Schema steps after the first release; append a function(migrator), never edit a shipped one.
 def _add_programme(migrator):
     """Step 2: courses, sign-ups, sessions, attendance and income surveys."""
-    migrator.database.create_tables(PROGRAMME_MODELS)
+
+    class CourseV2(BaseModel):
+        curriculum = IntegerField()
+        name_th = CharField(max_length=160)
+        name_en = CharField(max_length=160, default="")
+        teacher = CharField(max_length=120, default="")
+        starts_on = DateField(null=True)
+
+        class Meta:
+            table_name = "course"
+
+    class CourseSignupV2(BaseModel):
+        course = ForeignKeyField(CourseV2, backref="+", on_delete="CASCADE")
+        household = ForeignKeyField(Household, backref="+", on_delete="CASCADE")
+
+        class Meta:
+            table_name = "course_signup"
+            indexes = ((("course", "household"), True),)
+
+    class CourseSessionV2(BaseModel):
+        course = ForeignKeyField(CourseV2, backref="+", on_delete="CASCADE")
+        held_on = DateField()
+        topic = CharField(max_length=200, default="")
+
+        class Meta:
+            table_name = "course_session"
+
+    class AttendanceV2(BaseModel):
+        session = ForeignKeyField(CourseSessionV2, backref="+", on_delete="CASCADE")
+        household = ForeignKeyField(Household, backref="+", on_delete="CASCADE")
+
+        class Meta:
+            table_name = "attendance"
+            indexes = ((("session", "household"), True),)
+
+    class IncomeSurveyV2(BaseModel):
+        household = ForeignKeyField(Household, backref="+", on_delete="CASCADE")
+        surveyed_on = DateField(index=True)
+        is_baseline = BooleanField(default=False)
+        farming_income_satang = IntegerField(default=0)
+        wage_income_satang = IntegerField(default=0)
+        craft_income_satang = IntegerField(default=0)
+        other_income_satang = IntegerField(default=0)
+        expenses_satang = IntegerField(default=0)
+        home_produced_satang = IntegerField(default=0)
+        notes = TextField(default="")
+
+        class Meta:
+            table_name = "income_survey"
+
+    migrator.database.create_tables([CourseV2, CourseSignupV2, CourseSessionV2, AttendanceV2, IncomeSurveyV2])
 
 
 def _add_import_mapping(migrator):
@@ -394,7 +448,32 @@ MODELS += PRIVACY_MODELS
 
 def _add_privacy_records(migrator):
     """Step 6: consents (PDPA) and the log of who viewed personal data."""
-    migrator.database.create_tables(PRIVACY_MODELS)
+
+    class ConsentV6(BaseModel):
+        household = ForeignKeyField(Household, backref="+", on_delete="CASCADE")
+        member = ForeignKeyField(Member, null=True, backref="+", on_delete="CASCADE")
+        person_name = CharField(max_length=120)
+        purpose = CharField(max_length=40)
+        form_version = CharField(max_length=40)
+        given_on = DateField()
+        recorded_at = DateTimeField(default=utcnow)
+        recorded_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+        withdrawn_at = DateTimeField(null=True)
+        withdrawn_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+
+        class Meta:
+            table_name = "consent"
+
+    class PersonalDataViewV6(BaseModel):
+        at = DateTimeField(default=utcnow, index=True)
+        user = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+        household = ForeignKeyField(Household, null=True, backref="+", on_delete="SET NULL")
+        what = CharField(max_length=200)
+
+        class Meta:
+            table_name = "personal_data_view"
+
+    migrator.database.create_tables([ConsentV6, PersonalDataViewV6])
 
 
 MIGRATIONS = [_add_committee_flag, _add_programme, _add_import_mapping, _add_making_certified,

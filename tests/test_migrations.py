@@ -393,3 +393,171 @@ def test_traceability_step_4_keeps_one_record_per_harvest(app, app_config, certi
     with upgraded.app_context():
         harvests = [entry.batch_code for entry in records.activity_log(setup["household"]) if entry.activity == "harvest"]
     assert harvests == [batch.code, None]
+
+
+# --- Every earlier schema version upgrades to exactly the schema of a new database ------------------
+#
+# A database at version k of a domain is made from a new one by undoing its steps n..k+1 (the undo
+# of step N is at index N-1 below), then the app upgrades it. A step that created a table from
+# today's model class, or left an index, a default or a foreign key unlike a new database's, shows
+# up as a difference. A new step needs its undo here.
+
+
+def _drop_columns(table, *columns):
+    """Drop columns with their indexes and foreign keys (SQLite rebuilds the table to drop a key column)."""
+    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
+
+    if is_sqlite():
+        migrator = SqliteMigrator(db.obj)
+        migrate(*[migrator.drop_column(table, column, legacy=True) for column in columns])
+    else:
+        migrator = PostgresqlMigrator(db.obj)
+        migrate(*[migrator.drop_column(table, column) for column in columns])
+
+
+def _drop_tables(*tables):
+    for table in tables:
+        db.execute_sql(f'DROP TABLE "{table}"')
+
+
+def _undo_certificates_step_2():
+    """Back to release 1: no versions or register; criteria per standard; a list of prohibited words."""
+    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
+
+    from certificates.models import Standard
+
+    class ProhibitedInput(BaseModel):
+        standard = ForeignKeyField(Standard, backref="+", on_delete="CASCADE")
+        keyword = CharField(max_length=120)
+        reason_th = CharField(max_length=255, default="")
+        reason_en = CharField(max_length=255, default="")
+
+    _drop_columns("requirement", "version_id", "topic_th", "topic_en", "guidance_th", "guidance_en", "critical",
+                  "categories")
+    _drop_columns("inspection", "version_id")
+    _drop_columns("input_entry", "input_id")
+    _drop_columns("plot_record", "conversion_verified_on")
+    _drop_tables("input_ruling", "registered_input", "conversion_period", "standard_version")
+    migrator = SqliteMigrator(db.obj) if is_sqlite() else PostgresqlMigrator(db.obj)
+    migrate(migrator.add_index("requirement", ("standard_id", "position"), True),
+            migrator.add_column("input_entry", "prohibited_reason", CharField(max_length=255, default="")))
+    db.create_tables([ProhibitedInput])
+
+
+UNDO = {
+    "core": [
+        lambda: _drop_columns("user", "is_committee"),
+        lambda: _drop_tables("attendance", "course_session", "course_signup", "course", "income_survey"),
+        lambda: (_drop_columns("household", "member_count"), _drop_tables("occupation_synonym", "household_import")),
+        lambda: _drop_columns("product", "making_certified"),
+        lambda: _drop_columns("login_attempt", "device"),
+        lambda: _drop_tables("consent", "personal_data_view"),
+    ],
+    "certificates": [
+        lambda: _drop_tables("yield_norm"),
+        _undo_certificates_step_2,
+        lambda: _drop_tables("evidence"),
+        lambda: (_drop_tables("screening"), _drop_columns("certifying_body", "requires_screening"),
+                 _drop_columns("inspection", "recorded_by_id")),
+    ],
+    "traceability": [
+        lambda: _drop_columns("batch", "changed_at"),
+        lambda: _drop_columns("batch", "client_id"),
+        lambda: (_drop_tables("batch_input"), _drop_columns("batch", "kind", "occupation_group_id")),
+        lambda: None,  # step 4 changed rows only
+    ],
+    "market": [
+        lambda: _drop_tables("settlement_share"),
+    ],
+}
+
+
+def _domain_migrations():
+    from certificates import models as certificates
+    from market import models as market
+    from traceability import models as traceability
+
+    return {"core": models.MIGRATIONS, "certificates": certificates.MIGRATIONS,
+            "traceability": traceability.MIGRATIONS, "market": market.MIGRATIONS}
+
+
+def _sqlite_schema():
+    tables = [name for (name,) in db.execute_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    schema = {}
+    for table in tables:
+        columns = {name: (kind.upper(), bool(not_null), default, bool(primary))
+                   for _cid, name, kind, not_null, default, primary in db.execute_sql(f'PRAGMA table_info("{table}")')}
+        indexes = {}
+        for _seq, name, unique, origin, _partial in db.execute_sql(f'PRAGMA index_list("{table}")'):
+            parts = db.execute_sql(f'PRAGMA index_info("{name}")').fetchall()
+            indexes[name] = (tuple(column for _rank, _cid, column in sorted(parts)), bool(unique), origin)
+        keys = sorted((source, target, target_column, on_update, on_delete)
+                      for _id, _seq, target, source, target_column, on_update, on_delete, _match
+                      in db.execute_sql(f'PRAGMA foreign_key_list("{table}")'))
+        schema[table] = {"columns": columns, "indexes": indexes, "foreign keys": keys}
+    return schema
+
+
+def _postgresql_schema():
+    schema = {}
+    for table, column, kind, not_null, default in db.execute_sql(
+            "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+            "pg_get_expr(d.adbin, d.adrelid) FROM pg_class c "
+            "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+            "LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum "
+            "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'"):
+        table_schema = schema.setdefault(table, {"columns": {}, "indexes": {}, "constraints": {}})
+        table_schema["columns"][column] = (kind, not_null, default)
+    for table, name, definition in db.execute_sql(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"):
+        schema[table]["indexes"][name] = definition
+    for table, name, definition in db.execute_sql(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE connamespace = 'public'::regnamespace AND contype <> 'p'"):
+        schema[table.strip('"')]["constraints"][name] = definition
+    return schema
+
+
+def _schema():
+    """Every table's columns (type, NOT NULL, default), indexes (columns, unique) and constraints.
+
+    Column order is left out: SQLite and PostgreSQL append an added column, and no query depends on it.
+    """
+    with db.connection_context():
+        return _sqlite_schema() if is_sqlite() else _postgresql_schema()
+
+
+def _upgrade_cases():
+    return [(domain, version) for domain, steps in _domain_migrations().items() for version in range(len(steps))]
+
+
+def test_every_step_has_its_undo_for_the_upgrade_test():
+    """A new migration step must add its undo to UNDO, or the schema test below cannot start before it."""
+    assert {domain: len(steps) for domain, steps in _domain_migrations().items()} == {
+        domain: len(undo) for domain, undo in UNDO.items()}
+
+
+@pytest.mark.parametrize(("domain", "version"), _upgrade_cases())
+def test_a_database_upgraded_from_an_earlier_version_has_the_schema_of_a_new_one(app, app_config, domain, version):
+    """A database at every earlier version of each domain, upgraded by the app, has exactly the tables,
+    columns, types, NOT NULLs, defaults, indexes and foreign keys of a database the app creates new."""
+    new = _schema()
+    latest = len(_domain_migrations()[domain])
+    with db.connection_context():
+        if is_sqlite():
+            db.execute_sql("PRAGMA foreign_keys = OFF")
+        for step in range(latest, version, -1):
+            with db.atomic():
+                UNDO[domain][step - 1]()
+        if is_sqlite():
+            db.execute_sql("PRAGMA foreign_keys = ON")
+        SchemaVersion.update(version=version).where(SchemaVersion.domain == domain).execute()
+    db.close()
+
+    create_app(app_config)
+    assert _version(domain) == latest
+    upgraded = _schema()
+    assert sorted(upgraded) == sorted(new)
+    for table in new:
+        assert upgraded[table] == new[table], table
