@@ -6,9 +6,11 @@ the same models run on SQLite (the default) and PostgreSQL.
 import contextlib
 import datetime
 import logging
+import sqlite3
 import threading
 import weakref
 
+import psycopg2
 from peewee import CharField, DatabaseProxy, DateTimeField, IntegerField, Model
 from playhouse.db_url import connect
 
@@ -236,6 +238,49 @@ def _check_foreign_keys():
         broken = db.execute_sql("PRAGMA foreign_key_check").fetchall()
         if broken:
             raise RuntimeError(f"A migration step broke {len(broken)} foreign key(s), first: {broken[0]}")
+
+
+# SQLite's primary result codes (the low byte of the extended code Python 3.11 gives as
+# sqlite_errorcode) for a database that cannot be written: read-only (the file, the folder, or
+# PRAGMA query_only), an I/O error, a full disk or max_page_count reached.
+SQLITE_STORAGE_CODES = {8: "SQLITE_READONLY", 10: "SQLITE_IOERR", 13: "SQLITE_FULL"}
+# ... and for one that cannot be opened at all (the file or its folder gone).
+SQLITE_UNREACHABLE_CODES = {14: "SQLITE_CANTOPEN"}
+# PostgreSQL's SQLSTATEs: a read-only transaction or server, a full disk, an I/O error ...
+POSTGRESQL_STORAGE_STATES = {"25006", "53100", "58030"}
+# ... and a server shutting down, restarting or not yet accepting connections (class 08 is every
+# connection exception). libpq's own failures (refused, reset, closed) carry no SQLSTATE.
+POSTGRESQL_UNREACHABLE_STATES = {"57P01", "57P02", "57P03"}
+
+
+def database_failure(exc):
+    """Tell a database that cannot write ("storage") or cannot be reached ("unreachable") from other errors.
+
+    Read from the drivers' error codes, never from message text (which is translated and changes
+    between versions). peewee wraps the driver's exception and keeps it as the first argument and
+    in the chain; on a full disk SQLite rolls back by itself, so peewee's own rollback then fails
+    and the cause is further down the chain. Returns None for anything else.
+    """
+    seen = 0
+    while exc is not None and seen < 10:
+        seen += 1
+        for error in (exc, *exc.args[:1]):
+            if isinstance(error, sqlite3.Error) and getattr(error, "sqlite_errorcode", None) is not None:
+                primary = error.sqlite_errorcode & 0xFF
+                if primary in SQLITE_STORAGE_CODES:
+                    return "storage"
+                if primary in SQLITE_UNREACHABLE_CODES:
+                    return "unreachable"
+            if isinstance(error, psycopg2.Error):
+                state = error.pgcode
+                if state in POSTGRESQL_STORAGE_STATES:
+                    return "storage"
+                if state in POSTGRESQL_UNREACHABLE_STATES or (state or "").startswith("08"):
+                    return "unreachable"
+                if state is None and isinstance(error, (psycopg2.OperationalError, psycopg2.InterfaceError)):
+                    return "unreachable"  # libpq lost or never had the connection
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def get_or_404(model, record_id):

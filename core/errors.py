@@ -9,17 +9,10 @@ from flask_wtf.csrf import CSRFError
 from peewee import IntegrityError, InterfaceError, InternalError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from core.db import database_failure
 from core.validation import NotFound, ValidationError
 
 
-# What SQLite and PostgreSQL say when they cannot write: a full disk or a read-only database.
-STORAGE_FAILURES = ("readonly", "read-only", "read only", "disk is full", "database or disk is full",
-                    "no space left", "disk i/o error")
-# What they say when the database cannot be reached: PostgreSQL restarting or down, a lost
-# connection, a SQLite file that cannot be opened. The transaction never committed; retrying is safe.
-UNREACHABLE = ("could not connect", "connection refused", "server closed the connection", "connection already closed",
-               "terminating connection", "the database system is", "connection to server", "unable to open database",
-               "ssl syscall error", "no connection to the server")
 RETRY_AFTER_SECONDS = 5  # about how long PostgreSQL takes to come back after a restart
 
 
@@ -70,19 +63,6 @@ def _code_for(status):
     }.get(status, "error")
 
 
-def _chain_text(exc):
-    """Every message in the exception's chain, lower case.
-
-    On a full disk SQLite rolls the transaction back itself; peewee's own rollback then fails with
-    "no transaction is active", and the cause is only in the chain.
-    """
-    texts = []
-    while exc is not None and len(texts) < 10:
-        texts.append(str(exc).lower())
-        exc = exc.__cause__ or exc.__context__
-    return " | ".join(texts)
-
-
 def init_app(app):
     @app.errorhandler(CSRFError)
     def csrf_failed(exc):
@@ -113,13 +93,13 @@ def init_app(app):
     @app.errorhandler(InterfaceError)
     @app.errorhandler(InternalError)  # PostgreSQL's "read-only transaction" is one of these
     def cannot_write(exc):
-        """A full disk, a read-only or an unreachable database: nothing was committed, so say so clearly."""
-        text = _chain_text(exc)
-        if any(sign in text for sign in STORAGE_FAILURES):
+        """A full disk, a read-only or an unreachable database: nothing was committed (retrying is safe), so say so."""
+        failure = database_failure(exc)
+        if failure == "storage":
             app.logger.error("The database cannot be written (%s) on %s", exc, request.path)
             return error_response(503, _("The database cannot save anything now (the disk is full or read-only). "
                                          "Nothing was saved. Tell the council secretariat."), code="storage_unavailable")
-        if any(sign in text for sign in UNREACHABLE):
+        if failure == "unreachable":
             app.logger.error("The database cannot be reached (%s) on %s", exc, request.path)
             response = make_response(error_response(503, _("The database cannot be reached right now. Nothing was "
                                                            "saved; try again in a moment."), code="database_unavailable"))
