@@ -32,7 +32,7 @@ SQLITE_PRAGMAS = {
 
 def utcnow():
     """Return the current time in UTC without tzinfo, as stored in every DateTimeField."""
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 class BaseModel(Model):

@@ -12,7 +12,6 @@ from werkzeug.exceptions import HTTPException
 from core.db import database_failure
 from core.validation import NotFound, ValidationError
 
-
 RETRY_AFTER_SECONDS = 5  # about how long PostgreSQL takes to come back after a restart
 
 

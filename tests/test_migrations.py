@@ -9,6 +9,7 @@ from core.db import BaseModel, SchemaTooNew, SchemaVersion, db, is_sqlite, upgra
 from core.models import ApiToken, AuditEntry, Household, User
 
 from tests.support import PASSWORD
+
 DOMAIN = "crates"
 
 
@@ -193,7 +194,7 @@ def test_traceability_upgrade_to_client_ids_keeps_batches_and_their_sales(app, a
     from market import sales
     from market.models import SaleLine
     from traceability import batches
-    from traceability.models import Batch, MIGRATIONS
+    from traceability.models import MIGRATIONS, Batch
 
     setup = certified_household
     batch = batches.create_batch({"household_id": setup["household"].id, "product_id": setup["product"].id,
@@ -223,7 +224,7 @@ def test_traceability_upgrade_to_client_ids_keeps_batches_and_their_sales(app, a
 
 def _certificates_release_1_tables():
     """The certificates tables step 2 changes, frozen as release 1 shipped them."""
-    from peewee import BooleanField, DateField, DateTimeField, DecimalField, TextField
+    from peewee import DateField, DateTimeField, DecimalField, TextField
 
     from certificates.models import CertifyingBody, Standard
     from core.models import Plot
@@ -315,8 +316,16 @@ def test_certificates_upgrade_versions_the_standards_and_keeps_inspections_and_f
     inputs that version 1 prohibits, so an entry flagged before is still flagged after."""
     from certificates import inputs, records
     from certificates.documents import inspection_report_pdf
-    from certificates.models import (ChecklistResult, CertifyingBody, InputEntry, Inspection, InspectionInspector,
-                                     Requirement, Standard, StandardVersion)
+    from certificates.models import (
+        CertifyingBody,
+        ChecklistResult,
+        InputEntry,
+        Inspection,
+        InspectionInspector,
+        Requirement,
+        Standard,
+        StandardVersion,
+    )
 
     household = households.create_household(household_data, admin_user)
     plot = households.create_plot(household, {"name": "แปลง 1", "area_m2": "400"}, admin_user)
@@ -324,7 +333,7 @@ def test_certificates_upgrade_versions_the_standards_and_keeps_inspections_and_f
     requirement_v1, prohibited_v1, _plot_record_v1, entry_v1, inspection_v1 = _certificates_release_1_tables()
     standard = Standard.create(code="PGS-KH", name_th="มาตรฐาน PGS", kind="pgs")
     body_id = db.execute_sql(  # release 1's certifying_body has no requires_screening column
-        "INSERT INTO certifying_body (name_th, name_en, kind) VALUES ({0}, '', 'pgs')".format(db.obj.param),
+        f"INSERT INTO certifying_body (name_th, name_en, kind) VALUES ({db.obj.param}, '', 'pgs')",
         ("คณะกรรมการ PGS",)).lastrowid if is_sqlite() else db.execute_sql(
         "INSERT INTO certifying_body (name_th, name_en, kind) VALUES (%s, '', 'pgs') RETURNING id", ("คณะกรรมการ PGS",)).fetchone()[0]
     body = CertifyingBody(id=body_id)
