@@ -154,6 +154,21 @@ def demo():
     click.echo("Demo data added: " + ", ".join(f"{name} {count}" for name, count in added.items()))
 
 
+@cli.command(help="Compile the translations (translations/*/LC_MESSAGES/messages.po to .mo), as pybabel compile does.")
+def translations():
+    from core import i18n
+
+    compiled = i18n.compile_catalogs()
+    for language, problems in compiled.items():
+        for problem in problems:
+            click.echo(problem, err=True)
+        click.echo(f"{language}: compiled")
+    if not compiled:
+        click.echo("Up to date: every .mo is newer than its .po.")
+    if any(compiled.values()):
+        sys.exit(1)
+
+
 class BackupFailed(Exception):
     """The copy could not be written; the message says why and what to do."""
 

@@ -49,22 +49,51 @@ def current_language():
     return str(get_locale() or DEFAULT_LANGUAGE)
 
 
-def compile_catalogs(directory=TRANSLATIONS_DIR):
-    """Compile each messages.po to .mo when the .mo is missing or older, so only .po is kept in git."""
+def _catalogs(source, target):
+    """(language, .po path, .mo path) of each language with a catalogue under `source`, compiled into `target`."""
     for language in LANGUAGES:
-        folder = os.path.join(directory, language, "LC_MESSAGES")
-        po_path = os.path.join(folder, "messages.po")
-        mo_path = os.path.join(folder, "messages.mo")
-        if not os.path.exists(po_path):
-            continue
-        if os.path.exists(mo_path) and os.path.getmtime(mo_path) >= os.path.getmtime(po_path):
+        po_path = os.path.join(source, language, "LC_MESSAGES", "messages.po")
+        if os.path.exists(po_path):
+            yield language, po_path, os.path.join(target, language, "LC_MESSAGES", "messages.mo")
+
+
+def _stale(po_path, mo_path):
+    return not os.path.exists(mo_path) or os.path.getmtime(mo_path) < os.path.getmtime(po_path)
+
+
+def compile_catalogs(source=None, target=None):
+    """Compile each messages.po under `source` to messages.mo under `target` (both translations/ unless
+    given) when missing or older, as `pybabel compile` does (fuzzy entries left out); return
+    {language: [problems Babel found]} for the catalogues compiled."""
+    compiled = {}
+    source = source or TRANSLATIONS_DIR
+    for language, po_path, mo_path in _catalogs(source, target or source):
+        if not _stale(po_path, mo_path):
             continue
         with open(po_path, "rb") as po_file:
             catalog = read_po(po_file, locale=language)
-        temporary = f"{mo_path}.{os.getpid()}.tmp"
+        compiled[language] = [f"{po_path}:{message.lineno}: {error}"
+                              for message, errors in catalog.check() for error in errors]
+        os.makedirs(os.path.dirname(mo_path), exist_ok=True)
+        temporary = f"{mo_path}.{os.getpid()}.tmp"  # another process may be compiling the same catalogue
         with open(temporary, "wb") as mo_file:
             write_mo(mo_file, catalog)
         os.replace(temporary, mo_path)
+    return compiled
+
+
+def translation_directory(instance_path):
+    """Where the app reads its compiled catalogues, never writing into the source tree.
+
+    `python run.py translations` compiles them beside the .po files; while those are up to date
+    the app reads them there. Otherwise (a fresh clone, a .po changed since) it compiles its own
+    copy into the instance folder, so the README's one command still serves Thai pages.
+    """
+    if not any(_stale(po_path, mo_path) for _language, po_path, mo_path in _catalogs(TRANSLATIONS_DIR, TRANSLATIONS_DIR)):
+        return TRANSLATIONS_DIR
+    target = os.path.join(instance_path, "translations")
+    compile_catalogs(TRANSLATIONS_DIR, target)
+    return target
 
 
 def format_baht(satang):
@@ -167,8 +196,8 @@ def local_name(record, field="name"):
 
 def init_app(app):
     """Set up Flask-Babel and the template filters every page uses."""
-    compile_catalogs()
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", TRANSLATIONS_DIR)
+    if "BABEL_TRANSLATION_DIRECTORIES" not in app.config:
+        app.config["BABEL_TRANSLATION_DIRECTORIES"] = translation_directory(app.instance_path)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Bangkok")
     babel.init_app(app, locale_selector=select_language)

@@ -20,6 +20,7 @@ from playhouse.db_url import parse
 
 from core import accounts, create_app
 from core.db import close_connections, db
+from core.i18n import compile_catalogs
 
 from tests.support import PASSWORD, TEST_DATABASE_URL
 
@@ -181,6 +182,12 @@ def url_with_database(url, name):
     host, _, path = rest.partition("/")
     _, question_mark, query = path.partition("?")
     return f"{scheme}://{host}/{name}{question_mark}{query}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations():
+    """Compile the catalogues once, as `python run.py translations` does, so no test app compiles its own."""
+    compile_catalogs()
 
 
 @pytest.fixture(scope="session")
