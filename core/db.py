@@ -141,10 +141,17 @@ class Prepared:
 
     def rows(self, *args):
         """Run the query with `args` in place of the slots; a list of its rows."""
+        query = (self.compiled.get(db.obj) or self._compile(db.obj))[0]
+        return list(query._get_cursor_wrapper(self._execute(args)))
+
+    def values(self, *args):
+        """The rows as the database driver returns them (plain tuples, no models built): cheap to compare."""
+        return self._execute(args).fetchall()
+
+    def _execute(self, args):
         database = db.obj
-        query, sql, sources = self.compiled.get(database) or self._compile(database)
-        params = [args[source] if is_slot else source for is_slot, source in sources]
-        return list(query._get_cursor_wrapper(database.execute_sql(sql, params)))
+        _query, sql, sources = self.compiled.get(database) or self._compile(database)
+        return database.execute_sql(sql, [args[source] if is_slot else source for is_slot, source in sources])
 
     def first(self, *args):
         """The first row, or None (the query should say LIMIT 1)."""
