@@ -88,9 +88,9 @@ def main():
     load = wrk if shutil.which("wrk") else python_clients
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/bench.db"
-        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"}
+        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes"}
         fill_with_demo(env)
-        create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench"})
+        create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes"})
         with db.connection_context():
             code = next(b for b in Batch.select() if b.product.is_certifiable and sales.refusal_for(b) is None).code
             number = Certificate.select(Certificate.number).where(Certificate.status == "active").scalar()

@@ -115,18 +115,20 @@ def is_sqlite():
 
 
 class Prepared:
-    """A SELECT whose SQL text peewee builds once per database; each run only binds new values.
+    """A statement whose SQL text peewee builds once per database; each run only binds new values.
 
     On the hot paths (the trace page, a sale) building the text of a query with joined tables
     costs far more than SQLite takes to run it. `build(*slots)` makes the peewee query with a
-    placeholder for each argument; the arguments must reach the SQL as plain parameters
-    (compared with `==`, not inside IN lists or LIKE patterns). Rows come back as the query's
-    own models, joins included.
+    placeholder for each argument (`arity` of them when `build` takes *args); the arguments must
+    reach the SQL as plain parameters (compared with `==` or listed in IN, not inside LIKE
+    patterns or turned into booleans). SELECT rows come back as the query's own models, joins
+    included. An INSERT or UPDATE is run by `insert` or `execute`: every value that may differ
+    between runs must be a slot, since a default (`utcnow`) is taken once, when the text is built.
     """
 
-    def __init__(self, build):
+    def __init__(self, build, arity=None):
         self.build = build
-        self.arity = build.__code__.co_argcount
+        self.arity = build.__code__.co_argcount if arity is None else arity
         self.compiled = weakref.WeakKeyDictionary()  # database -> (query, sql, parameter sources)
 
     def _compile(self, database):
@@ -147,6 +149,14 @@ class Prepared:
     def values(self, *args):
         """The rows as the database driver returns them (plain tuples, no models built): cheap to compare."""
         return self._execute(args).fetchall()
+
+    def execute(self, *args):
+        """Run an UPDATE or DELETE; the number of rows it changed."""
+        return db.obj.rows_affected(self._execute(args))
+
+    def insert(self, *args):
+        """Run an INSERT ... RETURNING id (build it with `.returning(Model.id)`); the new row's id."""
+        return self._execute(args).fetchone()[0]
 
     def _execute(self, args):
         database = db.obj
