@@ -1,6 +1,6 @@
 """The baseline server for the HTTP benchmarks: bare Flask on the same waitress settings as ours.
 
-Run with `python bench/bare.py --port P [--page-bytes N] [--sqlite FILE]`. It answers
+Run with `python -m bench.bare --port P [--page-bytes N] [--sqlite FILE]`. It answers
 - `GET /page`: a fixed HTML page of N bytes (the size of the page it stands in for), nothing else;
 - `POST /sales` (with --sqlite): the rows of a one-line cash sale (sale, sale line, the stock
   update) written with the sqlite3 module in one BEGIN IMMEDIATE transaction, one connection per
@@ -8,19 +8,16 @@ Run with `python bench/bare.py --port P [--page-bytes N] [--sqlite FILE]`. It an
 This is the honest ceiling of Flask + waitress + SQLite for the same work: no sign-in, no checks.
 """
 import argparse
-import os
 import sqlite3
-import sys
 import threading
 import uuid
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from flask import Flask, jsonify, request  # noqa: E402
-from waitress import serve  # noqa: E402
+from flask import Flask, jsonify, request
+from waitress import serve
 
-from core.cli import SERVER_THREADS  # noqa: E402
-from core.db import SQLITE_PRAGMAS  # noqa: E402
+from core.cli import SERVER_THREADS
+from core.db import SQLITE_PRAGMAS
 
 
 def create_bare_app(page_bytes, sqlite_path=None):

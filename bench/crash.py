@@ -1,6 +1,6 @@
 """Soak: counters keep selling while the server is SIGKILLed again and again; how long until they sell again.
 
-Run with `python bench/crash.py [--kills N] [--counters C]`: the long variant of
+Run with `python -m bench.crash [--kills N] [--counters C]`: the long variant of
 tests/test_crash.py. It fills a temporary SQLite database with the demo data, starts the real
 server (`python run.py serve`, waitress), and lets C counters post one-line cash sales without
 pause, each retrying an unanswered sale with the same client id (as the POS does). Every 1-3 s
@@ -12,21 +12,17 @@ acknowledged sale there exactly once, stock = harvested - sold, integrity_check 
 import argparse
 import http.client
 import json
-import os
 import random
 import signal
 import sqlite3
 import statistics
-import sys
 import tempfile
 import threading
 import time
 import uuid
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-from bench.sales import free_port, prepare, start_server  # noqa: E402
+from bench.sales import prepare
+from bench.server import free_port, start_server
 
 
 def counter(port, token, code, price, day_id, stop, acknowledged, lock):

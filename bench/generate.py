@@ -1,6 +1,6 @@
 """Generate a decade of market data in a SQLite file, for benchmarking the reports at scale.
 
-Run with `python bench/generate.py [--sale-lines N] [--households H] [--batches B] [--out FILE]`.
+Run with `python -m bench.generate [--sale-lines N] [--households H] [--batches B] [--out FILE]`.
 Defaults: 500 households, 50,000 batches and 2,000,000 sale lines over ten years of weekly
 market days at two counters. The schema comes from the app itself; the rows are written with
 sqlite3's executemany in large transactions (the app's own functions would take hours).
@@ -12,17 +12,15 @@ import datetime
 import os
 import random
 import sqlite3
-import sys
 import time
 import uuid
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from core import create_app  # noqa: E402
-from core.db import db  # noqa: E402
-from core.demo import PRODUCTS  # noqa: E402
-from certificates.standards import ensure_default_standards  # noqa: E402
-from traceability import codes  # noqa: E402
+from core import create_app
+from core.db import db
+from core.demo import PRODUCTS
+from certificates.standards import ensure_default_standards
+from traceability import codes
 
 YEARS = 10
 COUNTERS = ("A", "B")

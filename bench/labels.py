@@ -1,6 +1,6 @@
 """Benchmark: a PDF of 1,000 batch labels, ours against a naive reference, in one process.
 
-Run with `python bench/labels.py [--rounds N]`. Three cases, each 1,000 labels on the A4 3 × 8
+Run with `python -m bench.labels [--rounds N]`. Three cases, each 1,000 labels on the A4 3 × 8
 sheet, timed as medians over the rounds:
 - ours, 1,000 different batches (the worst case: every QR and every line of text is new);
 - ours, 40 batches × 25 copies (a market morning: each label drawn once, placed 25 times);
@@ -13,19 +13,17 @@ import argparse
 import io
 import os
 import statistics
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import qrcode  # noqa: E402
-from reportlab.lib.utils import ImageReader  # noqa: E402
+import qrcode
+from reportlab.lib.utils import ImageReader
 
-from core import create_app  # noqa: E402
-from core.qr import qr_matrix  # noqa: E402
-from traceability import codes, labels  # noqa: E402
-from traceability.labels import LabelContent  # noqa: E402
+from core import create_app
+from core.qr import qr_matrix
+from traceability import codes, labels
+from traceability.labels import LabelContent
 
 LABELS = 1000
 

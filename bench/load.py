@@ -1,6 +1,6 @@
 """Load test: 50 shoppers on the trace page for 60 seconds while 4 counters sell, on the real server.
 
-Run with `python bench/load.py [--seconds N] [--shoppers S] [--counters C]`. It fills a
+Run with `python -m bench.load [--seconds N] [--shoppers S] [--counters C]`. It fills a
 temporary SQLite database with the demo data, starts `python run.py serve` (waitress), and:
 1. baseline: the shoppers request `/healthz` (a fixed answer from a bare Flask handler) for N s;
 2. load: the shoppers open trace pages of random demo batches while the counters post sales.
@@ -15,19 +15,16 @@ import json
 import os
 import random
 import statistics
-import sys
 import tempfile
 import threading
 import time
 import uuid
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-from bench.sales import free_port, prepare, start_server  # noqa: E402
-from core import create_app  # noqa: E402
-from core.db import db  # noqa: E402
-from traceability.models import Batch  # noqa: E402
+from bench.sales import prepare
+from bench.server import free_port, start_server, stop
+from core import create_app
+from core.db import db
+from traceability.models import Batch
 
 
 def client_loop(port, stop, make_request, results, kind):
@@ -105,8 +102,7 @@ def main():
             load = run_phase(port, args.seconds, [shopper] * args.shoppers + [sale(tokens[n]) for n in range(args.counters)])
             memory = peak_memory_kb(server.pid)
         finally:
-            server.terminate()
-            server.wait(10)
+            stop(server)
     print(f"{args.shoppers} shoppers, {args.counters} counters, {args.seconds:g} s per phase, {os.cpu_count()} CPUs, waitress 8 threads")
     for name, summary in (("baseline", baseline), ("load", load)):
         for kind, (rate, median, p95, errors) in sorted(summary.items()):

@@ -1,22 +1,19 @@
 """Benchmark: start-up and the registry pages on the demo data set, in one process.
 
-Run with `python bench/pages.py [--rounds N]`. Prints medians, and each page's median as a ratio
+Run with `python -m bench.pages [--rounds N]`. Prints medians, and each page's median as a ratio
 to the sign-in page (the cheapest page, measured in the same run), since this machine is noisy.
 Uses a temporary SQLite database; never touches instance/.
 """
 import argparse
-import os
 import statistics
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from core import accounts, create_app  # noqa: E402
-from core.db import db  # noqa: E402
-from core.demo import load_demo_data  # noqa: E402
-from core.models import Household  # noqa: E402
+from core import accounts, create_app
+from core.db import db
+from core.demo import load_demo_data
+from core.models import Household
 
 PASSWORD = "benchmark-password"
 

@@ -1,6 +1,6 @@
 """Benchmark: scan-to-cart latency of the POS in Chromium, keyboard-wedge input, loopback server.
 
-Run with `python bench/pos_scan.py [--scans N]` (needs Debian's chromium and Playwright). It
+Run with `python -m bench.pos_scan [--scans N]` (needs Debian's chromium and Playwright). It
 fills a temporary SQLite database with the demo data, serves the app with werkzeug on
 127.0.0.1, signs a cashier in at /pos (1024 x 600) and types a label's URL and Enter N times,
 as a USB scanner does; each scan is timed from the Enter key to its cart line on screen. Two
@@ -12,23 +12,19 @@ import argparse
 import logging
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
-
-from core import accounts, create_app  # noqa: E402
-from core.db import db  # noqa: E402
-from market import sales  # noqa: E402
-from traceability import batches  # noqa: E402
-from traceability.models import Batch  # noqa: E402
+from bench.server import fill_with_demo
+from core import accounts, create_app
+from core.db import db
+from market import sales
+from traceability import batches
+from traceability.models import Batch
 
 CHROMIUM = "/usr/bin/chromium"
 BASE_URL = "http://market.example"
@@ -43,7 +39,7 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/bench.db"
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes"}
-        subprocess.run([sys.executable, os.path.join(ROOT, "run.py"), "demo"], env=env, check=True, capture_output=True)
+        fill_with_demo(env)
         app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes",
                           "GREENMARKET_BASE_URL": BASE_URL})
         with app.app_context(), db.connection_context():

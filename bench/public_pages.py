@@ -1,6 +1,6 @@
 """Benchmark: the trace page /b/<code> and the certificate page /c/<number> against bare Flask pages.
 
-Run with `python bench/public_pages.py [--seconds N] [--rounds R] [--connections C]`. It fills a
+Run with `python -m bench.public_pages [--seconds N] [--rounds R] [--connections C]`. It fills a
 temporary SQLite database with the demo data, starts the real server (`python run.py serve`,
 waitress) and the baseline (`bench/bare.py`: bare Flask on the same waitress settings answering
 a fixed page of the same size), and loads each with `wrk` (Debian's package; without it, Python
@@ -14,23 +14,18 @@ import http.client
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-from bench.sales import free_port, start_server, wait_for  # noqa: E402
-from core import create_app  # noqa: E402
-from core.db import db  # noqa: E402
-from market import sales  # noqa: E402
-from certificates.models import Certificate  # noqa: E402
-from traceability.models import Batch  # noqa: E402
+from bench.server import fill_with_demo, free_port, start_bare, start_server, stop
+from core import create_app
+from core.db import db
+from market import sales
+from certificates.models import Certificate
+from traceability.models import Batch
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -76,19 +71,6 @@ def python_clients(url, seconds, connections, headers=()):
     return len(latencies) / (time.perf_counter() - began), statistics.median(latencies)
 
 
-def start_bare(port, *arguments):
-    """bench/bare.py on `port`, once it accepts connections."""
-    server = subprocess.Popen([sys.executable, os.path.join(ROOT, "bench", "bare.py"), "--port", str(port), *arguments],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("bench/bare.py did not start")
-
-
 def page(url, headers=None):
     host, port, path = re.match(r"http://([^:/]+):(\d+)(/.*)", url).groups()
     connection = http.client.HTTPConnection(host, int(port), timeout=30)
@@ -106,9 +88,9 @@ def main():
     load = wrk if shutil.which("wrk") else python_clients
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/bench.db"
-        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"}
-        subprocess.run([sys.executable, os.path.join(ROOT, "run.py"), "demo"], env=env, check=True, capture_output=True)
-        create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench"})
+        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes"}
+        fill_with_demo(env)
+        create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes"})
         with db.connection_context():
             code = next(b for b in Batch.select() if b.product.is_certifiable and sales.refusal_for(b) is None).code
             number = Certificate.select(Certificate.number).where(Certificate.status == "active").scalar()
@@ -117,7 +99,6 @@ def main():
         ours = start_server(env, ours_port)
         servers = [ours]
         try:
-            wait_for(ours_port)
             targets = {}
             for name, path in (("trace page /b/<code>", f"/b/{code}"), ("certificate page /c/<number>", f"/c/{number}")):
                 status, body, headers = page(f"http://127.0.0.1:{ours_port}{path}")
@@ -138,9 +119,7 @@ def main():
                     results[name]["304"].append(load(ours_url, args.seconds, args.connections,
                                                      [f"If-None-Match: {etag}"]))
         finally:
-            for server in servers:
-                server.terminate()
-                server.wait(10)
+            stop(*servers)
     tool = "wrk -t2" if load is wrk else "Python client threads"
     print(f"Public pages through waitress ({tool}, {args.connections} connections, {args.seconds} s x "
           f"{args.rounds} rounds, medians), {os.cpu_count()} CPUs")

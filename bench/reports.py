@@ -1,6 +1,6 @@
 """Benchmark: the reports on a decade of data (bench/generate.py), and the trace page against an empty database.
 
-Run with `python bench/reports.py [--db FILE] [--rounds N]`. Without --db it generates the
+Run with `python -m bench.reports [--db FILE] [--rounds N]`. Without --db it generates the
 default decade (about a minute) into a temporary folder. Times, as medians over the rounds,
 the dashboard for the last month and the last year, the settlement preview for a month, the
 mass balance for a 90-day season and the trace page; then the trace page on an empty database
@@ -11,16 +11,14 @@ import datetime
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.generate import generate  # noqa: E402
-from core import accounts, create_app  # noqa: E402
-from core.db import db  # noqa: E402
-from traceability.models import Batch  # noqa: E402
+from bench.generate import generate
+from core import accounts, create_app
+from core.db import db
+from traceability.models import Batch
 
 LAST_DAY = datetime.date(2026, 10, 31)  # the generator's data ends in October 2026
 

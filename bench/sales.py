@@ -1,6 +1,6 @@
 """Benchmark: sales per second through POST /api/v1/sales with 1, 4 and 8 counters, against a ceiling.
 
-Run with `python bench/sales.py [--seconds N]`. It fills a temporary SQLite database with the
+Run with `python -m bench.sales [--seconds N]`. It fills a temporary SQLite database with the
 demo data, starts the real server (`python run.py serve`, waitress) on a free port, and lets 1,
 4 and 8 client threads (counters) post one-line cash sales, each with its own keep-alive
 connection and bearer token, for N seconds each. In the same run it measures the ceiling: the
@@ -12,53 +12,29 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import sqlite3
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 import uuid
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-from core import accounts, create_app  # noqa: E402
-from core.db import db  # noqa: E402
-from core.models import User  # noqa: E402
-from market import sales  # noqa: E402
-from traceability import batches  # noqa: E402
-from traceability.models import Batch  # noqa: E402
+from bench.server import fill_with_demo, free_port, start_bare, start_server, stop
+from core import accounts, create_app
+from core.db import db
+from core.models import User
+from market import sales
+from traceability import batches
+from traceability.models import Batch
 
 BIG_QUANTITY = "900000"  # kg: the batch never sells out during the benchmark
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(env, port):
-    """`python run.py serve` (waitress) on `port`, once it accepts connections."""
-    server = subprocess.Popen([sys.executable, os.path.join(ROOT, "run.py"), "serve", "--port", str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    return server
 
 
 def prepare(folder):
     """Demo data, a cashier token per counter, an open day, and one huge certified batch to sell."""
     url = f"sqlite:///{folder}/bench.db"
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes"}
-    subprocess.run([sys.executable, os.path.join(ROOT, "run.py"), "demo"], env=env, check=True, capture_output=True)
+    fill_with_demo(env)
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes"})
     with app.test_request_context(), db.connection_context():
         admin = User.get(User.role == "admin") if User.select().where(User.role == "admin").exists() else \
@@ -153,11 +129,9 @@ def main():
         ids = {"cashier_id": cashier, "batch_id": batch_id, "household_id": household_id}
         port, bare_port = free_port(), free_port()
         server = start_server(env, port)
-        bare = subprocess.Popen([sys.executable, os.path.join(ROOT, "bench", "bare.py"), "--port", str(bare_port),
-                                 "--sqlite", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        bare = start_bare(bare_port, "--sqlite", path)
         results = {(kind, n): ([], []) for kind in ("bare", "ours") for n in (1, 4, 8)}
         try:
-            wait_for(bare_port)
             for _round in range(args.rounds):
                 for counters in (1, 4, 8):
                     for kind in ("bare", "ours"):
@@ -167,9 +141,7 @@ def main():
                         results[kind, counters][0].append(rate)
                         results[kind, counters][1].extend(latencies)
         finally:
-            for process in (server, bare):
-                process.terminate()
-                process.wait(10)
+            stop(server, bare)
         top = ceiling(path, day_id, batch_id, household_id, price, seconds)
     print(f"POST /api/v1/sales on SQLite through waitress, {seconds:g} s x {args.rounds} rounds per run, "
           f"{os.cpu_count()} CPUs")
@@ -185,17 +157,6 @@ def main():
                   f"   median {statistics.median(latencies):6.1f} ms, p95 {p95:6.1f} ms")
     p95_eight = statistics.quantiles(results["ours", 8][1], n=20)[-1]
     print(f"  ours: p95 with 8 counters = {p95_eight / one_counter_median:.1f} x the one-counter median")
-
-
-def wait_for(port):
-    """Return once something listens on `port` (a loaded machine can take half a minute to start a server)."""
-    for _ in range(600):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"nothing listens on port {port}")
 
 
 if __name__ == "__main__":

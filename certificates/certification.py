@@ -165,6 +165,17 @@ def _household_certificates(household_id, product_id, plot_id=None):
 _CERTIFICATES = Prepared(lambda household_id, product_id: _household_certificates(household_id, product_id))
 _CERTIFICATES_FOR_PLOT = Prepared(_household_certificates)
 
+# The states certification_status() reaches from the household's certificates alone; the others
+# ("in conversion", "not certified", a plot outside the scope) also read the conversion records.
+STATES_FROM_CERTIFICATES = frozenset(("certified", "suspended", "revoked", "expired", "not_yet_valid", "not_certifiable"))
+
+
+def certificate_rows(household_id, product_id, plot_id=None):
+    """The raw rows certification_status() decides from, as tuples: a page's fingerprint, not for display."""
+    if plot_id is None:
+        return _CERTIFICATES.values(household_id, product_id)
+    return _CERTIFICATES_FOR_PLOT.values(household_id, product_id, plot_id)
+
 
 def _check_committee(user):
     if user is None or not user.decides_certification:

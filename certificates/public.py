@@ -7,10 +7,17 @@ from flask import Blueprint, render_template
 
 from certificates import certification
 from certificates.models import Certificate, CertificatePlot, CertificateProduct, CertifyingBody, Standard
+from core.db import Prepared
 from core.models import Household, Plot, Product
-from core.pages import conditional_page
+from core.pages import RenderedPages
 
 bp = Blueprint("verify", __name__)
+
+CERTIFICATE_PAGES = RenderedPages()
+
+
+class UnknownCertificate(LookupError):
+    """No certificate has the number asked for."""
 
 
 def find_certificate(number):
@@ -22,21 +29,49 @@ def find_certificate(number):
     )
 
 
+_CERTIFICATE_ROWS = Prepared(lambda number: (
+    Certificate.select(Certificate, Household.display_name, Household.code, Household.village_no, Standard, CertifyingBody)
+    .join(Household).switch(Certificate).join(Standard).switch(Certificate).join(CertifyingBody)
+    .where(Certificate.number == number).limit(1)))
+_PRODUCT_ROWS = Prepared(lambda certificate_id: (
+    Product.select().join(CertificateProduct).where(CertificateProduct.certificate == certificate_id)))
+_PLOT_ROWS = Prepared(lambda certificate_id: (
+    Plot.select(Plot.id, Plot.name, Plot.area_m2).join(CertificatePlot).where(CertificatePlot.certificate == certificate_id)))
+
+
+def certificate_fingerprint(number):
+    """The raw rows the page of a certificate number is made from, to key the rendered page; UnknownCertificate if none."""
+    found = _CERTIFICATE_ROWS.values(certification.normalise_number(number))
+    if not found:
+        raise UnknownCertificate(number)
+    certificate_id = found[0][0]
+    return found[0], tuple(_PRODUCT_ROWS.values(certificate_id)), tuple(_PLOT_ROWS.values(certificate_id))
+
+
 @bp.route("/c/<path:number>")
 def verify(number):
+    try:
+        return CERTIFICATE_PAGES.answer(lambda: certificate_fingerprint(number), lambda: _render(number))
+    except UnknownCertificate:
+        return render_template("certificates/verify_missing.html", number=number[:40]), 404
+
+
+def _render(number):
+    """The page of a certificate; its status follows from its own row and the date, so it may be kept."""
     certificate = find_certificate(number)
     if certificate is None:
-        return render_template("certificates/verify_missing.html", number=number[:40]), 404
+        raise UnknownCertificate(number)
     products = (
         Product.select().join(CertificateProduct)
         .where(CertificateProduct.certificate == certificate).order_by(Product.name_th)
     )
     plots = Plot.select().join(CertificatePlot).where(CertificatePlot.certificate == certificate).order_by(Plot.name)
-    return conditional_page(render_template(
+    html = render_template(
         "certificates/verify.html",
         certificate=certificate,
         status=certification.effective_status(certificate),
         household=certificate.household,
         products=products,
         plots=plots,
-    ))
+    )
+    return html, True

@@ -117,18 +117,20 @@ def is_sqlite():
 
 
 class Prepared:
-    """A SELECT whose SQL text peewee builds once per database; each run only binds new values.
+    """A statement whose SQL text peewee builds once per database; each run only binds new values.
 
     On the hot paths (the trace page, a sale) building the text of a query with joined tables
     costs far more than SQLite takes to run it. `build(*slots)` makes the peewee query with a
-    placeholder for each argument; the arguments must reach the SQL as plain parameters
-    (compared with `==`, not inside IN lists or LIKE patterns). Rows come back as the query's
-    own models, joins included.
+    placeholder for each argument (`arity` of them when `build` takes *args); the arguments must
+    reach the SQL as plain parameters (compared with `==` or listed in IN, not inside LIKE
+    patterns or turned into booleans). SELECT rows come back as the query's own models, joins
+    included. An INSERT or UPDATE is run by `insert` or `execute`: every value that may differ
+    between runs must be a slot, since a default (`utcnow`) is taken once, when the text is built.
     """
 
-    def __init__(self, build):
+    def __init__(self, build, arity=None):
         self.build = build
-        self.arity = build.__code__.co_argcount
+        self.arity = build.__code__.co_argcount if arity is None else arity
         self.compiled = weakref.WeakKeyDictionary()  # database -> (query, sql, parameter sources)
 
     def _compile(self, database):
@@ -143,10 +145,25 @@ class Prepared:
 
     def rows(self, *args):
         """Run the query with `args` in place of the slots; a list of its rows."""
+        query = (self.compiled.get(db.obj) or self._compile(db.obj))[0]
+        return list(query._get_cursor_wrapper(self._execute(args)))
+
+    def values(self, *args):
+        """The rows as the database driver returns them (plain tuples, no models built): cheap to compare."""
+        return self._execute(args).fetchall()
+
+    def execute(self, *args):
+        """Run an UPDATE or DELETE; the number of rows it changed."""
+        return db.obj.rows_affected(self._execute(args))
+
+    def insert(self, *args):
+        """Run an INSERT ... RETURNING id (build it with `.returning(Model.id)`); the new row's id."""
+        return self._execute(args).fetchone()[0]
+
+    def _execute(self, args):
         database = db.obj
-        query, sql, sources = self.compiled.get(database) or self._compile(database)
-        params = [args[source] if is_slot else source for is_slot, source in sources]
-        return list(query._get_cursor_wrapper(database.execute_sql(sql, params)))
+        _query, sql, sources = self.compiled.get(database) or self._compile(database)
+        return database.execute_sql(sql, [args[source] if is_slot else source for is_slot, source in sources])
 
     def first(self, *args):
         """The first row, or None (the query should say LIMIT 1)."""
@@ -295,13 +312,24 @@ def get_or_404(model, record_id):
     return record
 
 
+# This process's writers take turns here before SQLite's write lock: a thread waiting on a Python
+# lock wakes the moment it is free, while SQLite's busy handler sleeps in steps of up to 100 ms,
+# which put the tail of 8 counters' sales far above their median. Re-entrant: rules nest.
+_SQLITE_WRITERS = threading.RLock()
+
+
+@contextlib.contextmanager
 def write_transaction():
     """A transaction that takes the write lock at once, for read-check-write rules such as a sale.
 
     On SQLite a deferred transaction that reads and then writes may fail with "database is
     locked" when another writer got in between; BEGIN IMMEDIATE waits its turn (busy_timeout)
-    instead. PostgreSQL locks the rows it updates, so a plain transaction is enough there.
+    instead, after this process's other writers (a lock of our own, see above). PostgreSQL locks
+    the rows it updates, so a plain transaction is enough there.
     """
     if is_sqlite():
-        return db.obj.atomic(lock_type="IMMEDIATE")
-    return db.atomic()
+        with _SQLITE_WRITERS, db.obj.atomic(lock_type="IMMEDIATE"):
+            yield
+    else:
+        with db.atomic():
+            yield

@@ -303,6 +303,28 @@ _DAY_AND_RECORDED_SALE = Prepared(lambda client_id, day_id: (
     .where(MarketDay.id == day_id).objects().limit(1)))
 
 
+# The batches of a sale with their households and products, one prepared statement per number of
+# different codes (at most MAX_LINES).
+_BATCHES_BY_CODES = {
+    count: Prepared(lambda *codes: (Batch.select(Batch, Household, Product).join(Household).switch(Batch).join(Product)
+                                    .where(Batch.code.in_(codes))), arity=count)
+    for count in range(1, MAX_LINES + 1)}
+
+_INSERT_SALE = Prepared(lambda client_id, day_id, cashier_id, created_at, total, method, cash, promptpay_part, tendered,
+                        receipt_token: Sale.insert(
+    client_id=client_id, market_day=day_id, cashier=cashier_id, created_at=created_at, total_satang=total,
+    payment_method=method, cash_satang=cash, promptpay_satang=promptpay_part, tendered_satang=tendered,
+    receipt_token=receipt_token, void_reason="").returning(Sale.id))
+
+_INSERT_LINE = Prepared(lambda sale_id, batch_id, household_id, quantity, unit_price, discount, total, state: SaleLine.insert(
+    sale=sale_id, batch=batch_id, household=household_id, quantity_milli=quantity, unit_price_satang=unit_price,
+    discount_satang=discount, total_satang=total, certification_state=state).returning(SaleLine.id))
+
+_TAKE_STOCK = Prepared(lambda quantity, changed_at, batch_id, limit: (
+    Batch.update(sold_milli=Batch.sold_milli + quantity, changed_at=changed_at)
+    .where(Batch.id == batch_id, Batch.recalled_at.is_null(), Batch.sold_milli + quantity <= limit)))
+
+
 def _write_sale(cleaned, wanted, cashier):
     """Check every line, take the stock and write the sale, all in one transaction: (sale, created)."""
     with write_transaction():
@@ -314,8 +336,8 @@ def _write_sale(cleaned, wanted, cashier):
             return Sale.get_by_id(recorded), False
         if day is None or not day.is_open:
             raise ValidationError({"market_day_id": _l("This market day is not open. Ask the council secretariat to open the counter.")})
-        found = {batch.code: batch for batch in Batch.select(Batch, Household, Product).join(Household)
-                 .switch(Batch).join(Product).where(Batch.code.in_([code for code, _line in wanted]))}
+        asked = sorted({code for code, _line in wanted})
+        found = {batch.code: batch for batch in _BATCHES_BY_CODES[len(asked)].rows(*asked)}
         refusals, lines, taken = [], [], {}
         for index, (code, line) in enumerate(wanted):
             batch = found.get(code)
@@ -345,25 +367,27 @@ def _write_sale(cleaned, wanted, cashier):
             raise SaleRefused(refusals)
         total = sum(line[4] for line in lines)
         method, cash, promptpay_part, tendered = _payment_parts(cleaned["payment"], total)
-        sale = Sale.create(client_id=cleaned["client_id"], market_day=day, cashier=cashier, total_satang=total,
-                           payment_method=method, cash_satang=cash, promptpay_satang=promptpay_part,
-                           tendered_satang=tendered, receipt_token=secrets.token_urlsafe(12))
+        sale = Sale(client_id=cleaned["client_id"], market_day=day, cashier=cashier, created_at=utcnow(),
+                    total_satang=total, payment_method=method, cash_satang=cash, promptpay_satang=promptpay_part,
+                    tendered_satang=tendered, receipt_token=secrets.token_urlsafe(12), void_reason="")
+        sale.id = _INSERT_SALE.insert(sale.client_id, day.id, cashier.id, sale.created_at, total, method, cash,
+                                      promptpay_part, tendered, sale.receipt_token)
         sale.written_lines = []  # sale_record answers from these instead of reading them back
         for index, (batch, quantity, unit_price, discount, line_sum, state) in enumerate(lines):
             _take_stock(batch, quantity, index)
-            sale.written_lines.append(SaleLine.create(
-                sale=sale, batch=batch, household=batch.household, quantity_milli=quantity, unit_price_satang=unit_price,
-                discount_satang=discount, total_satang=line_sum, certification_state=state))
+            line = SaleLine(sale=sale, batch=batch, household=batch.household, quantity_milli=quantity,
+                            unit_price_satang=unit_price, discount_satang=discount, total_satang=line_sum,
+                            certification_state=state)
+            line.id = _INSERT_LINE.insert(sale.id, batch.id, batch.household_id, quantity, unit_price, discount,
+                                          line_sum, state)
+            sale.written_lines.append(line)
         return sale, True
 
 
 def _take_stock(batch, quantity, index):
     """Take `quantity` from the batch in the database, or refuse if another counter got there first."""
     limit = _tolerance_limit(batch)
-    taken = (Batch.update(sold_milli=Batch.sold_milli + quantity, changed_at=utcnow())
-             .where(Batch.id == batch.id, Batch.recalled_at.is_null(), Batch.sold_milli + quantity <= limit)
-             .execute())
-    if not taken:
+    if not _TAKE_STOCK.execute(quantity, utcnow(), batch.id, limit):
         fresh = Batch.get_by_id(batch.id)
         left = max(limit - fresh.sold_milli, 0)
         code = "recalled" if fresh.recalled_at else ("sold_out" if not left else "not_enough")

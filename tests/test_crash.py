@@ -16,16 +16,15 @@ import os
 import random
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 import uuid
 
 import pytest
 
+from bench.server import free_port, start_server
 from certificates import inspections
 from certificates.models import Certificate, Decision, Requirement
 from core import accounts
@@ -38,7 +37,6 @@ from traceability.models import Batch
 
 from tests.support import TEST_DATABASE_URL
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KILLS = 4
 COUNTERS = 3
 SALES_PER_COUNTER = 25
@@ -50,24 +48,9 @@ PACE = {"counter": (0.02, 0.08), "secretariat": (0.15, 0.3), "committee": (0.3, 
 PEERS = [{"name": "สมชาย ใจดี"}, {"name": "อารีย์ ศรีสุข"}, {"name": "ฮาซัน หลีเส็น"}]
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _start(database_url, port):
-    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="test-secret-key-of-at-least-32-bytes")
-    process = subprocess.Popen([sys.executable, "run.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(400):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("the server did not start")
+    """The real server on the test database, once it accepts connections."""
+    return start_server(dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="test-secret-key-of-at-least-32-bytes"), port)
 
 
 def _local_postgresql_cluster():
@@ -154,7 +137,7 @@ def test_sigkill_while_everyone_writes_loses_and_doubles_nothing(database_url, c
     cluster = _local_postgresql_cluster()
     if database_url.startswith("postgresql") and cluster is None:
         pytest.skip("restarting PostgreSQL needs root and the local cluster of TEST_DATABASE_URL=postgresql:///...")
-    port = _free_port()
+    port = free_port()
     server = {"process": _start(database_url, port)}
     sold, harvests, decisions, certificates = {}, {}, {}, {}
     clients = []

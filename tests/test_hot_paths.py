@@ -5,9 +5,11 @@ import os
 import uuid
 
 import pytest
+from flask import template_rendered
 from playhouse.test_utils import count_queries
 
-from certificates import certification
+from certificates import certification, records
+from core import households
 from core.db import checkpoint_wal, db, start_wal_checkpoints
 from market import sales
 from traceability import batches
@@ -96,6 +98,47 @@ def test_the_etag_differs_per_language(client, batch):
     client.set_cookie("lang", "en")
     english = client.get(url, headers={"If-None-Match": thai})
     assert english.status_code == 200 and english.headers["ETag"] != thai
+
+
+@pytest.fixture
+def rendered(app):
+    """The names of the templates rendered while the test runs."""
+    names = []
+
+    def note(sender, template, context, **extra):
+        names.append(template.name)
+
+    template_rendered.connect(note, app)
+    yield names
+    template_rendered.disconnect(note, app)
+
+
+@pytest.mark.parametrize("page", ["trace", "certificate"])
+def test_an_unchanged_page_is_answered_without_rendering_it_again(client, batch, certified_household, page, rendered):
+    """The second asker of an unchanged page gets the kept bytes: same body, same ETag, no template run."""
+    url = f"/b/{batch.code}" if page == "trace" else f"/c/{certified_household['certificate'].number}"
+    first = client.get(url)
+    assert len(rendered) == 1
+    again = client.get(url)
+    assert again.status_code == 200 and again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    assert len(rendered) == 1, "answered from the kept page"
+
+
+def test_a_page_whose_status_reads_the_conversion_records_is_never_kept(client, certified_household, rendered):
+    """A plot outside the certificate is "in conversion" by its plot record: a changed record shows at once."""
+    setup = certified_household
+    young = households.create_plot(setup["household"], {"name": "แปลงใหม่", "area_m2": "400"}, setup["committee"])
+    records.save_plot_record(young, {"conversion_start": (TODAY - datetime.timedelta(days=30)).isoformat()},
+                             setup["committee"])
+    batch = batches.create_batch({"household_id": setup["household"].id, "product_id": setup["product"].id,
+                                  "plot_id": young.id, "harvest_date": TODAY.isoformat(), "quantity": "5"},
+                                 setup["committee"])
+    url = f"/b/{batch.code}"
+    assert "status-in_conversion" in client.get(url).get_data(as_text=True)
+    assert "status-in_conversion" in client.get(url).get_data(as_text=True)
+    assert len(rendered) == 2, "rendered for each asker"
+    records.save_plot_record(young, {"conversion_start": ""}, setup["committee"])
+    assert "status-in_conversion" not in client.get(url).get_data(as_text=True)
 
 
 # --- Recording a sale -------------------------------------------------------------------------

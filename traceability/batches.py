@@ -166,6 +166,30 @@ _BATCH_BY_CODE = Prepared(lambda code: (
     .where(Batch.code == code).limit(1)))
 
 
+# What the trace page shows of a batch (not what a sale changes: sold quantity, changed_at), with
+# the ids its certification is read by first.
+_TRACE_ROWS = Prepared(lambda code: (
+    Batch.select(Batch.id, Batch.household, Batch.product, Batch.plot, Batch.kind, Batch.harvest_date,
+                 Batch.best_before, Batch.price_satang, Batch.unit, Batch.recalled_at, Batch.recall_reason,
+                 Household.display_name, Household.code, Household.village_no, Product, Plot.name, Plot.area_m2)
+    .join(Household).switch(Batch).join(Product).switch(Batch).join(Plot, join_type=JOIN.LEFT_OUTER)
+    .where(Batch.code == code).limit(1)))
+
+
+def trace_fingerprint(text):
+    """The raw rows the trace page of a code is made from (batch, certificates, story), to key the rendered page.
+
+    MistypedCode and UnknownCode as find_batch.
+    """
+    code = codes.parse_code(text)
+    found = _TRACE_ROWS.values(code)
+    if not found:
+        raise UnknownCode(code)
+    row = found[0]
+    batch_id, household_id, product_id, plot_id = row[:4]
+    return row, tuple(certification.certificate_rows(household_id, product_id, plot_id)), tuple(_STORY.values(batch_id))
+
+
 def find_batch(text):
     """The batch a typed or scanned code means: MistypedCode if it cannot be a code, UnknownCode if none has it."""
     code = codes.parse_code(text)
