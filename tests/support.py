@@ -16,6 +16,8 @@ from core.qr import QUIET_ZONE, qr_matrix
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct-horse-battery"
 QR_DPI = 300  # a good phone photo of a printed page, and a label printer's resolution
+# The council sample sheets, copied from ../shared/samples so that the suite runs from any clone.
+SAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "samples")
 
 
 def all_models():
