@@ -52,6 +52,14 @@ def _scope_products(household, rng):
     return rng.sample(choices, k=min(len(choices), rng.randrange(2, 5)))
 
 
+def _peers(household, picks):
+    """PGS peers for an inspection of `household`: the demo's peer names, each from another active
+    grower household (the rule of three counts households, and a peer with none counts for nothing)."""
+    others = list(Household.select().where(Household.grower_status == "active", Household.id != household.id)
+                  .order_by(Household.code).limit(len(PEERS)))
+    return [{"name": PEERS[pick], "household_id": others[pick].id} for pick in picks]
+
+
 def _certify(household, user, rng, fate, today):
     standard = Standard.get(Standard.code == "PGS-KH")
     body = CertifyingBody.get(CertifyingBody.kind == "pgs")
@@ -72,7 +80,7 @@ def _certify(household, user, rng, fate, today):
     results = {str(r.id): {"result": "pass"} for r in Requirement.select().where(Requirement.version == inspection.version_id)}
     inspections.record_inspection(inspection, {
         "inspected_on": inspected.isoformat(),
-        "inspectors": [{"name": name} for name in rng.sample(PEERS, 3)],
+        "inspectors": _peers(household, rng.sample(range(len(PEERS)), 3)),
         "results": results,
         "findings": "แปลงสะอาด มีแนวกันชน บันทึกการผลิตครบถ้วน",
     }, user)
@@ -159,4 +167,4 @@ def _inspections_to_come(in_conversion, user, today):
             results = {str(r.id): {"result": "pass"} for r in Requirement.select().where(Requirement.standard == standard)}
             inspections.record_inspection(inspection, {
                 "inspected_on": when.isoformat(), "results": results, "findings": "แปลงผักปรับเปลี่ยนครบสองปี บันทึกครบ",
-                "inspectors": [{"name": name} for name in PEERS[:3]]}, user)
+                "inspectors": _peers(household, range(3))}, user)

@@ -1,8 +1,8 @@
 """Inspections: schedule a visit, record what the inspectors found, apply the PGS rule of three.
 
 A PGS inspection needs peer inspectors from at least three different households, none of them the
-inspected one (two peers of one household count once); a third-party inspection needs one
-inspector. Every requirement of the standard gets a result.
+inspected one (two peers of one household count once, a reviewer with no household not at all); a
+third-party inspection needs one inspector. Every requirement of the standard gets a result.
 """
 import datetime
 
@@ -100,17 +100,19 @@ def _clean_inspectors(inspection, raw):
     if inspection.kind == "pgs":
         if _households_counted(people) < MIN_PGS_INSPECTORS:
             raise ValidationError({"inspectors": _l(
-                "A PGS inspection needs peers from at least three different households, none of them the inspected one "
-                "(two peers of one household count once).")})
+                "A PGS inspection needs peers from at least three different households, none of them the inspected one: "
+                "choose each peer's household (two peers of one household count once; a reviewer with no household "
+                "does not count).")})
     elif not people:
         raise ValidationError({"inspectors": _l("Name the inspector.")})
     return people
 
 
 def _households_counted(people):
-    """How many different households the peers come from; a peer named without a household counts alone."""
-    return len({person["household"].id for person in people if person["household"] is not None}) + sum(
-        1 for person in people if person["household"] is None)
+    """How many different households the peers come from. A reviewer named without a household (an
+    officer, a visitor) may take part but is no household: counting them would let three names from
+    nowhere stand in for the community's guarantee."""
+    return len({person["household"].id for person in people if person["household"] is not None})
 
 
 def _clean_results(inspection, raw):

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.models import CATEGORIES, CURRICULA, GROWER_STATUSES, ROLES, UNITS, AuditEntry, Household, OccupationGroup
 
-ACTIONS = {"create": _l("created"), "update": _l("changed"), "delete": _l("removed"),
+ACTIONS = {"create": _l("created"), "update": _l("changed"), "delete": _l("removed"), "publish": _l("put in force"),
            "consent": _l("consent recorded for"), "withdraw": _l("consent withdrawn for"),
            "erase": _l("personal data erased (PDPA) of"), "export": _l("personal data exported (PDPA) of")}
 ENTITIES = {
@@ -33,6 +33,7 @@ ENTITIES = {
     "attendance": _l("attendance"),
     "income_survey": _l("income survey"),
 }
+# A domain names its own record types with add_entity_names.
 
 
 # Field labels, as the forms name the fields; a domain adds its own with add_field_labels.
@@ -79,15 +80,30 @@ FIELD_LABELS = {
     "teacher": _l("Teacher"),
     "starts_on": _l("Starts"),
     "surveyed_on": _l("Date of the survey"),
+    "word": _l("Word in the sheet"),
+    "group_id": _l("Occupation group"),
+    "consent": _l("Consent"),
+    "making_certified": _l("Making it from other batches (bottling, packing) is a certified step"),
 }
-# Values whose stored key has a name people read.
+# Values whose stored key has a name people read: {key: name}, or a function of the value (a record's
+# id to its name). Keyed "field", or "entity.field" where one field name means two things.
 VALUE_NAMES = {"grower_status": GROWER_STATUSES, "role": ROLES, "unit": UNITS, "category": CATEGORIES,
                "curriculum": {str(key): name for key, name in CURRICULA.items()}}
+
+
+def add_entity_names(names):
+    """Name the record types a domain writes to the audit log (entity -> lazy name)."""
+    ENTITIES.update(names)
 
 
 def add_field_labels(labels):
     """Name the fields a domain records in the audit log (field name -> lazy label)."""
     FIELD_LABELS.update(labels)
+
+
+def add_value_names(names):
+    """Name the stored values of a domain's fields ("field" or "entity.field" -> {key: name} or function)."""
+    VALUE_NAMES.update(names)
 
 
 def _plain(value):
@@ -140,7 +156,13 @@ def _date_text(value):
         return value
 
 
-def value_text(field, value):
+def _group_names(value):
+    ids = value if isinstance(value, list) else [value]
+    names = {g.id: g.name_th for g in OccupationGroup.select().where(OccupationGroup.id.in_(ids))}
+    return ", ".join(names.get(group_id, str(group_id)) for group_id in ids)
+
+
+def value_text(field, value, entity=None):
     """One stored value as a person reads it ('—' for nothing)."""
     from core.i18n import format_area, format_baht, format_quantity
 
@@ -148,11 +170,15 @@ def value_text(field, value):
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
-    if field in VALUE_NAMES:
-        return str(VALUE_NAMES[field].get(str(value), value))
-    if field == "occupation_group_ids":
-        names = {g.id: g.name_th for g in OccupationGroup.select().where(OccupationGroup.id.in_(value))}
-        return ", ".join(names.get(group_id, str(group_id)) for group_id in value)
+    names = VALUE_NAMES.get(f"{entity}.{field}", VALUE_NAMES.get(field))
+    if callable(names):
+        return str(names(value))
+    if names is not None:
+        if isinstance(value, str) and "," in value:
+            return ", ".join(str(names.get(key, key)) for key in value.split(","))
+        return str(names.get(str(value), value))
+    if field in ("occupation_group_ids", "group_id"):
+        return _group_names(value)
     if field in ("household_id", "households"):
         ids = value if isinstance(value, list) else [value]
         codes = {h.id: h.code for h in Household.select().where(Household.id.in_(ids))}
@@ -173,7 +199,8 @@ def value_text(field, value):
 def describe(entry):
     """An entry's changes as (label, old, new) in words, in a stable order."""
     changes = json.loads(entry.changes or "{}")
-    return [(str(FIELD_LABELS.get(field, field)), value_text(field, old), value_text(field, new))
+    return [(str(FIELD_LABELS.get(field, field)), value_text(field, old, entry.entity),
+             value_text(field, new, entry.entity))
             for field, (old, new) in changes.items()]
 
 

@@ -104,6 +104,23 @@ def record_consent(household, data, by_user):
     return consent
 
 
+def consent_text(value):
+    """A consent as the audit log stores it (person · purpose · form · date), in words: the purpose's
+    name and the date in B.E."""
+    from core.i18n import format_date
+
+    parts = []
+    for part in str(value).split(" · "):
+        try:
+            parts.append(format_date(datetime.date.fromisoformat(part)))
+        except ValueError:
+            parts.append(str(PURPOSES.get(part, part)))
+    return " · ".join(parts)
+
+
+audit.add_value_names({"consent": consent_text})
+
+
 def withdraw_consent(consent, by_user):
     """Withdraw a consent; when none is left, the household's sensitive fields are cleared."""
     if consent.withdrawn_at is not None:

@@ -22,7 +22,8 @@ def register(app):
         "market_name": _l("Market name (on receipts and reports)"), "promptpay_id": _l("PromptPay ID of the market fund"),
         "commission_percent": _l("Market fund commission, percent"),
         "stock_tolerance_percent": _l("Stock tolerance for weighing, percent"),
-        "lines": _l("Sale lines in the settlement"), "refunds": _l("Refunds"), "paid_on": _l("Paid on")})
+        "lines": _l("Sale lines in the settlement"), "refunds": _l("Refunds"), "paid_on": _l("Paid on"),
+        "net_satang": _l("Net payout")})
     hooks.set_landing(app, "cashier", "market.pos")
 
 

@@ -22,7 +22,7 @@ from core import accounts, create_app
 from core.db import close_connections, db
 from core.i18n import compile_catalogs
 
-from tests.support import PASSWORD, TEST_DATABASE_URL
+from tests.support import PASSWORD, TEST_DATABASE_URL, pgs_peers
 
 # argon2id at its smallest cost: a test that makes a user spends microseconds, not 50 ms of CPU
 # and 64 MiB. test_accounts checks the production cost on its own app.
@@ -368,7 +368,7 @@ def certified_household(app, make_user, household_data):
     results = {str(r.id): {"result": "pass"} for r in Requirement.select().where(Requirement.standard == standard)}
     inspections.record_inspection(inspection, {
         "inspected_on": inspected_on,
-        "inspectors": [{"name": "สมชาย ใจดี"}, {"name": "อารีย์ ศรีสุข"}, {"name": "ฮาซัน หลีเส็น"}],
+        "inspectors": pgs_peers(),
         "results": results,
         "findings": "แปลงสะอาด มีบันทึกครบ",
     }, committee)

@@ -16,6 +16,34 @@ from core.qr import QUIET_ZONE, qr_matrix
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct-horse-battery"
 QR_DPI = 300  # a good phone photo of a printed page, and a label printer's resolution
+# The council sample sheets, copied from ../shared/samples so that the suite runs from any clone.
+SAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "samples")
+
+# PGS peers as inspections name them: each from a grower household of their own.
+PEER_HOUSEHOLDS = (("KH-09-901", "เพ็ญศรี ดวงดี"), ("KH-09-902", "ประยูร ทองมา"), ("KH-09-903", "สุนีย์ รักษ์ดิน"))
+
+
+def pgs_peers():
+    """Three peer inspectors from three different households (made on first use), as the PGS rule of three
+    asks; a peer named without a household does not count."""
+    from core import households
+    from core.models import Household
+
+    peers = []
+    for code, name in PEER_HOUSEHOLDS:
+        household = Household.get_or_none(Household.code == code) or households.create_household(
+            {"code": code, "head_name": name, "village_no": "9", "grower_status": "active", "pledge_date": "2024-06-01"}, None)
+        peers.append({"name": name, "household_id": household.id})
+    return peers
+
+
+def peer_form_fields():
+    """The inspection form's peer fields (name and household of each of three peers)."""
+    fields = {}
+    for number, peer in enumerate(pgs_peers(), start=1):
+        fields[f"inspector_name_{number}"] = peer["name"]
+        fields[f"inspector_household_{number}"] = str(peer["household_id"])
+    return fields
 
 
 def all_models():

@@ -26,7 +26,7 @@ from core.models import Consent, User
 from market import sales, settings
 from traceability import batches
 
-from tests.support import PASSWORD, database_rows, qr_picture
+from tests.support import PASSWORD, database_rows, pgs_peers, qr_picture
 
 API = "/api/v1"
 BASE_URL = "http://market.test"  # GREENMARKET_BASE_URL of the test app (conftest.py)
@@ -43,7 +43,6 @@ HOUSEHOLD = {
     "address": "12 หมู่ที่ 1 ต.คลองแห", "phone": "081-234-5678", "national_id": "1101700230708",
     "is_elderly": True, "grower_status": "active", "pledge_date": "2024-01-15", "sensitive_consent": True,
 }
-PEERS = [{"name": "สมชาย ใจดี"}, {"name": "อารีย์ ศรีสุข"}, {"name": "ฮาซัน หลีเส็น"}]
 
 
 @functools.lru_cache(maxsize=None)
@@ -104,7 +103,7 @@ def world(app):
             household, {"standard_id": standard.id, "body_id": body.id, "scheduled_for": days_ago(40)}, council)
         if step == "scheduled":
             return made
-        inspections.record_inspection(made, {"inspected_on": days_ago(40), "inspectors": PEERS, "results": {
+        inspections.record_inspection(made, {"inspected_on": days_ago(40), "inspectors": pgs_peers(), "results": {
             str(r.id): {"result": "pass"} for r in requirements}}, council)
         if step == "recorded":
             return made
@@ -158,7 +157,7 @@ def schedule_body(world, role):
 
 
 def record_body(world, role):
-    return {"inspected_on": days_ago(2), "inspectors": PEERS, "findings": "แปลงสะอาด มีบันทึกครบ",
+    return {"inspected_on": days_ago(2), "inspectors": pgs_peers(), "findings": "แปลงสะอาด มีบันทึกครบ",
             "results": {str(r.id): {"result": "pass"} for r in world["requirements"]}}
 
 

@@ -11,6 +11,8 @@ from certificates.standards import ensure_default_standards
 from core import households, products
 from core.validation import ValidationError
 
+from tests.support import pgs_peers
+
 TODAY = datetime.date.today()
 
 
@@ -75,6 +77,25 @@ def test_pgs_peers_count_by_household(app, applicant, admin_user, household_data
     assert sorted(p.household_id for p in inspection.inspectors) == sorted(p.id for p in peers)
 
 
+def test_a_peer_with_no_household_is_not_a_household(app, applicant, admin_user):
+    """Three named reviewers with no household, or two households and a reviewer with none, are not
+    three households: refused, and nothing is written; the same with a third household passes."""
+    inspection = _scheduled(applicant, admin_user)
+    peers = pgs_peers()
+    for people in ([{"name": "ก ก"}, {"name": "ข ข"}, {"name": "ค ค"}],
+                   peers[:2] + [{"name": "เจ้าหน้าที่ สภาฯ", "organisation": "สภาองค์กรชุมชนตำบลคลองแห"}]):
+        with pytest.raises(ValidationError) as caught:
+            inspections.record_inspection(inspection, {"inspected_on": TODAY.isoformat(), "inspectors": people,
+                                                       "results": _all_pass(inspection)}, admin_user)
+        with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+            assert "three different households" in str(caught.value.errors["inspectors"])
+        assert inspection.status == "scheduled" and not inspection.inspectors.exists()
+    observer = {"name": "เจ้าหน้าที่ สภาฯ", "organisation": "สภาองค์กรชุมชนตำบลคลองแห"}
+    inspections.record_inspection(inspection, {"inspected_on": TODAY.isoformat(), "inspectors": peers + [observer],
+                                               "results": _all_pass(inspection)}, admin_user)
+    assert inspection.inspectors.count() == 4
+
+
 def test_peer_from_the_inspected_household_is_refused(app, applicant, admin_user):
     """Naming the inspected household as an inspector's household is refused, whatever the name."""
     inspection = _scheduled(applicant, admin_user)
@@ -97,7 +118,7 @@ def test_third_party_inspection_needs_one_inspector(app, applicant, admin_user):
 def test_every_checklist_item_needs_a_result_and_a_fail_needs_a_corrective_action(app, applicant, admin_user):
     """A missing result or an unexplained fail is refused and nothing is written."""
     inspection = _scheduled(applicant, admin_user)
-    people = [{"name": "ก"}, {"name": "ข"}, {"name": "ค"}]
+    people = pgs_peers()
     results = _all_pass(inspection)
     missing = dict(results)
     missing.pop(next(iter(missing)))
@@ -326,7 +347,7 @@ def test_rejection_needs_a_reason_and_gets_no_certificate(app, applicant, admin_
     """A rejected application is explained and cannot be issued a certificate."""
     inspection = _scheduled(applicant, admin_user)
     inspections.record_inspection(inspection, {
-        "inspected_on": TODAY.isoformat(), "inspectors": [{"name": "ก"}, {"name": "ข"}, {"name": "ค"}],
+        "inspected_on": TODAY.isoformat(), "inspectors": pgs_peers(),
         "results": _all_pass(inspection)}, admin_user)
     with pytest.raises(ValidationError):
         certification.decide(inspection, {"outcome": "reject"}, admin_user)

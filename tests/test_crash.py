@@ -35,7 +35,7 @@ from market.models import Sale, SaleLine
 from traceability import batches
 from traceability.models import Batch
 
-from tests.support import TEST_DATABASE_URL
+from tests.support import TEST_DATABASE_URL, pgs_peers
 
 KILLS = 4
 COUNTERS = 3
@@ -45,7 +45,6 @@ INSPECTIONS = 6
 CLIENT_DEADLINE = 150  # seconds a client keeps retrying before the test gives up on it
 # Think time between one client's writes (seconds), so every client is still writing when the kills come.
 PACE = {"counter": (0.02, 0.08), "secretariat": (0.15, 0.3), "committee": (0.3, 0.6)}
-PEERS = [{"name": "สมชาย ใจดี"}, {"name": "อารีย์ ศรีสุข"}, {"name": "ฮาซัน หลีเส็น"}]
 
 
 def _start(database_url, port):
@@ -117,7 +116,7 @@ def crash_world(certified_household, make_user):
         made = inspections.schedule_inspection(setup["household"], {
             "standard_id": inspection.standard_id, "body_id": inspection.body_id,
             "scheduled_for": datetime.date.today().isoformat()}, setup["committee"])
-        inspections.record_inspection(made, {"inspected_on": datetime.date.today().isoformat(), "inspectors": PEERS,
+        inspections.record_inspection(made, {"inspected_on": datetime.date.today().isoformat(), "inspectors": pgs_peers(),
                                              "results": passed}, setup["committee"])
         recorded.append(made.id)
     world = {

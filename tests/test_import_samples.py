@@ -1,5 +1,5 @@
-"""The council's own sample sheets (../shared/samples) import with exactly the results their README states,
-through the wizard as the secretariat uses it: upload, matching (by hand where needed), preview, commit."""
+"""The council's own sample sheets (tests/samples, copied from ../shared/samples) import with exactly
+the results their README states, through the wizard as the secretariat uses it: upload, matching (by hand where needed), preview, commit."""
 import datetime
 import os
 
@@ -9,13 +9,9 @@ from core import households, registry_io
 from core.demo import OCCUPATION_GROUPS
 from core.models import AuditEntry, Household, HouseholdImport, OccupationGroup, OccupationSynonym
 
+from tests.support import SAMPLES
 from tests.import_steps import columns_of, commit, preview, problems_on, start, submit_mapping
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# shared/ sits beside the clone (CI, the main checkout) or beside the folder of worktrees.
-SAMPLES = next((path for path in (os.path.join(ROOT, "..", "shared", "samples"),
-                                  os.path.join(ROOT, "..", "..", "shared", "samples")) if os.path.isdir(path)), None)
-pytestmark = pytest.mark.skipif(SAMPLES is None, reason="../shared/samples is not beside this clone")
 VEGETABLES, WEAVERS, MUSHROOMS, BEES, SOLAR = (name_th for name_th, _en, _d in OCCUPATION_GROUPS)
 
 

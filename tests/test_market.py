@@ -596,6 +596,10 @@ def test_mass_balance_page_and_exports(client, auth, counter):
     csv_body = client.get("/market/mass-balance.csv").get_data().decode("utf-8-sig")
     assert "10.000" in csv_body and "2.000" in csv_body
     assert client.get("/market/mass-balance.xlsx").status_code == 200
+    alerts_page = client.get("/market/mass-balance?alerts=1").get_data(as_text=True)
+    csv_link = re.search(r'href="(/market/mass-balance\.csv[^"]*)"', alerts_page).group(1).replace("&amp;", "&")
+    assert "alerts=1" in csv_link  # the export holds what the page shows
+    assert "10.000" not in client.get(csv_link).get_data().decode("utf-8-sig")
     assert client.get("/market/mass-balance?start=2026-13-01").status_code == 400
     norms = client.post("/yield-norms", data={"product_id": counter["product"].id, "quantity_per_rai": "-1", "season_days": "90"})
     assert norms.status_code == 400

@@ -11,9 +11,10 @@ from core import households, products
 from core.validation import ValidationError
 from traceability import batches
 
+from tests.support import pgs_peers
+
 TODAY = datetime.date.today()
 NOT_CERTIFIED = "ยังไม่ได้รับรอง"
-PEERS = [{"name": "สมชาย ใจดี"}, {"name": "อารีย์ ศรีสุข"}, {"name": "ฮาซัน หลีเส็น"}]
 
 
 def days_ago(n):
@@ -80,7 +81,7 @@ def test_a_failed_critical_criterion_blocks_approval(pgs, grower, admin_user):
     checklist = inspections.checklist(inspection)
     critical = next(c for c in checklist if c.critical)
     results = {str(c.id): {"result": "fail" if c.id == critical.id else "pass"} for c in checklist}
-    inspections.record_inspection(inspection, {"inspected_on": days_ago(5), "inspectors": PEERS, "results": results,
+    inspections.record_inspection(inspection, {"inspected_on": days_ago(5), "inspectors": pgs_peers(), "results": results,
                                                "non_compliances": [{"description": "พบขวดพาราควอต", "severity": "critical",
                                                                     "corrective_action": "เลิกใช้", "due_on": days_ago(-30)}]}, admin_user)
     with pytest.raises(ValidationError) as caught:
@@ -151,7 +152,7 @@ def test_a_certificate_covers_only_plots_past_conversion(pgs, grower, admin_user
     ready = households.create_plot(grower["household"], {"name": "แปลงเก่า", "area_m2": "400"}, admin_user)
     records.save_plot_record(ready, {"conversion_start": days_ago(800), "conversion_verified_on": days_ago(5)}, admin_user)
     inspection = _schedule(grower["household"], admin_user, pgs)
-    inspections.record_inspection(inspection, {"inspected_on": days_ago(5), "inspectors": PEERS, "results": {
+    inspections.record_inspection(inspection, {"inspected_on": days_ago(5), "inspectors": pgs_peers(), "results": {
         str(c.id): {"result": "pass"} for c in inspections.checklist(inspection)}}, admin_user)
     decision = certification.decide(inspection, {"outcome": "approve"}, admin_user)
     with pytest.raises(ValidationError) as caught:
@@ -202,7 +203,7 @@ def test_the_issue_page_says_which_plots_are_still_converting(client, auth, pgs,
     records.save_plot_record(grower["plot"], {"conversion_start": days_ago(100)}, admin_user)
     households.create_plot(grower["household"], {"name": "แปลงใหม่เอี่ยม", "area_m2": "400"}, admin_user)
     inspection = _schedule(grower["household"], admin_user, pgs)
-    inspections.record_inspection(inspection, {"inspected_on": days_ago(5), "inspectors": PEERS, "results": {
+    inspections.record_inspection(inspection, {"inspected_on": days_ago(5), "inspectors": pgs_peers(), "results": {
         str(c.id): {"result": "pass"} for c in inspections.checklist(inspection)}}, admin_user)
     decision = certification.decide(inspection, {"outcome": "approve"}, admin_user)
     auth.login("admin")

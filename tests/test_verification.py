@@ -7,6 +7,8 @@ from certificates import certification
 from certificates.models import Certificate
 from core.models import Household
 
+from tests.support import peer_form_fields
+
 
 def test_public_page_shows_live_status_without_login(client, certified_household):
     """Anyone sees 'certified, valid until' with the Buddhist Era year, the public name and scope."""
@@ -131,7 +133,7 @@ def test_inspector_takes_a_household_from_schedule_to_certificate_in_the_pages(c
     assert response.status_code == 302
     inspection_url = response.headers["Location"]
     inspection_id = int(inspection_url.rstrip("/").rsplit("/", 1)[1])
-    form = {"inspected_on": today, "inspector_name_1": "ก ก", "inspector_name_2": "ข ข", "inspector_name_3": "ค ค"}
+    form = {"inspected_on": today, **peer_form_fields()}
     form.update({f"result_{r.id}": "pass" for r in Requirement.select().where(Requirement.standard == standard)})
     assert client.post(f"/inspections/{inspection_id}/record", data=form).status_code == 302
     decided = client.post(f"/inspections/{inspection_id}/decide", data={"outcome": "approve"})

@@ -8,6 +8,8 @@ from certificates.standards import ensure_default_standards
 from core import households
 from core.models import AuditEntry, Household
 
+from tests.support import pgs_peers
+
 TODAY = datetime.date.today()
 
 
@@ -33,7 +35,7 @@ def test_grower_status_follows_the_certificate(app, admin_user, household_data):
     from core import products
 
     kale = products.create_product({"name_th": "คะน้า", "unit": "kg", "category": "vegetable", "is_certifiable": "1"}, admin_user)
-    inspection = _through_inspection(applicant, admin_user, [{"name": "ก ก"}, {"name": "ข ข"}, {"name": "ค ค"}])
+    inspection = _through_inspection(applicant, admin_user, pgs_peers())
     decision = certification.decide(inspection, {"outcome": "approve"}, admin_user)
     certificate = certification.issue_certificate(decision, {"product_ids": [kale.id], "plot_ids": [plot.id]}, admin_user)
     assert Household.get_by_id(applicant.id).grower_status == "active"
@@ -99,7 +101,7 @@ def test_inspection_page_links_its_report_and_tells_a_non_committee_inspector_wh
     """A recorded inspection links its report PDF; an inspector without the committee flag is told
     the decision waits for the committee, and gets no decision form."""
     household = households.create_household(household_data, admin_user)
-    inspection = _through_inspection(household, admin_user, [{"name": "ก ก"}, {"name": "ข ข"}, {"name": "ค ค"}])
+    inspection = _through_inspection(household, admin_user, pgs_peers())
     auth.login("inspector", "field")
     page = client.get(f"/inspections/{inspection.id}").get_data(as_text=True)
     assert f'href="/api/v1/inspections/{inspection.id}/report.pdf"' in page

@@ -17,7 +17,8 @@ def register(app):
     hooks.add_menu_entry(app, "harvests", "traceability.batch_list", _l("Harvest batches"), ("admin", "inspector"))
     hooks.add_menu_entry(app, "harvests", "traceability.batch_new", _l("Record a harvest"), ("admin",))
     hooks.add_home_tasks(app, tasks)
-    audit.add_field_labels({"product": _l("Product"), "quantity_milli": _l("Quantity"), "recall_reason": _l("Reason for the recall")})
+    audit.add_field_labels({"product": _l("Product"), "quantity_milli": _l("Quantity"), "recall_reason": _l("Reason for the recall"),
+                            "made_from": _l("Made from")})
 
 
 def tasks(user):

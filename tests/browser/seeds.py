@@ -9,6 +9,8 @@ from market import sales, settings
 from traceability import batches
 from traceability.models import Batch
 
+from tests.support import pgs_peers
+
 
 def certify(household, plot, scope, committee, today):
     standard = Standard.get(Standard.code == "PGS-KH")
@@ -18,8 +20,7 @@ def certify(household, plot, scope, committee, today):
     inspection = inspections.schedule_inspection(household, {"standard_id": standard.id, "body_id": body.id,
                                                              "scheduled_for": day}, committee)
     results = {str(r.id): {"result": "pass"} for r in Requirement.select().where(Requirement.standard == standard)}
-    inspections.record_inspection(inspection, {"inspected_on": day, "results": results, "inspectors": [
-        {"name": "สมชาย ใจดี"}, {"name": "อารีย์ ศรีสุข"}, {"name": "ฮาซัน หลีเส็น"}]}, committee)
+    inspections.record_inspection(inspection, {"inspected_on": day, "results": results, "inspectors": pgs_peers()}, committee)
     decision = certification.decide(inspection, {"outcome": "approve"}, committee)
     return certification.issue_certificate(decision, {"issued_on": (today - datetime.timedelta(days=30)).isoformat(),
                                                       "product_ids": [p.id for p in scope], "plot_ids": [plot.id]}, committee)

@@ -19,6 +19,8 @@ from certificates.standards import ensure_default_standards
 from core import households, products
 from traceability import batches
 
+from tests.support import pgs_peers
+
 PHONE = {"width": 390, "height": 844}
 SHOTS = os.environ.get("GM_SCREENSHOTS", "")
 CERTIFIED = "ได้รับการรับรองเกษตรอินทรีย์"
@@ -67,7 +69,8 @@ def seed(chair):
                                       "harvest_date": today.isoformat(), "quantity": "5"}, chair)
     ends = records.add_months(today - datetime.timedelta(days=90), 12)
     return {"household": household.id, "old": old.id, "new": new.id, "kale": kale.id,
-            "old_batch": old_batch.code, "new_batch": new_batch.code, "ends": ends}
+            "old_batch": old_batch.code, "new_batch": new_batch.code, "ends": ends,
+            "peers": [str(peer["household_id"]) for peer in pgs_peers()]}
 
 
 @pytest.fixture
@@ -141,8 +144,9 @@ def test_the_certifying_body_runs_its_process_in_the_browser(farm, new_page):
     assert field.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
     shot(field, "4-phone-evidence")
     field.goto(inspection_url + "/record")
-    for n, name in enumerate(["สมชาย ใจดี", "บุญมี ขุนทอง", "ฮาซัน หลีเส็น"], start=1):
+    for n, (name, peer) in enumerate(zip(["สมชาย ใจดี", "บุญมี ขุนทอง", "ฮาซัน หลีเส็น"], farm["peers"]), start=1):
         field.fill(f"#f-inspector_name_{n}", name)
+        field.select_option(f"#f-inspector_household_{n}", peer)
     for radio in field.locator('input[type=radio][value="pass"]').all():
         radio.check()
     field.fill("#f-findings", "แนวกันชนไผ่ครบทุกด้าน แหล่งน้ำจากบ่อในสวน")

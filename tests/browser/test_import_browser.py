@@ -16,10 +16,8 @@ from core import households
 from core.demo import OCCUPATION_GROUPS
 from core.models import Household
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SAMPLES = next((path for path in (os.path.join(ROOT, "..", "shared", "samples"),
-                                  os.path.join(ROOT, "..", "..", "shared", "samples")) if os.path.isdir(path)), None)
-pytestmark = pytest.mark.skipif(SAMPLES is None, reason="../shared/samples is not beside this clone")
+from tests.support import SAMPLES
+
 TABLET = {"width": 1024, "height": 600}
 PHONE = {"width": 390, "height": 844}
 SHOTS = os.environ.get("GM_IMPORT_SCREENSHOTS")

@@ -1,5 +1,7 @@
-"""The scripted week in real Chromium, in Thai: the secretariat registers a household and its plot
-and records harvests with B.E. dates, an inspector and the committee certify the household,
+"""The scripted week in real Chromium, in Thai: the secretariat imports each of the council's sample
+sheets (mapping a column by hand in one, reading the bad rows of another), registers a household,
+its plot and the plot's conversion date, and records harvests with B.E. dates typed the Thai way;
+an inspector and the committee certify the household,
 labels print only for what the counter may sell, the household page shows the certificate, a
 cashier sells, a shopper reads the trace page, and the mass balance flags only the planted fault.
 
@@ -16,16 +18,21 @@ try:
 except ImportError:  # conftest.py skips every test here, with the reason
     expect = None
 
-from certificates import records, yields
+from certificates import yields
 from certificates.standards import ensure_default_standards
 from core import households, products
-from core.models import Household, Plot
+from core.demo import OCCUPATION_GROUPS
+from core.models import Household
+
+from tests.support import SAMPLES
 
 TABLET = {"width": 1024, "height": 600}
 PHONE = {"width": 390, "height": 844}
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TODAY = datetime.date.today()
 BASE_URL = "http://market.test"  # the test app's GREENMARKET_BASE_URL
+# Growers of the council's register who were PGS peers before this week (no disadvantaged status to consent to).
+PEERS = ("KLH-601", "KLH-703", "KLH-704")
 
 
 def thai_date(day):
@@ -33,27 +40,86 @@ def thai_date(day):
     return f"{day.day}/{day.month}/{day.year + 543}"
 
 
-def households_at_start_of_week(server):
-    """The registry the week starts from: three active grower households (the PGS peers), the
-    products and the certifying body's yield norm. The household import (issue 13, part A) is
-    to fill this step from the council's sample sheet; everything after it works through pages."""
+def thai_digits(day):
+    """A date as written on a paper form, in Thai digits: ๑๕/๐๖/๒๕๖๙."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year + 543}".translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
 
-    def seed():
-        ensure_default_standards()
-        made = {}
-        for code, name, village in (("KH-02-001", "สวนลุงหมาด", 2), ("KH-03-001", "บ้านป้าจันทร์", 3),
-                                    ("KH-04-001", "สวนผักครูดำ", 4)):
-            made[code] = households.create_household({
-                "code": code, "head_name": f"หัวหน้า {code}", "display_name": name, "village_no": str(village),
-                "grower_status": "active", "pledge_date": "2024-06-01"}, None).id
-        kale = products.create_product({"name_th": "คะน้า", "name_en": "Chinese kale", "unit": "kg",
-                                        "category": "vegetable", "is_certifiable": True, "default_price": "60"}, None)
-        products.create_product({"name_th": "ตะกร้าสานใบเตย", "name_en": "Pandan basket", "unit": "piece",
-                                 "category": "handicraft", "default_price": "120"}, None)
-        yields.save_norm(kale, {"quantity_per_rai": "1500", "season_days": "90"}, None)
-        return made
 
-    return server.seed(seed)
+def what_the_sheets_do_not_hold():
+    """The council's occupation groups, the products and the certifying body's yield norm: set up
+    once on their own pages, not in the household sheets."""
+    ensure_default_standards()
+    for name_th, name_en, description in OCCUPATION_GROUPS:
+        households.save_occupation_group({"name_th": name_th, "name_en": name_en, "description": description}, None)
+    kale = products.create_product({"name_th": "คะน้า", "name_en": "Chinese kale", "unit": "kg",
+                                    "category": "vegetable", "is_certifiable": True, "default_price": "60"}, None)
+    products.create_product({"name_th": "ตะกร้าสานใบเตย", "name_en": "Pandan basket", "unit": "piece",
+                             "category": "handicraft", "default_price": "120"}, None)
+    yields.save_norm(kale, {"quantity_per_rai": "1500", "season_days": "90"}, None)
+
+
+def upload(week, page, sheet):
+    """Upload one of the council's sheets and land on the mapping step."""
+    page.goto(f"{week.server.url}/households/import")
+    page.get_by_test_id("import-file").set_input_files(os.path.join(SAMPLES, sheet))
+    with page.expect_navigation():
+        page.get_by_test_id("import-upload").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"จับคู่คอลัมน์ของ {sheet}")
+
+
+def check_and_import(week, page, households_in_sheet, name):
+    """Go from the mapping to the preview, then import; the flash names how many households came in."""
+    with page.expect_navigation():
+        page.get_by_test_id("import-check").click()
+    expect(page.get_by_test_id("import-preview")).to_contain_text(f"พร้อมนำเข้า {households_in_sheet} ครัวเรือน")
+    week.look(page, f"{name}-preview")
+    with page.expect_navigation():
+        page.get_by_test_id("import-commit").click()
+    expect(page.locator(".flash")).to_contain_text(f"นำเข้าแล้ว {households_in_sheet} ครัวเรือน")
+
+
+def households_at_start_of_week(week, council):
+    """The registry the week starts from, imported from the council's own sheets through the wizard
+    (samples/README.md states what each must give); three of the imported growers, PGS peers since
+    last year, are then marked active on their own page. Returns {code: id} of the peers."""
+    server = week.server
+    server.seed(what_the_sheets_do_not_hold)
+
+    # The register: header on line 4, the application date matched to the pledge date by hand.
+    upload(week, council, "register-2568.xlsx")
+    expect(council.get_by_test_id("header-line")).to_have_value("4")
+    expect(council.get_by_test_id("import-unused")).to_contain_text("วันที่สมัคร")
+    date_column = council.get_by_label("นำเข้าเป็น: วันที่สมัคร")
+    expect(date_column).to_have_value("")
+    week.look(council, "import-mapping")
+    date_column.select_option(label="วันที่ให้คำมั่นเกษตรอินทรีย์")
+    check_and_import(week, council, 25, "import-register")
+    assert server.seed(lambda: {h.pledge_date.year for h in Household.select()}) == {2025}
+
+    # The Windows-Thai CSV with old Mac line ends: the proposal is right as it stands.
+    upload(week, council, "households-cp874-mac.csv")
+    check_and_import(week, council, 15, "import-cp874")
+
+    # The sheet with planted faults: each bad row by its line in the file, nothing to import.
+    upload(week, council, "households-with-errors.xlsx")
+    with council.expect_navigation():
+        council.get_by_test_id("import-check").click()
+    problems = council.get_by_test_id("import-problems")
+    expect(problems).to_contain_text("พบปัญหา 5 จุด")
+    assert [row.inner_text().split()[0] for row in problems.locator("tr.preview-bad").all()] == ["6", "10", "13", "17", "20"]
+    expect(problems).to_contain_text("กลุ่มที่ใกล้เคียงที่สุด")
+    assert council.get_by_test_id("import-commit").count() == 0
+    week.look(council, "import-faults")
+    assert server.seed(lambda: Household.select().count()) == 40
+
+    peers = server.seed(lambda: {h.code: h.id for h in Household.select().where(Household.code.in_(PEERS))})
+    for code in PEERS:
+        council.goto(f"{server.url}/households/{peers[code]}/edit")
+        council.select_option("#f-grower_status", "active")
+        with council.expect_navigation():
+            council.get_by_test_id("household-save").click()
+    assert server.seed(lambda: Household.select().where(Household.grower_status == "active").count()) == 3
+    return peers
 
 
 class Week:
@@ -88,15 +154,16 @@ class Week:
 def test_the_secretariats_first_week(live_server, new_page):
     """One week across every part, through the pages, as the people who do it."""
     server = live_server
-    peers = households_at_start_of_week(server)
     server.make_user("admin", "council")
     server.make_user("inspector", "ploy")
     server.make_user("inspector", "somchai", is_committee="1")
     server.make_user("cashier", "kaew")
     week = Week(server, new_page)
 
-    # Monday: the secretariat starts on its tasks, registers a new applicant household and its plot.
+    # Monday: the secretariat imports the council's sheets, then registers a new applicant household and its plot.
     council = week.person("council")
+    peers = households_at_start_of_week(week, council)
+    council.goto(server.url)
     assert council.get_by_test_id("home-tasks").is_visible()
     menu = council.get_by_test_id("main-menu")
     assert menu.bounding_box()["height"] <= 60, "the menu takes one line at 1024x600"
@@ -121,21 +188,28 @@ def test_the_secretariats_first_week(live_server, new_page):
     expect(council.locator("main")).to_contain_text("1 งาน")
     assert "ตร.ว." in council.inner_text("main") or "งาน" in council.inner_text("main")
     # The household declared on its pledge that the plot has been farmed organically for 14 months:
-    # the farm record dates the conversion, which the inspector verifies on the visit.
-    started = (TODAY - datetime.timedelta(days=430)).isoformat()
-    server.seed(lambda: records.save_plot_record(
-        Plot.get(Plot.name == "แปลงผักริมคลอง"), {"conversion_start": started}, None))
+    # the secretariat dates the conversion on the farm page (Thai digits, B.E.), the inspector verifies it.
+    started = TODAY - datetime.timedelta(days=430)
+    council.goto(household_url)
+    council.get_by_role("link", name="บันทึกฟาร์ม").first.click()
+    conversion = council.locator("form[action$='/record']")
+    conversion.locator("[name=conversion_start]").fill(thai_digits(started))
+    week.look(council, "plot-conversion")
+    with council.expect_navigation():
+        conversion.locator("button[type=submit]").click()
+    expect(council.locator("[data-testid^=conversion-]")).to_contain_text(f"{started.year + 543}")
 
-    # The harvests, opened from the household: only its plot is offered; B.E. dates typed by hand.
-    for quantity, day, note in (("12.5", TODAY - datetime.timedelta(days=2), ""),
-                                ("900", TODAY - datetime.timedelta(days=1), "planted fault")):
+    # The harvests, opened from the household: only its plot is offered; B.E. dates typed by hand,
+    # one in Thai digits as on the paper slip (๑๕/๐๖/๒๕๖๙), one as 15/6/2569.
+    for quantity, typed, note in (("12.5", thai_digits(TODAY - datetime.timedelta(days=2)), ""),
+                                  ("900", thai_date(TODAY - datetime.timedelta(days=1)), "planted fault")):
         council.goto(household_url)
         council.get_by_role("link", name="บันทึกการเก็บเกี่ยว").first.click()
         plots = council.locator("#f-plot_id option")
         assert plots.all_inner_texts()[0].startswith("แปลงผักริมคลอง · 1 งาน")
-        assert all("สวนลุงหมาด" not in text for text in plots.all_inner_texts())
+        assert all("KLH-" not in text for text in plots.all_inner_texts())
         council.select_option("#f-product_id", label="คะน้า (กก., ฿60.00)")
-        council.fill("#f-harvest_date", thai_date(day))
+        council.fill("#f-harvest_date", typed)
         council.fill("#f-quantity", quantity)
         if not note:
             week.look(council, "harvest-form")
@@ -145,7 +219,7 @@ def test_the_secretariats_first_week(live_server, new_page):
     # A neighbour's harvest, from the batch list: the form asks for the household first.
     council.goto(f"{server.url}/batches/new")
     week.look(council, "harvest-choose-household")
-    council.select_option("#f-household_id", str(peers["KH-02-001"]))
+    council.select_option("#f-household_id", str(peers["KLH-601"]))
     council.get_by_role("button", name="ถัดไป").click()
     council.select_option("#f-plot_id", "")
     council.select_option("#f-product_id", label="คะน้า (กก., ฿60.00)")
@@ -168,8 +242,8 @@ def test_the_secretariats_first_week(live_server, new_page):
     week.look(inspector, "inspection-new")
     inspector.get_by_role("button", name="นัดตรวจ").click()
     inspector.get_by_role("link", name="บันทึกผลการตรวจ").click()
-    for number, (name, code) in enumerate((("สมชาย ใจดี", "KH-02-001"), ("อารีย์ ศรีสุข", "KH-03-001"),
-                                           ("ดำรง ขุนทอง", "KH-04-001")), start=1):
+    for number, (name, code) in enumerate((("นางสาวสมชาย แก้วมณี", "KLH-601"), ("นายประไพ บุญญา", "KLH-703"),
+                                           ("นายสมพร แก้วมณี", "KLH-704")), start=1):
         inspector.fill(f"#f-inspector_name_{number}", name)
         inspector.select_option(f"#f-inspector_household_{number}", str(peers[code]))
     for radio in inspector.locator("input[type=radio][value=pass]").all():
@@ -246,7 +320,7 @@ def test_the_secretariats_first_week(live_server, new_page):
     assert "KH-01-001" in flagged.inner_text()
     assert flagged.get_by_test_id("flag-harvested_over_capacity").is_visible()
     week.look(inspector, "mass-balance")
-    inspector.goto(f"{server.url}/households/{peers['KH-02-001']}/farm")
+    inspector.goto(f"{server.url}/households/{peers['KLH-601']}/farm")
     assert inspector.get_by_test_id("harvest-entry").count() == 1
     week.look(inspector, "farm-log")
     assert server.seed(lambda: Household.get(Household.code == "KH-01-001").grower_status) == "active"
