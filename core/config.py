@@ -71,7 +71,6 @@ def load_config(instance_path):
         "WTF_CSRF_TIME_LIMIT": None,
         # Thailand has no daylight saving: local time is always UTC+7.
         "UTC_OFFSET_HOURS": 7,
-        "PAGE_SIZE": 50,
         # argon2id cost of a password hash: argon2-cffi's default (RFC 9106's low-memory choice,
         # 3 passes over 64 MiB, about 50 ms a sign-in here). Only the tests lower it.
         "PASSWORD_HASH_PARAMETERS": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
