@@ -588,7 +588,6 @@ class Schema:
     """
 
     fields = {}
-    description = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -616,6 +615,4 @@ class Schema:
         required = [name for name, field in fields.items() if field.required]
         if required and not partial and not record:
             schema["required"] = required
-        if cls.description:
-            schema["description"] = cls.description
         return schema

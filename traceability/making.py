@@ -15,7 +15,7 @@ from peewee import IntegrityError, fn
 from core import audit
 from core.db import LARGEST_ID, utcnow, write_transaction
 from core.i18n import format_quantity
-from core.models import UNITS, Household, HouseholdOccupation, OccupationGroup, Product
+from core.models import Household, HouseholdOccupation, OccupationGroup, Product
 from core.validation import ClientId, Date, Form, Integer, Items, Number, Schema, Text, ValidationError
 from traceability import batches, codes
 from traceability.models import MILLI, Batch, BatchEvent, BatchInput
