@@ -73,6 +73,9 @@ class HouseholdInput(Schema):
         description="2026-11-24, or day/month/year in B.E. or C.E. (24/11/2569), Thai digits too; not before "
                     "the programme began (2022-10-01) nor in the future; required for an active grower")
     notes = Text(2000)
+    sensitive_consent = Described({"type": "boolean"},
+                                  description="The head signed the PDPA consent form with this input: without it (or "
+                                              "one recorded before) the disadvantaged status is not kept")
     occupation_group_ids = Described({"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}},
                                      description="Ids of existing occupation groups; replaces the household's groups")
 
