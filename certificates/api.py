@@ -1,7 +1,6 @@
 """JSON routes of certification under /api/v1/, with the same role rules as the pages."""
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from flask_babel import gettext as _
 
 from certificates import certification, documents, inspections, network, records
 from certificates.models import Certificate, CertificatePlot, CertificateProduct, Decision, Inspection
@@ -9,8 +8,7 @@ from certificates.public import find_certificate
 from certificates.views import STATUS_ACTIONS
 from core.api import api_role, json_body, pdf_language
 from core.db import LARGEST_ID, get_or_404
-from core.errors import json_error
-from core.openapi import document, error_responses, json_response
+from core.openapi import document, error_responses, json_response, request_body
 from core.models import Household, Product
 from core.validation import NotFound, ValidationError, parse_date
 
@@ -135,38 +133,61 @@ def certificate_action(number, action):
     return jsonify(certificate_record(certificate))
 
 
-@bp.route("/households/<int:household_id>/inputs", methods=["GET", "POST"])
+def input_entry_record(entry):
+    """An entry of the input log, flagged when the standard prohibits the input."""
+    return {
+        "id": entry.id, "plot_id": entry.plot_id, "used_on": entry.used_on.isoformat(), "input_type": entry.input_type,
+        "name": entry.name, "quantity": str(entry.quantity) if entry.quantity is not None else None, "unit": entry.unit,
+        "source": entry.source, "input_id": entry.input_id, "state": entry.state, "prohibited": entry.state == "prohibited",
+        "prohibited_reason": entry.ruling.condition if entry.state == "prohibited" else "",
+    }
+
+
+def activity_record(activity):
+    """An entry of the activity log; a harvest is the batch it was recorded as."""
+    return {
+        "id": activity.activity_id, "batch_code": activity.batch_code, "plot_id": activity.plot.id if activity.plot else None,
+        "done_on": activity.done_on.isoformat(), "activity": activity.activity,
+        "product_id": activity.product.id if activity.product else None,
+        "quantity": str(activity.quantity) if activity.quantity is not None else None, "unit": activity.unit,
+        "notes": activity.notes,
+    }
+
+
+def _input_log(household):
+    return {"items": [input_entry_record(entry) for entry in records.input_log(household)]}
+
+
+def _activity_log(household):
+    return {"items": [activity_record(activity) for activity in records.activity_log(household)]}
+
+
+@bp.route("/households/<int:household_id>/inputs")
 @api_role("admin", "inspector")
 def household_inputs(household_id):
+    return jsonify(_input_log(get_or_404(Household, household_id)))
+
+
+@bp.route("/households/<int:household_id>/inputs", methods=["POST"])
+@api_role("admin")
+def input_add(household_id):
     household = get_or_404(Household, household_id)
-    if request.method == "POST":
-        if g.user.role != "admin":
-            return _forbidden()
-        records.add_input(household, json_body(), g.user)
-    return jsonify({"items": [
-        {"id": e.id, "plot_id": e.plot_id, "used_on": e.used_on.isoformat(), "input_type": e.input_type, "name": e.name,
-         "quantity": str(e.quantity) if e.quantity is not None else None, "unit": e.unit, "source": e.source,
-         "input_id": e.input_id, "state": e.state, "prohibited": e.state == "prohibited",
-         "prohibited_reason": e.ruling.condition if e.state == "prohibited" else ""}
-        for e in records.input_log(household)
-    ]}), (201 if request.method == "POST" else 200)
+    records.add_input(household, json_body(), g.user)
+    return jsonify(_input_log(household)), 201
 
 
-@bp.route("/households/<int:household_id>/activities", methods=["GET", "POST"])
+@bp.route("/households/<int:household_id>/activities")
 @api_role("admin", "inspector")
 def household_activities(household_id):
+    return jsonify(_activity_log(get_or_404(Household, household_id)))
+
+
+@bp.route("/households/<int:household_id>/activities", methods=["POST"])
+@api_role("admin")
+def activity_add(household_id):
     household = get_or_404(Household, household_id)
-    if request.method == "POST":
-        if g.user.role != "admin":
-            return _forbidden()
-        records.add_activity(household, json_body(), g.user)
-    return jsonify({"items": [
-        {"id": a.activity_id, "batch_code": a.batch_code, "plot_id": a.plot.id if a.plot else None,
-         "done_on": a.done_on.isoformat(), "activity": a.activity,
-         "product_id": a.product.id if a.product else None,
-         "quantity": str(a.quantity) if a.quantity is not None else None, "unit": a.unit, "notes": a.notes}
-        for a in records.activity_log(household)
-    ]}), (201 if request.method == "POST" else 200)
+    records.add_activity(household, json_body(), g.user)
+    return jsonify(_activity_log(household)), 201
 
 
 @bp.route("/network-register")
@@ -175,10 +196,6 @@ def network_register():
     """The certified and in-conversion households, public data only, for the network of markets."""
     on = certification.today()
     return jsonify({"as_of": on.isoformat(), "items": network.register(current_app.config["GREENMARKET_BASE_URL"], on)})
-
-
-def _forbidden():
-    return json_error(403, "forbidden", _("Your role does not allow this."))
 
 
 @bp.route("/households/<int:household_id>/inspections", methods=["POST"])
@@ -238,10 +255,6 @@ _PDF = {"description": "A4 PDF", "content": {"application/pdf": {"schema": {"typ
 _OBJECT = {"type": "object"}
 
 
-def _body(schema):
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
-
-
 def _items(schema_name):
     return {"description": "OK", "content": {"application/json": {"schema": {
         "type": "object", "properties": {"items": {"type": "array", "items": {"$ref": f"#/components/schemas/{schema_name}"}}}}}}}
@@ -272,19 +285,14 @@ document(bp, paths={
         "summary": "Suspend (reason, until), reinstate, revoke (reason), record an appeal or its outcome (committee)",
         "parameters": [_NUMBER, {"name": "action", "in": "path", "required": True,
                                  "schema": {"type": "string", "enum": list(STATUS_ACTIONS)}}],
-        "requestBody": _body({"type": "object", "properties": {
-            "reason": {"type": "string", "maxLength": 2000}, "until": {"type": "string", "format": "date"},
-            "outcome": {"type": "string", "enum": ["granted", "upheld"]}}}),
+        "requestBody": request_body(certification.StatusChange),
         "responses": {"200": json_response("Certificate"), **error_responses("400", "401", "403", "404")},
     }},
     "/households/{household_id}/inputs": {
         "get": {"summary": "The household's input log; prohibited inputs are flagged", "parameters": [_path_id("household_id")],
                 "responses": {"200": _items("InputEntry"), **error_responses("401", "403", "404")}},
         "post": {"summary": "Record an input (admin); answers the whole log", "parameters": [_path_id("household_id")],
-                 "requestBody": _body({"type": "object", "required": ["plot_id", "used_on", "input_type", "name"], "properties": {
-                     "plot_id": {"type": "integer"}, "used_on": {"type": "string", "format": "date"},
-                     "input_type": {"type": "string"}, "name": {"type": "string", "maxLength": 200},
-                     "quantity": {"type": "string"}, "unit": {"type": "string"}, "source": {"type": "string"}}}),
+                 "requestBody": request_body(records.InputEntryInput),
                  "responses": {"201": _items("InputEntry"), **error_responses("400", "401", "403", "404")}},
     },
     "/households/{household_id}/activities": {
@@ -292,17 +300,12 @@ document(bp, paths={
                 "parameters": [_path_id("household_id")],
                 "responses": {"200": _items("Activity"), **error_responses("401", "403", "404")}},
         "post": {"summary": "Record an activity (admin; a harvest is recorded as a batch, POST /batches); answers the whole log", "parameters": [_path_id("household_id")],
-                 "requestBody": _body({"type": "object", "required": ["plot_id", "done_on", "activity"], "properties": {
-                     "plot_id": {"type": "integer"}, "done_on": {"type": "string", "format": "date"},
-                     "activity": {"type": "string"}, "product_id": {"type": "integer"}, "quantity": {"type": "string"},
-                     "unit": {"type": "string"}, "notes": {"type": "string"}}}),
+                 "requestBody": request_body(records.ActivityInput),
                  "responses": {"201": _items("Activity"), **error_responses("400", "401", "403", "404")}},
     },
     "/households/{household_id}/inspections": {"post": {
         "summary": "Schedule an inspection (standard, body, date)", "parameters": [_path_id("household_id")],
-        "requestBody": _body({"type": "object", "required": ["standard_id", "body_id", "scheduled_for"], "properties": {
-            "standard_id": {"type": "integer"}, "body_id": {"type": "integer"},
-            "scheduled_for": {"type": "string", "format": "date"}, "kind": {"type": "string", "enum": ["pgs", "third_party"]}}}),
+        "requestBody": request_body(inspections.InspectionPlan),
         "responses": {"201": json_response("Inspection", "Scheduled"), **error_responses("400", "401", "403", "404")},
     }},
     "/inspections/{inspection_id}": {"get": {
@@ -313,21 +316,13 @@ document(bp, paths={
     "/inspections/{inspection_id}/record": {"post": {
         "summary": "Record the inspection: date, inspectors (PGS: at least three peers), results, findings, non-compliances",
         "parameters": [_path_id("inspection_id")],
-        "requestBody": _body({"type": "object", "required": ["inspected_on", "inspectors", "results"], "properties": {
-            "inspected_on": {"type": "string", "format": "date"},
-            "inspectors": {"type": "array", "items": {"type": "object", "properties": {
-                "name": {"type": "string"}, "household_id": {"type": "integer"}, "organisation": {"type": "string"}}}},
-            "results": {"type": "object", "description": "requirement id -> {result: pass|fail|na, note}",
-                        "additionalProperties": {"type": "object"}},
-            "findings": {"type": "string"},
-            "non_compliances": {"type": "array", "items": {"type": "object"}}}}),
+        "requestBody": request_body(inspections.InspectionRecord),
         "responses": {"200": json_response("Inspection"), **error_responses("400", "401", "403", "404")},
     }},
     "/inspections/{inspection_id}/decision": {"post": {
         "summary": "The committee's decision on a recorded inspection: approve, approve with conditions, reject",
         "parameters": [_path_id("inspection_id")],
-        "requestBody": _body({"type": "object", "required": ["outcome"], "properties": {
-            "outcome": {"type": "string"}, "conditions": {"type": "string"}, "reason": {"type": "string"}}}),
+        "requestBody": request_body(certification.DecisionInput),
         "responses": {"201": json_response("Inspection", "Decided"), **error_responses("400", "401", "403", "404")},
     }},
     "/inspections/{inspection_id}/report.pdf": {"get": {
@@ -337,10 +332,7 @@ document(bp, paths={
     "/decisions/{decision_id}/certificate": {"post": {
         "summary": "Issue the certificate of an approving decision: scope (products, plots) and validity",
         "parameters": [_path_id("decision_id")],
-        "requestBody": _body({"type": "object", "required": ["product_ids"], "properties": {
-            "product_ids": {"type": "array", "items": {"type": "integer"}},
-            "plot_ids": {"type": "array", "items": {"type": "integer"}},
-            "issued_on": {"type": "string", "format": "date"}, "valid_until": {"type": "string", "format": "date"}}}),
+        "requestBody": request_body(certification.CertificateScope),
         "responses": {"201": json_response("Certificate", "Issued"), **error_responses("400", "401", "403", "404")},
     }},
     "/network-register": {"get": {

@@ -26,13 +26,14 @@ from core import audit
 from core.db import LARGEST_ID, Prepared, db, write_transaction
 from core.i18n import format_date
 from core.models import PROGRAMME_START, Household, Plot, Product
-from core.validation import Form, ValidationError, local_today
+from core.validation import Choice, Date, Described, Schema, Text, ValidationError, local_today
 
 # How long a certificate runs unless the committee says otherwise (PGS groups certify yearly).
 DEFAULT_VALIDITY_DAYS = 365
 MAX_VALIDITY = datetime.timedelta(days=5 * 366)  # no organic certificate runs longer than five years
 # A certificate this close to its end is "expiring": time to inspect again before it lapses.
 EXPIRY_WARNING_DAYS = 60
+APPEAL_OUTCOMES = ("granted", "upheld")
 NUMBER_PREFIX = "KH"
 # The random tail of a certificate number: no look-alike characters (no 0/O, 1/I/L, U), and
 # 30^6 = 7 x 10^8 numbers a year, so a guesser finds none of the few dozen issued.
@@ -182,14 +183,18 @@ def _check_committee(user):
         raise ValidationError({"user": _l("Only the certification committee can do this.")})
 
 
+class DecisionInput(Schema):
+    """The committee's decision: approve, approve with conditions (written), or reject (with why)."""
+
+    outcome = Choice(OUTCOMES, required=True)
+    conditions = Text(2000, description="Required to approve with conditions")
+    reason = Text(2000, description="Required to reject")
+
+
 def decide(inspection, data, user):
     """Record the committee's decision on a completed inspection."""
     _check_committee(user)
-    form = Form(data)
-    form.choice("outcome", OUTCOMES, required=True)
-    form.text("conditions", 2000)
-    form.text("reason", 2000)
-    cleaned = form.finish()
+    cleaned = DecisionInput.clean(data)
     ready = ("screened",) if inspection.body.requires_screening else ("completed", "screened")
     if inspection.status not in ready:
         if inspection.status == "completed":
@@ -229,6 +234,22 @@ def normalise_number(text):
     return str(text).strip().upper()
 
 
+# Record ids as a form or JSON sends them; _ids checks them against the table.
+ID_LIST = {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}}
+
+
+class CertificateScope(Schema):
+    """What a certificate covers (products, plots) and how long it is valid."""
+
+    product_ids = Described(ID_LIST, required=True, description="Certifiable products the certificate covers")
+    plot_ids = Described(ID_LIST, required=True, description="The household's plots past conversion")
+    issued_on = Date(
+        earliest=PROGRAMME_START, latest=local_today,
+        too_early=_l("The issue date is before the programme began: check the year (B.E. 2569 is C.E. 2026)."),
+        too_late=_l("A certificate cannot be issued with a date in the future."), description="Defaults to today")
+    valid_until = Date(description="Defaults to a year after the issue; at most five years")
+
+
 def issue_certificate(decision, data, user):
     """Issue the certificate an approving decision allows, with its scope of products and plots."""
     _check_committee(user)
@@ -236,12 +257,7 @@ def issue_certificate(decision, data, user):
         raise ValidationError({"decision": _l("A rejected application gets no certificate.")})
     inspection = decision.inspection
     household = inspection.household
-    form = Form(data)
-    form.date("issued_on", earliest=PROGRAMME_START, latest=local_today(),
-              too_early=_l("The issue date is before the programme began: check the year (B.E. 2569 is C.E. 2026)."),
-              too_late=_l("A certificate cannot be issued with a date in the future."))
-    form.date("valid_until")
-    cleaned = form.finish()
+    cleaned = CertificateScope.clean(data)
     issued_on = cleaned.get("issued_on") or today()
     if issued_on > today() + datetime.timedelta(days=DEFAULT_VALIDITY_DAYS):
         # 9999-12-30 would also overflow the default end date below (a 500).
@@ -325,17 +341,28 @@ def _ids(raw):
     return ids
 
 
-def _reason(data, required=True):
-    form = Form(data)
-    form.text("reason", 2000, required=required)
-    form.date("until")
+class StatusChange(Schema):
+    """What the committee gives to change a certificate's status; which fields each action needs
+    is checked by `_status_change`."""
+
+    reason = Text(2000, description="Required but to reinstate")
+    until = Date(description="A suspension's end (optional)")
+    outcome = Choice(APPEAL_OUTCOMES, description="An appeal decision's outcome (required there)")
+
+
+def _status_change(data, *required):
+    """Read a status change, with the fields this action needs."""
+    form = StatusChange.form(data)
+    for name in required:
+        if name not in form.errors and not form.cleaned.get(name):
+            form.errors[name] = _l("This field is required.")
     return form.finish()
 
 
 def suspend(certificate, data, user):
     """Suspend an active certificate, with a reason and optionally until when."""
     _check_committee(user)
-    cleaned = _reason(data)
+    cleaned = _status_change(data, "reason")
     if effective_status(certificate) != "active":
         raise TransitionRefused(_l("Only an active certificate can be suspended."))
     if cleaned.get("until") and not (today() <= cleaned["until"] <= certificate.valid_until):
@@ -346,7 +373,7 @@ def suspend(certificate, data, user):
 def reinstate(certificate, data, user):
     """Lift a suspension once the corrective actions are done."""
     _check_committee(user)
-    cleaned = _reason(data, required=False)
+    cleaned = _status_change(data)
     if effective_status(certificate) != "suspended":
         raise TransitionRefused(_l("Only a suspended certificate can be reinstated."))
     return _change(certificate, user, "reinstated", "active", cleaned["reason"], None)
@@ -355,7 +382,7 @@ def reinstate(certificate, data, user):
 def revoke(certificate, data, user):
     """Withdraw a certificate for good; it cannot be reinstated, only appealed."""
     _check_committee(user)
-    cleaned = _reason(data)
+    cleaned = _status_change(data, "reason")
     if effective_status(certificate) not in ("active", "suspended"):
         raise TransitionRefused(_l("Only an active or suspended certificate can be revoked."))
     return _change(certificate, user, "revoked", "revoked", cleaned["reason"], None)
@@ -364,7 +391,7 @@ def revoke(certificate, data, user):
 def file_appeal(certificate, data, user):
     """Record that the grower appeals a suspension or revocation."""
     _check_committee(user)
-    cleaned = _reason(data)
+    cleaned = _status_change(data, "reason")
     if certificate.status not in ("suspended", "revoked"):
         raise TransitionRefused(_l("Only a suspension or revocation can be appealed."))
     if _open_appeal(certificate):
@@ -375,10 +402,7 @@ def file_appeal(certificate, data, user):
 def decide_appeal(certificate, data, user):
     """Close the open appeal: granted restores the certificate, upheld keeps the decision."""
     _check_committee(user)
-    form = Form(data)
-    form.choice("outcome", {"granted": "", "upheld": ""}, required=True)
-    form.text("reason", 2000, required=True)
-    cleaned = form.finish()
+    cleaned = _status_change(data, "outcome", "reason")
     if not _open_appeal(certificate):
         raise TransitionRefused(_l("There is no open appeal."))
     if cleaned["outcome"] == "granted":

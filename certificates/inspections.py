@@ -24,25 +24,35 @@ from certificates.models import (
     Standard,
 )
 from certificates import standards
-from core.db import LARGEST_ID, db, utcnow
+from core.db import LARGEST_ID, db
 from core.models import PROGRAMME_START, Household, Member
 from core.privacy import ERASED
-from core.validation import Form, ValidationError, local_today
+from core.validation import Choice, Date, Described, Form, Integer, Schema, Text, ValidationError, local_today
 
 MIN_PGS_INSPECTORS = 3
 SCHEDULE_AHEAD = datetime.timedelta(days=366)  # an inspection is planned at most a year ahead
 
 
+# Why an inspection date is refused.
+BEFORE_PROGRAMME = _l("The inspection date is before the programme began: check the year (B.E. 2569 is C.E. 2026).")
+
+
+class InspectionPlan(Schema):
+    """An inspection to schedule: against which standard, by which body, on which day."""
+
+    standard_id = Integer(minimum=1, maximum=LARGEST_ID, required=True)
+    body_id = Integer(minimum=1, maximum=LARGEST_ID, required=True)
+    scheduled_for = Date(
+        required=True, earliest=PROGRAMME_START, latest=lambda: local_today() + SCHEDULE_AHEAD,
+        too_early=BEFORE_PROGRAMME,
+        too_late=_l("The visit date is more than a year ahead: check the year (B.E. 2569 is C.E. 2026)."),
+        description="Not before the programme began, nor more than a year ahead")
+    kind = Choice(CERTIFICATION_KINDS, description="Defaults to the body's kind")
+
+
 def schedule_inspection(household, data, user):
     """Plan an inspection of a household against a standard, by a certifying body."""
-    form = Form(data)
-    form.integer("standard_id", required=True)
-    form.integer("body_id", required=True)
-    form.date("scheduled_for", required=True, earliest=PROGRAMME_START, latest=local_today() + SCHEDULE_AHEAD,
-              too_early=_l("The inspection date is before the programme began: check the year (B.E. 2569 is C.E. 2026)."),
-              too_late=_l("The visit date is more than a year ahead: check the year (B.E. 2569 is C.E. 2026)."))
-    form.choice("kind", CERTIFICATION_KINDS)
-    cleaned = form.finish()
+    cleaned = InspectionPlan.clean(data)
     standard = Standard.get_or_none(Standard.id == cleaned["standard_id"])
     body = CertifyingBody.get_or_none(CertifyingBody.id == cleaned["body_id"])
     errors = {}
@@ -76,10 +86,7 @@ def _clean_inspectors(inspection, raw):
     if raw is not None and (not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw)):
         raise ValidationError({"inspectors": _l("List the inspectors, each with a name.")})
     for item in raw or []:
-        person = Form(item)
-        person.text("name", 120)
-        person.text("organisation", 200)
-        person.integer("household_id", minimum=1, maximum=LARGEST_ID)
+        person = InspectorInput.form(item)
         if person.errors:
             message = person.errors.get("name") or _l("Choose the inspector's household from the list.")
             raise ValidationError({"inspectors": message})
@@ -127,8 +134,7 @@ def _clean_results(inspection, raw):
         if result not in CHECK_RESULTS:
             missing.append(requirement.position)
             continue
-        note = Form(item)
-        note.text("note", 500)
+        note = ResultInput.form(item, omit=("result",))
         if note.errors:
             raise ValidationError({"results": note.errors["note"]})
         results.append({"requirement": requirement, "result": result, "note": note.cleaned["note"]})
@@ -142,30 +148,58 @@ def _clean_non_compliances(raw):
     if raw is not None and (not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw)):
         raise ValidationError({"non_compliances": _l("List the non-compliances, each with a description.")})
     for index, item in enumerate(raw or [], start=1):
-        form = Form(item)
-        form.text("description", 500)
-        if not form.cleaned.get("description"):
-            continue
-        form.choice("severity", SEVERITIES, required=True)
-        form.text("corrective_action", 500, required=True)
-        form.date("due_on", required=True)
+        form = NonComplianceInput.form(item)
+        if not form.cleaned.get("description") and "description" not in form.errors:
+            continue  # an empty row of the form
         if form.errors:
             raise ValidationError({f"non_compliance_{index}_{field}": message for field, message in form.errors.items()})
         found.append(form.cleaned)
     return found
 
 
+class InspectorInput(Schema):
+    """One inspector: a peer (with the household they come from) or a certifier's staff."""
+
+    name = Text(120)
+    organisation = Text(200)
+    household_id = Integer(minimum=1, maximum=LARGEST_ID, nullable=True)
+
+
+class ResultInput(Schema):
+    """The result of one checklist item, with a note."""
+
+    result = Choice(CHECK_RESULTS, required=True)
+    note = Text(500)
+
+
+class NonComplianceInput(Schema):
+    """A non-compliance found, with its corrective action and when it is due; a row without a description is skipped."""
+
+    description = Text(500)
+    severity = Choice(SEVERITIES, required=True)
+    corrective_action = Text(500, required=True)
+    due_on = Date(required=True)
+
+
+class InspectionRecord(Schema):
+    """What an inspection found: when, who inspected, each checklist result, findings, non-compliances."""
+
+    inspected_on = Date(required=True, earliest=PROGRAMME_START, latest=local_today, too_early=BEFORE_PROGRAMME,
+                        too_late=_l("The date cannot be in the future."))
+    findings = Text(4000)
+    inspectors = Described({"type": "array", "items": InspectorInput.openapi()}, required=True,
+                           description="PGS: peers from at least three other households")
+    results = Described({"type": "object", "additionalProperties": ResultInput.openapi()}, required=True,
+                        description="requirement id -> {result: pass|fail|na, note}, for every checklist item")
+    non_compliances = Described({"type": "array", "items": NonComplianceInput.openapi()},
+                                description="Required when a checklist item fails")
+
+
 def record_inspection(inspection, data, user):
     """Record a scheduled inspection: who inspected, each checklist result, findings, non-compliances."""
     if inspection.status not in ("scheduled", "returned"):
         raise ValidationError({"status": _l("This inspection is already recorded.")})
-    form = Form(data)
-    form.date("inspected_on", required=True, earliest=PROGRAMME_START,
-              too_early=_l("The inspection date is before the programme began: check the year (B.E. 2569 is C.E. 2026)."))
-    form.text("findings", 4000)
-    cleaned = form.finish()
-    if cleaned["inspected_on"] > local_today():
-        raise ValidationError({"inspected_on": _l("The date cannot be in the future.")})
+    cleaned = InspectionRecord.clean(data)
     people = _clean_inspectors(inspection, data.get("inspectors"))
     results = _clean_results(inspection, data.get("results"))
     non_compliances = _clean_non_compliances(data.get("non_compliances"))

@@ -18,13 +18,13 @@ from peewee import JOIN
 from certificates import inputs, standards
 from certificates.models import ACTIVITIES, INPUT_TYPES, Activity, InputEntry, InputRuling, PlotRecord, RegisteredInput
 from core import audit, hooks
-from core.db import db
+from core.db import LARGEST_ID, db
 from core.models import Plot, Product
-from core.validation import Form, local_today
+from core.validation import Choice, Date, Form, Integer, Number, Schema, Text, local_today
 
 
-def _household_plot(household, data, form):
-    form.integer("plot_id", required=True)
+def _household_plot(household, form):
+    """The household's plot the form's `plot_id` names (taken out of the cleaned values), else an error."""
     plot_id = form.cleaned.pop("plot_id", None)
     if plot_id is None:
         return None
@@ -34,10 +34,14 @@ def _household_plot(household, data, form):
     return plot
 
 
+# What a farm record says when a date lies ahead of today.
+IN_THE_FUTURE = _l("The date cannot be in the future.")
+
+
 def _not_in_future(form, field):
     value = form.cleaned.get(field)
     if value and value > local_today():
-        form.errors[field] = _l("The date cannot be in the future.")
+        form.errors[field] = IN_THE_FUTURE
 
 
 def save_plot_record(plot, data, user):
@@ -60,21 +64,26 @@ def save_plot_record(plot, data, user):
     return record
 
 
+class InputEntryInput(Schema):
+    """An input used on a plot, as the farm diary records it."""
+
+    plot_id = Integer(minimum=1, maximum=LARGEST_ID, required=True)
+    used_on = Date(required=True, latest=local_today, too_late=IN_THE_FUTURE)
+    input_type = Choice(INPUT_TYPES, required=True)
+    name = Text(200, required=True, description="Linked to the input register when the name is known there")
+    quantity = Number(3, minimum=0, maximum=1_000_000)
+    unit = Text(20)
+    source = Text(200)
+
+
 def add_input(household, data, user):
     """Log an input used on a plot, linked to the register when its name is known there.
 
     A prohibited input is accepted (the log must say what happened) and flagged; an unknown one
     waits for the certifying body's review.
     """
-    form = Form(data)
-    plot = _household_plot(household, data, form)
-    form.date("used_on", required=True)
-    form.choice("input_type", INPUT_TYPES, required=True)
-    form.text("name", 200, required=True)
-    form.decimal("quantity", places=3, minimum=0, maximum=1_000_000)
-    form.text("unit", 20)
-    form.text("source", 200)
-    _not_in_future(form, "used_on")
+    form = InputEntryInput.form(data)
+    plot = _household_plot(household, form)
     cleaned = form.finish()
     with db.atomic():
         entry = InputEntry.create(household=household, plot=plot, recorded_by=user,
@@ -86,20 +95,25 @@ def add_input(household, data, user):
 RECORDABLE_ACTIVITIES = {key: label for key, label in ACTIVITIES.items() if key != "harvest"}
 
 
+class ActivityInput(Schema):
+    """Work on a plot as the farm diary records it; a harvest is recorded as a batch instead."""
+
+    plot_id = Integer(minimum=1, maximum=LARGEST_ID, required=True)
+    done_on = Date(required=True, latest=local_today, too_late=IN_THE_FUTURE)
+    activity = Choice(RECORDABLE_ACTIVITIES, required=True)
+    product_id = Integer(minimum=1, maximum=LARGEST_ID, nullable=True)
+    quantity = Number(3, minimum=0, maximum=1_000_000)
+    unit = Text(20, description="Defaults to the product's unit")
+    notes = Text(2000)
+
+
 def add_activity(household, data, user):
     """Log work on a plot (not a harvest: that is recorded once, as a harvest batch)."""
-    form = Form(data)
-    plot = _household_plot(household, data, form)
-    form.date("done_on", required=True)
-    form.choice("activity", RECORDABLE_ACTIVITIES, required=True)
+    form = ActivityInput.form(data)
+    plot = _household_plot(household, form)
     if (data or {}).get("activity") == "harvest":
         form.errors["activity"] = _l("Record a harvest as a harvest batch (Record a harvest): "
                                      "it is the farm record's harvest and the batch the labels are printed for.")
-    form.integer("product_id")
-    form.decimal("quantity", places=3, minimum=0, maximum=1_000_000)
-    form.text("unit", 20)
-    form.text("notes", 2000)
-    _not_in_future(form, "done_on")
     product_id = form.cleaned.pop("product_id", None)
     product = Product.get_or_none(Product.id == product_id) if product_id else None
     if product_id and product is None:

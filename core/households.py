@@ -25,7 +25,15 @@ from core.models import (
 from core.validation import (
     BUDDHIST_ERA_THRESHOLD,
     THAI_DIGITS,
+    Boolean,
+    Choice,
+    Date,
+    Described,
     Form,
+    Integer,
+    Number,
+    Schema,
+    Text,
     ValidationError,
     local_today,
     national_id_is_valid,
@@ -37,6 +45,41 @@ MAX_MEMBERS = 99  # people in one household; more is a typing mistake
 MAX_PLOT_AREA_M2 = Decimal(10_000_000)  # 6,250 rai: far beyond any household's land
 
 
+class HouseholdInput(Schema):
+    """A household as the secretariat registers it: forms, the API and the import read it so."""
+
+    code = Text(20, required=True, pattern=r"[A-Za-z0-9][A-Za-z0-9-]*",
+                pattern_message=_l("Use letters A-Z, digits and dashes."), example="KH-03-012")
+    head_name = Text(120, required=True)
+    display_name = Text(120, description="The name shown to the public instead of the head's name")
+    village_no = Integer(minimum=1, maximum=MAX_VILLAGE_NO, required=True)
+    address = Text(255)
+    phone = Text(20, pattern=r"\+?[0-9][0-9 -]{7,18}",
+                 pattern_message=_l("Enter a phone number of digits, such as 081-234-5678."))
+    national_id = Text(17, description="13 digits with a valid check digit (dashes and spaces allowed)")
+    is_elderly = Boolean()
+    is_disabled = Boolean()
+    is_low_income = Boolean()
+    disadvantaged_other = Text(255)
+    grower_status = Choice(GROWER_STATUSES)
+    member_count = Integer(
+        minimum=1, maximum=MAX_MEMBERS, nullable=True,
+        too_small=_l("Write how many people live in the household: a whole number, at least 1."))
+    pledge_date = Date(
+        earliest=PROGRAMME_START, latest=local_today, nullable=True,
+        too_early=lambda: _l("The organic pledge cannot be before the programme began (%(date)s).",
+                             date=format_date(PROGRAMME_START)),
+        too_late=_l("The pledge date is in the future: check the year (B.E. 2569 is C.E. 2026)."),
+        description="2026-11-24, or day/month/year in B.E. or C.E. (24/11/2569), Thai digits too; not before "
+                    "the programme began (2022-10-01) nor in the future; required for an active grower")
+    notes = Text(2000)
+    sensitive_consent = Described({"type": "boolean"},
+                                  description="The head signed the PDPA consent form with this input: without it (or "
+                                              "one recorded before) the disadvantaged status is not kept")
+    occupation_group_ids = Described({"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}},
+                                     description="Ids of existing occupation groups; replaces the household's groups")
+
+
 def clean_household(data, partial=False, known_group_ids=None):
     """Check household input and return the cleaned fields (and `occupation_group_ids`).
 
@@ -46,41 +89,7 @@ def clean_household(data, partial=False, known_group_ids=None):
     data = dict(data or {})
     if isinstance(data.get("phone"), str):
         data["phone"] = data["phone"].translate(THAI_DIGITS)  # ๐๘๑-... typed on a Thai keyboard
-    form = Form(data, partial=partial)
-    form.text(
-        "code",
-        20,
-        required=True,
-        pattern=r"[A-Za-z0-9][A-Za-z0-9-]*",
-        pattern_message=_l("Use letters A-Z, digits and dashes."),
-    )
-    form.text("head_name", 120, required=True)
-    form.text("display_name", 120)
-    form.integer("village_no", minimum=1, maximum=MAX_VILLAGE_NO, required=True)
-    form.text("address", 255)
-    form.text(
-        "phone",
-        20,
-        pattern=r"\+?[0-9][0-9 -]{7,18}",
-        pattern_message=_l("Enter a phone number of digits, such as 081-234-5678."),
-    )
-    form.text("national_id", 17)
-    for flag in ("is_elderly", "is_disabled", "is_low_income"):
-        form.boolean(flag)
-    form.text("disadvantaged_other", 255)
-    form.choice("grower_status", GROWER_STATUSES)
-    form.integer("member_count", maximum=MAX_MEMBERS)
-    if form.cleaned.get("member_count") is not None and form.cleaned["member_count"] < 1:
-        form.errors["member_count"] = _l("Write how many people live in the household: a whole number, at least 1.")
-    form.date(
-        "pledge_date",
-        earliest=PROGRAMME_START,
-        latest=local_today(),
-        too_early=lambda: _l("The organic pledge cannot be before the programme began (%(date)s).",
-                             date=format_date(PROGRAMME_START)),
-        too_late=_l("The pledge date is in the future: check the year (B.E. 2569 is C.E. 2026)."),
-    )
-    form.text("notes", 2000)
+    form = HouseholdInput.form(data, partial=partial)
     cleaned = form.cleaned
     if cleaned.get("code"):
         cleaned["code"] = cleaned["code"].upper()
@@ -281,34 +290,43 @@ def remove_member(member, by_user):
         member.delete_instance()
 
 
+class PlotAreaInput(Schema):
+    """A plot's area the Thai way, ไร่ งาน ตารางวา, instead of square metres."""
+
+    rai = Integer(minimum=0, maximum=6250, description="Alternative to area_m2, with ngan and wa")
+    ngan = Integer(minimum=0, maximum=3)
+    wa = Number(2, minimum=0, maximum=Decimal("99.99"), description="Square wa")
+
+
+AREA_OUT_OF_RANGE = _l("The area must be more than zero and at most 6,250 rai.")
+
+
+class PlotInput(PlotAreaInput):
+    """A plot a household farms; its area as area_m2, or as rai, ngan and wa."""
+
+    name = Text(120, required=True)
+    area_m2 = Number(2, minimum=Decimal("0.01"), maximum=MAX_PLOT_AREA_M2, required=True,
+                     too_small=AREA_OUT_OF_RANGE, too_large=AREA_OUT_OF_RANGE, example="1600.00",
+                     description="Square metres; not needed when rai, ngan and wa are given")
+    main_crops = Text(255)
+    latitude = Number(6, minimum=-90, maximum=90, nullable=True)
+    longitude = Number(6, minimum=-180, maximum=180, nullable=True)
+    notes = Text(2000)
+
+
 def clean_plot(data, partial=False):
     """Check plot input; the area comes as `area_m2` or as ไร่/งาน/ตารางวา (`rai`, `ngan`, `wa`)."""
     data = dict(data or {})
-    form = Form(data, partial=partial)
-    form.text("name", 120, required=True)
-    form.text("main_crops", 255)
-    form.decimal("latitude", places=6, minimum=-90, maximum=90)
-    form.decimal("longitude", places=6, minimum=-180, maximum=180)
-    form.text("notes", 2000)
-    if any(str(data.get(unit) or "").strip() for unit in ("rai", "ngan", "wa")):
-        parts = Form(data)
-        parts.integer("rai", minimum=0, maximum=6250)
-        parts.integer("ngan", minimum=0, maximum=3)
-        parts.decimal("wa", places=2, minimum=0, maximum=Decimal("99.99"))
+    in_rai = any(str(data.get(unit) or "").strip() for unit in PlotAreaInput.fields)
+    form = PlotInput.form(data, partial=partial, omit=[*PlotAreaInput.fields, *(["area_m2"] if in_rai else [])])
+    if in_rai:
+        parts = PlotAreaInput.form(data)
         form.errors.update(parts.errors)
         if not parts.errors:
-            form.cleaned["area_m2"] = area_from_parts(
-                parts.cleaned["rai"], parts.cleaned["ngan"], parts.cleaned["wa"]
-            )
-    else:
-        form.decimal("area_m2", places=2, required=True)
-    area = form.cleaned.get("area_m2")
-    if "area_m2" not in form.errors and area is not None and not (0 < area <= MAX_PLOT_AREA_M2):
-        form.errors["area_m2"] = _l("The area must be more than zero and at most 6,250 rai.")
-    if not partial and "area_m2" not in form.cleaned and "area_m2" not in form.errors and not any(
-        key in form.errors for key in ("rai", "ngan", "wa")
-    ):
-        form.errors["area_m2"] = _l("This field is required.")
+            area = area_from_parts(parts.cleaned["rai"], parts.cleaned["ngan"], parts.cleaned["wa"])
+            form.cleaned["area_m2"] = area
+            if not 0 < area <= MAX_PLOT_AREA_M2:
+                form.errors["area_m2"] = AREA_OUT_OF_RANGE
     return form.finish()
 
 

@@ -1,18 +1,23 @@
 """The OpenAPI 3 description of /api/v1/; a test checks it against the routes the app really has.
 
-Core documents its own routes here. A domain package documents its routes beside them with
-`document(blueprint, paths, schemas)`, so this module never needs to know (or import) them.
+Request bodies are not written here: they come from the inputs' declarations
+(`core.validation.Schema`), the same ones that check what is sent, so the document states exactly
+the limits that are enforced (tests/test_api_limits.py proves it). Core documents its own routes
+here. A domain package documents its routes beside them with `document(blueprint, paths, schemas)`,
+so this module never needs to know (or import) them.
 """
 
 from core.db import LARGEST_ID
-from core.households import MAX_VILLAGE_NO
-from core.models import CATEGORIES, GROWER_STATUSES, UNITS
+from core.households import MAX_VILLAGE_NO, HouseholdInput, PlotAreaInput, PlotInput
+from core.models import CATEGORIES, GROWER_STATUSES
+from core.products import ProductInput
 
 # Limits the document states and the API enforces (core/api.py reads them from here).
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
 ERROR = {"$ref": "#/components/schemas/Error"}
+ID = {"type": "integer"}
 
 
 def error_responses(*statuses):
@@ -41,9 +46,28 @@ def json_response(schema_name, description="OK"):
     }
 
 
-# Old private names, until every domain uses the public ones.
-_error_responses = error_responses
-_json = json_response
+def input_schemas(schema, name):
+    """The document's schemas of one declared input: `<name>Input` for a PATCH, `<name>New` for a POST."""
+    return {f"{name}Input": schema.openapi(partial=True), f"{name}New": schema.openapi()}
+
+
+def record_schema(schema, description=None, omit=(), **properties):
+    """An answer's schema for a record of a declared input: `properties` (its id ...), then the
+    input's fields as the API answers them, less those in `omit`."""
+    record = schema.openapi(record=True, omit=omit)
+    record["properties"] = {**properties, **record["properties"]}
+    if description:
+        record["description"] = description
+    return record
+
+
+def request_body(schema):
+    """A required JSON body: a declared input (a Schema class), or the name of a documented schema."""
+    if isinstance(schema, str):
+        schema = {"$ref": f"#/components/schemas/{schema}"}
+    else:
+        schema = schema.openapi()
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
 def _created(schema_name):
@@ -53,13 +77,6 @@ def _created(schema_name):
         "headers": {
             "Location": {"description": "Address of the new record", "schema": {"type": "string"}}
         },
-    }
-
-
-def _body(schema_name):
-    return {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}},
     }
 
 
@@ -88,41 +105,9 @@ SCHEMAS = {
             }
         },
     },
-    "HouseholdInput": {
-        "type": "object",
-        "properties": {
-            "code": {"type": "string", "maxLength": 20, "example": "KH-03-012"},
-            "head_name": {"type": "string", "maxLength": 120},
-            "display_name": {"type": "string", "maxLength": 120},
-            "village_no": {"type": "integer", "minimum": 1, "maximum": MAX_VILLAGE_NO},
-            "address": {"type": "string", "maxLength": 255},
-            "phone": {"type": "string", "maxLength": 20},
-            "national_id": {"type": "string", "description": "13 digits with a valid check digit"},
-            "is_elderly": {"type": "boolean"},
-            "is_disabled": {"type": "boolean"},
-            "is_low_income": {"type": "boolean"},
-            "disadvantaged_other": {"type": "string", "maxLength": 255},
-            "grower_status": {"type": "string", "enum": list(GROWER_STATUSES)},
-            "pledge_date": {"type": "string", "format": "date", "nullable": True,
-                            "description": "2026-11-24, or day/month/year in B.E. or C.E. (24/11/2569), Thai digits "
-                            "too; not before the programme began (2022-10-01) nor in the future"},
-            "member_count": {"type": "integer", "minimum": 1, "maximum": 99, "nullable": True},
-            "notes": {"type": "string", "maxLength": 2000},
-            "occupation_group_ids": {"type": "array", "items": {"type": "integer"}},
-        },
-    },
-    "HouseholdNew": {
-        "description": "A new household: code, head_name and village_no are required; an active "
-        "grower also needs pledge_date.",
-        "allOf": [{"$ref": "#/components/schemas/HouseholdInput"}],
-        "required": ["code", "head_name", "village_no"],
-    },
-    "Household": {
-        "type": "object",
-        "description": "Personal fields (phone, national_id, disadvantaged flags) only for admin.",
-        "allOf": [{"$ref": "#/components/schemas/HouseholdInput"}],
-        "properties": {"id": {"type": "integer"}},
-    },
+    **input_schemas(HouseholdInput, "Household"),
+    "Household": record_schema(
+        HouseholdInput, "Personal fields (phone, national_id, disadvantaged flags) only for admin.", id=ID),
     "HouseholdPage": {
         "type": "object",
         "properties": {
@@ -132,68 +117,14 @@ SCHEMAS = {
             "total": {"type": "integer"},
         },
     },
-    "PlotInput": {
-        "type": "object",
-        "properties": {
-            "name": {"type": "string", "maxLength": 120},
-            "area_m2": {"type": "string", "description": "Square metres as a decimal string", "example": "1600.00"},
-            "rai": {"type": "integer", "description": "Alternative to area_m2, with ngan and wa"},
-            "ngan": {"type": "integer", "minimum": 0, "maximum": 3},
-            "wa": {"type": "string", "description": "Square wa, decimal"},
-            "main_crops": {"type": "string", "maxLength": 255},
-            "latitude": {"type": "string", "nullable": True},
-            "longitude": {"type": "string", "nullable": True},
-            "notes": {"type": "string"},
-        },
-    },
-    "PlotNew": {
-        "description": "A new plot: name, and its area as area_m2 or as rai, ngan and wa.",
-        "allOf": [{"$ref": "#/components/schemas/PlotInput"}],
-        "required": ["name"],
-    },
-    "Plot": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "household_id": {"type": "integer"},
-            "name": {"type": "string"},
-            "area_m2": {"type": "string"},
-            "main_crops": {"type": "string"},
-            "latitude": {"type": "string", "nullable": True},
-            "longitude": {"type": "string", "nullable": True},
-            "notes": {"type": "string"},
-        },
-    },
+    **input_schemas(PlotInput, "Plot"),
+    "Plot": record_schema(PlotInput, omit=PlotAreaInput.fields, id=ID, household_id=ID),
     "PlotList": {
         "type": "object",
         "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Plot"}}},
     },
-    "ProductInput": {
-        "type": "object",
-        "properties": {
-            "name_th": {"type": "string", "maxLength": 120},
-            "name_en": {"type": "string", "maxLength": 120},
-            "unit": {"type": "string", "enum": list(UNITS)},
-            "category": {
-                "type": "string",
-                "enum": list(CATEGORIES),
-            },
-            "is_certifiable": {"type": "boolean"},
-            "making_certified": {"type": "boolean",
-                                 "description": "Making it from other batches (bottling, packing) is a certified step"},
-            "default_price_satang": {"type": "integer", "nullable": True, "description": "Price in satang (1/100 baht)"},
-            "is_active": {"type": "boolean"},
-        },
-    },
-    "ProductNew": {
-        "allOf": [{"$ref": "#/components/schemas/ProductInput"}],
-        "required": ["name_th", "unit", "category"],
-    },
-    "Product": {
-        "type": "object",
-        "allOf": [{"$ref": "#/components/schemas/ProductInput"}],
-        "properties": {"id": {"type": "integer"}},
-    },
+    **input_schemas(ProductInput, "Product"),
+    "Product": record_schema(ProductInput, omit=("default_price",), id=ID),
     "ProductPage": {
         "type": "object",
         "properties": {
@@ -251,7 +182,7 @@ def _core_document():
                 },
                 "post": {
                     "summary": "Register a household (admin)",
-                    "requestBody": _body("HouseholdNew"),
+                    "requestBody": request_body("HouseholdNew"),
                     "responses": {"201": _created("Household"), **error_responses("400", "401", "403", "409")},
                 },
             },
@@ -263,7 +194,7 @@ def _core_document():
                 },
                 "patch": {
                     "summary": "Change some fields of a household (admin)",
-                    "requestBody": _body("HouseholdInput"),
+                    "requestBody": request_body("HouseholdInput"),
                     "responses": {"200": json_response("Household"), **error_responses("400", "401", "403", "404", "409")},
                 },
             },
@@ -275,7 +206,7 @@ def _core_document():
                 },
                 "post": {
                     "summary": "Record a plot (admin)",
-                    "requestBody": _body("PlotNew"),
+                    "requestBody": request_body("PlotNew"),
                     "responses": {"201": _created("Plot"), **error_responses("400", "401", "403", "404")},
                 },
             },
@@ -287,7 +218,7 @@ def _core_document():
                 },
                 "patch": {
                     "summary": "Change a plot (admin)",
-                    "requestBody": _body("PlotInput"),
+                    "requestBody": request_body("PlotInput"),
                     "responses": {"200": json_response("Plot"), **error_responses("400", "401", "403", "404")},
                 },
             },
@@ -303,7 +234,7 @@ def _core_document():
                 },
                 "post": {
                     "summary": "Add a product (admin)",
-                    "requestBody": _body("ProductNew"),
+                    "requestBody": request_body("ProductNew"),
                     "responses": {"201": _created("Product"), **error_responses("400", "401", "403", "409")},
                 },
             },
@@ -315,7 +246,7 @@ def _core_document():
                 },
                 "patch": {
                     "summary": "Change a product (admin)",
-                    "requestBody": _body("ProductInput"),
+                    "requestBody": request_body("ProductInput"),
                     "responses": {"200": json_response("Product"), **error_responses("400", "401", "403", "404", "409")},
                 },
             },

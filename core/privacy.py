@@ -14,7 +14,7 @@ import json
 from flask_babel import lazy_gettext as _l
 
 from core import audit
-from core.db import db, utcnow
+from core.db import LARGEST_ID, db, utcnow
 from core.models import (
     GROWER_STATUSES,
     SENSITIVE_HOUSEHOLD_FIELDS,
@@ -24,7 +24,7 @@ from core.models import (
     Member,
     PersonalDataView,
 )
-from core.validation import Form, ValidationError
+from core.validation import Date, Integer, Schema, Text, ValidationError
 
 # What the consent is for, in the words of the council's form.
 SENSITIVE_PURPOSE = "disadvantaged_status"
@@ -78,18 +78,22 @@ def _person(household, member_id):
     return member
 
 
-def _person_form(data):
-    form = Form(data)
-    form.integer("member_id", minimum=1)
-    return form
+class PersonInput(Schema):
+    """Whose personal data a request is about: a member of the household, or without one its head."""
+
+    member_id = Integer(minimum=1, maximum=LARGEST_ID, nullable=True, description="A member; without it, the head")
+
+
+class ConsentInput(PersonInput):
+    """A person's consent, from the signed form."""
+
+    form_version = Text(40, description=f"The consent form's version; default {CURRENT_FORM_VERSION}")
+    given_on = Date(description="When the form was signed; default today")
 
 
 def record_consent(household, data, by_user):
     """Record a person's consent to keeping the household's sensitive data, from the signed form."""
-    form = _person_form(data)
-    form.text("form_version", 40)
-    form.date("given_on")
-    cleaned = form.finish()
+    cleaned = ConsentInput.clean(data)
     member = _person(household, cleaned.get("member_id"))
     given_on = cleaned.get("given_on") or utcnow().date()
     if given_on > utcnow().date() or given_on < utcnow().date() - datetime.timedelta(days=3650):

@@ -13,8 +13,8 @@ from core.api import api_role, json_body
 from core.auth import role_required
 from core.db import get_or_404
 from core.models import Consent, Household, Member
-from core.openapi import document, error_responses
-from core.validation import Form, ValidationError
+from core.openapi import document, error_responses, request_body
+from core.validation import ValidationError
 
 bp = Blueprint("privacy", __name__)
 api_bp = Blueprint("privacy_api", __name__, url_prefix="/api/v1")
@@ -53,9 +53,7 @@ def _log_personal_data_view(response):
 
 
 def _member_id(data):
-    form = Form(data, partial=True)
-    form.integer("member_id", minimum=1)
-    return form.finish().get("member_id")
+    return privacy.PersonInput.clean(data, partial=True).get("member_id")
 
 
 def _person_name(household, member_id):
@@ -224,8 +222,7 @@ document(api_bp, paths={
                     "items": {"type": "array", "items": {"$ref": "#/components/schemas/Consent"}}}})}},
         "post": {"summary": "Record a person's consent to keeping the household's disadvantaged status (admin)",
                  "parameters": [_ID],
-                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                     "$ref": "#/components/schemas/ConsentInput"}}}},
+                 "requestBody": request_body("ConsentInput"),
                  "responses": {"201": _ok("The consent", {"$ref": "#/components/schemas/Consent"})}},
     },
     "/consents/{consent_id}/withdraw": {
@@ -240,9 +237,7 @@ document(api_bp, paths={
     "/households/{household_id}/erase": {
         "post": {"summary": "Erase one person's personal data; sales, settlements and certificates stay (admin)",
                  "parameters": [_ID],
-                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                     "type": "object", "properties": {"member_id": {"type": "integer", "minimum": 1,
-                                                                     "description": "Without it, the head"}}}}}},
+                 "requestBody": request_body(privacy.PersonInput),
                  "responses": {"200": _ok("Erased")}},
     },
     "/personal-data-views": {
@@ -255,10 +250,7 @@ document(api_bp, paths={
         "person_name": {"type": "string"}, "purpose": {"type": "string"}, "form_version": {"type": "string"},
         "given_on": {"type": "string", "format": "date"}, "recorded_at": {"type": "string", "format": "date-time"},
         "withdrawn_at": {"type": "string", "format": "date-time", "nullable": True}}},
-    "ConsentInput": {"type": "object", "properties": {
-        "member_id": {"type": "integer", "minimum": 1, "description": "Who consented; without it, the head"},
-        "form_version": {"type": "string", "maxLength": 40, "description": f"Default {privacy.CURRENT_FORM_VERSION}"},
-        "given_on": {"type": "string", "format": "date", "description": "When the form was signed; default today"}}},
+    "ConsentInput": privacy.ConsentInput.openapi(),
 })
 for _path in api_bp.openapi_paths.values():
     for _operation in _path.values():

@@ -4,23 +4,34 @@ from flask_babel import lazy_gettext as _l
 from core import audit
 from core.db import db
 from core.models import CATEGORIES, UNITS, Product
-from core.validation import Form, ValidationError
+from core.validation import Boolean, Choice, Integer, Money, Schema, Text, ValidationError
+
+
+# The largest default price, in satang: ten million baht.
+MAX_PRICE_SATANG = 1_000_000_000
+
+
+class ProductInput(Schema):
+    """A product of the catalogue; its default price in satang, or in baht as `default_price`."""
+
+    name_th = Text(120, required=True)
+    name_en = Text(120)
+    unit = Choice(UNITS, required=True)
+    category = Choice(CATEGORIES, required=True)
+    is_certifiable = Boolean(description="Organic produce that a certificate covers; never a handicraft")
+    making_certified = Boolean(description="Making it from other batches (bottling, packing) is a certified step")
+    is_active = Boolean(description="On sale")
+    default_price_satang = Integer(minimum=0, maximum=MAX_PRICE_SATANG, nullable=True,
+                                   description="Price in satang (1/100 baht)")
+    default_price = Money(nullable=True, description="The same price in baht, as the form sends it; "
+                                                     "ignored when default_price_satang is given")
 
 
 def clean_product(data, partial=False):
     """Check product input; the price comes in baht and is kept as integer satang."""
-    form = Form(data, partial=partial)
-    form.text("name_th", 120, required=True)
-    form.text("name_en", 120)
-    form.choice("unit", UNITS, required=True)
-    form.choice("category", CATEGORIES, required=True)
-    form.boolean("is_certifiable")
-    form.boolean("making_certified")
-    form.boolean("is_active")
-    if "default_price_satang" in (data or {}):
-        form.integer("default_price_satang", minimum=0, maximum=1_000_000_000)
-    else:
-        form.money("default_price")
+    in_satang = "default_price_satang" in (data or {})
+    form = ProductInput.form(data, partial=partial, omit=("default_price",) if in_satang else ("default_price_satang",))
+    if not in_satang:
         if "default_price" in form.cleaned:
             form.cleaned["default_price_satang"] = form.cleaned.pop("default_price")
         elif "default_price" in form.errors:

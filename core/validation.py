@@ -17,6 +17,8 @@ from flask_babel import lazy_gettext as _l
 # The largest whole number any integer column holds on both databases (PostgreSQL's integer);
 # a bigger one would be an OverflowError or a DataError, a 500, instead of a 400.
 LARGEST_INTEGER = 2**31 - 1
+# The most baht one money field takes: ten million, far beyond any sale or float of the market.
+MAX_BAHT = Decimal(10_000_000)
 
 
 class ValidationError(Exception):
@@ -109,23 +111,26 @@ class Form:
         if name in self.cleaned and self.cleaned[name] is None:
             self.cleaned[name] = ""
 
-    def integer(self, name, minimum=None, maximum=None, required=False):
-        """Read a whole number; without bounds it must still fit a database integer (an id of 10^30 is a 400)."""
+    def integer(self, name, minimum=None, maximum=None, required=False, too_small=None, too_large=None):
+        """Read a whole number; without bounds it must still fit a database integer (an id of 10^30 is a 400).
+
+        `too_small` and `too_large`, when given, say why a number out of bounds is refused.
+        """
         def parse(raw):
             try:
                 value = int(str(raw).strip().translate(THAI_DIGITS))
             except ValueError:
                 raise ValueError(_l("Enter a whole number.")) from None
             check_range(value, -LARGEST_INTEGER if minimum is None else minimum,
-                        LARGEST_INTEGER if maximum is None else maximum)
+                        LARGEST_INTEGER if maximum is None else maximum, too_small, too_large)
             return value
 
         self._field(name, required, parse)
 
-    def decimal(self, name, places=2, minimum=None, maximum=None, required=False):
+    def decimal(self, name, places=2, minimum=None, maximum=None, required=False, too_small=None, too_large=None):
         def parse(raw):
             value = parse_decimal(raw, places)
-            check_range(value, minimum, maximum)
+            check_range(value, minimum, maximum, too_small, too_large)
             return value
 
         self._field(name, required, parse)
@@ -134,7 +139,7 @@ class Form:
         """Read baht with up to two decimals; store integer satang."""
         def parse(raw):
             value = parse_decimal(raw, 2)
-            check_range(value, Decimal(0), Decimal(10_000_000))
+            check_range(value, Decimal(0), MAX_BAHT)
             return int(value * 100)
 
         self._field(name, required, parse)
@@ -310,11 +315,12 @@ def clean_period(data, start="start", end="end"):
     return cleaned[start], cleaned[end]
 
 
-def check_range(value, minimum, maximum):
+def check_range(value, minimum, maximum, too_small=None, too_large=None):
+    """Raise ValueError if `value` is outside [minimum, maximum], with the given message or one naming the bound."""
     if minimum is not None and value < minimum:
-        raise ValueError(_l("Must be at least %(n)s.", n=minimum))
+        raise ValueError(too_small or _l("Must be at least %(n)s.", n=minimum))
     if maximum is not None and value > maximum:
-        raise ValueError(_l("Must be at most %(n)s.", n=maximum))
+        raise ValueError(too_large or _l("Must be at most %(n)s.", n=maximum))
 
 
 def national_id_is_valid(value):
@@ -323,3 +329,290 @@ def national_id_is_valid(value):
         return False
     total = sum(int(d) * (13 - i) for i, d in enumerate(value[:12]))
     return (11 - total % 11) % 10 == int(value[12])
+
+
+# --- Declared inputs ------------------------------------------------------------------------
+# One declaration per input: its fields with types, limits, required and messages. The same
+# declaration reads a form, a JSON body or an import row (Schema.form) and writes the input's
+# part of the OpenAPI document (Schema.openapi), so the document states exactly what is enforced.
+
+
+def _json_number(value):
+    """A limit as the document writes it: an int when whole, else its decimal as a JSON number."""
+    value = Decimal(value)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _bound(limit):
+    """A limit that may depend on the day (a function), read when the input is checked."""
+    return limit() if callable(limit) else limit
+
+
+# Schema keywords that limit what may be sent, not what an answer holds.
+INPUT_LIMITS = ("minLength", "maxLength", "pattern", "minimum", "maximum", "minItems", "maxItems")
+
+
+class Field:
+    """One declared input field: `read` checks it into a Form, `openapi` describes it."""
+
+    def __init__(self, required=False, description=None, example=None, nullable=False):
+        self.required = required
+        self.description = description
+        self.example = example
+        self.nullable = nullable
+
+    def read(self, form, name):
+        raise NotImplementedError
+
+    def type_schema(self):
+        raise NotImplementedError
+
+    def openapi(self, record=False):
+        """The field in the API document: as sent (with its limits), or as answered in a `record`."""
+        schema = self.record_schema() if record else self.type_schema()
+        for key, value in (("description", self.description), ("example", self.example)):
+            if value is not None:
+                schema[key] = str(value)
+        if self.nullable:
+            schema["nullable"] = True
+        return schema
+
+    def record_schema(self):
+        """The field as the API answers it: its type without the input's limits."""
+        return {key: value for key, value in self.type_schema().items() if key not in INPUT_LIMITS}
+
+
+class Text(Field):
+    """Cleaned text (see clean_text) of at most `max_length` characters, optionally matching `pattern`."""
+
+    def __init__(self, max_length, pattern=None, pattern_message=None, **options):
+        super().__init__(**options)
+        self.max_length, self.pattern, self.pattern_message = max_length, pattern, pattern_message
+
+    def read(self, form, name):
+        form.text(name, self.max_length, self.required, self.pattern, self.pattern_message)
+
+    def type_schema(self):
+        schema = {"type": "string", "maxLength": self.max_length}
+        if self.required:
+            schema["minLength"] = 1
+        if self.pattern:
+            schema["pattern"] = f"^(?:{self.pattern})$"
+        return schema
+
+
+class Integer(Field):
+    """A whole number within [minimum, maximum]; without bounds, within a database integer."""
+
+    def __init__(self, minimum=None, maximum=None, too_small=None, too_large=None, **options):
+        super().__init__(**options)
+        self.minimum = -LARGEST_INTEGER if minimum is None else minimum
+        self.maximum = LARGEST_INTEGER if maximum is None else maximum
+        self.too_small, self.too_large = too_small, too_large
+
+    def read(self, form, name):
+        form.integer(name, self.minimum, self.maximum, self.required, self.too_small, self.too_large)
+
+    def type_schema(self):
+        return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
+
+
+class Number(Field):
+    """A decimal with at most `places` decimals within [minimum, maximum]: a string keeps it exact."""
+
+    def __init__(self, places, minimum=None, maximum=None, too_small=None, too_large=None, **options):
+        super().__init__(**options)
+        self.places, self.minimum, self.maximum = places, minimum, maximum
+        self.too_small, self.too_large = too_small, too_large
+
+    def read(self, form, name):
+        form.decimal(name, self.places, self.minimum, self.maximum, self.required, self.too_small, self.too_large)
+
+    def type_schema(self):
+        number = {"type": "number"}
+        if self.minimum is not None:
+            number["minimum"] = _json_number(self.minimum)
+        if self.maximum is not None:
+            number["maximum"] = _json_number(self.maximum)
+        text = {"type": "string", "pattern": rf"^-?[0-9๐-๙,]+(\.[0-9๐-๙]{{1,{self.places}}})?$"}
+        return {"oneOf": [text, number]}
+
+    def record_schema(self):
+        return {"type": "string"}
+
+
+class Money(Number):
+    """Baht with at most two decimals, kept as integer satang."""
+
+    def __init__(self, **options):
+        super().__init__(2, Decimal(0), MAX_BAHT, **options)
+
+    def read(self, form, name):
+        form.money(name, self.required)
+
+
+class Date(Field):
+    """A date as people type it (see parse_date), within [earliest, latest] when given.
+
+    The bounds may be functions (today, today + a week), read when the input is checked; the
+    messages say why a date out of range is refused, as for Form.date.
+    """
+
+    def __init__(self, earliest=None, latest=None, too_early=None, too_late=None, **options):
+        super().__init__(**options)
+        self.earliest, self.latest, self.too_early, self.too_late = earliest, latest, too_early, too_late
+
+    def read(self, form, name):
+        form.date(name, self.required, _bound(self.earliest), _bound(self.latest), self.too_early, self.too_late)
+
+    def type_schema(self):
+        return {"type": "string", "format": "date"}
+
+
+class Choice(Field):
+    """One of a fixed list of words."""
+
+    def __init__(self, choices, **options):
+        super().__init__(**options)
+        self.choices = tuple(choices)
+
+    def read(self, form, name):
+        form.choice(name, self.choices, self.required)
+
+    def type_schema(self):
+        return {"type": "string", "enum": list(self.choices)}
+
+
+class Boolean(Field):
+    """Yes or no: a JSON boolean, a checkbox or a spreadsheet cell (see parse_bool)."""
+
+    def read(self, form, name):
+        form.boolean(name)
+
+    def type_schema(self):
+        return {"type": "boolean"}
+
+
+class ClientId(Field):
+    """A UUID the client makes for one write, so that a retry of it is recognised."""
+
+    def __init__(self, message, **options):
+        super().__init__(**options)
+        self.message = message
+
+    def read(self, form, name):
+        form.client_id(name, self.message, self.required)
+
+    def type_schema(self):
+        return {"type": "string", "format": "uuid"}
+
+
+class Items(Field):
+    """A list of `min_items` to `max_items` objects, each read by `schema`; errors are named `name.index.field`."""
+
+    def __init__(self, schema, min_items, max_items, too_few, too_many, **options):
+        super().__init__(required=True, **options)
+        self.schema, self.min_items, self.max_items = schema, min_items, max_items
+        self.too_few, self.too_many = too_few, too_many
+
+    def read(self, form, name):
+        raw, skip = form._raw(name)
+        if skip:
+            return
+        if not isinstance(raw, list) or len(raw) < self.min_items:
+            form.errors[name] = self.too_few
+            return
+        if len(raw) > self.max_items:
+            form.errors[name] = self.too_many
+            return
+        items, errors = [], {}
+        for index, item in enumerate(raw):
+            line = self.schema.form(item if isinstance(item, dict) else {})
+            errors.update({f"{name}.{index}.{field}": message for field, message in line.errors.items()})
+            items.append(line.cleaned)
+        if errors:
+            form.errors.update(errors)
+        else:
+            form.cleaned[name] = items
+
+    def type_schema(self):
+        return {"type": "array", "minItems": self.min_items, "maxItems": self.max_items, "items": self.schema.openapi()}
+
+    def record_schema(self):
+        return {"type": "array", "items": self.schema.openapi(record=True)}
+
+
+class Nested(Field):
+    """One object read by `schema`; errors are named `name.field`."""
+
+    def __init__(self, schema, **options):
+        super().__init__(required=True, **options)
+        self.schema = schema
+
+    def read(self, form, name):
+        raw, skip = form._raw(name)
+        if skip:
+            return
+        inner = self.schema.form(raw if isinstance(raw, dict) else {})
+        form.errors.update({f"{name}.{field}": message for field, message in inner.errors.items()})
+        if not inner.errors:
+            form.cleaned[name] = inner.cleaned
+
+    def type_schema(self):
+        return self.schema.openapi()
+
+    def record_schema(self):
+        return self.schema.openapi(record=True)
+
+
+class Described(Field):
+    """A field whose rules need the database or other records, so the service checks it;
+    declared here so the document lists it."""
+
+    def __init__(self, schema, **options):
+        super().__init__(**options)
+        self.schema = schema
+
+    def read(self, form, name):
+        """Leave the field to the service."""
+
+    def type_schema(self):
+        return dict(self.schema)
+
+
+class Schema:
+    """An input declared once as Field class attributes, in the order they are checked.
+
+    `form(data)` reads every field into a Form (a service adds the rules that span fields, then
+    calls finish()); `clean(data)` is form().finish(); `openapi()` is the request schema.
+    """
+
+    fields = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.fields = {**cls.fields, **{name: value for name, value in vars(cls).items() if isinstance(value, Field)}}
+
+    @classmethod
+    def form(cls, data, partial=False, omit=()):
+        """A Form with every field but those in `omit` read from `data`."""
+        form = Form(data, partial=partial)
+        for name, field in cls.fields.items():
+            if name not in omit:
+                field.read(form, name)
+        return form
+
+    @classmethod
+    def clean(cls, data, partial=False, omit=()):
+        return cls.form(data, partial, omit).finish()
+
+    @classmethod
+    def openapi(cls, partial=False, record=False, omit=()):
+        """The JSON schema of this input; `partial` (a PATCH) requires nothing; a `record` is the
+        same fields as the API answers them, without the input's limits (see `record_schema`)."""
+        fields = {name: field for name, field in cls.fields.items() if name not in omit}
+        schema = {"type": "object", "properties": {name: field.openapi(record) for name, field in fields.items()}}
+        required = [name for name, field in fields.items() if field.required]
+        if required and not partial and not record:
+            schema["required"] = required
+        return schema

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from core.api import api_role, json_body
 from core.db import LARGEST_ID, get_or_404, utcnow
 from core.errors import json_error
-from core.openapi import document, error_responses, json_response
+from core.openapi import document, error_responses, json_response, request_body
 from core.qr import qr_svg
 from core.validation import ValidationError
 from market import camera, promptpay, sales, settings
@@ -234,7 +234,7 @@ document(bp, paths={
     }},
     "/sales": {"post": {
         "summary": "Record a sale exactly once: the same client_id again answers 200 with the first sale and writes nothing",
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SaleInput"}}}},
+        "requestBody": request_body("SaleInput"),
         "responses": {"201": json_response("Sale", "Recorded"), "200": json_response("Sale", "Already recorded under this client_id"),
                       "409": _REFUSED, **error_responses("400", "401", "403")},
     }},
@@ -246,45 +246,21 @@ document(bp, paths={
         "summary": "Void a sale with a reason (admin before settlement; a cashier while its market day is open); "
                    "the stock returns. A sale with a refund is not voided: refund the rest of its lines",
         "parameters": [_SALE_ID],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["reason"], "properties": {"reason": {"type": "string", "maxLength": 500}}}}}},
+        "requestBody": request_body(sales.VoidInput),
         "responses": {"200": json_response("Sale"), **error_responses("400", "401", "403", "404")},
     }},
     "/sale-lines/{line_id}/refund": {"post": {
         "summary": "Refund part or all of a sale line, paid from an open market day's cash (a cashier: sales of a day "
                    "still open; admin: any time, a settled line comes off the next settlement)",
         "parameters": [{"name": "line_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}}],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["quantity", "reason"], "properties": {
-                "quantity": {"type": "string", "example": "0.500"}, "reason": {"type": "string", "maxLength": 500},
-                "market_day_id": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}}}}}},
+        "requestBody": request_body(sales.RefundInput),
         "responses": {"201": {"description": "Refunded", "content": {"application/json": {"schema": {"type": "object", "properties": {
             "id": {"type": "integer"}, "line_id": {"type": "integer"}, "quantity": {"type": "string"}, "amount_satang": {"type": "integer"}}}}}},
             **error_responses("400", "401", "403", "404")},
     }},
 }, schemas={
     "CounterBatch": _COUNTER_BATCH,
-    "SaleInput": {
-        "type": "object",
-        "required": ["client_id", "market_day_id", "lines", "payment"],
-        "properties": {
-            "client_id": {"type": "string", "format": "uuid", "description": "Made by the POS; a retry sends the same"},
-            "market_day_id": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID},
-            "lines": {"type": "array", "minItems": 1, "maxItems": sales.MAX_LINES, "items": {
-                "type": "object", "required": ["batch_code", "quantity"],
-                "properties": {
-                    "batch_code": {"type": "string", "description": "The code, or the label's whole /b/ URL"},
-                    "quantity": {"type": "string", "example": "1.250", "description": "In the batch's unit, up to 3 decimals"},
-                    "unit_price_satang": {"type": "integer", "minimum": 0, "description": "The price the cashier saw"},
-                    "discount_satang": {"type": "integer", "minimum": 0},
-                }}},
-            "payment": {"type": "object", "required": ["method"], "properties": {
-                "method": {"type": "string", "enum": list(PAYMENT_METHODS)},
-                "cash_tendered_satang": {"type": "integer", "minimum": 0},
-                "promptpay_satang": {"type": "integer", "minimum": 0, "description": "The PromptPay part of a split payment"},
-            }},
-        },
-    },
+    "SaleInput": sales.SaleInput.openapi(),
     "Sale": {
         "type": "object",
         "required": ["id", "client_id", "total_satang", "payment", "lines", "receipt_url"],

@@ -17,9 +17,9 @@ from certificates.models import Certificate, CertificateEvent
 from core.db import LARGEST_ID, Prepared, is_sqlite, utcnow, write_transaction
 from core.i18n import format_baht, format_date, format_quantity
 from core.models import Household, Product
-from core.validation import Form, ValidationError, local_today
+from core.validation import ClientId, Choice, Form, Integer, Items, Nested, Number, Schema, Text, ValidationError, local_today
 from market import settings
-from market.models import MarketDay, Refund, Sale, SaleLine
+from market.models import PAYMENT_METHODS, MarketDay, Refund, Sale, SaleLine
 from traceability import batches, codes
 from traceability.models import MILLI, Batch, BatchEvent, BatchInput
 
@@ -209,39 +209,48 @@ def open_days():
 # --- Recording a sale -------------------------------------------------------------------------
 
 
-def _clean_sale(data):
-    """Check the shape of a sale; the rules about batches and stock come after."""
-    form = Form(data)
-    form.client_id("client_id", _l("The sale id must be a UUID made by the POS."), required=True)
-    form.integer("market_day_id", minimum=1, maximum=LARGEST_ID, required=True)
-    cleaned = form.finish()
-    lines = data.get("lines")
-    if not isinstance(lines, list) or not lines:
-        raise ValidationError({"lines": _l("A sale needs at least one line.")})
-    if len(lines) > MAX_LINES:
-        raise ValidationError({"lines": _l("At most %(n)d lines in one sale.", n=MAX_LINES)})
-    cleaned["lines"], errors = [], {}
-    for index, line in enumerate(lines):
-        line_form = Form(line if isinstance(line, dict) else {})
-        line_form.text("batch_code", 300, required=True)
-        line_form.decimal("quantity", places=3, minimum=Decimal("0.001"), maximum=MAX_LINE_QUANTITY, required=True)
-        line_form.integer("unit_price_satang", minimum=0, maximum=10_000_000 * 100)
-        line_form.integer("discount_satang", minimum=0, maximum=10_000_000 * 100)
-        for field, message in line_form.errors.items():
-            errors[f"lines.{index}.{field}"] = message
-        if not line_form.errors:
-            cleaned["lines"].append(line_form.cleaned)
-    payment = data.get("payment")
-    pay_form = Form(payment if isinstance(payment, dict) else {})
-    pay_form.choice("method", ("cash", "promptpay", "split"), required=True)
-    pay_form.integer("cash_tendered_satang", minimum=0, maximum=MAX_TENDERED_SATANG)
-    pay_form.integer("promptpay_satang", minimum=0, maximum=MAX_TENDERED_SATANG)
-    for field, message in pay_form.errors.items():
-        errors[f"payment.{field}"] = message
-    if errors:
-        raise ValidationError(errors)
-    cleaned["payment"] = pay_form.cleaned
-    return cleaned
+class SaleLineInput(Schema):
+    """One line of a sale: which batch, how much, at the price the cashier saw."""
+
+    batch_code = Text(300, required=True, description="The code, or the label's whole /b/ URL")
+    quantity = Number(3, minimum=Decimal("0.001"), maximum=MAX_LINE_QUANTITY, required=True, example="1.250",
+                      description="In the batch's unit, up to 3 decimals")
+    unit_price_satang = Integer(minimum=0, maximum=MAX_TENDERED_SATANG, description="The price the cashier saw")
+    discount_satang = Integer(minimum=0, maximum=MAX_TENDERED_SATANG)
+
+
+class PaymentInput(Schema):
+    """How a sale is paid: cash, PromptPay, or split between them."""
+
+    method = Choice(PAYMENT_METHODS, required=True)
+    cash_tendered_satang = Integer(minimum=0, maximum=MAX_TENDERED_SATANG)
+    promptpay_satang = Integer(minimum=0, maximum=MAX_TENDERED_SATANG,
+                               description="The PromptPay part of a split payment")
+
+
+class SaleInput(Schema):
+    """A sale as the POS sends it; the rules about batches and stock come after."""
+
+    client_id = ClientId(_l("The sale id must be a UUID made by the POS."), required=True,
+                         description="Made by the POS; a retry sends the same")
+    market_day_id = Integer(minimum=1, maximum=LARGEST_ID, required=True)
+    lines = Items(SaleLineInput, 1, MAX_LINES, too_few=_l("A sale needs at least one line."),
+                  too_many=_l("At most %(n)d lines in one sale.", n=MAX_LINES))
+    payment = Nested(PaymentInput)
+
+
+class VoidInput(Schema):
+    """Why a whole sale is undone."""
+
+    reason = Text(500, required=True)
+
+
+class RefundInput(Schema):
+    """How much of a sale line goes back, why, and from which open market day's cash."""
+
+    quantity = Number(3, minimum=Decimal("0.001"), maximum=MAX_LINE_QUANTITY, required=True, example="0.500")
+    reason = Text(500, required=True)
+    market_day_id = Integer(minimum=1, maximum=LARGEST_ID)
 
 
 def _payment_parts(payment, total):
@@ -279,7 +288,7 @@ def record_sale(data, cashier, base_url):
     Every line is checked (sellable, price as shown, enough stock) and the stock taken in one
     transaction; if any line is refused, nothing is written and SaleRefused lists every reason.
     """
-    cleaned = _clean_sale(data)
+    cleaned = SaleInput.clean(data)
     try:
         wanted = [(_parse_code(line["batch_code"], base_url, index), line) for index, line in enumerate(cleaned["lines"])]
     except SaleRefused:
@@ -433,9 +442,7 @@ def _may_undo(sale, by_user, field):
 
 def _void_plan(sale, data, by_user):
     """Check a void against the rules; return the sale (locked), its lines and the reason. Writes nothing."""
-    form = Form(data)
-    form.text("reason", 500, required=True)
-    reason = form.finish()["reason"]
+    reason = VoidInput.clean(data)["reason"]
     sale = _locked_sale(sale.id)
     if sale.voided_at is not None:
         raise ValidationError({"reason": _l("This sale is already void.")})
@@ -490,11 +497,7 @@ class RefundPlan:
 
 
 def _refund_plan(line, data, by_user):
-    form = Form(data)
-    form.decimal("quantity", places=3, minimum=Decimal("0.001"), maximum=MAX_LINE_QUANTITY, required=True)
-    form.text("reason", 500, required=True)
-    form.integer("market_day_id", minimum=1, maximum=LARGEST_ID)
-    cleaned = form.finish()
+    cleaned = RefundInput.clean(data)
     quantity = int(cleaned["quantity"] * MILLI)
     sale = _locked_sale(line.sale_id)
     line = SaleLine.get_by_id(line.id)

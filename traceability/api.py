@@ -235,49 +235,8 @@ document(bp, paths={
         },
     },
 }, schemas={
-    "BatchInput": {
-        "type": "object",
-        "required": ["household_id", "product_id", "harvest_date", "quantity"],
-        "properties": {
-            "household_id": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID},
-            "product_id": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID},
-            "plot_id": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID, "nullable": True},
-            "harvest_date": {"type": "string", "format": "date"},
-            "quantity": {"description": "In the unit; up to three decimals (a string keeps it exact)",
-                         "oneOf": [{"type": "string", "example": "12.5"}, {"type": "number"}]},
-            "unit": {"type": "string", "description": "Defaults to the product's unit"},
-            "price_satang": {"type": "integer", "minimum": 0, "nullable": True,
-                             "description": "Price per unit in satang; defaults to the product's"},
-            "best_before": {"type": "string", "format": "date", "nullable": True},
-            "notes": {"type": "string", "maxLength": 1000},
-            "client_id": {"type": "string", "format": "uuid",
-                          "description": "Your id for this harvest: the same id again records nothing new"},
-        },
-    },
-    "MadeBatchInput": {
-        "type": "object",
-        "required": ["household_id", "product_id", "made_on", "quantity", "inputs"],
-        "properties": {
-            "household_id": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID, "description": "The maker"},
-            "occupation_group_id": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID, "nullable": True,
-                                    "description": "For a group's product: inputs may be of any member household, "
-                                                   "and sales settle to each by its share of the inputs"},
-            "product_id": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID},
-            "made_on": {"type": "string", "format": "date"},
-            "quantity": {"description": "How much was made, in the unit",
-                         "oneOf": [{"type": "string", "example": "30"}, {"type": "number"}]},
-            "unit": {"type": "string", "description": "Defaults to the product's unit"},
-            "price_satang": {"type": "integer", "minimum": 0, "nullable": True},
-            "best_before": {"type": "string", "format": "date", "nullable": True},
-            "notes": {"type": "string", "maxLength": 1000},
-            "client_id": {"type": "string", "format": "uuid"},
-            "inputs": {"type": "array", "minItems": 1, "maxItems": making.MAX_INPUTS, "items": {
-                "type": "object", "required": ["batch_code", "quantity"],
-                "properties": {"batch_code": {"type": "string", "example": "ABCD2345"},
-                               "quantity": {"description": "How much of that batch went in, in its unit",
-                                            "oneOf": [{"type": "string", "example": "2.5"}, {"type": "number"}]}}}},
-        },
-    },
+    "BatchInput": batches.HarvestInput.openapi(),
+    "MadeBatchInput": making.MadeBatchInput.openapi(),
     "MadeBatch": {
         "allOf": [{"$ref": "#/components/schemas/Batch"}, {
             "type": "object",

@@ -14,7 +14,20 @@ from certificates.records import FarmEntry
 from core import audit
 from core.db import LARGEST_ID, Prepared, db, utcnow
 from core.models import UNITS, Household, Plot, Product
-from core.validation import Form, NotFound, ValidationError, local_today
+from core.validation import (
+    ClientId,
+    Choice,
+    Date,
+    Form,
+    Integer,
+    Money,
+    NotFound,
+    Number,
+    Schema,
+    Text,
+    ValidationError,
+    local_today,
+)
 from traceability import codes
 from traceability.models import MILLI, Batch, BatchEvent, BatchInput, LabelPrint
 
@@ -39,29 +52,50 @@ def _to_milli(value):
     return int(value * MILLI)
 
 
-def clean_batch(data):
-    """Check batch input; quantity becomes thousandths, price (baht or satang) becomes satang."""
-    form = Form(data)
-    form.integer("household_id", minimum=1, maximum=LARGEST_ID, required=True)
-    form.integer("product_id", minimum=1, maximum=LARGEST_ID, required=True)
-    form.integer("plot_id", minimum=1, maximum=LARGEST_ID)
-    today = local_today()
-    form.date("harvest_date", required=True, earliest=today - HARVEST_MAX_AGE, latest=today,
-              too_early=_l("A harvest more than a year ago cannot be recorded: check the year (B.E. 2569 is C.E. 2026)."),
-              too_late=_l("The harvest date is in the future: record the harvest when it is picked."))
-    form.decimal("quantity", places=3, minimum=Decimal("0.001"), maximum=MAX_QUANTITY, required=True)
-    form.choice("unit", UNITS)
-    if "price_satang" in (data or {}):
-        form.integer("price_satang", minimum=0, maximum=MAX_PRICE_SATANG)
-    else:
-        form.money("price")
+class BatchDetails(Schema):
+    """What every batch states, harvested or made: whose, what, how much, at what price, until when."""
+
+    household_id = Integer(minimum=1, maximum=LARGEST_ID, required=True)
+    product_id = Integer(minimum=1, maximum=LARGEST_ID, required=True)
+    quantity = Number(3, minimum=Decimal("0.001"), maximum=MAX_QUANTITY, required=True, example="12.5",
+                      description="In the unit; up to three decimals (a string keeps it exact)")
+    unit = Choice(UNITS, description="Defaults to the product's unit")
+    price_satang = Integer(minimum=0, maximum=MAX_PRICE_SATANG, nullable=True,
+                           description="Price per unit in satang; defaults to the product's")
+    price = Money(nullable=True, description="The same price in baht, as the form sends it; "
+                                             "ignored when price_satang is given")
+    best_before = Date(nullable=True)
+    notes = Text(1000)
+
+
+class HarvestInput(BatchDetails):
+    """A harvest batch as recorded by the secretariat, the grower's phone or a script."""
+
+    plot_id = Integer(minimum=1, maximum=LARGEST_ID, nullable=True)
+    harvest_date = Date(
+        required=True, earliest=lambda: local_today() - HARVEST_MAX_AGE, latest=local_today,
+        too_early=_l("A harvest more than a year ago cannot be recorded: check the year (B.E. 2569 is C.E. 2026)."),
+        too_late=_l("The harvest date is in the future: record the harvest when it is picked."),
+        description="Not in the future, nor more than a year ago")
+    client_id = ClientId(_l("The harvest's id must be a UUID made by the tablet or script."),
+                         description="Your id for this harvest: the same id again records nothing new")
+
+
+def details_form(schema, data):
+    """Read a batch's input with `schema`; its price comes in satang or, as the form sends it, in baht."""
+    in_satang = "price_satang" in (data or {})
+    form = schema.form(data, omit=("price",) if in_satang else ("price_satang",))
+    if not in_satang:
         form.cleaned["price_satang"] = form.cleaned.pop("price", None)
         if "price" in form.errors:
             form.errors["price_satang"] = form.errors.pop("price")
-    form.date("best_before")
+    return form
+
+
+def clean_batch(data):
+    """Check batch input; quantity becomes thousandths, price (baht or satang) becomes satang."""
+    form = details_form(HarvestInput, data)
     _check_best_before(form)
-    form.text("notes", 1000)
-    form.client_id("client_id", _l("The harvest's id must be a UUID made by the tablet or script."))
     cleaned = form.finish()
     return _check_references(cleaned)
 

@@ -15,8 +15,8 @@ from peewee import IntegrityError, fn
 from core import audit
 from core.db import LARGEST_ID, utcnow, write_transaction
 from core.i18n import format_quantity
-from core.models import UNITS, Household, HouseholdOccupation, OccupationGroup, Product
-from core.validation import Form, ValidationError
+from core.models import Household, HouseholdOccupation, OccupationGroup, Product
+from core.validation import ClientId, Date, Form, Integer, Items, Number, Schema, Text, ValidationError
 from traceability import batches, codes
 from traceability.models import MILLI, Batch, BatchEvent, BatchInput
 
@@ -24,64 +24,48 @@ MAX_INPUTS = 50  # batches that go into one making; more is a stuck scanner
 DEEPEST_CHAIN = 10  # made from made from ...: deeper than this is a loop or a slip
 
 
-def _clean_inputs(raw):
-    """The inputs as [(code, quantity_milli)], with a message per bad line."""
-    if not isinstance(raw, list) or not raw:
-        raise ValidationError({"inputs": _l("Add at least one batch it was made from.")})
-    if len(raw) > MAX_INPUTS:
-        raise ValidationError({"inputs": _l("At most %(n)d batches in one making.", n=MAX_INPUTS)})
-    cleaned, errors, seen = [], {}, set()
-    for index, line in enumerate(raw):
-        form = Form(line if isinstance(line, dict) else {})
-        form.text("batch_code", 300, required=True)
-        form.decimal("quantity", places=3, minimum=Decimal("0.001"), maximum=batches.MAX_QUANTITY, required=True)
-        for field, message in form.errors.items():
-            errors[f"inputs.{index}.{field}"] = message
-        if form.errors:
-            continue
+class MadeBatchLine(Schema):
+    """One batch a making took from, and how much of it went in."""
+
+    batch_code = Text(300, required=True, example="ABCD2345")
+    quantity = Number(3, minimum=Decimal("0.001"), maximum=batches.MAX_QUANTITY, required=True, example="2.5",
+                      description="How much of that batch went in, in its unit")
+
+
+class MadeBatchInput(batches.BatchDetails):
+    """A batch made from other batches: bottled honey, packed mushrooms, a craft."""
+
+    occupation_group_id = Integer(minimum=1, maximum=LARGEST_ID, nullable=True,
+                                  description="For a group's product: inputs may be of any member household, "
+                                              "and sales settle to each by its share of the inputs")
+    made_on = Date(required=True)
+    client_id = ClientId(_l("The making's id must be a UUID made by the tablet or script."))
+    inputs = Items(MadeBatchLine, 1, MAX_INPUTS, too_few=_l("Add at least one batch it was made from."),
+                   too_many=_l("At most %(n)d batches in one making.", n=MAX_INPUTS))
+
+
+def _resolve_inputs(form):
+    """Turn the checked input lines into [(code, quantity_milli)], naming each mistyped or repeated code."""
+    cleaned, seen = [], set()
+    for index, line in enumerate(form.cleaned.get("inputs") or []):
         try:
-            code = codes.parse_code(form.cleaned["batch_code"])
+            code = codes.parse_code(line["batch_code"])
         except codes.MistypedCode:
-            errors[f"inputs.{index}.batch_code"] = _l("This code is mistyped. Check the label and type it again.")
+            form.errors[f"inputs.{index}.batch_code"] = _l("This code is mistyped. Check the label and type it again.")
             continue
         if code in seen:
-            errors[f"inputs.{index}.batch_code"] = _l("This batch is listed twice; give its quantity once.")
+            form.errors[f"inputs.{index}.batch_code"] = _l("This batch is listed twice; give its quantity once.")
             continue
         seen.add(code)
-        cleaned.append((code, int(form.cleaned["quantity"] * MILLI)))
-    if errors:
-        raise ValidationError(errors)
+        cleaned.append((code, int(line["quantity"] * MILLI)))
     return cleaned
 
 
 def clean_made_batch(data):
     """Check a making: who made what, when, how much, and from which batches (each line checked)."""
-    form = Form(data)
-    form.integer("household_id", minimum=1, maximum=LARGEST_ID, required=True)
-    form.integer("occupation_group_id", minimum=1, maximum=LARGEST_ID)
-    form.integer("product_id", minimum=1, maximum=LARGEST_ID, required=True)
-    form.date("made_on", required=True)
-    form.decimal("quantity", places=3, minimum=Decimal("0.001"), maximum=batches.MAX_QUANTITY, required=True)
-    form.choice("unit", UNITS)
-    if "price_satang" in (data or {}):
-        form.integer("price_satang", minimum=0, maximum=batches.MAX_PRICE_SATANG)
-    else:
-        form.money("price")
-        form.cleaned["price_satang"] = form.cleaned.pop("price", None)
-        if "price" in form.errors:
-            form.errors["price_satang"] = form.errors.pop("price")
-    form.date("best_before")
-    form.text("notes", 1000)
-    form.client_id("client_id", _l("The making's id must be a UUID made by the tablet or script."))
-    errors = dict(form.errors)
-    try:
-        inputs = _clean_inputs((data or {}).get("inputs"))
-    except ValidationError as exc:
-        errors.update(exc.errors)
-        inputs = []
-    if errors:
-        raise ValidationError(errors)
-    cleaned = form.cleaned
+    form = batches.details_form(MadeBatchInput, data)
+    inputs = _resolve_inputs(form)
+    cleaned = form.finish()
     cleaned["inputs"] = inputs
     return _check_made_references(cleaned)
 
