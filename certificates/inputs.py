@@ -126,10 +126,7 @@ def save_input(data, user, version, registered=None):
             registered = RegisteredInput.create(**cleaned)
             audit.record(user, "create", "registered_input", registered.id, new_values(cleaned))
         else:
-            changes = audit.apply_changes(registered, cleaned)
-            if changes:
-                registered.save()
-                audit.record(user, "update", "registered_input", registered.id, changes)
+            audit.save_with_audit(user, registered, "registered_input", cleaned)
         if ruling:
             set_ruling(registered, version, ruling, condition, user)
     return registered

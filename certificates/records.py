@@ -57,10 +57,7 @@ def save_plot_record(plot, data, user):
     cleaned = form.finish()
     with db.atomic():
         record, _created = PlotRecord.get_or_create(plot=plot)
-        changes = audit.apply_changes(record, cleaned)
-        if changes:
-            record.save()
-            audit.record(user, "update", "plot_record", plot.id, changes)
+        audit.save_with_audit(user, record, "plot_record", cleaned, entity_id=plot.id)
     return record
 
 

@@ -175,10 +175,7 @@ def save_criterion(version, data, user, criterion=None):
         else:
             if criterion.version_id != version.id:
                 raise ValidationError({"criterion": _l("This criterion belongs to another version.")})
-            changes = audit.apply_changes(criterion, cleaned)
-            if changes:
-                criterion.save()
-                audit.record(user, "update", "criterion", criterion.id, changes)
+            audit.save_with_audit(user, criterion, "criterion", cleaned)
     return criterion
 
 
@@ -256,8 +253,5 @@ def save_body(data, user, body=None):
             body = CertifyingBody.create(**cleaned)
             audit.record(user, "create", "certifying_body", body.id, new_values(cleaned))
         else:
-            changes = audit.apply_changes(body, cleaned)
-            if changes:
-                body.save()
-                audit.record(user, "update", "certifying_body", body.id, changes)
+            audit.save_with_audit(user, body, "certifying_body", cleaned)
     return body

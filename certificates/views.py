@@ -4,8 +4,9 @@ Thin: each view parses the form, calls one function of records, inspections or c
 and renders. Committee-only actions are checked again in those functions.
 """
 import os
+from functools import partial
 
-from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, current_app, g, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from certificates import certification, documents, evidence, inputs, inspections, network, records, standards, yields
@@ -39,6 +40,7 @@ from certificates.public import find_certificate
 from core.auth import role_required
 from core.db import get_or_404
 from core.exports import csv_bytes, xlsx_bytes
+from core.forms import form_page, saved
 from core.i18n import local_name
 from core.models import CATEGORIES, UNITS, Household, Plot, Product
 from core.validation import NotFound, ValidationError
@@ -99,32 +101,37 @@ def farm_add(household_id, kind):
     adders = {"inputs": records.add_input, "activities": records.add_activity}
     if kind not in adders:
         raise NotFound()
-    data = request.form.to_dict()
-    try:
-        entry = adders[kind](household, data, g.user)
-    except ValidationError as exc:
-        return _render_farm(household, {kind: exc.errors}, {kind: data}, 400)
-    state = records.entry_state(entry) if kind == "inputs" else None
+    return form_page(
+        partial(_render_farm, household),
+        lambda data: adders[kind](household, data, g.user),
+        lambda entry: _farm_entry_recorded(household, entry if kind == "inputs" else None),
+        key=kind,
+    )
+
+
+def _farm_entry_recorded(household, input_entry):
+    """Back to the farm page, warning when the input just recorded is prohibited or not yet registered."""
+    url = url_for("certificates.farm", household_id=household.id)
+    state = records.entry_state(input_entry) if input_entry is not None else None
     if state == "prohibited":
-        flash(_("Recorded, but this input is prohibited by the standard: the plot's conversion starts again."), "warning")
-    elif state == "needs_review":
-        flash(_("Recorded. This input is not in the register yet: the certifying body will review it."), "warning")
-    else:
-        flash(_("Recorded."), "success")
-    return redirect(url_for("certificates.farm", household_id=household.id))
+        return saved(url, _("Recorded, but this input is prohibited by the standard: the plot's conversion starts again."),
+                     "warning")
+    if state == "needs_review":
+        return saved(url, _("Recorded. This input is not in the register yet: the certifying body will review it."),
+                     "warning")
+    return saved(url, _("Recorded."))
 
 
 @bp.route("/plots/<int:plot_id>/record", methods=["POST"])
 @role_required("admin", "inspector")
 def plot_record(plot_id):
     plot = get_or_404(Plot, plot_id)
-    data = request.form.to_dict()
-    try:
-        records.save_plot_record(plot, data, g.user)
-    except ValidationError as exc:
-        return _render_farm(plot.household, {f"plot_{plot.id}": exc.errors}, {f"plot_{plot.id}": data}, 400)
-    flash(_("Plot record saved."), "success")
-    return redirect(url_for("certificates.farm", household_id=plot.household_id))
+    return form_page(
+        partial(_render_farm, plot.household),
+        lambda data: records.save_plot_record(plot, data, g.user),
+        lambda _record: saved(url_for("certificates.farm", household_id=plot.household_id), _("Plot record saved.")),
+        key=f"plot_{plot.id}",
+    )
 
 
 # Inspections ----------------------------------------------------------------------------
@@ -150,18 +157,18 @@ def _inspectable():
 @role_required("admin", "inspector")
 def inspection_schedule():
     """Schedule an inspection from the inspections page, choosing the household on the form."""
-    if request.method == "GET":
-        return _render_schedule(None, {}, {})
-    data = request.form.to_dict()
+    return form_page(partial(_render_schedule, None), _schedule_chosen, _scheduled)
+
+
+def _schedule_chosen(data):
     household = Household.get_or_none(Household.id == (request.form.get("household_id", type=int) or 0))
     if household is None:
-        return _render_schedule(None, data, {"household_id": _("Choose the household to inspect.")}, 400)
-    try:
-        inspection = inspections.schedule_inspection(household, data, g.user)
-    except ValidationError as exc:
-        return _render_schedule(None, data, exc.errors, 400)
-    flash(_("Inspection scheduled."), "success")
-    return redirect(url_for("certificates.inspection_detail", inspection_id=inspection.id))
+        raise ValidationError({"household_id": _("Choose the household to inspect.")})
+    return inspections.schedule_inspection(household, data, g.user)
+
+
+def _scheduled(inspection):
+    return saved(url_for("certificates.inspection_detail", inspection_id=inspection.id), _("Inspection scheduled."))
 
 
 def _render_schedule(household, values, errors, status=200):
@@ -181,15 +188,11 @@ def _render_schedule(household, values, errors, status=200):
 @role_required("admin", "inspector")
 def inspection_new(household_id):
     household = get_or_404(Household, household_id)
-    if request.method == "GET":
-        return _render_schedule(household, {}, {})
-    data = request.form.to_dict()
-    try:
-        inspection = inspections.schedule_inspection(household, data, g.user)
-    except ValidationError as exc:
-        return _render_schedule(household, data, exc.errors, 400)
-    flash(_("Inspection scheduled."), "success")
-    return redirect(url_for("certificates.inspection_detail", inspection_id=inspection.id))
+    return form_page(
+        partial(_render_schedule, household),
+        lambda data: inspections.schedule_inspection(household, data, g.user),
+        _scheduled,
+    )
 
 
 @bp.route("/inspections/<int:inspection_id>")
@@ -250,15 +253,17 @@ def inspection_form_data(form, requirements):
 def inspection_record(inspection_id):
     inspection = get_or_404(Inspection, inspection_id)
     requirements = inspections.checklist(inspection)
-    errors = {}
-    if request.method == "POST":
-        try:
-            inspections.record_inspection(inspection, inspection_form_data(request.form, requirements), g.user)
-        except ValidationError as exc:
-            errors = exc.errors
-        else:
-            flash(_("Inspection recorded."), "success")
-            return redirect(url_for("certificates.inspection_detail", inspection_id=inspection.id))
+    return form_page(
+        partial(_render_record, inspection, requirements),
+        lambda data: inspections.record_inspection(inspection, data, g.user),
+        lambda _inspection: saved(url_for("certificates.inspection_detail", inspection_id=inspection.id),
+                                  _("Inspection recorded.")),
+        values=inspection_form_data(request.form, requirements),
+    )
+
+
+def _render_record(inspection, requirements, values, errors, status):
+    """The inspection form; what was typed is shown back from the flat form, not the structure saved."""
     peers = Household.select().where(Household.id != inspection.household_id, Household.grower_status == "active").order_by(Household.code)
     return render_template(
         "certificates/inspection_record.html",
@@ -271,35 +276,34 @@ def inspection_record(inspection_id):
         nc_rows=range(1, NON_COMPLIANCE_ROWS + 1),
         values=request.form,
         errors=errors,
-    ), (400 if errors else 200)
+    ), status
 
 
 @bp.route("/inspections/<int:inspection_id>/screen", methods=["POST"])
 @role_required("admin", "inspector")
 def inspection_screen(inspection_id):
     inspection = get_or_404(Inspection, inspection_id)
-    data = request.form.to_dict()
-    try:
-        screening = inspections.screen(inspection, data, g.user)
-    except ValidationError as exc:
-        return _render_inspection(inspection, {"screening": exc.errors}, {"screening": data}, 400)
-    flash(SCREENING_OUTCOMES[screening.outcome], "success")
-    return redirect(url_for("certificates.inspection_detail", inspection_id=inspection.id))
+    return form_page(
+        partial(_render_inspection, inspection),
+        lambda data: inspections.screen(inspection, data, g.user),
+        lambda screening: saved(url_for("certificates.inspection_detail", inspection_id=inspection.id),
+                                SCREENING_OUTCOMES[screening.outcome]),
+        key="screening",
+    )
 
 
 @bp.route("/inspections/<int:inspection_id>/decide", methods=["POST"])
 @role_required("admin", "inspector")
 def inspection_decide(inspection_id):
     inspection = get_or_404(Inspection, inspection_id)
-    data = request.form.to_dict()
-    try:
-        decision = certification.decide(inspection, data, g.user)
-    except ValidationError as exc:
-        return _render_inspection(inspection, exc.errors, data, 400)
-    flash(_("Decision recorded."), "success")
-    if decision.outcome == "reject":
-        return redirect(url_for("certificates.inspection_detail", inspection_id=inspection.id))
-    return redirect(url_for("certificates.certificate_new", decision_id=decision.id))
+    return form_page(
+        partial(_render_inspection, inspection),
+        lambda data: certification.decide(inspection, data, g.user),
+        lambda decision: saved(url_for("certificates.inspection_detail", inspection_id=inspection.id)
+                               if decision.outcome == "reject" else
+                               url_for("certificates.certificate_new", decision_id=decision.id),
+                               _("Decision recorded.")),
+    )
 
 
 # Certificates ---------------------------------------------------------------------------
@@ -335,17 +339,14 @@ def _render_issue(decision, values, errors, status=200):
 @role_required("admin", "inspector")
 def certificate_new(decision_id):
     decision = get_or_404(Decision, decision_id)
-    if request.method == "GET":
-        return _render_issue(decision, {}, {})
-    data = request.form.to_dict()
-    data["product_ids"] = request.form.getlist("product_ids")
-    data["plot_ids"] = request.form.getlist("plot_ids")
-    try:
-        certificate = certification.issue_certificate(decision, data, g.user)
-    except ValidationError as exc:
-        return _render_issue(decision, data, exc.errors, 400)
-    flash(_("Certificate %(number)s issued.", number=certificate.number), "success")
-    return redirect(url_for("certificates.certificate_detail", number=certificate.number))
+    return form_page(
+        partial(_render_issue, decision),
+        lambda data: certification.issue_certificate(decision, data, g.user),
+        lambda certificate: saved(url_for("certificates.certificate_detail", number=certificate.number),
+                                  _("Certificate %(number)s issued.", number=certificate.number)),
+        values=dict(request.form.to_dict(), product_ids=request.form.getlist("product_ids"),
+                    plot_ids=request.form.getlist("plot_ids")),
+    )
 
 
 def _certificate_or_404(number):
@@ -355,7 +356,8 @@ def _certificate_or_404(number):
     return certificate
 
 
-def _render_certificate(certificate, errors=None, status=200):
+def _render_certificate(certificate, errors=None, status=200, values=None):
+    """The certificate page; a refused status change shows its reasons (what was typed is not kept)."""
     return render_template(
         "certificates/certificate_detail.html",
         certificate=certificate,
@@ -389,12 +391,12 @@ def certificate_action(number, action):
     certificate = _certificate_or_404(number)
     if action not in STATUS_ACTIONS:
         raise NotFound()
-    try:
-        STATUS_ACTIONS[action](certificate, request.form.to_dict(), g.user)
-    except ValidationError as exc:
-        return _render_certificate(certificate, exc.errors, 400)
-    flash(_("Certificate updated."), "success")
-    return redirect(url_for("certificates.certificate_detail", number=certificate.number))
+    return form_page(
+        partial(_render_certificate, certificate),
+        lambda data: STATUS_ACTIONS[action](certificate, data, g.user),
+        lambda _result: saved(url_for("certificates.certificate_detail", number=certificate.number),
+                              _("Certificate updated.")),
+    )
 
 
 @bp.route("/network-register.<fmt>")
@@ -428,16 +430,16 @@ def certification_file(household_id):
 @bp.route("/yield-norms", methods=["GET", "POST"])
 @role_required("admin", "inspector")
 def yield_norms():
-    errors, status = {}, 200
-    if request.method == "POST":
-        product = get_or_404(Product, request.form.get("product_id", type=int) or 0)
-        try:
-            yields.save_norm(product, request.form.to_dict(), g.user)
-        except ValidationError as exc:
-            errors, status = {product.id: exc.errors}, 400
-        else:
-            flash(_("Yield norm saved."), "success")
-            return redirect(url_for(".yield_norms"))
+    product = get_or_404(Product, request.form.get("product_id", type=int) or 0) if request.method == "POST" else None
+    return form_page(
+        _render_yield_norms,
+        lambda data: yields.save_norm(product, data, g.user),
+        lambda _norm: saved(url_for(".yield_norms"), _("Yield norm saved.")),
+        key=product.id if product else None,
+    )
+
+
+def _render_yield_norms(values, errors, status):
     norms = {norm.product_id: norm for norm in YieldNorm.select()}
     catalogue = Product.select().where(Product.is_certifiable == True).order_by(Product.name_th)  # noqa: E712
     return render_template("certificates/yield_norms.html", products=catalogue, norms=norms, errors=errors,
@@ -464,12 +466,14 @@ def _render_standards(errors=None, values=None, status=200):
 @role_required("admin", "inspector")
 def standard_draft(standard_id):
     standard = get_or_404(Standard, standard_id)
-    try:
-        draft = standards.new_draft(standard, g.user)
-    except ValidationError as exc:
-        return _render_standards({standard.id: exc.errors}, None, 400)
-    flash(_("Draft version %(number)s made from the last version. Edit it, then publish it.", number=draft.number), "success")
-    return redirect(url_for(".standard_version", version_id=draft.id))
+    return form_page(
+        _render_standards,
+        lambda _data: standards.new_draft(standard, g.user),
+        lambda draft: saved(url_for(".standard_version", version_id=draft.id),
+                            _("Draft version %(number)s made from the last version. Edit it, then publish it.",
+                              number=draft.number)),
+        key=standard.id,
+    )
 
 
 def _render_version(version, errors=None, values=None, status=200):
@@ -499,49 +503,41 @@ def _criterion_data():
 def criterion_save(version_id, criterion_id=None):
     version = get_or_404(StandardVersion, version_id)
     criterion = get_or_404(Requirement, criterion_id) if criterion_id else None
-    data = _criterion_data()
-    try:
-        standards.save_criterion(version, data, g.user, criterion)
-    except ValidationError as exc:
-        return _render_version(version, {criterion_id or "new": exc.errors}, {criterion_id or "new": data}, 400)
-    flash(_("Criterion saved."), "success")
-    return redirect(url_for(".standard_version", version_id=version.id))
+    return _version_form(version, lambda data: standards.save_criterion(version, data, g.user, criterion),
+                         _("Criterion saved."), criterion_id or "new", values=_criterion_data())
+
+
+def _version_form(version, save, message, key, values=None):
+    """One of the version page's forms: a refusal shows the page again, a save comes back to it."""
+    return form_page(partial(_render_version, version), save,
+                     lambda _result: saved(url_for(".standard_version", version_id=version.id), message),
+                     values=values, key=key)
 
 
 @bp.route("/standards/versions/<int:version_id>/criteria/<int:criterion_id>/remove", methods=["POST"])
 @role_required("admin", "inspector")
 def criterion_remove(version_id, criterion_id):
     version = get_or_404(StandardVersion, version_id)
-    try:
-        standards.remove_criterion(version, get_or_404(Requirement, criterion_id), g.user)
-    except ValidationError as exc:
-        return _render_version(version, {"version": exc.errors}, None, 400)
-    flash(_("Criterion removed from the draft."), "success")
-    return redirect(url_for(".standard_version", version_id=version.id))
+    criterion = get_or_404(Requirement, criterion_id)
+    return _version_form(version, lambda _data: standards.remove_criterion(version, criterion, g.user),
+                         _("Criterion removed from the draft."), "version")
 
 
 @bp.route("/standards/versions/<int:version_id>/conversion", methods=["POST"])
 @role_required("admin", "inspector")
 def version_conversion(version_id):
     version = get_or_404(StandardVersion, version_id)
-    try:
-        standards.save_conversion(version, request.form.to_dict(), g.user)
-    except ValidationError as exc:
-        return _render_version(version, {"conversion": exc.errors}, {"conversion": request.form.to_dict()}, 400)
-    flash(_("Conversion periods saved."), "success")
-    return redirect(url_for(".standard_version", version_id=version.id))
+    return _version_form(version, lambda data: standards.save_conversion(version, data, g.user),
+                         _("Conversion periods saved."), "conversion")
 
 
 @bp.route("/standards/versions/<int:version_id>/publish", methods=["POST"])
 @role_required("admin", "inspector")
 def version_publish(version_id):
     version = get_or_404(StandardVersion, version_id)
-    try:
-        standards.publish(version, g.user)
-    except ValidationError as exc:
-        return _render_version(version, {"version": exc.errors}, None, 400)
-    flash(_("Version %(number)s is now in force. Inspections scheduled from now on use it.", number=version.number), "success")
-    return redirect(url_for(".standard_version", version_id=version.id))
+    return _version_form(version, lambda _data: standards.publish(version, g.user),
+                         _("Version %(number)s is now in force. Inspections scheduled from now on use it.",
+                           number=version.number), "version")
 
 
 @bp.route("/bodies", methods=["POST"])
@@ -549,14 +545,12 @@ def version_publish(version_id):
 @role_required("admin", "inspector")
 def body_save(body_id=None):
     body = get_or_404(CertifyingBody, body_id) if body_id else None
-    data = request.form.to_dict()
-    try:
-        standards.save_body(data, g.user, body)
-    except ValidationError as exc:
-        key = f"body_{body_id or 'new'}"
-        return _render_standards({key: exc.errors}, {key: data}, 400)
-    flash(_("Certifying body saved."), "success")
-    return redirect(url_for(".standard_list"))
+    return form_page(
+        _render_standards,
+        lambda data: standards.save_body(data, g.user, body),
+        lambda _body: saved(url_for(".standard_list"), _("Certifying body saved.")),
+        key=f"body_{body_id or 'new'}",
+    )
 
 
 # The input register ----------------------------------------------------------------------
@@ -598,13 +592,16 @@ def input_save(input_id=None):
     version = _register_version()
     if version is None:
         raise NotFound()
-    data = request.form.to_dict()
-    try:
-        inputs.save_input(data, g.user, version, registered)
-    except ValidationError as exc:
-        return _render_register({input_id or "new": exc.errors}, {input_id or "new": data}, 400)
-    flash(_("Input register saved."), "success")
-    return redirect(url_for(".input_register", version_id=version.id))
+    return form_page(
+        _render_register,
+        lambda data: inputs.save_input(data, g.user, version, registered),
+        lambda _input: _register_saved(version, _("Input register saved.")),
+        key=input_id or "new",
+    )
+
+
+def _register_saved(version, message):
+    return saved(url_for(".input_register", version_id=version.id), message)
 
 
 @bp.route("/inputs/classify", methods=["POST"])
@@ -613,14 +610,14 @@ def input_classify():
     version = _register_version()
     if version is None:
         raise NotFound()
-    data = request.form.to_dict()
-    try:
-        registered, linked = inputs.classify(data.get("name", ""), data, g.user, version)
-    except ValidationError as exc:
-        return _render_register({"classify": exc.errors}, {"classify": data}, 400)
-    flash(_("%(name)s classified as %(input)s; %(count)s past entries now show its ruling.",
-            name=data.get("name", ""), input=local_name(registered), count=linked), "success")
-    return redirect(url_for(".input_register", version_id=version.id))
+    name = request.form.get("name", "")
+    return form_page(
+        _render_register,
+        lambda data: inputs.classify(name, data, g.user, version),
+        lambda done: _register_saved(version, _("%(name)s classified as %(input)s; %(count)s past entries now show its ruling.",
+                                                name=name, input=local_name(done[0]), count=done[1])),
+        key="classify",
+    )
 
 
 @bp.route("/inputs.csv")
@@ -634,40 +631,45 @@ def input_register_csv():
 @role_required("admin", "inspector")
 def input_register_import():
     version = _register_version()
-    upload = request.files.get("file")
     if version is None:
         raise NotFound()
-    try:
-        if upload is None or not upload.filename:
-            raise ValidationError({"file": _("Choose a CSV file.")})
-        added, updated = inputs.import_csv(upload.read(), g.user, version)
-    except ValidationError as exc:
-        return _render_register({"import": exc.errors}, None, 400)
-    flash(_("%(added)s inputs added, %(updated)s updated.", added=added, updated=updated), "success")
-    return redirect(url_for(".input_register", version_id=version.id))
+    return form_page(
+        _render_register,
+        lambda _data: _import_register(version),
+        lambda counts: _register_saved(version, _("%(added)s inputs added, %(updated)s updated.",
+                                                  added=counts[0], updated=counts[1])),
+        key="import",
+    )
+
+
+def _import_register(version):
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationError({"file": _("Choose a CSV file.")})
+    return inputs.import_csv(upload.read(), g.user, version)
 
 
 # Evidence: photos and documents, for staff only ---------------------------------------------
 
 
-def _keep_evidence(data, **owner):
-    files = request.files.getlist("file")
-    kept = evidence.add_many(files, data, g.user, **owner)
-    flash(_("Kept as evidence: %(count)s file(s).", count=len(kept)), "success")
-    return kept
+def _keep_evidence(render, url, key, **owner):
+    """Keep the uploaded photos and documents of one inspection or farm record; back to `url`."""
+    request.max_content_length = evidence.MAX_REQUEST_BYTES
+    return form_page(
+        render,
+        lambda data: evidence.add_many(request.files.getlist("file"), data, g.user, **owner),
+        lambda kept: saved(url, _("Kept as evidence: %(count)s file(s).", count=len(kept))),
+        key=key,
+    )
 
 
 @bp.route("/inspections/<int:inspection_id>/evidence", methods=["POST"])
 @role_required("admin", "inspector")
 def inspection_evidence(inspection_id):
     inspection = get_or_404(Inspection, inspection_id)
-    request.max_content_length = evidence.MAX_REQUEST_BYTES
-    data = request.form.to_dict()
-    try:
-        _keep_evidence(data, inspection=inspection)
-    except ValidationError as exc:
-        return _render_inspection(inspection, {"evidence": exc.errors}, {"evidence": data}, 400)
-    return redirect(url_for(".inspection_detail", inspection_id=inspection.id) + "#evidence")
+    return _keep_evidence(partial(_render_inspection, inspection),
+                          url_for(".inspection_detail", inspection_id=inspection.id) + "#evidence", "evidence",
+                          inspection=inspection)
 
 
 @bp.route("/farm-records/<kind>/<int:record_id>/evidence", methods=["POST"])
@@ -677,14 +679,9 @@ def farm_evidence(kind, record_id):
     if kind not in models:
         raise NotFound()
     record = get_or_404(models[kind], record_id)
-    request.max_content_length = evidence.MAX_REQUEST_BYTES
-    data = request.form.to_dict()
     owner = {"input_entry": record} if kind == "inputs" else {"activity": record}
-    try:
-        _keep_evidence(data, **owner)
-    except ValidationError as exc:
-        return _render_farm(record.household, {f"evidence_{kind}_{record.id}": exc.errors}, None, 400)
-    return redirect(url_for(".farm", household_id=record.household_id))
+    return _keep_evidence(partial(_render_farm, record.household), url_for(".farm", household_id=record.household_id),
+                          f"evidence_{kind}_{record.id}", **owner)
 
 
 @bp.route("/evidence/<int:evidence_id>")

@@ -137,6 +137,19 @@ def apply_changes(record_obj, cleaned):
     return changes
 
 
+def save_with_audit(user, row, entity, cleaned, entity_id=None):
+    """Set `cleaned` on `row`; if anything differs, save it and write one "update" entry of what changed.
+
+    Call inside the transaction that makes the change. Returns {field: (old, new)}, empty when nothing
+    changed (then nothing is written). `entity_id` defaults to the row's own id.
+    """
+    changes = apply_changes(row, cleaned)
+    if changes:
+        row.save()
+        record(user, "update", entity, row.id if entity_id is None else entity_id, changes)
+    return changes
+
+
 def entries(entity=None, entity_id=None):
     """Audit entries, newest first, optionally for one record."""
     query = AuditEntry.select().order_by(AuditEntry.at.desc(), AuditEntry.id.desc())

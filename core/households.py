@@ -345,10 +345,7 @@ def update_plot(plot, data, by_user, partial=False):
     """Change a plot's details."""
     cleaned = clean_plot(data, partial=partial)
     with db.atomic():
-        changes = audit.apply_changes(plot, cleaned)
-        if changes:
-            plot.save()
-            audit.record(by_user, "update", "plot", plot.id, changes)
+        audit.save_with_audit(by_user, plot, "plot", cleaned)
     return plot
 
 
@@ -383,10 +380,7 @@ def save_occupation_group(data, by_user, group=None):
             group = OccupationGroup.create(**cleaned)
             audit.record(by_user, "create", "occupation_group", group.id, {"name_th": (None, group.name_th)})
         else:
-            changes = audit.apply_changes(group, cleaned)
-            if changes:
-                group.save()
-                audit.record(by_user, "update", "occupation_group", group.id, changes)
+            audit.save_with_audit(by_user, group, "occupation_group", cleaned)
     return group
 
 

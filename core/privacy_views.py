@@ -4,6 +4,7 @@ Admin only. Thin: parse, call core.privacy, render. Views of personal data anywh
 are logged here too, after each answer, from one list of the pages and exports that show it.
 """
 import json
+from functools import partial
 
 from flask import Blueprint, Response, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,6 +13,7 @@ from core import privacy
 from core.api import api_role, json_body
 from core.auth import role_required
 from core.db import get_or_404
+from core.forms import form_page, saved
 from core.models import Consent, Household, Member
 from core.openapi import document, error_responses, request_body
 from core.validation import ValidationError
@@ -77,15 +79,11 @@ def _render(household, errors=None, values=None, status=200):
 def household_privacy(household_id):
     """The household's consents, and each person's export and erasure (PDPA)."""
     household = get_or_404(Household, household_id)
-    if request.method == "GET":
-        return _render(household)
-    data = request.form.to_dict()
-    try:
-        privacy.record_consent(household, data, g.user)
-    except ValidationError as exc:
-        return _render(household, exc.errors, data, 400)
-    flash(_("Consent recorded."), "success")
-    return redirect(url_for(".household_privacy", household_id=household.id))
+    return form_page(
+        partial(_render, household),
+        lambda data: privacy.record_consent(household, data, g.user),
+        lambda _consent: saved(url_for(".household_privacy", household_id=household.id), _("Consent recorded.")),
+    )
 
 
 @bp.route("/consents/<int:consent_id>/withdraw", methods=["POST"])
@@ -124,18 +122,23 @@ def person_export(household_id, fmt):
 def person_erase(household_id):
     """Erase one person; the typed household code confirms it."""
     household = get_or_404(Household, household_id)
-    data = request.form.to_dict()
-    try:
-        member_id = _member_id(data)
-        name = _person_name(household, member_id)
-        if data.get("confirm", "").strip().upper() != household.code:
-            raise ValidationError({"confirm": _("Type the household code %(code)s to confirm.", code=household.code)})
-        privacy.erase_person(household, member_id, g.user)
-    except ValidationError as exc:
-        return _render(household, exc.errors, data, 400)
-    flash(_("The personal data of %(name)s was erased; sales, settlements and certificates are kept.", name=name),
-          "success")
-    return redirect(url_for(".household_privacy", household_id=household.id))
+    return form_page(
+        partial(_render, household),
+        partial(_erase_confirmed, household),
+        lambda name: saved(url_for(".household_privacy", household_id=household.id),
+                           _("The personal data of %(name)s was erased; sales, settlements and certificates are kept.",
+                             name=name)),
+    )
+
+
+def _erase_confirmed(household, data):
+    """Erase the person the form names once the household code typed matches; return their name."""
+    member_id = _member_id(data)
+    name = _person_name(household, member_id)
+    if data.get("confirm", "").strip().upper() != household.code:
+        raise ValidationError({"confirm": _("Type the household code %(code)s to confirm.", code=household.code)})
+    privacy.erase_person(household, member_id, g.user)
+    return name
 
 
 @bp.route("/privacy/views")

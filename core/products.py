@@ -74,10 +74,7 @@ def update_product(product, data, by_user, partial=False):
     with db.atomic():
         if "name_th" in cleaned:
             _check_name_free(cleaned["name_th"], product.id)
-        changes = audit.apply_changes(product, cleaned)
-        if changes:
-            product.save()
-            audit.record(by_user, "update", "product", product.id, changes)
+        audit.save_with_audit(by_user, product, "product", cleaned)
     return product
 
 

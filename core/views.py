@@ -7,6 +7,7 @@ import datetime
 import os
 import re
 from decimal import Decimal
+from functools import partial
 
 from flask import (
     Blueprint,
@@ -27,6 +28,7 @@ from core import accounts, audit, hooks, households, products, programme, regist
 from core.auth import login_required, role_required
 from core.config import owner_only_folder
 from core.db import LARGEST_ID, get_or_404
+from core.forms import form_page, saved
 from core.i18n import area_parts, current_language, local_name
 from core.models import (
     CATEGORIES,
@@ -139,18 +141,18 @@ def _render_household_form(household, values, errors, status=200):
 @bp.route("/households/new", methods=["GET", "POST"])
 @role_required("admin")
 def household_new():
-    if request.method == "GET":
-        return _render_household_form(None, {"grower_status": "none", "occupation_group_ids": []}, {})
-    data = form_data()
-    try:
-        household = households.create_household(data, g.user)
-    except ValidationError as exc:
-        return _render_household_form(None, data, exc.errors, 400)
-    flash(_("Household %(code)s registered.", code=household.code), "success")
-    return redirect(url_for("core.household_detail", household_id=household.id))
+    return form_page(
+        partial(_render_household_form, None),
+        lambda data: households.create_household(data, g.user),
+        lambda household: saved(url_for("core.household_detail", household_id=household.id),
+                                _("Household %(code)s registered.", code=household.code)),
+        initial={"grower_status": "none", "occupation_group_ids": []},
+        values=form_data(),
+    )
 
 
-def _render_household_detail(household, member_values=None, member_errors=None, status=200):
+def _render_household_detail(household, values=None, errors=None, status=200):
+    """The household page; `values` and `errors` are those of the form that adds a member."""
     return render_template(
         "core/household_detail.html",
         household=household,
@@ -158,8 +160,8 @@ def _render_household_detail(household, member_values=None, member_errors=None, 
         members=household.members.order_by(Member.id),
         plots=household.plots.order_by(Plot.name),
         statuses=GROWER_STATUSES,
-        member_values=member_values or {},
-        member_errors=member_errors or {},
+        member_values=values or {},
+        member_errors=errors or {},
         courses=programme.courses_taken(household),
         sections=[Markup(render_template(template, household=household, **context))
                   for template, context in hooks.household_sections(household, g.user)],
@@ -176,29 +178,24 @@ def household_detail(household_id):
 @role_required("admin")
 def household_edit(household_id):
     household = get_or_404(Household, household_id)
-    if request.method == "GET":
-        values = households.household_record(household, include_sensitive=True)
-        return _render_household_form(household, values, {})
-    data = form_data()
-    try:
-        households.update_household(household, data, g.user)
-    except ValidationError as exc:
-        return _render_household_form(household, data, exc.errors, 400)
-    flash(_("Changes saved."), "success")
-    return redirect(url_for("core.household_detail", household_id=household.id))
+    return form_page(
+        partial(_render_household_form, household),
+        lambda data: households.update_household(household, data, g.user),
+        lambda _result: saved(url_for("core.household_detail", household_id=household.id), _("Changes saved.")),
+        initial=households.household_record(household, include_sensitive=True) if request.method == "GET" else None,
+        values=form_data(),
+    )
 
 
 @bp.route("/households/<int:household_id>/members", methods=["POST"])
 @role_required("admin")
 def member_add(household_id):
     household = get_or_404(Household, household_id)
-    data = request.form.to_dict()
-    try:
-        households.add_member(household, data, g.user)
-    except ValidationError as exc:
-        return _render_household_detail(household, data, exc.errors, 400)
-    flash(_("Member added."), "success")
-    return redirect(url_for("core.household_detail", household_id=household.id))
+    return form_page(
+        partial(_render_household_detail, household),
+        lambda data: households.add_member(household, data, g.user),
+        lambda _member: saved(url_for("core.household_detail", household_id=household.id), _("Member added.")),
+    )
 
 
 @bp.route("/members/<int:member_id>/delete", methods=["POST"])
@@ -238,32 +235,24 @@ def _render_plot_form(household, plot, values, errors, status=200):
 @role_required("admin")
 def plot_new(household_id):
     household = get_or_404(Household, household_id)
-    if request.method == "GET":
-        return _render_plot_form(household, None, {}, {})
-    data = request.form.to_dict()
-    try:
-        households.create_plot(household, data, g.user)
-    except ValidationError as exc:
-        return _render_plot_form(household, None, data, exc.errors, 400)
-    flash(_("Plot saved."), "success")
-    return redirect(url_for("core.household_detail", household_id=household.id))
+    return form_page(
+        partial(_render_plot_form, household, None),
+        lambda data: households.create_plot(household, data, g.user),
+        lambda _plot: saved(url_for("core.household_detail", household_id=household.id), _("Plot saved.")),
+    )
 
 
 @bp.route("/plots/<int:plot_id>/edit", methods=["GET", "POST"])
 @role_required("admin")
 def plot_edit(plot_id):
     plot = get_or_404(Plot, plot_id)
-    if request.method == "GET":
-        rai, ngan, wa = area_parts(plot.area_m2)
-        values = dict(households.plot_record(plot), rai=rai, ngan=ngan, wa=wa)
-        return _render_plot_form(plot.household, plot, values, {})
-    data = request.form.to_dict()
-    try:
-        households.update_plot(plot, data, g.user)
-    except ValidationError as exc:
-        return _render_plot_form(plot.household, plot, data, exc.errors, 400)
-    flash(_("Plot saved."), "success")
-    return redirect(url_for("core.household_detail", household_id=plot.household_id))
+    rai, ngan, wa = area_parts(plot.area_m2)
+    return form_page(
+        partial(_render_plot_form, plot.household, plot),
+        lambda data: households.update_plot(plot, data, g.user),
+        lambda _plot: saved(url_for("core.household_detail", household_id=plot.household_id), _("Plot saved.")),
+        initial=dict(households.plot_record(plot), rai=rai, ngan=ngan, wa=wa),
+    )
 
 
 # Occupation groups ------------------------------------------------------------------------
@@ -272,25 +261,23 @@ def plot_edit(plot_id):
 @bp.route("/occupation-groups", methods=["GET", "POST"])
 @role_required("admin")
 def occupation_groups():
-    errors, values = {}, {}
-    if request.method == "POST":
-        values = request.form.to_dict()
-        group_id = request.form.get("id", type=int)
-        group = get_or_404(OccupationGroup, group_id) if group_id else None
-        try:
-            households.save_occupation_group(values, g.user, group)
-        except ValidationError as exc:
-            errors = exc.errors
-        else:
-            flash(_("Occupation group saved."), "success")
-            return redirect(url_for("core.occupation_groups"))
+    group_id = request.form.get("id", type=int)
+    group = get_or_404(OccupationGroup, group_id) if group_id else None
+    return form_page(
+        _render_occupation_groups,
+        lambda data: households.save_occupation_group(data, g.user, group),
+        lambda _group: saved(url_for("core.occupation_groups"), _("Occupation group saved.")),
+    )
+
+
+def _render_occupation_groups(values, errors, status):
     return render_template(
         "core/occupation_groups.html",
         groups=households.occupation_groups_with_counts(),
         synonyms=households.synonyms_by_group(),
         errors=errors,
         values=values,
-    ), (400 if errors else 200)
+    ), status
 
 
 @bp.route("/occupation-synonyms/<int:synonym_id>/delete", methods=["POST"])
@@ -335,34 +322,28 @@ def _render_product_form(product, values, errors, status=200):
 @bp.route("/products/new", methods=["GET", "POST"])
 @role_required("admin")
 def product_new():
-    if request.method == "GET":
-        return _render_product_form(None, {"is_certifiable": True, "is_active": True}, {})
-    data = request.form.to_dict()
-    try:
-        products.create_product(data, g.user)
-    except ValidationError as exc:
-        return _render_product_form(None, data, exc.errors, 400)
-    flash(_("Product saved."), "success")
-    return redirect(url_for("core.product_list"))
+    return form_page(
+        partial(_render_product_form, None),
+        lambda data: products.create_product(data, g.user),
+        lambda _product: saved(url_for("core.product_list"), _("Product saved.")),
+        initial={"is_certifiable": True, "is_active": True},
+    )
 
 
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
 @role_required("admin")
 def product_edit(product_id):
     product = get_or_404(Product, product_id)
-    if request.method == "GET":
-        values = products.product_record(product)
-        if product.default_price_satang is not None:
-            # Satang to baht without float: 1250 → Decimal("12.50").
-            values["default_price"] = f"{Decimal(product.default_price_satang).scaleb(-2):f}"
-        return _render_product_form(product, values, {})
-    data = request.form.to_dict()
-    try:
-        products.update_product(product, data, g.user)
-    except ValidationError as exc:
-        return _render_product_form(product, data, exc.errors, 400)
-    flash(_("Product saved."), "success")
-    return redirect(url_for("core.product_list"))
+    values = products.product_record(product)
+    if product.default_price_satang is not None:
+        # Satang to baht without float: 1250 → Decimal("12.50").
+        values["default_price"] = f"{Decimal(product.default_price_satang).scaleb(-2):f}"
+    return form_page(
+        partial(_render_product_form, product),
+        lambda data: products.update_product(product, data, g.user),
+        lambda _product: saved(url_for("core.product_list"), _("Product saved.")),
+        initial=values,
+    )
 
 
 # Staff accounts ---------------------------------------------------------------------------
@@ -385,38 +366,28 @@ def _render_user_form(account, values, errors, status=200):
 @bp.route("/users/new", methods=["GET", "POST"])
 @role_required("admin")
 def user_new():
-    if request.method == "GET":
-        return _render_user_form(None, {"role": "cashier", "is_active": True}, {})
-    data = request.form.to_dict()
-    try:
-        account = accounts.create_user(data, g.user)
-    except ValidationError as exc:
-        return _render_user_form(None, data, exc.errors, 400)
-    flash(_("Account %(name)s created.", name=account.username), "success")
-    return redirect(url_for("core.user_list"))
+    return form_page(
+        partial(_render_user_form, None),
+        lambda data: accounts.create_user(data, g.user),
+        lambda account: saved(url_for("core.user_list"), _("Account %(name)s created.", name=account.username)),
+        initial={"role": "cashier", "is_active": True},
+    )
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @role_required("admin")
 def user_edit(user_id):
     account = get_or_404(User, user_id)
-    if request.method == "GET":
-        values = {
-            "full_name": account.full_name,
-            "role": account.role,
-            "is_active": account.is_active,
-            "is_committee": account.is_committee,
-        }
-        return _render_user_form(account, values, {})
-    data = request.form.to_dict()
-    data.setdefault("is_active", "")  # unchecked boxes are not posted at all
-    data.setdefault("is_committee", "")
-    try:
-        accounts.update_user(account, data, g.user)
-    except ValidationError as exc:
-        return _render_user_form(account, data, exc.errors, 400)
-    flash(_("Changes saved."), "success")
-    return redirect(url_for("core.user_list"))
+    # Unchecked boxes are not posted at all.
+    data = dict({"is_active": "", "is_committee": ""}, **request.form.to_dict())
+    return form_page(
+        partial(_render_user_form, account),
+        lambda data: accounts.update_user(account, data, g.user),
+        lambda _account: saved(url_for("core.user_list"), _("Changes saved.")),
+        initial={"full_name": account.full_name, "role": account.role, "is_active": account.is_active,
+                 "is_committee": account.is_committee},
+        values=data,
+    )
 
 
 # Audit log --------------------------------------------------------------------------------
@@ -596,15 +567,14 @@ def household_export(fmt):
 @bp.route("/courses", methods=["GET", "POST"])
 @role_required("admin")
 def course_list():
-    values, errors, status = {}, {}, 200
-    if request.method == "POST":
-        values = request.form.to_dict()
-        try:
-            course = programme.create_course(values, g.user)
-        except ValidationError as exc:
-            errors, status = exc.errors, 400
-        else:
-            return redirect(url_for("core.course_detail", course_id=course.id))
+    return form_page(
+        _render_courses,
+        lambda data: programme.create_course(data, g.user),
+        lambda course: saved(url_for("core.course_detail", course_id=course.id)),
+    )
+
+
+def _render_courses(values, errors, status):
     courses = Course.select().order_by(Course.curriculum, Course.starts_on)
     return render_template("core/courses.html", courses=courses, curricula=CURRICULA, values=values,
                            errors=errors), status
@@ -614,26 +584,29 @@ def course_list():
 @role_required("admin")
 def course_detail(course_id):
     course = get_or_404(Course, course_id)
-    errors, status = {}, 200
-    if request.method == "POST":
-        action = request.form.get("action")
-        try:
-            if action == "signup":
-                programme.sign_up(course, request.form.to_dict(), g.user)
-            elif action == "session":
-                programme.add_session(course, request.form.to_dict(), g.user)
-            elif action == "attendance":
-                session = get_or_404(CourseSession, request.form.get("session_id", type=int) or 0)
-                if session.course_id != course.id:
-                    raise ValidationError({"session_id": _("Choose a session of this course.")})
-                programme.record_attendance(session, request.form.getlist("household_ids"), g.user)
-            else:
-                raise ValidationError({"action": _("Choose what to record.")})
-        except ValidationError as exc:
-            errors, status = exc.errors, 400
-        else:
-            flash(_("Saved."), "success")
-            return redirect(url_for("core.course_detail", course_id=course.id))
+    return form_page(
+        partial(_render_course, course),
+        partial(_record_for_course, course),
+        lambda _result: saved(url_for("core.course_detail", course_id=course.id), _("Saved.")),
+    )
+
+
+def _record_for_course(course, data):
+    """Save what the course page's chosen form (`action`) records: a signup, a session or attendance."""
+    action = data.get("action")
+    if action == "signup":
+        return programme.sign_up(course, data, g.user)
+    if action == "session":
+        return programme.add_session(course, data, g.user)
+    if action == "attendance":
+        session = get_or_404(CourseSession, request.form.get("session_id", type=int) or 0)
+        if session.course_id != course.id:
+            raise ValidationError({"session_id": _("Choose a session of this course.")})
+        return programme.record_attendance(session, request.form.getlist("household_ids"), g.user)
+    raise ValidationError({"action": _("Choose what to record.")})
+
+
+def _render_course(course, values, errors, status):
     signups = list(CourseSignup.select(CourseSignup, Household).join(Household)
                    .where(CourseSignup.course == course).order_by(Household.code))
     sessions = list(course.sessions.order_by(CourseSession.held_on))
@@ -648,16 +621,15 @@ def course_detail(course_id):
 @role_required("admin")
 def household_surveys(household_id):
     household = get_or_404(Household, household_id)
-    values, errors, status = {"surveyed_on": local_today()}, {}, 200
-    if request.method == "POST":
-        values = request.form.to_dict()
-        try:
-            programme.save_survey(household, values, g.user)
-        except ValidationError as exc:
-            errors, status = exc.errors, 400
-        else:
-            flash(_("Survey saved."), "success")
-            return redirect(url_for("core.household_surveys", household_id=household.id))
+    return form_page(
+        partial(_render_surveys, household),
+        lambda data: programme.save_survey(household, data, g.user),
+        lambda _survey: saved(url_for("core.household_surveys", household_id=household.id), _("Survey saved.")),
+        initial={"surveyed_on": local_today()},
+    )
+
+
+def _render_surveys(household, values, errors, status):
     surveys = household.income_surveys.order_by(IncomeSurvey.surveyed_on)
     return render_template("core/surveys.html", household=household, surveys=surveys, values=values,
                            errors=errors), status

@@ -6,6 +6,7 @@ The POS page itself talks to the JSON API (market/api.py) from static/js/pos.js.
 import datetime
 import json
 import os
+from functools import partial
 
 from flask import (
     Blueprint,
@@ -23,6 +24,7 @@ from flask_babel import gettext as _
 
 from core.auth import role_required
 from core.db import LARGEST_ID, get_or_404
+from core.forms import confirm_then_save, form_page, saved
 from core.qr import qr_svg
 from market import dashboard, documents, impact, massbalance, reports, sales, settings, settlements
 from market.models import PAYMENT_METHODS, PAYOUT_METHODS, MarketDay, Refund, Sale, SaleLine, Settlement
@@ -136,17 +138,20 @@ def pos_void(sale_id):
     """Void a sale in two steps: the reason, then a confirmation that says what to give back."""
     sale = get_or_404(Sale, sale_id)
     values = request.form.to_dict()
-    try:
-        if values.get("confirmed") == "1":
-            sale = sales.void_sale(sale, values, g.user)
-            flash(_("Receipt no. %(number)s is void. Give back %(amount)s and put the goods back on sale.",
-                    number=sale.id, amount=format_baht(sale.total_satang)), "success")
-            return redirect(url_for(".pos_sale", sale_id=sale.id))
-        sales.check_void(sale, values, g.user)
-    except ValidationError as exc:
-        return _render_sale(sale, void_errors=exc.errors, void_values=values)
-    return render_template("market/pos_confirm.html", sale=sale, action="void", values=values,
-                           amount=sale.total_satang, methods=PAYMENT_METHODS)
+    return confirm_then_save(
+        values,
+        lambda values: sales.check_void(sale, values, g.user),
+        lambda values: _voided(sales.void_sale(sale, values, g.user)),
+        lambda errors: _render_sale(sale, void_errors=errors, void_values=values),
+        lambda _plan: render_template("market/pos_confirm.html", sale=sale, action="void", values=values,
+                                      amount=sale.total_satang, methods=PAYMENT_METHODS),
+    )
+
+
+def _voided(sale):
+    return saved(url_for(".pos_sale", sale_id=sale.id),
+                 _("Receipt no. %(number)s is void. Give back %(amount)s and put the goods back on sale.",
+                   number=sale.id, amount=format_baht(sale.total_satang)))
 
 
 @bp.route("/pos/sale-lines/<int:line_id>/refund", methods=["POST"])
@@ -155,15 +160,14 @@ def pos_refund(line_id):
     """Refund part of a line in two steps: quantity and reason, then a confirmation of the amount."""
     line = get_or_404(SaleLine, line_id)
     values = request.form.to_dict()
-    try:
-        if values.get("confirmed") == "1":
-            refund = sales.refund_line(line, values, g.user)
-            return redirect(url_for(".refund_receipt", refund_id=refund.id, done=1))
-        plan = sales.check_refund(line, values, g.user)
-    except ValidationError as exc:
-        return _render_sale(line.sale, refund_line_id=line.id, refund_errors=exc.errors, refund_values=values)
-    return render_template("market/pos_confirm.html", sale=line.sale, action="refund", values=values, plan=plan,
-                           amount=plan.amount_satang, methods=PAYMENT_METHODS)
+    return confirm_then_save(
+        values,
+        lambda values: sales.check_refund(line, values, g.user),
+        lambda values: redirect(url_for(".refund_receipt", refund_id=sales.refund_line(line, values, g.user).id, done=1)),
+        lambda errors: _render_sale(line.sale, refund_line_id=line.id, refund_errors=errors, refund_values=values),
+        lambda plan: render_template("market/pos_confirm.html", sale=line.sale, action="refund", values=values,
+                                     plan=plan, amount=plan.amount_satang, methods=PAYMENT_METHODS),
+    )
 
 
 @bp.route("/pos/refunds/<int:refund_id>/receipt")
@@ -183,16 +187,15 @@ def refund_receipt(refund_id):
 @bp.route("/market/days", methods=["GET", "POST"])
 @role_required("admin")
 def market_days():
-    errors, values, status = {}, {"opening_float": "500"}, 200
-    if request.method == "POST":
-        values = request.form.to_dict()
-        try:
-            day = sales.open_market_day(values, g.user)
-        except ValidationError as exc:
-            errors, status = exc.errors, 400
-        else:
-            flash(_("Counter %(counter)s is open.", counter=day.counter), "success")
-            return redirect(url_for(".market_days"))
+    return form_page(
+        _render_days,
+        lambda values: sales.open_market_day(values, g.user),
+        lambda day: saved(url_for(".market_days"), _("Counter %(counter)s is open.", counter=day.counter)),
+        initial={"opening_float": "500"},
+    )
+
+
+def _render_days(values, errors, status):
     days = MarketDay.select().order_by(MarketDay.market_date.desc(), MarketDay.counter).limit(60)
     return render_template("market/days.html", days=days, errors=errors, values=values), status
 
@@ -201,17 +204,16 @@ def market_days():
 @role_required("admin")
 def market_day(day_id):
     day = get_or_404(MarketDay, day_id)
-    errors, values, closing, status = {}, {}, None, 200
     if request.method == "POST":
         values = request.form.to_dict()
-        try:
-            if values.get("confirmed") == "1":
-                day = sales.close_market_day(day, values, g.user)
-                flash(_("The market day is closed."), "success")
-                return redirect(url_for(".market_day", day_id=day.id))
-            closing = sales.check_closing(day, values)
-        except ValidationError as exc:
-            errors, status = exc.errors, 400
+        return confirm_then_save(
+            values,
+            lambda values: sales.check_closing(day, values),
+            lambda values: saved(url_for(".market_day", day_id=sales.close_market_day(day, values, g.user).id),
+                                 _("The market day is closed.")),
+            lambda errors: _render_day(day, values, errors, None, 400),
+            lambda closing: _render_day(day, values, {}, closing, 200),
+        )
     if request.args.get("download") in DOWNLOADS:
         report = settlements.z_report(day)
         rows = [(_("Household"), f"{r['code']} · {r['display_name']}" if r["display_name"] else r["code"], "", baht_amount(r["total_satang"]))
@@ -222,6 +224,11 @@ def market_day(day_id):
                  for r in report["by_method"]]
         return _download(_("Z-report"), [_("Table"), _("Name"), _("Quantity"), _("Amount")], rows,
                          request.args["download"], f"z-report-{day.market_date}-{day.id}")
+    return _render_day(day, {}, {}, None, 200)
+
+
+def _render_day(day, values, errors, closing, status):
+    """The market day with its Z-report; `closing` is the count to confirm before the day is closed."""
     sales_today = Sale.select().where(Sale.market_day == day).order_by(Sale.created_at.desc())
     return render_template("market/day.html", report=settlements.z_report(day), sales=sales_today,
                            methods=PAYMENT_METHODS, errors=errors, values=values, closing=closing), status
@@ -278,16 +285,15 @@ def settlement_list():
 @role_required("admin")
 def settlement_detail(settlement_id):
     settlement = get_or_404(Settlement, settlement_id)
-    errors, values, status = {}, {"paid_on": datetime.date.today().isoformat()}, 200
-    if request.method == "POST":
-        values = request.form.to_dict()
-        try:
-            settlement = settlements.mark_paid(settlement, values, g.user)
-        except ValidationError as exc:
-            errors, status = exc.errors, 400
-        else:
-            flash(_("Marked as paid."), "success")
-            return redirect(url_for(".settlement_detail", settlement_id=settlement.id))
+    return form_page(
+        partial(_render_settlement, settlement),
+        lambda values: settlements.mark_paid(settlement, values, g.user),
+        lambda paid: saved(url_for(".settlement_detail", settlement_id=paid.id), _("Marked as paid.")),
+        initial={"paid_on": datetime.date.today().isoformat()},
+    )
+
+
+def _render_settlement(settlement, values, errors, status):
     return render_template("market/settlement.html", settlement=settlement, lines=settlements.statement_lines(settlement),
                            refunds=settlements.statement_refunds(settlement), methods=PAYOUT_METHODS,
                            errors=errors, values=values), status
@@ -485,15 +491,13 @@ def mass_balance(fmt="html"):
 @bp.route("/market/settings", methods=["GET", "POST"])
 @role_required("admin")
 def market_settings():
-    errors, status = {}, 200
-    values = settings.all_settings()
-    if request.method == "POST":
-        values = request.form.to_dict()
-        try:
-            settings.save_settings(values, g.user)
-        except ValidationError as exc:
-            errors, status = exc.errors, 400
-        else:
-            flash(_("Settings saved."), "success")
-            return redirect(url_for(".market_settings"))
+    return form_page(
+        _render_settings,
+        lambda values: settings.save_settings(values, g.user),
+        lambda _saved: saved(url_for(".market_settings"), _("Settings saved.")),
+        initial=settings.all_settings(),
+    )
+
+
+def _render_settings(values, errors, status):
     return render_template("market/settings.html", values=values, errors=errors), status

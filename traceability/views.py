@@ -10,6 +10,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 
 from core.auth import role_required
+from core.forms import form_page, saved
 from core.i18n import format_date_input, local_name
 from core.models import UNITS, Household, Plot, Product
 from core.validation import NotFound, ValidationError, local_today, parse_date
@@ -109,18 +110,15 @@ def _render_form(values, errors, status=200):
 @bp.route("/batches/new", methods=["GET", "POST"])
 @role_required("admin")
 def batch_new():
-    if request.method == "GET":
+    return form_page(
+        _render_form,
+        lambda values: batches.record_batch(values, g.user)[0],
+        lambda batch: saved(url_for(".batch_detail", code=batch.code),
+                            _("Harvest recorded as batch %(code)s.", code=codes.format_code(batch.code))),
         # The form's own id: sending it twice (a double click, a reload) records the harvest once.
-        values = {"harvest_date": format_date_input(local_today()),
-                  "household_id": request.args.get("household_id", ""), "client_id": str(uuid.uuid4())}
-        return _render_form(values, {})
-    values = request.form.to_dict()
-    try:
-        batch, _created = batches.record_batch(values, g.user)
-    except ValidationError as exc:
-        return _render_form(values, exc.errors, 400)
-    flash(_("Harvest recorded as batch %(code)s.", code=codes.format_code(batch.code)), "success")
-    return redirect(url_for(".batch_detail", code=batch.code))
+        initial={"harvest_date": format_date_input(local_today()),
+                 "household_id": request.args.get("household_id", ""), "client_id": str(uuid.uuid4())},
+    )
 
 
 INPUT_ROWS = 8  # input lines the making form offers; a making of more is sent as several pages of the API
@@ -152,20 +150,18 @@ def _render_made_form(values, errors, status=200):
 @bp.route("/batches/make", methods=["GET", "POST"])
 @role_required("admin")
 def made_new():
-    if request.method == "GET":
-        values = {"made_on": format_date_input(local_today()), "client_id": str(uuid.uuid4()), "inputs": []}
-        source = request.args.get("from", "")
-        if source:
-            found = _find_or_404(source)
-            values.update(household_id=found.household_id, inputs=[{"batch_code": codes.format_code(found.code)}])
-        return _render_made_form(values, {})
-    values = _made_values(request.form)
-    try:
-        batch, _created = making.record_made_batch(values, g.user)
-    except ValidationError as exc:
-        return _render_made_form(values, exc.errors, 400)
-    flash(_("Made batch recorded. Print its labels below."), "success")
-    return redirect(url_for(".batch_detail", code=batch.code))
+    initial = {"made_on": format_date_input(local_today()), "client_id": str(uuid.uuid4()), "inputs": []}
+    source = request.args.get("from", "") if request.method == "GET" else ""
+    if source:
+        found = _find_or_404(source)
+        initial.update(household_id=found.household_id, inputs=[{"batch_code": codes.format_code(found.code)}])
+    return form_page(
+        _render_made_form,
+        lambda values: making.record_made_batch(values, g.user)[0],
+        lambda batch: saved(url_for(".batch_detail", code=batch.code), _("Made batch recorded. Print its labels below.")),
+        initial=initial,
+        values=_made_values(request.form),
+    )
 
 
 @bp.route("/batches/<code>/recall", methods=["POST"])
