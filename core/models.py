@@ -19,7 +19,10 @@ ROLES = {
     "admin": _l("Council secretariat (admin)"),
     "cashier": _l("Cashier"),
     "inspector": _l("Inspector"),
+    "grower": _l("Grower (household member)"),
 }
+# Roles of the market's own people; a grower account belongs to one household and sees only its data.
+STAFF_ROLES = ("admin", "cashier", "inspector")
 
 GROWER_STATUSES = {
     "none": _l("Not a grower"),
@@ -56,7 +59,7 @@ SENSITIVE_HOUSEHOLD_FIELDS = (
 
 
 class User(BaseModel):
-    """A staff account: council secretariat, cashier or inspector."""
+    """An account: staff (council secretariat, cashier or inspector), or a grower of one household."""
 
     username = CharField(max_length=40, unique=True)
     full_name = CharField(max_length=120, default="")
@@ -66,6 +69,8 @@ class User(BaseModel):
     # An inspector who sits on the certification committee may decide and change certificates.
     is_committee = BooleanField(default=False)
     created_at = DateTimeField(default=utcnow)
+    # A grower who chose a PIN instead of a password: it signs in only from a device it set up.
+    uses_pin = BooleanField(default=False)
 
     def has_role(self, *roles):
         return self.is_active and self.role in roles
@@ -138,6 +143,8 @@ class Household(BaseModel):
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     member_count = IntegerField(null=True)  # people living in the household, as the council's sheet counts them
+    # The secretariat lets this household print the labels of its own checked harvests at home.
+    grower_prints_labels = BooleanField(default=False)
 
     @property
     def public_name(self):
@@ -147,6 +154,11 @@ class Household(BaseModel):
         reads as its code and village.
         """
         return self.display_name or self.code
+
+
+# A grower account's household (staff have none). Added here because Household is declared after
+# User; the column is a real foreign key, created with the table and by core step 7.
+User._meta.add_field("household", ForeignKeyField(Household, null=True, backref="accounts", on_delete="RESTRICT"))
 
 
 class OccupationSynonym(BaseModel):
@@ -397,5 +409,51 @@ def _add_privacy_records(migrator):
     migrator.database.create_tables(PRIVACY_MODELS)
 
 
+class Invitation(BaseModel):
+    """A one-time link that lets a grower set up their account on their phone; only its SHA-256 is kept.
+
+    Valid for a few days and used once; printing a new one for the same account voids the old.
+    """
+
+    user = ForeignKeyField(User, backref="invitations", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    created_by = ForeignKeyField(User, null=True, backref="invitations_made", on_delete="SET NULL")
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+    voided_at = DateTimeField(null=True)
+
+
+MODELS += [Invitation]
+
+
+def _add_grower_accounts(migrator):
+    """Step 7: grower accounts (their household, PIN sign-in), invitations, and who may print labels at home."""
+    from playhouse.migrate import migrate
+
+    user_columns = {column.name for column in migrator.database.get_columns("user")}
+    if "household_id" not in user_columns:
+        migrate(migrator.add_column("user", "household_id",
+                                    ForeignKeyField(Household, null=True, field=Household.id, on_delete="RESTRICT")))
+    if "uses_pin" not in user_columns:
+        migrate(migrator.add_column("user", "uses_pin", BooleanField(default=False)))
+    if "grower_prints_labels" not in {column.name for column in migrator.database.get_columns("household")}:
+        migrate(migrator.add_column("household", "grower_prints_labels", BooleanField(default=False)))
+
+    class InvitationV7(BaseModel):
+        user = ForeignKeyField(User, backref="+", on_delete="CASCADE")
+        token_hash = CharField(max_length=64, unique=True)
+        created_at = DateTimeField(default=utcnow)
+        created_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+        expires_at = DateTimeField()
+        used_at = DateTimeField(null=True)
+        voided_at = DateTimeField(null=True)
+
+        class Meta:
+            table_name = "invitation"
+
+    migrator.database.create_tables([InvitationV7], safe=True)
+
+
 MIGRATIONS = [_add_committee_flag, _add_programme, _add_import_mapping, _add_making_certified,
-              _add_sign_in_device, _add_privacy_records]
+              _add_sign_in_device, _add_privacy_records, _add_grower_accounts]

@@ -1,6 +1,6 @@
 """Tables of traceability: harvest batches, batches made from them, what happened to each, every label print."""
 from flask_babel import lazy_gettext as _l
-from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from core.db import BaseModel, utcnow
 from core.models import Household, OccupationGroup, Plot, Product, User
@@ -64,6 +64,9 @@ class Batch(BaseModel):
     kind = CharField(max_length=10, default="harvest")
     # Set when several households of one occupation group made it: its sales settle by their shares.
     occupation_group = ForeignKeyField(OccupationGroup, null=True, backref="batches", on_delete="RESTRICT")
+    # A harvest a grower recorded on their phone waits for the secretariat's check: no label, no sale.
+    awaiting_check = BooleanField(default=False, index=True)
+    recorded_by = ForeignKeyField(User, null=True, backref="batches_recorded", on_delete="SET NULL")
 
     @property
     def is_made(self):
@@ -169,5 +172,18 @@ def _one_harvest_record(migrator):
         " AND batch.product_id = activity.product_id AND batch.harvest_date = activity.done_on)")
 
 
+def _add_harvest_check(migrator):
+    """Step 5: harvests recorded by a grower wait for the secretariat's check, and who recorded each."""
+    from playhouse.migrate import migrate
+
+    present = {column.name for column in migrator.database.get_columns("batch")}
+    if "awaiting_check" not in present:
+        migrate(migrator.add_column("batch", "awaiting_check", BooleanField(default=False)),
+                migrator.add_index("batch", ("awaiting_check",)))
+    if "recorded_by_id" not in present:
+        migrate(migrator.add_column("batch", "recorded_by_id",
+                                    ForeignKeyField(User, null=True, field=User.id, on_delete="SET NULL")))
+
+
 MODELS = [Batch, BatchEvent, BatchInput, LabelPrint]
-MIGRATIONS = [_add_changed_at, _add_client_id, _add_made_batches, _one_harvest_record]
+MIGRATIONS = [_add_changed_at, _add_client_id, _add_made_batches, _one_harvest_record, _add_harvest_check]
