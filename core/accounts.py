@@ -28,6 +28,12 @@ FAILURE_WINDOW = datetime.timedelta(minutes=15)  # failures older than this are 
 FIRST_WAIT = datetime.timedelta(minutes=1)  # the wait after the free failures, doubling each time
 LONGEST_WAIT = datetime.timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 8
+# A grower may choose digits instead of a password, but only on a phone the app remembers; the
+# sign-in brake's 5 free tries per device keep a 6-digit PIN out of a guesser's reach there.
+MIN_PIN_LENGTH = 6
+MAX_PIN_LENGTH = 12
+# A grower account has no password until its invitation is used: no argon2 hash matches this.
+NO_PASSWORD_YET = "!"
 # zxcvbn's score 0-4; 2 is "somewhat guessable" (about 10^8 guesses): out of reach through the
 # sign-in brake, while a cashier can still remember it. 0-1 are common passwords, names, repeats.
 MIN_PASSWORD_SCORE = 2
@@ -69,7 +75,7 @@ def check_password_hash(password_hash, password):
         return False
 
 
-def _clean_user(data, partial, creating, names=()):
+def _clean_user(data, partial, creating, names=(), password_required=True):
     """Check account input; `names` are the account's own names, which its password must not lean on."""
     form = Form(data, partial=partial)
     if creating:
@@ -84,7 +90,7 @@ def _clean_user(data, partial, creating, names=()):
     form.choice("role", ROLES, required=True)
     form.boolean("is_active")
     form.boolean("is_committee")
-    form.text("password", 200, required=creating)
+    form.text("password", 200, required=creating and password_required)
     cleaned = form.finish()
     password = cleaned.pop("password", None)
     if password:
@@ -107,23 +113,53 @@ def password_problem(password, names=()):
     return None
 
 
-def create_user(data, by_user=None):
-    """Create a staff account; the username must be new."""
-    cleaned, password = _clean_user(data, partial=False, creating=True)
-    if "is_active" not in (data or {}):
+def pin_problem(pin):
+    """Why digits cannot be a PIN (too short or long, not all digits, one digit repeated or counted up/down), or None."""
+    if not (pin.isascii() and pin.isdigit()) or not MIN_PIN_LENGTH <= len(pin) <= MAX_PIN_LENGTH:
+        return _l("A PIN is %(low)d to %(high)d digits.", low=MIN_PIN_LENGTH, high=MAX_PIN_LENGTH)
+    steps = {int(b) - int(a) for a, b in zip(pin, pin[1:])}
+    if steps in ({0}, {1}, {-1}):
+        return _l("This PIN is too easy to guess (one digit repeated, or counting). Choose other digits.")
+    return None
+
+
+def _household_rule(role, household):
+    """A grower account belongs to exactly one household; a staff account to none."""
+    if role == "grower" and household is None:
+        raise ValidationError({"household": _l("A grower account belongs to one household: name its code.")})
+    if role != "grower" and household is not None:
+        raise ValidationError({"role": _l("Only a grower account belongs to a household.")})
+
+
+def create_user(data, by_user=None, household=None):
+    """Create an account; the username must be new. A grower's belongs to `household` and may wait for its invitation.
+
+    A grower account made without a password cannot sign in until the member sets one (or a PIN)
+    from the invitation card (core.invitations).
+    """
+    data = data or {}
+    cleaned, password = _clean_user(data, partial=False, creating=True,
+                                    password_required=data.get("role") != "grower")
+    _household_rule(cleaned["role"], household)
+    if "is_active" not in data:
         cleaned["is_active"] = True  # a new account is usable unless said otherwise
     with db.atomic():
         if User.select().where(User.username == cleaned["username"]).exists():
             raise ValidationError({"username": _l("This username is already taken.")})
-        user = User.create(password_hash=hash_password(password), **cleaned)
-        audit.record(by_user, "create", "user", user.id, {"username": (None, user.username),
-                                                          "role": (None, user.role)})
+        user = User.create(password_hash=hash_password(password) if password else NO_PASSWORD_YET,
+                           household=household, **cleaned)
+        changes = {"username": (None, user.username), "role": (None, user.role)}
+        if household is not None:
+            changes["household"] = (None, household.code)
+        audit.record(by_user, "create", "user", user.id, changes)
     return user
 
 
 def update_user(user, data, by_user):
     """Change a staff account's name, role, active flag or password."""
     cleaned, password = _clean_user(data, partial=True, creating=False, names=[user.username, user.full_name])
+    if (cleaned.get("role", user.role) == "grower") != (user.role == "grower"):
+        raise ValidationError({"role": _l("A grower account stays a grower account, and a staff account stays staff.")})
     if by_user and by_user.id == user.id and (
         cleaned.get("role", user.role) != "admin" or cleaned.get("is_active") is False
     ):
@@ -179,7 +215,8 @@ def authenticate(username, password, address, device=""):
     counted as a failure before the password is checked, in a transaction that serialises
     every sign-in's count, so 16 tries at once get exactly the free number of checks. Every
     refusal (unknown name, disabled account, wrong password, braked) costs one password check,
-    so the answer's timing tells nothing about the account.
+    so the answer's timing tells nothing about the account. A PIN account signs in only from a
+    device known to its name: from any other its right PIN is refused like a wrong one.
     """
     username, address = username[:40], address[:64]
     with write_transaction():
@@ -191,7 +228,7 @@ def authenticate(username, password, address, device=""):
     matches = check_password_hash(user.password_hash if user and attempt else _stand_in_hash(), password)
     if attempt is None:
         raise TooManyAttempts(wait)
-    if not (matches and user is not None and user.is_active):
+    if not (matches and user is not None and user.is_active) or (user.uses_pin and not device):
         return None
     LoginAttempt.update(succeeded=True).where(LoginAttempt.id == attempt.id).execute()
     return user

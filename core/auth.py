@@ -19,12 +19,14 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.http import parse_list_header
 
-from core import accounts
+from core import accounts, invitations
 from core.i18n import LANGUAGE_COOKIE, LANGUAGES
-from core.models import User
+from core.models import STAFF_ROLES, User
+from core.validation import ValidationError
 
 bp = Blueprint("auth", __name__)
 
@@ -82,8 +84,25 @@ def role_required(*roles):
 
 
 def login_required(view):
-    """Let any signed-in staff member through."""
-    return role_required("admin", "cashier", "inspector")(view)
+    """Let any signed-in staff member through; a grower is refused like any role not named."""
+    return role_required(*STAFF_ROLES)(view)
+
+
+def grower_required(view):
+    """Let only a grower through (to their own household's pages: see current_household); staff get 403."""
+    return role_required("grower")(view)
+
+
+def current_household():
+    """The household of the signed-in grower, or None for staff and visitors.
+
+    A grower's pages and API routes read their household from here, never from the address, so a
+    grower can never ask for another household's records.
+    """
+    user = g.get("user")
+    if user is None or user.role != "grower":
+        return None
+    return user.household
 
 
 def _safe_next(target):
@@ -131,14 +150,67 @@ def login():
         return response
     if user is None:
         flash(_("Wrong username or password."), "error")
+        if password.isdigit():  # said for any digits, so it tells nothing about the account
+            flash(_("A PIN works only on the phone where the account was set up. On another phone, use your "
+                    "password, or ask the council secretariat for a new invitation card."), "info")
         return render_template("core/login.html", username=username), 401
+    return _start_session(user, device, _safe_next(request.args.get("next")))
+
+
+def _start_session(user, device, target):
+    """Sign `user` in on this browser and send it to `target`; the browser becomes a device known to the name."""
     session.clear()
     session.permanent = True
     session["user_id"] = user.id
     session[SIGNED_IN_AT] = int(time.time())
-    response = redirect(_safe_next(request.args.get("next")))
+    response = redirect(target)
     _remember_device(response, device, user.username)
     return response
+
+
+# What each refused invitation link says: why, and what to do (always: ask the secretariat).
+_INVITATION_REFUSALS = {
+    "unknown": (404, _l("This invitation link is not known. Check that the whole link was opened, or ask the "
+                        "council secretariat for a new invitation card.")),
+    "expired": (410, _l("This invitation has expired. Ask the council secretariat to print a new invitation card.")),
+    "used": (410, _l("This invitation was already used to set up the account. Sign in, or if you cannot, ask the "
+                     "council secretariat for a new invitation card.")),
+    "void": (410, _l("A newer invitation card replaced this one. Use the newest card, or ask the council "
+                     "secretariat for a new one.")),
+    "disabled": (403, _l("This account is disabled. Ask the council secretariat.")),
+}
+
+
+def _refused_invitation(reason):
+    status, message = _INVITATION_REFUSALS[reason]
+    return render_template("core/invitation_refused.html", message=message), status
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def invitation(token):
+    """Set up a grower's account from the invitation card's link: a password or a PIN, then signed in on this phone."""
+    try:
+        found = invitations.find_invitation(token)
+    except invitations.InvitationRefused as refused:
+        return _refused_invitation(refused.reason)
+    if request.method == "GET":
+        return render_template("core/invitation.html", account=found.user, values={"kind": "pin"}, errors={})
+    data = request.form.to_dict()
+    try:
+        account = invitations.set_up_account(token, data)
+    except invitations.InvitationRefused as refused:
+        return _refused_invitation(refused.reason)
+    except ValidationError as exc:
+        values = {"kind": data.get("kind", "pin")}
+        return render_template("core/invitation.html", account=found.user, values=values, errors=exc.errors), 400
+    return _start_session(account, _known_device(), url_for("core.home"))
+
+
+@bp.route("/account-ready")
+@grower_required
+def account_ready():
+    """Where a grower lands until the grower's own pages are installed: the account works."""
+    return render_template("core/account_ready.html", household=current_household())
 
 
 def _device_signer():

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from core.app import create_app
 from core.config import ConfigurationError
 from core.db import SchemaTooNew, db, is_sqlite, start_wal_checkpoints
+from core.models import ROLES
 from core.validation import ValidationError
 
 DEFAULT_HOST = "127.0.0.1"
@@ -77,27 +78,39 @@ def init_db():
     click.echo(f"Schema is up to date: {app.config['DATABASE_URL']}")
 
 
-@cli.command("create-user", help="Create a staff account. The password is asked, or read from stdin.")
+@cli.command("create-user", help="Create an account. The password is asked, or read from stdin; a grower's "
+                                  "account is set up from its invitation card instead.")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["admin", "cashier", "inspector"]))
+@click.option("--role", required=True, type=click.Choice(list(ROLES)))
+@click.option("--household", "household_code", default="", help="A grower's household code (growers only).")
 @click.option("--full-name", default="", help="Name shown in the app.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create_user(username, role, full_name, password_stdin):
+def create_user(username, role, household_code, full_name, password_stdin):
     from core import accounts
+    from core.models import Household
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
+    elif role == "grower":
+        password = ""
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     app = _app()
     with app.test_request_context(), db.connection_context():
+        household = None
+        if household_code:
+            household = Household.get_or_none(Household.code == household_code)
+            if household is None:
+                _fail(f"Not created: no household with code {household_code}.")
         try:
             user = accounts.create_user(
-                {"username": username, "role": role, "full_name": full_name, "password": password}
+                {"username": username, "role": role, "full_name": full_name, "password": password}, household=household
             )
         except ValidationError as exc:
             _fail(f"Not created: {_errors_text(exc)}")
     click.echo(f"Created {user.username} ({user.role}).")
+    if role == "grower" and not password:
+        click.echo("Print the invitation card from the household's page to set the account up.")
 
 
 @cli.command("create-token", help="Print a new API token for USERNAME (only the token).")

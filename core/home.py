@@ -36,6 +36,8 @@ def register(app):
     hooks.add_menu_entry(app, "settings", "core.user_list", _l("Staff accounts"), ("admin",))
     hooks.add_menu_entry(app, "settings", "core.audit_log", _l("Audit log"), ("admin",))
     hooks.add_home_tasks(app, tasks)
+    # A grower's own pages (when installed) set their own landing after this one.
+    hooks.set_landing(app, "grower", "auth.account_ready")
     app.jinja_env.globals["staff_menu_groups"] = hooks.menu
 
 

@@ -257,6 +257,17 @@ def occupation_ids_by_household(households):
     return result
 
 
+def set_grower_prints_labels(household, allowed, by_user):
+    """Let the household print the labels of its own checked harvests at home, or stop it (audited)."""
+    with db.atomic():
+        if household.grower_prints_labels != allowed:
+            audit.record(by_user, "update", "household", household.id,
+                         {"grower_prints_labels": (household.grower_prints_labels, allowed)})
+            household.grower_prints_labels = allowed
+            household.save(only=[Household.grower_prints_labels])
+    return household
+
+
 def add_member(household, data, by_user):
     """Add a person to a household."""
     form = Form(data)

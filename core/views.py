@@ -23,7 +23,7 @@ from flask import (
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from core import accounts, audit, hooks, households, products, programme, registry_io, retention
+from core import accounts, audit, hooks, households, invitations, products, programme, registry_io, retention
 from core.auth import login_required, role_required
 from core.config import owner_only_folder
 from core.db import LARGEST_ID, get_or_404
@@ -33,6 +33,7 @@ from core.models import (
     CURRICULA,
     GROWER_STATUSES,
     ROLES,
+    STAFF_ROLES,
     UNITS,
     Attendance,
     Course,
@@ -85,9 +86,9 @@ def health():
 
 
 @bp.route("/")
-@login_required
+@role_required(*ROLES)
 def home():
-    """Each role's start: the cashier goes to the POS; others see what to do next, each a link."""
+    """Each role's start: the cashier goes to the POS, a grower to their own pages; others see what to do next."""
     landing = hooks.landing(g.user.role)
     if landing:
         return redirect(url_for(landing))
@@ -150,7 +151,8 @@ def household_new():
     return redirect(url_for("core.household_detail", household_id=household.id))
 
 
-def _render_household_detail(household, member_values=None, member_errors=None, status=200):
+def _render_household_detail(household, member_values=None, member_errors=None, status=200,
+                             account_values=None, account_errors=None):
     return render_template(
         "core/household_detail.html",
         household=household,
@@ -161,6 +163,9 @@ def _render_household_detail(household, member_values=None, member_errors=None, 
         member_values=member_values or {},
         member_errors=member_errors or {},
         courses=programme.courses_taken(household),
+        grower_accounts=invitations.household_accounts(household) if g.user.role == "admin" else [],
+        account_values=account_values or {},
+        account_errors=account_errors or {},
         sections=[Markup(render_template(template, household=household, **context))
                   for template, context in hooks.household_sections(household, g.user)],
     ), status
@@ -365,6 +370,64 @@ def product_edit(product_id):
     return redirect(url_for("core.product_list"))
 
 
+# Grower accounts (from the household's page) ----------------------------------------------
+
+
+def _grower_account(user_id):
+    account = get_or_404(User, user_id)
+    if account.role != "grower":
+        abort(404)
+    return account
+
+
+@bp.route("/households/<int:household_id>/accounts", methods=["POST"])
+@role_required("admin")
+def grower_account_add(household_id):
+    household = get_or_404(Household, household_id)
+    data = request.form.to_dict()
+    try:
+        account = invitations.add_grower_account(household, data, g.user)
+    except ValidationError as exc:
+        return _render_household_detail(household, status=400, account_values=data, account_errors=exc.errors)
+    flash(_("Account %(name)s made. Print its invitation card and give it to the member.", name=account.username),
+          "success")
+    return redirect(url_for("core.household_detail", household_id=household.id) + "#accounts")
+
+
+@bp.route("/accounts/<int:user_id>/invitation", methods=["POST"])
+@role_required("admin")
+def grower_invitation(user_id):
+    """Print a new invitation card (a PDF); the account's earlier card stops working."""
+    account = _grower_account(user_id)
+    try:
+        invitation, token = invitations.issue_invitation(account, g.user)
+    except ValidationError as exc:
+        flash(" ".join(str(message) for message in exc.errors.values()), "error")
+        return redirect(url_for("core.household_detail", household_id=account.household_id) + "#accounts"), 303
+    link = current_app.config["GREENMARKET_BASE_URL"] + url_for("auth.invitation", token=token)
+    return Response(invitations.invitation_card(account, link, invitation.expires_at), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="invitation-{account.username}.pdf"',
+                             "Cache-Control": "no-store"})
+
+
+@bp.route("/accounts/<int:user_id>/disable", methods=["POST"])
+@role_required("admin")
+def grower_account_disable(user_id):
+    account = invitations.disable_grower_account(_grower_account(user_id), g.user)
+    flash(_("Account %(name)s disabled: it cannot sign in, and its invitation cards no longer work.",
+            name=account.username), "success")
+    return redirect(url_for("core.household_detail", household_id=account.household_id) + "#accounts")
+
+
+@bp.route("/households/<int:household_id>/grower-labels", methods=["POST"])
+@role_required("admin")
+def household_grower_labels(household_id):
+    household = households.set_grower_prints_labels(get_or_404(Household, household_id),
+                                                    request.form.get("allowed") == "1", g.user)
+    flash(_("Changes saved."), "success")
+    return redirect(url_for("core.household_detail", household_id=household.id) + "#accounts")
+
+
 # Staff accounts ---------------------------------------------------------------------------
 
 
@@ -372,13 +435,14 @@ def product_edit(product_id):
 @role_required("admin")
 def user_list():
     return render_template(
-        "core/user_list.html", users=User.select().order_by(User.username), roles=ROLES
+        "core/user_list.html", users=User.select().where(User.role.in_(STAFF_ROLES)).order_by(User.username), roles=ROLES
     )
 
 
 def _render_user_form(account, values, errors, status=200):
     return render_template(
-        "core/user_form.html", account=account, values=values, errors=errors, roles=ROLES
+        "core/user_form.html", account=account, values=values, errors=errors,
+        roles={role: ROLES[role] for role in STAFF_ROLES}
     ), status
 
 

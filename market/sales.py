@@ -30,6 +30,7 @@ MAX_TENDERED_SATANG = 10_000_000 * 100
 # Why a batch cannot be sold, in words for the cashier (and the shopper in front of them).
 REFUSALS = {
     "recalled": _l("Recalled: this batch must not be sold. Put it aside."),
+    "awaiting_check": _l("Recorded by the grower and not yet checked by the secretariat: it cannot be sold yet."),
     "sold_out": _l("Sold out: all of this batch has been sold already."),
     "not_enough": _l("Not enough left: only %(left)s of this batch can still be sold."),
     "suspended": _l("Certificate suspended: this household may not sell this product as organic now."),
@@ -86,6 +87,8 @@ def refusal_for(batch, wanted_milli=0, status=None):
     """
     if batch.recalled_at is not None:
         return Refusal("recalled", REFUSALS["recalled"])
+    if batch.awaiting_check:
+        return Refusal("awaiting_check", REFUSALS["awaiting_check"])
     if batch.product.is_certifiable:
         status = status or batches.batch_certification(batch)
         if not status.certified:

@@ -12,7 +12,7 @@ from peewee import JOIN, IntegrityError
 from certificates import certification
 from certificates.records import FarmEntry
 from core import audit
-from core.db import LARGEST_ID, Prepared, db, utcnow
+from core.db import LARGEST_ID, Prepared, db, utcnow, write_transaction
 from core.models import UNITS, Household, Plot, Product
 from core.validation import Form, NotFound, ValidationError, local_today
 from traceability import codes
@@ -106,18 +106,33 @@ def _check_references(cleaned):
     return cleaned
 
 
-def create_batch(data, by_user):
+def create_batch(data, by_user, recorded_by=None):
     """Record a harvest batch under a new code, with the first step of its story."""
-    return record_batch(data, by_user)[0]
+    return record_batch(data, by_user, recorded_by)[0]
 
 
-def record_batch(data, by_user):
+def _grower_recording(cleaned, by_user, recorded_by):
+    """Who recorded the harvest (a grower on their phone, or None), checked against the batch's household.
+
+    A grower records only their own household's harvests, and what they record waits for the
+    secretariat's check (check_harvest) before it may be labelled or sold.
+    """
+    recorded_by = recorded_by or (by_user if by_user is not None and by_user.role == "grower" else None)
+    if recorded_by is not None and recorded_by.role == "grower" and recorded_by.household_id != cleaned["household"].id:
+        raise ValidationError({"household_id": _l("A grower records only their own household's harvests.")})
+    return recorded_by
+
+
+def record_batch(data, by_user, recorded_by=None):
     """Record a harvest once: returns (batch, created). The same `client_id` again returns the first batch.
 
     A tablet on the market's Wi-Fi that lost the answer sends the harvest again; without its id
-    that would be two batches, double stock and a false mass balance.
+    that would be two batches, double stock and a false mass balance. A harvest `recorded_by` a
+    grower waits for the secretariat's check.
     """
     cleaned = clean_batch(data)
+    recorded_by = _grower_recording(cleaned, by_user, recorded_by)
+    cleaned.update(recorded_by=recorded_by, awaiting_check=recorded_by is not None and recorded_by.role == "grower")
     client_id = cleaned.pop("client_id")
     if client_id is not None:
         existing = Batch.get_or_none(Batch.client_id == client_id)
@@ -143,6 +158,49 @@ def record_batch(data, by_user):
             if not Batch.select().where(Batch.code == code).exists():
                 raise
     raise RuntimeError("no free batch code after several attempts")
+
+
+def check_harvest(batch, by_user, changes):
+    """The secretariat checks a harvest a grower recorded: corrects what `changes` names, and frees it for labels and sale.
+
+    `changes` holds form fields as clean_batch reads them (quantity, price, harvest_date, plot_id,
+    product_id, best_before, notes); the household stays the grower's. Audited with what changed.
+    """
+    if not batch.awaiting_check:
+        raise ValidationError({"batch": _l("This harvest was checked already.")})
+    current = check_values(batch)
+    given = {key: value for key, value in (changes or {}).items() if key not in ("household_id", "client_id")}
+    if "price_satang" in given:
+        current.pop("price")
+    cleaned = clean_batch({**current, **given, "household_id": batch.household_id})
+    cleaned.pop("client_id")
+    with write_transaction():
+        checked = Batch.update(awaiting_check=False, changed_at=utcnow()).where(
+            (Batch.id == batch.id) & (Batch.awaiting_check == True)).execute()  # noqa: E712 - SQL
+        if checked != 1:
+            raise ValidationError({"batch": _l("This harvest was checked already.")})
+        batch.awaiting_check = False
+        recorded = audit.apply_changes(batch, {key: value for key, value in cleaned.items() if key != "household"})
+        batch.changed_at = utcnow()
+        batch.save()
+        audit.record(by_user, "check", "batch", batch.id, {
+            "awaiting_check": (True, False),
+            **{key: _audit_value(old, new) for key, (old, new) in recorded.items()}})
+    return batch
+
+
+def check_values(batch):
+    """A harvest's fields as its form reads them (ISO dates, baht), to check and correct it."""
+    return {"product_id": str(batch.product_id), "plot_id": str(batch.plot_id or ""),
+            "harvest_date": batch.harvest_date.isoformat(), "quantity": quantity_text(batch.quantity_milli),
+            "unit": batch.unit, "notes": batch.notes,
+            "price": "" if batch.price_satang is None else f"{Decimal(batch.price_satang) / 100:.2f}",
+            "best_before": batch.best_before.isoformat() if batch.best_before else ""}
+
+
+def _audit_value(old, new):
+    """Rows in a change are named by their id, so the audit log's JSON can hold them."""
+    return tuple(getattr(value, "id", value) for value in (old, new))
 
 
 def recall_batch(batch, data, by_user):
@@ -235,6 +293,8 @@ def sale_block(batch, status=None):
     """
     if batch.recalled_at is not None:
         return "recalled"
+    if batch.awaiting_check:
+        return "awaiting_check"
     if batch.sold_milli >= batch.quantity_milli:
         return "sold_out"
     if batch.product.is_certifiable:
@@ -266,10 +326,14 @@ def search_batches(household_id=None, product_id=None, harvested_from=None, harv
         query = query.where(Batch.harvest_date <= harvested_to)
     if status == "recalled":
         query = query.where(Batch.recalled_at.is_null(False))
+    elif status == "awaiting_check":
+        query = query.where(Batch.recalled_at.is_null(), Batch.awaiting_check == True)  # noqa: E712 - SQL
     elif status == "sold_out":
-        query = query.where(Batch.recalled_at.is_null(), Batch.sold_milli >= Batch.quantity_milli)
+        query = query.where(Batch.recalled_at.is_null(), Batch.awaiting_check == False,  # noqa: E712 - SQL
+                            Batch.sold_milli >= Batch.quantity_milli)
     elif status == "available":
-        query = query.where(Batch.recalled_at.is_null(), Batch.sold_milli < Batch.quantity_milli)
+        query = query.where(Batch.recalled_at.is_null(), Batch.awaiting_check == False,  # noqa: E712 - SQL
+                            Batch.sold_milli < Batch.quantity_milli)
     if code_fragment:
         fragment = code_fragment.replace("-", "").replace(" ", "").upper()
         query = query.where(Batch.code.contains(fragment))

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from core import audit, hooks
 from traceability.labels import waiting_for_labels
+from traceability.models import Batch
 
 # A harvest older than this without labels was sold or used otherwise; it is no longer a task.
 UNLABELLED_DAYS = 14
@@ -21,11 +22,16 @@ def register(app):
 
 
 def tasks(user):
-    """Recent harvests on sale without labels, for the secretariat who prints them."""
+    """Harvests growers recorded that wait for a check, and recent ones on sale without labels: the secretariat's."""
     if user.role != "admin":
         return []
+    found = []
+    to_check = Batch.select().where(Batch.awaiting_check == True, Batch.recalled_at.is_null()).count()  # noqa: E712
+    if to_check:
+        found.append(hooks.Task(_("Harvests to check (recorded by growers)"), to_check,
+                                url_for("traceability.batch_list", status="awaiting_check"), "task-harvests-to-check"))
     waiting = len(waiting_for_labels(datetime.date.today() - datetime.timedelta(days=UNLABELLED_DAYS)))
-    if not waiting:
-        return []
-    return [hooks.Task(_("Harvests without labels"), waiting, url_for("traceability.batch_list", unlabelled="1"),
-                       "task-unlabelled")]
+    if waiting:
+        found.append(hooks.Task(_("Harvests without labels"), waiting,
+                                url_for("traceability.batch_list", unlabelled="1"), "task-unlabelled"))
+    return found

@@ -122,6 +122,7 @@ def label_content(batch, status, base_url):
 LABEL_REFUSALS = {
     "recalled": _l("Recalled: the counter refuses this batch, so no labels are printed for it."),
     "sold_out": _l("Sold out: nothing of this batch is left to label."),
+    "awaiting_check": _l("Recorded by the grower and not yet checked: the secretariat checks it before labels are printed."),
 }
 
 
@@ -142,6 +143,19 @@ def label_refusal(batch, status=None):
         return LABEL_REFUSALS[block]
     return _("%(status)s: the counter cannot sell %(product)s of this household, so no labels are printed for it.",
              status=STATUS_MESSAGES.get(block, STATUS_MESSAGES["none"]), product=batch.product.name_th)
+
+
+def grower_label_refusal(batch, user):
+    """Why `user` (a grower) may not print this batch's labels at home, or None when they may.
+
+    Only a household the secretariat allowed (Household.grower_prints_labels), only its own
+    batches, and only what the counter could sell: a harvest still waiting for its check never.
+    """
+    if user.role != "grower" or user.household_id != batch.household_id:
+        return _("Only the household that harvested this batch may print its labels.")
+    if not batch.household.grower_prints_labels:
+        return _("The council secretariat prints this household's labels: ask them for the labels.")
+    return label_refusal(batch)
 
 
 def waiting_for_labels(since):

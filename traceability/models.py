@@ -13,6 +13,7 @@ BATCH_STATUSES = {
     "available": _l("Available"),
     "sold_out": _l("Sold out"),
     "recalled": _l("Recalled"),
+    "awaiting_check": _l("Waiting for the secretariat's check"),
 }
 
 # The batch's story as the shopper reads it on the trace page.
@@ -80,6 +81,8 @@ class Batch(BaseModel):
     def status(self):
         if self.recalled_at is not None:
             return "recalled"
+        if self.awaiting_check:
+            return "awaiting_check"
         if self.sold_milli >= self.quantity_milli:
             return "sold_out"
         return "available"

@@ -89,15 +89,20 @@ def batch_list():
     )
 
 
-def _render_form(values, errors, status=200):
-    """The harvest form for one household (only its plots offered), or the choice of household first."""
+def _render_form(values, errors, status=200, checking=None):
+    """The harvest form for one household (only its plots offered), or the choice of household first.
+
+    `checking` is a grower's harvest the secretariat checks: the same form, its household fixed.
+    """
     growers, products = _choices()
-    household = next((h for h in growers if str(h.id) == str(values.get("household_id") or "")), None)
+    household = checking.household if checking else next(
+        (h for h in growers if str(h.id) == str(values.get("household_id") or "")), None)
     plots = list(household.plots.order_by(Plot.name)) if household is not None else []
     return render_template(
         "traceability/batch_form.html",
         values=values,
         errors=errors,
+        checking=checking,
         household=household,
         households=growers,
         plots=plots,
@@ -120,6 +125,25 @@ def batch_new():
     except ValidationError as exc:
         return _render_form(values, exc.errors, 400)
     flash(_("Harvest recorded as batch %(code)s.", code=codes.format_code(batch.code)), "success")
+    return redirect(url_for(".batch_detail", code=batch.code))
+
+
+@bp.route("/batches/<code>/check", methods=["GET", "POST"])
+@role_required("admin")
+def batch_check(code):
+    """The secretariat checks a harvest a grower recorded: corrects it if needed and confirms it."""
+    batch = _find_or_404(code)
+    if request.method == "GET":
+        if not batch.awaiting_check:
+            return redirect(url_for(".batch_detail", code=batch.code))
+        return _render_form(batches.check_values(batch), {}, checking=batch)
+    values = request.form.to_dict()
+    try:
+        batches.check_harvest(batch, g.user, values)
+    except ValidationError as exc:
+        return _render_form(values, exc.errors, 400, checking=batch)
+    flash(_("Harvest %(code)s checked: it can now be labelled and sold.", code=codes.format_code(batch.code)),
+          "success")
     return redirect(url_for(".batch_detail", code=batch.code))
 
 
