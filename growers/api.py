@@ -7,6 +7,7 @@ from flask import Blueprint, g, jsonify, url_for
 from flask_babel import gettext as _
 
 from core.api import api_role, created, json_body, query_form
+from core.auth import current_household
 from core.validation import NotFound, ValidationError
 from growers import diary, me
 from traceability.batches import quantity_text
@@ -17,9 +18,10 @@ grower_api = api_role("grower", browser_writes=True)
 
 
 def _household():
-    if g.user.household is None:
+    household = current_household()
+    if household is None:
         raise NotFound()
-    return g.user.household
+    return household
 
 
 def _batch(batch):

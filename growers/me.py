@@ -130,12 +130,12 @@ def own_batch(household, code):
     return batch
 
 
-def may_print_labels(household, batch):
+def may_print_labels(user, batch):
     """A household the secretariat allows prints its checked batches' labels at home."""
-    return household.grower_prints_labels and not batch.awaiting_check and labels.label_refusal(batch) is None
+    return labels.grower_label_refusal(batch, user) is None
 
 
-def labels_at_home(household, batch, data, base_url, user):
+def labels_at_home(user, batch, data, base_url):
     """An A4 sheet of the batch's labels (data["copies"], default a sheet) for the grower's own printer.
 
     Refused where the secretariat has not allowed the household, and for a harvest not yet checked.
@@ -143,14 +143,10 @@ def labels_at_home(household, batch, data, base_url, user):
     form = Form(data)
     form.integer("copies", minimum=1, maximum=labels.MAX_COPIES)
     copies = form.finish().get("copies") or LABELS_ON_A_SHEET
-    if not household.grower_prints_labels:
-        raise ValidationError({"labels": _l("The secretariat prints your labels. Ask them to let you print at home.")})
-    if batch.awaiting_check:
-        raise ValidationError({"labels": _l("The secretariat has not checked this harvest yet: labels come after the check.")})
-    try:
-        pdf, _statuses = labels.print_labels([batch], "a4-3x8", copies, base_url, user)
-    except labels.LabelsRefused as refused:
-        raise ValidationError({"labels": refused.refusals[0][1]}) from None
+    refusal = labels.grower_label_refusal(batch, user)
+    if refusal is not None:
+        raise ValidationError({"labels": refusal})
+    pdf, _statuses = labels.print_labels([batch], "a4-3x8", copies, base_url, user)
     return pdf
 
 

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from certificates import evidence
 from certificates.models import REVIEW_STATES
-from core.auth import role_required
+from core.auth import current_household, grower_required
 from core.i18n import local_name
 from core.models import UNITS, Plot, Product
 from core.validation import NotFound, ValidationError
@@ -21,12 +21,11 @@ from traceability.labels import MAX_COPIES
 
 bp = Blueprint("growers", __name__, url_prefix="/me")
 
-grower_only = role_required("grower")
 
 
 def _household():
-    household = g.user.household
-    if household is None:  # an account the secretariat unlinked: nothing of anyone's is shown
+    household = current_household()
+    if household is None:  # a grower account always has one; this guards a half-made account
         raise NotFound()
     return household
 
@@ -44,7 +43,7 @@ def _fresh(values):
 
 
 @bp.route("")
-@grower_only
+@grower_required
 def today():
     household = _household()
     return render_template("growers/today.html", household=household, now=me.today(household))
@@ -59,13 +58,13 @@ def _render_diary(household, errors=None, values=None, status=200):
 
 
 @bp.route("/diary")
-@grower_only
+@grower_required
 def diary_page():
     return _render_diary(_household())
 
 
 @bp.route("/diary/<kind>", methods=["POST"])
-@grower_only
+@grower_required
 def diary_add(kind):
     if kind not in diary.KINDS:
         raise NotFound()
@@ -83,7 +82,7 @@ def diary_add(kind):
 
 
 @bp.route("/evidence/<int:evidence_id>/thumb")
-@grower_only
+@grower_required
 def evidence_thumb(evidence_id):
     item = diary.own_evidence(_household(), evidence_id)
     if item is None or item.kind != "image" or not os.path.exists(evidence.path_of(item, thumb=True)):
@@ -97,12 +96,12 @@ def _render_harvests(household, errors=None, values=None, status=200):
     rows = me.harvests(household)
     return render_template("growers/harvests.html", household=household, harvests=rows,
                            states=me.HARVEST_STATES, errors=errors or {}, values=_fresh(values or {}),
-                           may_print={batch.id for batch in rows if me.may_print_labels(household, batch)},
+                           may_print={batch.id for batch in rows if me.may_print_labels(g.user, batch)},
                            max_copies=MAX_COPIES, **_options(household)), status
 
 
 @bp.route("/harvests", methods=["GET", "POST"])
-@grower_only
+@grower_required
 def harvests():
     household = _household()
     if request.method == "GET":
@@ -117,12 +116,12 @@ def harvests():
 
 
 @bp.route("/harvests/<code>/labels.pdf", methods=["POST"])
-@grower_only
+@grower_required
 def harvest_labels(code):
     household = _household()
     batch = me.own_batch(household, code)
     try:
-        pdf = me.labels_at_home(household, batch, request.form.to_dict(), current_app.config["GREENMARKET_BASE_URL"], g.user)
+        pdf = me.labels_at_home(g.user, batch, request.form.to_dict(), current_app.config["GREENMARKET_BASE_URL"])
     except ValidationError as exc:
         return _render_harvests(household, exc.errors, None, 400)
     return Response(pdf, mimetype="application/pdf",
@@ -130,7 +129,7 @@ def harvest_labels(code):
 
 
 @bp.route("/sales")
-@grower_only
+@grower_required
 def sales():
     household = _household()
     errors = {}
@@ -144,7 +143,7 @@ def sales():
 
 
 @bp.route("/settlements/<int:settlement_id>.pdf")
-@grower_only
+@grower_required
 def statement(settlement_id):
     settlement = me.own_settlement(_household(), settlement_id)
     return Response(me.statement_pdf(settlement), mimetype="application/pdf",

@@ -13,7 +13,7 @@ from PIL import Image
 from certificates import records
 from certificates.models import Activity, Evidence, InputEntry, NonCompliance
 from core import accounts, households, products
-from core.models import Household, User
+from core.models import Household
 from market import sales, settlements
 from traceability import batches
 from traceability.models import Batch
@@ -25,10 +25,9 @@ BE_TODAY = f"{TODAY.day}/{TODAY.month}/{TODAY.year + 543}"
 
 
 def make_grower(household, username="somsri"):
-    """A grower account of `household`, as the secretariat's invitation would leave it."""
-    user = User.create(username=username, full_name="สมศรี", role="grower", household=household,
-                       password_hash=accounts.hash_password(PASSWORD))
-    return user
+    """A grower account of `household` with a password, as the member would set it up from the invitation."""
+    return accounts.create_user({"username": username, "full_name": "สมศรี", "role": "grower", "password": PASSWORD},
+                                household=household)
 
 
 def sign_in(client, user):
@@ -280,7 +279,7 @@ def test_labels_at_home_only_where_allowed_and_only_after_the_check(app, client,
     Household.update(grower_prints_labels=True).where(Household.id == farm["household"].id).execute()
     refused = client.post(f"/me/harvests/{batch.code}/labels.pdf")
     assert refused.status_code == 400 and "ยังไม่ได้ตรวจ" in refused.get_data(as_text=True)
-    Batch.update(awaiting_check=False).where(Batch.id == batch.id).execute()
+    batches.check_harvest(batch, farm["committee"], {})
     assert 'data-testid="labels-at-home"' in client.get("/me/harvests").get_data(as_text=True)
     assert client.post(f"/me/harvests/{batch.code}/labels.pdf", data={"copies": "0"}).status_code == 400
     pdf = client.post(f"/me/harvests/{batch.code}/labels.pdf", data={"copies": "3"})
