@@ -15,7 +15,7 @@ from certificates.models import REVIEW_STATES
 from core.auth import current_household, grower_required
 from core.i18n import local_name
 from core.models import UNITS, Plot, Product
-from core.validation import NotFound, ValidationError
+from core.validation import NotFound, ValidationError, local_today
 from growers import diary, me
 from traceability.labels import MAX_COPIES
 
@@ -37,9 +37,16 @@ def _options(household):
             "product_options": {product.id: local_name(product) for product in products}, "units": UNITS}
 
 
-def _fresh(values):
-    """The form's values with a client id: a new one for a blank form, the same one when it is shown again."""
-    return dict(values, client_id=values.get("client_id") or str(uuid.uuid4()))
+# The date field each form starts with today in: most entries are made the day the work is done.
+DATE_FIELDS = {"input": "used_on", "activity": "done_on", "harvest": "harvest_date"}
+
+
+def _fresh(kind, values):
+    """The form's values with a client id (new for a blank form, the same when it is shown again) and today's date."""
+    fresh = dict(values, client_id=values.get("client_id") or str(uuid.uuid4()))
+    if not values:
+        fresh[DATE_FIELDS[kind]] = local_today().isoformat()
+    return fresh
 
 
 @bp.route("")
@@ -52,7 +59,7 @@ def today():
 def _render_diary(household, errors=None, values=None, status=200):
     values = values or {}
     return render_template("growers/diary.html", household=household, review_states=REVIEW_STATES,
-                           errors=errors or {}, values={kind: _fresh(values.get(kind, {})) for kind in diary.KINDS},
+                           errors=errors or {}, values={kind: _fresh(kind, values.get(kind, {})) for kind in diary.KINDS},
                            **diary.diary(household), **diary.picker(),
                            **_options(household)), status
 
@@ -95,7 +102,7 @@ def evidence_thumb(evidence_id):
 def _render_harvests(household, errors=None, values=None, status=200):
     rows = me.harvests(household)
     return render_template("growers/harvests.html", household=household, harvests=rows,
-                           states=me.HARVEST_STATES, errors=errors or {}, values=_fresh(values or {}),
+                           states=me.HARVEST_STATES, errors=errors or {}, values=_fresh("harvest", values or {}),
                            may_print={batch.id for batch in rows if me.may_print_labels(g.user, batch)},
                            max_copies=MAX_COPIES, **_options(household)), status
 
