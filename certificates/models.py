@@ -51,6 +51,10 @@ INSPECTION_STATES = {
     "decided": _l("Decided"),
 }
 
+# What the inspector says of a farm-diary entry a grower recorded: nothing yet, confirmed, or a question.
+REVIEW_STATES = {"": _l("Not yet reviewed"), "confirmed": _l("Confirmed by the inspector"),
+                 "queried": _l("Queried by the inspector")}
+
 SEVERITIES = {"minor": _l("Minor"), "major": _l("Major"), "critical": _l("Critical")}
 
 OUTCOMES = {
@@ -206,6 +210,12 @@ class InputEntry(BaseModel):
     source = CharField(max_length=200, default="")
     recorded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     recorded_at = DateTimeField(default=utcnow)
+    # The id a grower's phone gave the entry, so an entry sent again after a lost answer is kept once.
+    client_id = CharField(max_length=36, null=True, unique=True)
+    review_status = CharField(max_length=20, default="")
+    review_comment = TextField(default="")
+    reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    reviewed_at = DateTimeField(null=True)
 
 
 class Activity(BaseModel):
@@ -221,6 +231,11 @@ class Activity(BaseModel):
     notes = TextField(default="")
     recorded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     recorded_at = DateTimeField(default=utcnow)
+    client_id = CharField(max_length=36, null=True, unique=True)
+    review_status = CharField(max_length=20, default="")
+    review_comment = TextField(default="")
+    reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    reviewed_at = DateTimeField(null=True)
 
 
 class Inspection(BaseModel):
@@ -607,4 +622,23 @@ def _add_screening(migrator):
     migrator.database.create_tables([ScreeningV4])
 
 
-MIGRATIONS = [_add_yield_norms, _version_the_standards, _add_evidence, _add_screening]
+def _add_diary_review(migrator):
+    """Step 5: a grower's farm-diary entries carry their phone's id, and the inspector's confirmation or query."""
+    from playhouse.migrate import migrate
+
+    for table in ("input_entry", "activity"):
+        present = {column.name for column in migrator.database.get_columns(table)}
+        steps = []
+        if "client_id" not in present:
+            steps += [migrator.add_column(table, "client_id", CharField(max_length=36, null=True)),
+                      migrator.add_index(table, ("client_id",), True)]
+        if "review_status" not in present:
+            steps += [migrator.add_column(table, "review_status", CharField(max_length=20, default="")),
+                      migrator.add_column(table, "review_comment", TextField(default="")),
+                      migrator.add_column(table, "reviewed_by_id",
+                                          ForeignKeyField(User, null=True, field=User.id, on_delete="SET NULL")),
+                      migrator.add_column(table, "reviewed_at", DateTimeField(null=True))]
+        migrate(*steps)
+
+
+MIGRATIONS = [_add_yield_norms, _version_the_standards, _add_evidence, _add_screening, _add_diary_review]

@@ -16,11 +16,20 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
 from certificates import inputs, standards
-from certificates.models import ACTIVITIES, INPUT_TYPES, Activity, InputEntry, InputRuling, PlotRecord, RegisteredInput
+from certificates.models import (
+    ACTIVITIES,
+    INPUT_TYPES,
+    REVIEW_STATES,
+    Activity,
+    InputEntry,
+    InputRuling,
+    PlotRecord,
+    RegisteredInput,
+)
 from core import audit, hooks
-from core.db import LARGEST_ID, db
-from core.models import Plot, Product
-from core.validation import Choice, Date, Form, Integer, Number, Schema, Text, local_today
+from core.db import LARGEST_ID, db, utcnow
+from core.models import Plot, Product, User
+from core.validation import Choice, Date, Form, Integer, Number, Schema, Text, ValidationError, local_today
 
 
 def _household_plot(household, form):
@@ -132,15 +141,38 @@ def input_log(household):
     """The household's inputs, newest first, with their plots; each carries `state` and `ruling`."""
     rulings = inputs.household_rulings(household)
     entries = list(
-        InputEntry.select(InputEntry, Plot, RegisteredInput).join(Plot)
+        InputEntry.select(InputEntry, Plot, RegisteredInput, User).join(Plot)
         .switch(InputEntry).join(RegisteredInput, JOIN.LEFT_OUTER)
+        .switch(InputEntry).join(User, JOIN.LEFT_OUTER, on=(InputEntry.recorded_by == User.id))
         .where(InputEntry.household == household)
         .order_by(InputEntry.used_on.desc(), InputEntry.id.desc())
     )
     for entry in entries:
         entry.state = inputs.entry_state(entry, rulings)
         entry.ruling = rulings.get(entry.input_id)
+        entry.by_grower = recorded_by_grower(entry)
     return entries
+
+
+def recorded_by_grower(entry):
+    """True when a grower of the household wrote the entry on their phone (the inspector reviews those)."""
+    return entry.recorded_by_id is not None and entry.recorded_by.role == "grower"
+
+
+def review_entry(entry, data, user):
+    """Confirm a farm-diary entry or query it with a comment; the grower sees both on their phone."""
+    form = Form(data)
+    form.choice("review_status", {key: label for key, label in REVIEW_STATES.items() if key}, required=True)
+    form.text("review_comment", 1000)
+    cleaned = form.finish()
+    if cleaned["review_status"] == "queried" and not cleaned["review_comment"]:
+        raise ValidationError({"review_comment": _l("Say what the grower should check or add.")})
+    with db.atomic():
+        changes = audit.apply_changes(entry, cleaned)
+        entry.reviewed_by, entry.reviewed_at = user, utcnow()
+        entry.save()
+        audit.record(user, "update", entry._meta.table_name, entry.id, changes)
+    return entry
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,15 +188,20 @@ class FarmEntry:
     notes: str = ""
     activity_id: int = None
     batch_code: str = None
+    by_grower: bool = False
+    review_status: str = ""
+    review_comment: str = ""
 
 
 def activity_log(household):
     """The household's activity log, newest first: its activities and its harvests (batches)."""
     activities = (
-        Activity.select(Activity, Plot, Product).join(Plot).switch(Activity).join(Product, JOIN.LEFT_OUTER)
+        Activity.select(Activity, Plot, Product, User).join(Plot).switch(Activity).join(Product, JOIN.LEFT_OUTER)
+        .switch(Activity).join(User, JOIN.LEFT_OUTER, on=(Activity.recorded_by == User.id))
         .where(Activity.household == household)
     )
-    entries = [FarmEntry(a.done_on, a.activity, a.plot, a.product, a.quantity, a.unit, a.notes, activity_id=a.id)
+    entries = [FarmEntry(a.done_on, a.activity, a.plot, a.product, a.quantity, a.unit, a.notes, activity_id=a.id,
+                         by_grower=recorded_by_grower(a), review_status=a.review_status, review_comment=a.review_comment)
                for a in activities]
     entries += hooks.farm_harvests(household)
     return sorted(entries, key=lambda entry: (entry.done_on, entry.activity_id or 0), reverse=True)

@@ -19,6 +19,7 @@ from certificates.models import (
     INPUT_TYPES,
     INSPECTION_STATES,
     OUTCOMES,
+    REVIEW_STATES,
     RULINGS,
     SCREENING_OUTCOMES,
     SEVERITIES,
@@ -83,6 +84,7 @@ def _render_farm(household, errors=None, values=None, status=200):
         activity_types=ACTIVITIES,
         recordable_activities=records.RECORDABLE_ACTIVITIES,
         units=UNITS,
+        review_states=REVIEW_STATES,
         errors=errors or {},
         values=values or {},
     ), status
@@ -682,6 +684,23 @@ def farm_evidence(kind, record_id):
     owner = {"input_entry": record} if kind == "inputs" else {"activity": record}
     return _keep_evidence(partial(_render_farm, record.household), url_for(".farm", household_id=record.household_id),
                           f"evidence_{kind}_{record.id}", **owner)
+
+
+@bp.route("/farm-records/<kind>/<int:record_id>/review", methods=["POST"])
+@role_required("admin", "inspector")
+def farm_review(kind, record_id):
+    models = {"inputs": InputEntry, "activities": Activity}
+    if kind not in models:
+        raise NotFound()
+    record = get_or_404(models[kind], record_id)
+    data = request.form.to_dict()
+    try:
+        records.review_entry(record, data, g.user)
+    except ValidationError as exc:
+        return _render_farm(record.household, {f"review_{kind}_{record.id}": exc.errors},
+                            {f"review_{kind}_{record.id}": data}, 400)
+    flash(_("Review saved: the grower sees it on their phone."), "success")
+    return redirect(url_for(".farm", household_id=record.household_id))
 
 
 @bp.route("/evidence/<int:evidence_id>")

@@ -14,8 +14,8 @@ from core.validation import ValidationError
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Domains built on core, in import order; each is a package with `models.MODELS`,
-# `models.MIGRATIONS` and `init_app(app)`. Add certificates, traceability, market here.
-DOMAIN_PACKAGES = ("certificates", "traceability", "market")
+# `models.MIGRATIONS` and `init_app(app)`; growers, the top layer, comes last.
+DOMAIN_PACKAGES = ("certificates", "traceability", "market", "growers")
 
 csrf = CSRFProtect()
 

@@ -130,7 +130,7 @@ def test_every_environment_variable_is_documented():
     assert read <= set(ENVIRONMENT_VARIABLES)
 
 
-LAYERS = ["core", "certificates", "traceability", "market"]
+LAYERS = ["core", "certificates", "traceability", "market", "growers"]
 
 
 @pytest.mark.parametrize("package", LAYERS)

@@ -113,14 +113,14 @@ def test_invitation_card_shows_the_member_and_a_working_link(client, app, admin_
 
 
 def test_setting_a_pin_signs_in_and_remembers_the_phone(app, admin_user, grower):
-    """A PIN set from the link signs the phone in (account-ready page); after signing out, the PIN works on that phone only."""
+    """A PIN set from the link signs the phone in (Today, the grower pages); after signing out, the PIN works on that phone only."""
     _invitation, token = invitations.issue_invitation(grower, admin_user)
     phone = app.test_client()
     response = phone.post(f"/invite/{token}", data={"kind": "pin", "secret": PIN, "secret_again": PIN})
     assert response.status_code == 302
     assert "known_device" in response.headers.get("Set-Cookie", "")
     landing = phone.get("/", follow_redirects=True)
-    assert landing.request.path == "/account-ready"
+    assert landing.request.path == "/me"  # the grower pages are registered: Today
     assert "KH-01-001" in landing.get_data(as_text=True)
     assert User.get_by_id(grower.id).uses_pin
     assert invitations.account_state(User.get_by_id(grower.id))[0] == "pin"
