@@ -272,19 +272,20 @@ def settlement_detail(settlement_id):
         else:
             flash(_("Marked as paid."), "success")
             return redirect(url_for(".settlement_detail", settlement_id=settlement.id))
-    return render_template("market/settlement.html", settlement=settlement, lines=settlements.statement_lines(settlement),
-                           refunds=settlements.statement_refunds(settlement), methods=PAYOUT_METHODS,
-                           errors=errors, values=values), status
+    return render_template("market/settlement.html", settlement=settlement, report=_statement(settlement),
+                           methods=PAYOUT_METHODS, errors=errors, values=values), status
 
 
 @bp.route("/market/settlements/<int:settlement_id>.<fmt>")
 @role_required("admin")
 def settlement_statement(settlement_id, fmt):
     """A household's settlement statement as a file: the PDF is the one both sides sign."""
-    settlement = get_or_404(Settlement, settlement_id)
-    return download(documents.settlement_statement(settlement, settlements.statement_lines(settlement),
-                                                   settlements.statement_refunds(settlement),
-                                                   settings.get("market_name")), fmt)
+    return download(_statement(get_or_404(Settlement, settlement_id)), fmt)
+
+
+def _statement(settlement):
+    return documents.settlement_statement(settlement, settlements.statement_lines(settlement),
+                                          settlements.statement_refunds(settlement), settings.get("market_name"))
 
 
 # --- Settings ---------------------------------------------------------------------------------
