@@ -7,7 +7,9 @@ as that number shown with the baht format in the XLSX.
 """
 import csv
 import datetime
+import html
 import io
+import re
 import subprocess
 from decimal import Decimal
 
@@ -185,3 +187,28 @@ def test_cells_are_formatted_once_for_page_and_pdf(app):
         assert report.cell_text(datetime.date(2026, 11, 24)) == "24 พ.ย. 2569"
         assert report.cell_text(None) == "—"
         assert report.is_numeric(Money(0)) and not report.is_numeric("12")
+
+
+DOWNLOAD_LINK = re.compile(r'href="([^"]+)" data-testid="[\w-]+-(pdf|csv|xlsx)"')
+
+
+@pytest.mark.parametrize("name", ["z-report", "settlements", "statement", "dashboard", "impact", "mass-balance", "recall"])
+def test_every_download_link_of_a_report_page_answers_with_its_file(client, auth, world, name):
+    """Each page links its PDF, CSV and XLSX at its own address with the format after it, keeping its query."""
+    url, query, _build = builders(world)[name]
+    auth.login("admin", "council2")
+    page = client.get(f"{url}?{query}" if query else url).get_data(as_text=True)
+    links = dict((fmt, html.unescape(href)) for href, fmt in DOWNLOAD_LINK.findall(page))
+    assert sorted(links) == ["csv", "pdf", "xlsx"], links
+    for fmt, link in links.items():
+        assert link.split("?")[0] == f"{url}.{fmt}" and link.partition("?")[2] == query, link
+        answer = client.get(link)
+        assert answer.status_code == 200 and answer.mimetype == report.FORMATS[fmt], link
+
+
+def test_mass_balance_downloads_keep_the_alerts_filter(client, auth, world):
+    """The file is what the page shows: with only the flagged households ticked, so are the downloads."""
+    auth.login("inspector", "checker")
+    page = client.get("/market/mass-balance?alerts=1").get_data(as_text=True)
+    links = [html.unescape(href) for href, _fmt in DOWNLOAD_LINK.findall(page)]
+    assert links and all(link.endswith("?alerts=1") for link in links), links
