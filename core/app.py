@@ -6,7 +6,7 @@ from flask import Flask, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFProtect
 
-from core import errors, i18n
+from core import errors, i18n, report
 from core.config import load_config, owner_only_file, owner_only_folder
 from core.db import bind_database, db, upgrade_schema
 from core.validation import ValidationError
@@ -14,8 +14,8 @@ from core.validation import ValidationError
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Domains built on core, in import order; each is a package with `models.MODELS`,
-# `models.MIGRATIONS` and `init_app(app)`; growers, the top layer, comes last.
-DOMAIN_PACKAGES = ("certificates", "traceability", "market", "growers")
+# `models.MIGRATIONS` and `init_app(app)`; the top layers, reports and growers, come last.
+DOMAIN_PACKAGES = ("certificates", "traceability", "market", "reports", "growers")
 
 csrf = CSRFProtect()
 
@@ -58,6 +58,7 @@ def create_app(test_config=None):
 
     accounts.init_app(app)
     i18n.init_app(app)
+    report.init_app(app)
     csrf.init_app(app)
     errors.init_app(app)
     app.before_request(_refuse_nul_characters)

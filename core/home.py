@@ -39,6 +39,7 @@ def register(app):
     # A grower's own pages (when installed) set their own landing after this one.
     hooks.set_landing(app, "grower", "auth.account_ready")
     app.jinja_env.globals["staff_menu_groups"] = hooks.menu
+    app.jinja_env.globals["page_url"] = hooks.page_url
 
 
 def imports_in_progress():

@@ -1,7 +1,8 @@
 """What a domain adds to core's pages without core naming it: menu entries, home-page tasks, a
-role's landing page, sections of the household page, and the harvests of a household's farm log.
+role's landing page, sections of the household page, the harvests of a household's farm log, and
+pages offered under a name for a lower layer's links.
 
-Imports go one way (market -> traceability -> certificates -> core), so core's base template and
+Imports go one way (reports -> market -> traceability -> certificates -> core), so core's base template and
 home page cannot name a higher layer's pages. Each domain registers its own in its `init_app`;
 core reads what the app holds. Everything is kept on the app, so two apps in one process (the
 tests) never see each other's entries.
@@ -41,7 +42,8 @@ class Task:
 
 def _registry(app=None):
     return (app or current_app).extensions.setdefault("greenmarket_hooks", {
-        "menu": [], "group_labels": {}, "tasks": [], "landing": {}, "farm_harvests": [], "household_sections": []})
+        "menu": [], "group_labels": {}, "tasks": [], "landing": {}, "farm_harvests": [], "household_sections": [],
+        "pages": {}})
 
 
 def add_menu_group_label(app, group, label):
@@ -73,6 +75,17 @@ def add_household_section(app, template, function):
 def add_farm_harvests(app, function):
     """Register `function(household) -> [records.FarmEntry]`: harvests kept by a higher layer."""
     _registry(app)["farm_harvests"].append(function)
+
+
+def provide_page(app, name, endpoint):
+    """Offer `endpoint` under `name`, so a lower layer's page can link to it without naming it."""
+    _registry(app)["pages"][name] = endpoint
+
+
+def page_url(name, **args):
+    """The address of the page a higher layer offers under `name`, or None when none does."""
+    endpoint = _registry()["pages"].get(name)
+    return url_for(endpoint, **args) if endpoint else None
 
 
 def menu(user=None):

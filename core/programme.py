@@ -1,7 +1,7 @@
 """The council's programme: community courses (sign-ups, sessions, attendance) and income surveys.
 
 Survey amounts come in baht per month and are kept as integer satang. A household has at most
-one baseline survey; follow-ups are compared with it by the impact report (market/impact.py).
+one baseline survey; follow-ups are compared with it by the impact report (reports/impact.py).
 """
 import datetime
 

@@ -9,13 +9,10 @@ from market.models import MarketDay, Settlement
 
 
 def register(app):
-    """Add the market's pages and reports to the menu, its tasks to the home page, the cashier's start."""
+    """Add the market's pages to the menu, its tasks to the home page, the cashier's start."""
     hooks.add_menu_entry(app, "market", "market.pos", _l("POS"), ("admin", "cashier"))
     hooks.add_menu_entry(app, "market", "market.market_days", _l("Market days"), ("admin",))
     hooks.add_menu_entry(app, "market", "market.settlement_list", _l("Settlements"), ("admin",))
-    hooks.add_menu_entry(app, "reports", "market.market_dashboard", _l("Dashboard"), ("admin",))
-    hooks.add_menu_entry(app, "reports", "market.mass_balance", _l("Mass balance"), ("admin", "inspector"))
-    hooks.add_menu_entry(app, "reports", "market.programme_impact", _l("Income impact"), ("admin",))
     hooks.add_menu_entry(app, "settings", "market.market_settings", _l("Market settings"), ("admin",))
     hooks.add_home_tasks(app, tasks)
     audit.add_field_labels({

@@ -10,7 +10,8 @@ from certificates import certification
 from core import households, products
 from core.db import db
 from core.models import HouseholdOccupation, OccupationGroup
-from market import massbalance, sales, settings, settlements
+from market import sales, settings, settlements
+from reports import massbalance
 from market.models import SaleLine
 from traceability import batches, making, recalls
 from traceability.models import Batch, BatchEvent, BatchInput

@@ -1,5 +1,6 @@
 """The market: recording sales exactly once, refusing what cannot be sold, stock under concurrency,
 voids and refunds, the Z-report, settlements with households, receipts."""
+import csv
 import datetime
 import io
 import re
@@ -364,10 +365,11 @@ def test_mark_paid_once_and_statement_pdf(app, counter):
     assert paid.paid_on == TODAY
     with pytest.raises(Exception):
         settlements.mark_paid(paid, {"paid_on": TODAY.isoformat(), "paid_method": "cash"}, counter["admin"])
+    from core import report
     from market import documents
     with app.test_request_context():
-        text = pdf_text(documents.settlement_pdf(paid, settlements.statement_lines(paid), settlements.statement_refunds(paid),
-                                                 "ตลาดเขียว"))
+        text = pdf_text(report.to_pdf(documents.settlement_statement(paid, settlements.statement_lines(paid),
+                                                                     settlements.statement_refunds(paid), "ตลาดเขียว")))
     assert "฿120.00" in text and counter["batch"].code[:4] in text
 
 
@@ -492,7 +494,7 @@ def test_market_day_pages_open_close_and_z_report_pdf(client, auth, counter):
     assert answer.status_code == 302
     assert "เงินทอนขาด 10 บาท" in client.get(f"/market/days/{counter['day'].id}").get_data(as_text=True)
     assert MarketDay.get_by_id(counter["day"].id).counted_cash_satang == 55000
-    pdf = client.get(f"/market/days/{counter['day'].id}/z-report.pdf")
+    pdf = client.get(f"/market/days/{counter['day'].id}.pdf")
     assert pdf.status_code == 200
     text = pdf_text(pdf.data)
     assert "฿560.00" in text and "-฿10.00" in text and "เงินทอนขาด" in text
@@ -562,7 +564,7 @@ def test_mass_balance_figures_and_flags_by_hand(app, counter):
     Harvested = the batches (10 + 150 kg) plus an older farm-record harvest (8 kg) never made a batch."""
     from certificates import yields
     from certificates.models import Activity
-    from market import massbalance
+    from reports import massbalance
 
     setup = counter
     yields.save_norm(setup["product"], {"quantity_per_rai": "100", "season_days": "90"}, setup["admin"])
@@ -613,7 +615,7 @@ def test_mass_balance_page_and_exports(client, auth, counter):
 def test_dashboard_figures_by_hand(client, auth, counter):
     """฿120 of certified kale and ฿120 of a basket (no claim), ฿30 of kale refunded, one sale voided."""
     from core.models import HouseholdOccupation, OccupationGroup
-    from market import dashboard
+    from reports import dashboard
 
     setup = counter
     group = OccupationGroup.create(name_th="กลุ่มปลูกผัก")
@@ -638,11 +640,13 @@ def test_dashboard_figures_by_hand(client, auth, counter):
     auth.login("admin", "council2")
     page = client.get("/market/dashboard").get_data(as_text=True)
     assert "฿210.00" in page and "43%" in page and page.count("<svg") == 5
-    csv_body = client.get("/market/dashboard/products.csv").get_data().decode("utf-8-sig")
-    assert csv_body.splitlines()[1:] == ["ตะกร้าสาน,120.00", "คะน้า,90.00"]
-    assert client.get("/market/dashboard/products.xlsx").status_code == 200
-    assert client.get("/market/dashboard/nothing.csv").status_code == 404
-    pdf = client.get("/market/report.pdf")
+    csv_body = client.get("/market/dashboard.csv").get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(csv_body)))
+    assert rows[:4] == [["ยอดขายตามผลผลิต"], ["สินค้า", "การขาย"], ["ตะกร้าสาน", "120.00"], ["คะน้า", "90.00"]]
+    assert rows[4] == [], "each table of the report is its own block"
+    assert client.get("/market/dashboard.xlsx").status_code == 200
+    assert client.get("/market/dashboard.exe").status_code == 404
+    pdf = client.get("/market/dashboard.pdf")
     assert pdf.status_code == 200 and "฿210.00" in pdf_text(pdf.data)
     assert client.get("/market/dashboard?start=2026-99-01").status_code == 400
 
@@ -653,7 +657,7 @@ def test_dashboard_figures_by_hand(client, auth, counter):
 def test_income_impact_by_hand(app, counter, make_user):
     """Baseline ฿5,000 income; at 6 months ฿6,000 reported plus ฿120 sold at the market in the 30 days before."""
     from core import programme
-    from market import impact
+    from reports import impact
 
     setup = counter
     household = setup["household"]
@@ -707,17 +711,17 @@ def test_every_report_table_downloads_as_csv_and_xlsx(client, auth, counter):
     sales.close_market_day(counter["day"], {"counted_cash": "620"}, counter["admin"])
     auth.login("admin", "council2")
     period = f"period_start={TODAY.isoformat()}&period_end={TODAY.isoformat()}"
-    for url in (f"/market/days/{counter['day'].id}?download=", f"/market/settlements?{period}&download=",
-                "/market/impact?download=", "/market/mass-balance.", f"/market/recalls/{counter['batch'].code}.",
-                "/market/dashboard/households."):
+    for url in (f"/market/days/{counter['day'].id}.{{}}", f"/market/settlements.{{}}?{period}",
+                "/market/impact.{}", "/market/mass-balance.{}", f"/market/recalls/{counter['batch'].code}.{{}}",
+                "/market/dashboard.{}"):
         for fmt in ("csv", "xlsx"):
-            answer = client.get(url + fmt)
-            assert answer.status_code == 200, url + fmt
+            answer = client.get(url.format(fmt))
+            assert answer.status_code == 200, url.format(fmt)
             if fmt == "csv":
                 assert answer.mimetype == "text/csv"
             else:
                 assert answer.data[:2] == b"PK"
-    z_report = client.get(f"/market/days/{counter['day'].id}?download=csv").get_data().decode("utf-8-sig")
+    z_report = client.get(f"/market/days/{counter['day'].id}.csv").get_data().decode("utf-8-sig")
     assert "KH-01-001" in z_report and "120.00" in z_report and "2.000" in z_report
-    owed = client.get(f"/market/settlements?{period}&download=csv").get_data().decode("utf-8-sig")
+    owed = client.get(f"/market/settlements.csv?{period}").get_data().decode("utf-8-sig")
     assert "120.00" in owed

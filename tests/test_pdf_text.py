@@ -68,10 +68,10 @@ def pdf_urls(world):
         f"/api/v1/inspections/{world['inspection'].id}/report.pdf": [SHORT, HOSTILE],
         f"/api/v1/batches/{batch}/labels.pdf?template=a4-3x8": [SHORT],
         f"/api/v1/batches/{batch}/labels.pdf?template=thermal-50x30": [SHORT],
-        f"/market/days/{world['closed_day'].id}/z-report.pdf": [SHORT, HOSTILE],
+        f"/market/days/{world['closed_day'].id}.pdf": [SHORT, HOSTILE],
         f"/market/settlements/{world['settlement'].id}.pdf": [SHORT, HOSTILE],
         f"/market/recalls/{world['recalled_batch'].code}.pdf": [SHORT, HOSTILE],
-        "/market/report.pdf": [SHORT, HOSTILE],
+        "/market/dashboard.pdf": [SHORT, HOSTILE],
         "/market/impact.pdf": [HOSTILE],
     }
 
