@@ -21,7 +21,7 @@ import qrcode
 from reportlab.lib.utils import ImageReader
 
 from core import create_app
-from core.qr import qr_matrix
+from core.qr import qr_rows
 from traceability import codes, labels
 from traceability.labels import LabelContent
 
@@ -79,11 +79,11 @@ def main():
             market_morning = [(content(n), 25) for n in range(40)]
 
             def ours_distinct():
-                qr_matrix.cache_clear()
+                qr_rows.cache_clear()
                 return labels.labels_pdf([(item, 1) for item in distinct], "a4-3x8")
 
             def ours_copies():
-                qr_matrix.cache_clear()
+                qr_rows.cache_clear()
                 return labels.labels_pdf(market_morning, "a4-3x8")
 
             naive = median_seconds(lambda: naive_pdf(distinct), rounds)

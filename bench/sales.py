@@ -1,12 +1,14 @@
 """Benchmark: sales per second through POST /api/v1/sales with 1, 4 and 8 counters, against a ceiling.
 
-Run with `python -m bench.sales [--seconds N]`. It fills a temporary SQLite database with the
-demo data, starts the real server (`python run.py serve`, waitress) on a free port, and lets 1,
-4 and 8 client threads (counters) post one-line cash sales, each with its own keep-alive
-connection and bearer token, for N seconds each. In the same run it measures the ceiling: the
-same rows (sale, sale line, stock update, one transaction per sale) written directly with the
-sqlite3 module from one thread. Prints sales/s, median and 95th-percentile latency, and each
-rate as a share of the ceiling. Never touches instance/.
+Run with `python -m bench.sales [--seconds N] [--database-url postgresql:///NAME]`. It fills a
+temporary SQLite database (or the PostgreSQL database named, emptied first: give it one of its
+own) with the demo data, starts the real server (`python run.py serve`, waitress) on a free
+port, and lets 1, 4 and 8 client threads (counters) post one-line cash sales, each with its own
+keep-alive connection and bearer token, for N seconds each. In the same run, alternating with
+it, the bare baseline (`bench/bare.py`: bare Flask on the same waitress writing the same rows in
+one transaction with sqlite3 or psycopg2); on SQLite also the ceiling: the same rows written
+directly with the sqlite3 module from one thread. Prints sales/s, median and 95th-percentile
+latency, and each rate as a share of the bare baseline's. Never touches instance/.
 """
 import argparse
 import http.client
@@ -30,9 +32,9 @@ from traceability.models import Batch
 BIG_QUANTITY = "900000"  # kg: the batch never sells out during the benchmark
 
 
-def prepare(folder):
+def prepare(folder, url=None):
     """Demo data, a cashier token per counter, an open day, and one huge certified batch to sell."""
-    url = f"sqlite:///{folder}/bench.db"
+    url = url or f"sqlite:///{folder}/bench.db"
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes"}
     fill_with_demo(env)
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes"})
@@ -49,6 +51,15 @@ def prepare(folder):
                                       "quantity": BIG_QUANTITY}, admin)
         day = sales.open_market_day({"counter": "BENCH", "opening_float": "0"}, admin)
         return url, env, tokens, batch.code, batch.price_satang, day.id, batch.id, batch.household_id
+
+
+def empty_postgresql(url):
+    """Drop every table of the PostgreSQL database at `url` (the benchmark's own) so the demo starts afresh."""
+    import psycopg2
+
+    with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+        cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    connection.close()
 
 
 def run_counters(port, tokens, code, price, day_id, counters, seconds, path="/api/v1/sales", extra=None):
@@ -119,17 +130,22 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=2, help="runs of each server and counter count, alternated")
+    parser.add_argument("--database-url", help="a PostgreSQL database of the benchmark's own (emptied first)")
     args = parser.parse_args()
     seconds = args.seconds
+    postgresql = args.database_url
     with tempfile.TemporaryDirectory() as folder:
-        url, env, tokens, code, price, day_id, batch_id, household_id = prepare(folder)
-        path = url.removeprefix("sqlite:///")
-        with sqlite3.connect(path) as connection:
-            cashier = connection.execute("SELECT id FROM user WHERE role = 'cashier' LIMIT 1").fetchone()[0]
+        if postgresql:
+            empty_postgresql(postgresql)
+        url, env, tokens, code, price, day_id, batch_id, household_id = prepare(folder, postgresql)
+        with db.connection_context():
+            cashier = User.select(User.id).where(User.role == "cashier").limit(1).scalar()
+        db.close()
         ids = {"cashier_id": cashier, "batch_id": batch_id, "household_id": household_id}
+        path = url.removeprefix("sqlite:///")
         port, bare_port = free_port(), free_port()
         server = start_server(env, port)
-        bare = start_bare(bare_port, "--sqlite", path)
+        bare = start_bare(bare_port, *(("--postgresql", postgresql) if postgresql else ("--sqlite", path)))
         results = {(kind, n): ([], []) for kind in ("bare", "ours") for n in (1, 4, 8)}
         try:
             for _round in range(args.rounds):
@@ -142,14 +158,15 @@ def main():
                         results[kind, counters][1].extend(latencies)
         finally:
             stop(server, bare)
-        top = ceiling(path, day_id, batch_id, household_id, price, seconds)
-    print(f"POST /api/v1/sales on SQLite through waitress, {seconds:g} s x {args.rounds} rounds per run, "
-          f"{os.cpu_count()} CPUs")
-    print(f"  {'ceiling: sqlite3 directly, 1 thread':44s} {top:8.0f} sales/s")
+        top = None if postgresql else ceiling(path, day_id, batch_id, household_id, price, seconds)
+    print(f"POST /api/v1/sales on {'PostgreSQL' if postgresql else 'SQLite'} through waitress, {seconds:g} s x "
+          f"{args.rounds} rounds per run, {os.cpu_count()} CPUs")
+    if top:
+        print(f"  {'ceiling: sqlite3 directly, 1 thread':44s} {top:8.0f} sales/s")
     one_counter_median = statistics.median(results["ours", 1][1])
     for counters in (1, 4, 8):
         bare_rate = statistics.median(results["bare", counters][0])
-        for kind, label in (("bare", "bare Flask + sqlite3 handler"), ("ours", "ours")):
+        for kind, label in (("bare", f"bare Flask + {'psycopg2' if postgresql else 'sqlite3'} handler"), ("ours", "ours")):
             rates, latencies = results[kind, counters]
             rate = statistics.median(rates)
             p95 = statistics.quantiles(latencies, n=20)[-1]

@@ -1,5 +1,6 @@
 """QR codes drawn as vector squares, so labels and certificates print crisp at any size."""
 import functools
+import re
 
 import qrcode
 import qrcode.base
@@ -10,19 +11,72 @@ from qrcode.constants import ERROR_CORRECT_M
 QUIET_ZONE = 4  # modules of white margin the QR standard asks for around the code
 
 
-@functools.lru_cache(maxsize=256)
 def qr_matrix(data, error_correction=ERROR_CORRECT_M, mask_pattern=None):
     """The QR code for `data` as rows of booleans (True = dark), without the quiet zone.
 
     A fixed `mask_pattern` (0-7) skips trying all eight masks, about six times faster; every
     mask is valid and decoders read it from the code, so label sheets use one.
     """
+    return tuple(tuple(module == "1" for module in row) for row in qr_rows(data, error_correction, mask_pattern))
+
+
+@functools.lru_cache(maxsize=256)
+def qr_rows(data, error_correction=ERROR_CORRECT_M, mask_pattern=None):
+    """The same code as qr_matrix(), each row a string of "1" (dark) and "0": quick to scan for runs.
+
+    With a fixed mask the data bits are laid on a template made once per shape (see `_layout`);
+    without one the library tries all eight masks.
+    """
     code = qrcode.QRCode(error_correction=error_correction, border=0, mask_pattern=mask_pattern)
     code.add_data(data)
     code.version = _fitting_version(tuple((chunk.mode, len(chunk.data)) for chunk in code.data_list), error_correction)
     code.data_cache = _codewords(code.version, error_correction, code.data_list)
-    code.make(fit=False)
-    return tuple(tuple(row) for row in code.get_matrix())
+    if mask_pattern is None:
+        code.make(fit=False)
+        return tuple("".join("1" if module else "0" for module in row) for row in code.get_matrix())
+    template, cells = _layout(code.version, error_correction, mask_pattern)
+    rows = list(template)
+    stream = "".join(_BYTE_BITS[codeword] for codeword in code.data_cache)
+    for (row, column_bit), bit in zip(cells, stream):
+        if bit == "1":
+            rows[row] ^= column_bit
+    size = len(rows)
+    return tuple(format(row, f"0{size}b") for row in rows)
+
+
+_BYTE_BITS = tuple(format(value, "08b") for value in range(256))
+
+
+@functools.lru_cache(maxsize=32)
+def _layout(version, error_correction, mask_pattern):
+    """A code of this shape with every data bit 0 (rows as integers, leftmost module highest), and
+    the data cells in the order the bit stream fills them, each as (row, its column's bit).
+
+    A data bit of 1 flips its cell from the template's value (the mask's), so a code is the
+    template with one XOR per set bit: the library's placement asks the mask function for
+    every cell of every code instead.
+    """
+    size = version * 4 + 17
+    blank = qrcode.QRCode(version=version, error_correction=error_correction, border=0)
+    blank.map_data = lambda data, mask: None  # leave the data cells empty (None) to find them
+    blank.makeImpl(False, mask_pattern)
+    free = blank.modules
+    zero = qrcode.QRCode(version=version, error_correction=error_correction, border=0)
+    zero.data_cache = [0] * sum(block.total_count for block in qrcode.base.rs_blocks(version, error_correction))
+    zero.makeImpl(False, mask_pattern)
+    template = tuple(int("".join("1" if module else "0" for module in row), 2) for row in zero.modules)
+    cells, upward = [], True
+    # Two-column strips from the right edge, alternately upwards and downwards, stepping over
+    # the vertical timing pattern in column 6 (the QR standard's placement, as the library does it).
+    for right in range(size - 1, 0, -2):
+        if right <= 6:
+            right -= 1
+        for row in (range(size - 1, -1, -1) if upward else range(size)):
+            for column in (right, right - 1):
+                if free[row][column] is None:
+                    cells.append((row, 1 << (size - 1 - column)))
+        upward = not upward
+    return template, tuple(cells)
 
 
 def _codewords(version, error_correction, data_list):
@@ -91,18 +145,27 @@ def _multiply(a, b):
     return qrcode.base.gexp(qrcode.base.glog(a) + qrcode.base.glog(b)) if a and b else 0
 
 
-def _reed_solomon(data, ec_count):
-    """The `ec_count` error-correction codewords of one block of data codewords."""
+@functools.lru_cache(maxsize=32)
+def _generator_multiples(ec_count):
+    """The generator polynomial (after its leading 1) times each byte 0-255, its coefficients packed
+    into one integer a byte each, so a step of the division is a shift and one XOR."""
     exp, log = qrcode.base.EXP_TABLE, qrcode.base.LOG_TABLE
     generator = _generator_logs(ec_count)
-    remainder = [0] * ec_count
+    return (0,) + tuple(int.from_bytes(bytes(exp[(log[factor] + g) % 255] for g in generator), "big")
+                        for factor in range(1, 256))
+
+
+def _reed_solomon(data, ec_count):
+    """The `ec_count` error-correction codewords of one block of data codewords.
+
+    The remainder of the polynomial division is kept as one integer of `ec_count` bytes.
+    """
+    multiples = _generator_multiples(ec_count)
+    top, keep = 8 * (ec_count - 1), (1 << (8 * ec_count)) - 1
+    remainder = 0
     for byte in data:
-        factor = byte ^ remainder[0]
-        remainder = remainder[1:] + [0]
-        if factor:
-            factor_log = log[factor]
-            remainder = [value ^ exp[(factor_log + g) % 255] for value, g in zip(remainder, generator)]
-    return remainder
+        remainder = ((remainder << 8) & keep) ^ multiples[byte ^ (remainder >> top)]
+    return list(remainder.to_bytes(ec_count, "big"))
 
 
 @functools.lru_cache(maxsize=64)
@@ -119,18 +182,14 @@ def _fitting_version(chunks, error_correction):
     return code.best_fit()
 
 
-def dark_runs(matrix):
-    """Each run of dark modules in a row, as (row, first column, length), rows from the top."""
-    for row_index, row in enumerate(matrix):
-        column = 0
-        while column < len(row):
-            if row[column]:
-                start = column
-                while column < len(row) and row[column]:
-                    column += 1
-                yield row_index, start, column - start
-            else:
-                column += 1
+_DARK_RUN = re.compile("1+")
+
+
+def dark_runs(rows):
+    """Each run of dark modules in a row of qr_rows(), as (row, first column, length), rows from the top."""
+    for row_index, row in enumerate(rows):
+        for run in _DARK_RUN.finditer(row):
+            yield row_index, run.start(), run.end() - run.start()
 
 
 def draw_qr(canvas, x, y, size, data, mask_pattern=None):
@@ -140,7 +199,7 @@ def draw_qr(canvas, x, y, size, data, mask_pattern=None):
     whole module units under one scaling: small files, no raster image, the printer's full
     resolution, and fast enough for a thousand labels.
     """
-    matrix = qr_matrix(data, mask_pattern=mask_pattern)
+    matrix = qr_rows(data, mask_pattern=mask_pattern)
     module = size / (len(matrix) + 2 * QUIET_ZONE)
     canvas.saveState()
     canvas.setFillColorRGB(1, 1, 1)
@@ -159,7 +218,7 @@ def qr_svg(data, mask_pattern=None):
     One path of whole-module squares in a viewBox with the quiet zone; the browser scales it
     without blurring (crispEdges).
     """
-    matrix = qr_matrix(data, mask_pattern=mask_pattern)
+    matrix = qr_rows(data, mask_pattern=mask_pattern)
     side = len(matrix) + 2 * QUIET_ZONE
     squares = "".join(f"M{start + QUIET_ZONE} {row + QUIET_ZONE}h{length}v1h-{length}z"
                       for row, start, length in dark_runs(matrix))

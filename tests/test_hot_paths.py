@@ -236,7 +236,7 @@ def test_the_wal_is_checkpointed_on_a_schedule_not_by_requests(app, client, cert
 
 
 def test_the_fast_qr_matrix_is_module_for_module_the_qrcode_librarys():
-    """The version found once per shape and the table-driven Reed-Solomon give the library's own codes."""
+    """The version found once per shape, the table-driven Reed-Solomon and the data laid on a template give the library's own codes."""
     import random
     import string
 
@@ -259,3 +259,6 @@ def test_the_fast_qr_matrix_is_module_for_module_the_qrcode_librarys():
         assert qr_matrix(data) == library(data, None, ERROR_CORRECT_M), data[:30]
         for level in (ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q, ERROR_CORRECT_H):
             assert qr_matrix(data, level, 2) == library(data, 2, level), (data[:30], level)
+    for mask in range(8):  # the data laid on a template made once per version, level and mask
+        for data in samples[:2]:
+            assert qr_matrix(data, ERROR_CORRECT_M, mask) == library(data, mask, ERROR_CORRECT_M), (data[:30], mask)
