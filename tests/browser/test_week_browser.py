@@ -136,18 +136,19 @@ class Week:
         return page
 
     def look(self, page, name):
-        """Picture the page at tablet and phone size (when asked), and check it reads as Thai."""
+        """Check the page reads as Thai and fits a tablet and a phone without sideways scrolling (a
+        wide list scrolls inside itself); picture it at both sizes when asked."""
         text = page.inner_text("body")
         assert "Traceback" not in text and "quantity_milli" not in text, name
         self.pictured.append(name)
-        if not self.folder:
-            return
-        os.makedirs(self.folder, exist_ok=True)
         size = page.viewport_size
         for label, viewport in (("1024", TABLET), ("390", PHONE)):
             page.set_viewport_size(viewport)
-            page.screenshot(path=os.path.join(self.folder, f"{len(self.pictured):02d}-{name}-{label}.png"),
-                            full_page=label == "390")
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), f"{name} at {label}"
+            if self.folder:
+                os.makedirs(self.folder, exist_ok=True)
+                page.screenshot(path=os.path.join(self.folder, f"{len(self.pictured):02d}-{name}-{label}.png"),
+                                full_page=label == "390")
         page.set_viewport_size(size)
 
 
