@@ -6,15 +6,21 @@ from certificates import certification, documents, inspections, network, records
 from certificates.models import Certificate, CertificatePlot, CertificateProduct, Decision, Inspection
 from certificates.public import find_certificate
 from certificates.views import STATUS_ACTIONS
-from core.api import api_role, json_body, pdf_language
+from core.api import api_role, json_body, pdf_language, query_args
 from core.db import LARGEST_ID, get_or_404
-from core.openapi import document, error_responses, json_response, request_body
+from core.openapi import document, error_responses, json_response, query_parameters, request_body
 from core.models import Household, Product
-from core.validation import NotFound, ValidationError, parse_date
+from core.validation import Integer, NotFound, Schema, ValidationError, parse_date
 
 bp = Blueprint("certificates_api", __name__, url_prefix="/api/v1")
 
 STAFF = ("admin", "cashier", "inspector")
+
+
+class CertificateFilter(Schema):
+    """Whose certificates to list; all without it."""
+
+    household_id = Integer(minimum=1, maximum=LARGEST_ID)
 
 
 def certificate_record(certificate, on=None):
@@ -101,10 +107,10 @@ def household_certification(household_id):
 @bp.route("/certificates")
 @api_role(*STAFF)
 def certificate_list():
+    household_id = query_args(CertificateFilter).get("household_id")
     query = Certificate.select().order_by(Certificate.number)
-    household_id = request.args.get("household_id", type=int)
-    if household_id:  # an id no row can have (say 10**20) finds nothing rather than overflow the database
-        query = query.where(Certificate.household == household_id) if 0 < household_id <= LARGEST_ID else query.where(False)
+    if household_id:
+        query = query.where(Certificate.household == household_id)
     return jsonify({"items": [certificate_record(c) for c in query]})
 
 
@@ -270,7 +276,7 @@ document(bp, paths={
     }},
     "/certificates": {"get": {
         "summary": "Certificates with their live status, newest first (staff)",
-        "parameters": [{"name": "household_id", "in": "query", "schema": {"type": "integer", "minimum": 1}}],
+        "parameters": query_parameters(CertificateFilter),
         "responses": {"200": _items("Certificate"), **error_responses("401", "403")},
     }},
     "/certificates/{number}": {"get": {

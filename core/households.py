@@ -32,6 +32,7 @@ from core.validation import (
     Form,
     Integer,
     Number,
+    Paging,
     Schema,
     Text,
     ValidationError,
@@ -78,6 +79,15 @@ class HouseholdInput(Schema):
                                               "one recorded before) the disadvantaged status is not kept")
     occupation_group_ids = Described({"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}},
                                      description="Ids of existing occupation groups; replaces the household's groups")
+
+
+class HouseholdFilter(Paging):
+    """What a list of households is narrowed to."""
+
+    q = Text(120, description="Part of a code or a name")
+    village_no = Integer(minimum=1, maximum=MAX_VILLAGE_NO)
+    grower_status = Choice(GROWER_STATUSES)
+    occupation_group_id = Integer(minimum=1, maximum=LARGEST_ID)
 
 
 def clean_household(data, partial=False, known_group_ids=None):

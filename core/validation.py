@@ -616,3 +616,15 @@ class Schema:
         if required and not partial and not record:
             schema["required"] = required
         return schema
+
+
+# Records in one page of an API list, unless the caller asks for fewer or more (up to the maximum).
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+class Paging(Schema):
+    """Which page of a list to answer, and how many records a page holds."""
+
+    page = Integer(minimum=1, maximum=LARGEST_INTEGER, description="Default 1")
+    per_page = Integer(minimum=1, maximum=MAX_PAGE_SIZE, description=f"Default {DEFAULT_PAGE_SIZE}")

@@ -23,13 +23,14 @@ from core.validation import (
     Money,
     NotFound,
     Number,
+    Paging,
     Schema,
     Text,
     ValidationError,
     local_today,
 )
 from traceability import codes
-from traceability.models import MILLI, Batch, BatchEvent, BatchInput, LabelPrint
+from traceability.models import BATCH_STATUSES, MILLI, Batch, BatchEvent, BatchInput, LabelPrint
 
 MAX_QUANTITY = Decimal(1_000_000)  # units in one batch; more is a typing slip
 MAX_PRICE_SATANG = 10_000_000 * 100
@@ -79,6 +80,16 @@ class HarvestInput(BatchDetails):
         description="Not in the future, nor more than a year ago")
     client_id = ClientId(_l("The harvest's id must be a UUID made by the tablet or script."),
                          description="Your id for this harvest: the same id again records nothing new")
+
+
+class BatchFilter(Paging):
+    """What a list of batches is narrowed to."""
+
+    household_id = Integer(minimum=1, maximum=LARGEST_ID)
+    product_id = Integer(minimum=1, maximum=LARGEST_ID)
+    harvested_from = Date()
+    harvested_to = Date()
+    status = Choice(BATCH_STATUSES)
 
 
 def details_form(schema, data):
