@@ -73,6 +73,19 @@ def inspection_record(inspection):
     }
 
 
+def certification_answer(household, product, on, status):
+    """Whether a household is certified for a product on a day, and if not, why."""
+    return {
+        "household_id": household.id,
+        "product_id": product.id,
+        "on": on.isoformat(),
+        "certified": status.certified,
+        "state": status.state,
+        "message": str(status.message),
+        "certificate": status.certificate.number if status.certificate else None,
+    }
+
+
 def _certificate(number):
     certificate = find_certificate(number)
     if certificate is None:
@@ -92,16 +105,8 @@ def household_certification(household_id):
             on = parse_date(request.args["on"])
         except ValueError as exc:
             raise ValidationError({"on": exc.args[0]}) from None
-    status = certification.certification_status(household, product, on)
-    return jsonify({
-        "household_id": household.id,
-        "product_id": product.id,
-        "on": (on or certification.today()).isoformat(),
-        "certified": status.certified,
-        "state": status.state,
-        "message": str(status.message),
-        "certificate": status.certificate.number if status.certificate else None,
-    })
+    on = on or certification.today()
+    return jsonify(certification_answer(household, product, on, certification.certification_status(household, product, on)))
 
 
 @bp.route("/certificates")
