@@ -29,7 +29,6 @@ from core.validation import (
     Choice,
     Date,
     Described,
-    Form,
     Integer,
     Number,
     Paging,
@@ -276,13 +275,17 @@ def occupation_ids_by_household(households):
     return result
 
 
+class MemberInput(Schema):
+    """A person of a household; the birth year in B.E. (as Thai people write it) or C.E."""
+
+    full_name = Text(120, required=True)
+    relationship = Text(60)
+    birth_year = Integer(minimum=1900, maximum=lambda: utcnow().year + 543)  # B.E. this year at the latest
+
+
 def add_member(household, data, by_user):
     """Add a person to a household."""
-    form = Form(data)
-    form.text("full_name", 120, required=True)
-    form.text("relationship", 60)
-    form.integer("birth_year", minimum=1900, maximum=utcnow().year + 543)
-    cleaned = form.finish()
+    cleaned = MemberInput.clean(data)
     if cleaned.get("birth_year") and cleaned["birth_year"] > BUDDHIST_ERA_THRESHOLD:
         cleaned["birth_year"] -= 543  # entered in พ.ศ., as Thai people usually do
     with db.atomic():
@@ -376,13 +379,17 @@ def plot_record(plot):
     }
 
 
+class OccupationGroupInput(Schema):
+    """An occupation group that lives from local wisdom; its Thai name is unique."""
+
+    name_th = Text(120, required=True)
+    name_en = Text(120)
+    description = Text(2000)
+
+
 def save_occupation_group(data, by_user, group=None):
     """Create or rename an occupation group; Thai names are unique."""
-    form = Form(data)
-    form.text("name_th", 120, required=True)
-    form.text("name_en", 120)
-    form.text("description", 2000)
-    cleaned = form.finish()
+    cleaned = OccupationGroupInput.clean(data)
     with db.atomic():
         clash = OccupationGroup.select().where(OccupationGroup.name_th == cleaned["name_th"])
         if group is not None:

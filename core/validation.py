@@ -402,7 +402,10 @@ class Text(Field):
 
 
 class Integer(Field):
-    """A whole number within [minimum, maximum]; without bounds, within a database integer."""
+    """A whole number within [minimum, maximum]; without bounds, within a database integer.
+
+    A bound may be a function (this year), read when the input is checked or documented.
+    """
 
     def __init__(self, minimum=None, maximum=None, too_small=None, too_large=None, **options):
         super().__init__(**options)
@@ -411,10 +414,10 @@ class Integer(Field):
         self.too_small, self.too_large = too_small, too_large
 
     def read(self, form, name):
-        form.integer(name, self.minimum, self.maximum, self.required, self.too_small, self.too_large)
+        form.integer(name, _bound(self.minimum), _bound(self.maximum), self.required, self.too_small, self.too_large)
 
     def type_schema(self):
-        return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
+        return {"type": "integer", "minimum": _bound(self.minimum), "maximum": _bound(self.maximum)}
 
 
 class Number(Field):

@@ -18,7 +18,6 @@ from core.validation import (
     ClientId,
     Choice,
     Date,
-    Form,
     Integer,
     Money,
     NotFound,
@@ -190,11 +189,15 @@ def record_batch(data, by_user):
     raise RuntimeError("no free batch code after several attempts")
 
 
+class RecallReason(Schema):
+    """Why a batch is recalled: shoppers read it on the trace page."""
+
+    reason = Text(1000, required=True)
+
+
 def recall_batch(batch, data, by_user):
     """Recall a batch with a reason: from now on the POS refuses it and its trace page warns shoppers."""
-    form = Form(data)
-    form.text("reason", 1000, required=True)
-    reason = form.finish()["reason"]
+    reason = RecallReason.clean(data)["reason"]
     with db.atomic():
         recalled = (Batch.update(recalled_at=utcnow(), recall_reason=reason, changed_at=utcnow())
                     .where(Batch.id == batch.id, Batch.recalled_at.is_null()).execute())
