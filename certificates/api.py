@@ -6,7 +6,7 @@ from certificates import certification, documents, inspections, network, records
 from certificates.models import Certificate, CertificatePlot, CertificateProduct, Decision, Inspection
 from certificates.public import find_certificate
 from certificates.views import STATUS_ACTIONS
-from core.api import api_role, json_body, pdf_language, query_args
+from core.api import PdfLanguage, api_role, json_body, pdf_language, query_args
 from core.db import LARGEST_ID, get_or_404
 from core.openapi import document, error_responses, json_response, query_parameters, request_body
 from core.models import Household, Product
@@ -261,7 +261,6 @@ def _path_id(name):
 
 
 _NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "string", "example": "KH-2569-0001"}}
-_LANG = {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["th", "en"], "default": "th"}}
 _PDF = {"description": "A4 PDF", "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
 _OBJECT = {"type": "object"}
 
@@ -289,7 +288,7 @@ document(bp, paths={
         "responses": {"200": json_response("Certificate"), **error_responses("401", "403", "404")},
     }},
     "/certificates/{number}.pdf": {"get": {
-        "summary": "The certificate as an A4 PDF with the QR code of its verification page", "parameters": [_NUMBER, _LANG],
+        "summary": "The certificate as an A4 PDF with the QR code of its verification page", "parameters": [_NUMBER, *query_parameters(PdfLanguage)],
         "responses": {"200": _PDF, **error_responses("400", "401", "403", "404")},
     }},
     "/certificates/{number}/{action}": {"post": {
@@ -337,7 +336,7 @@ document(bp, paths={
         "responses": {"201": json_response("Inspection", "Decided"), **error_responses("400", "401", "403", "404")},
     }},
     "/inspections/{inspection_id}/report.pdf": {"get": {
-        "summary": "The inspection report as PDF", "parameters": [_path_id("inspection_id"), _LANG],
+        "summary": "The inspection report as PDF", "parameters": [_path_id("inspection_id"), *query_parameters(PdfLanguage)],
         "responses": {"200": _PDF, **error_responses("400", "401", "403", "404")},
     }},
     "/decisions/{decision_id}/certificate": {"post": {

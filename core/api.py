@@ -16,7 +16,8 @@ from core.db import get_or_404
 from core.errors import json_error
 from core.models import Household, Plot, Product
 from core.openapi import openapi_document
-from core.validation import DEFAULT_PAGE_SIZE, Form, ValidationError
+from core.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from core.validation import DEFAULT_PAGE_SIZE, Choice, Schema, ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -104,11 +105,15 @@ def query_args(schema):
     return schema.clean(request.args.to_dict(), partial=True)
 
 
+class PdfLanguage(Schema):
+    """The language a PDF is written in."""
+
+    lang = Choice(LANGUAGES, description=f"Default {DEFAULT_LANGUAGE}")
+
+
 def pdf_language():
     """The language a PDF is asked for with `?lang=` (Thai unless English is asked)."""
-    form = Form(request.values.to_dict(), partial=True)
-    form.choice("lang", ("th", "en"))
-    return form.finish().get("lang") or "th"
+    return PdfLanguage.clean(request.values.to_dict(), partial=True).get("lang") or DEFAULT_LANGUAGE
 
 
 def created(record, location):

@@ -2,7 +2,7 @@
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from core.api import api_role, created, json_body, paged, pdf_language, query_args
+from core.api import PdfLanguage, api_role, created, json_body, paged, pdf_language, query_args
 from core.errors import json_error
 from core.openapi import document, error_responses, json_response, query_parameters
 from traceability import batches, codes, labels, making
@@ -130,9 +130,7 @@ _CODE = {"name": "code", "in": "path", "required": True,
          "description": "A batch code, with or without its dash, in any case"}
 _BATCHES = {"name": "batch", "in": "query", "required": True, "style": "form", "explode": True,
             "schema": {"type": "array", "minItems": 1, "items": {"type": "string"}}}
-_LABEL_PARAMETERS = query_parameters(labels.LabelOptions) + [
-    {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["th", "en"], "default": "th"}},
-]
+_LABEL_PARAMETERS = query_parameters(labels.LabelOptions) + query_parameters(PdfLanguage)
 _PDF = {"description": "The labels as PDF (only for batches the counter may sell; others are a 409 `not_sellable` naming each batch and why)",
         "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
 _QUANTITY = {"type": "string", "pattern": r"^\d+\.\d{3}$", "example": "12.500"}
