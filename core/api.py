@@ -14,9 +14,9 @@ from core import households, products
 from core.accounts import user_for_token
 from core.db import get_or_404
 from core.errors import json_error
+from core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from core.models import Household, Plot, Product
 from core.openapi import openapi_document
-from core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from core.validation import DEFAULT_PAGE_SIZE, Choice, Schema, ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

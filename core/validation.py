@@ -1,8 +1,9 @@
 """Parse and check user input field by field, collecting every problem before anything is written.
 
 Forms, the JSON API and the spreadsheet import all go through these parsers, so a value is
-judged the same way wherever it comes from. Messages are lazy translations: they render in the
-language of whoever reads them.
+judged the same way wherever it comes from. Each input is declared once as a `Schema` (end of
+this module): the declaration checks it and writes its part of the API document, so the two
+cannot disagree. Messages are lazy translations: they render in the language of whoever reads them.
 """
 import datetime
 import re
