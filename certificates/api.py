@@ -6,15 +6,21 @@ from certificates import certification, documents, inspections, network, records
 from certificates.models import Certificate, CertificatePlot, CertificateProduct, Decision, Inspection
 from certificates.public import find_certificate
 from certificates.views import STATUS_ACTIONS
-from core.api import api_role, json_body, pdf_language
+from core.api import PdfLanguage, api_role, json_body, pdf_language, query_args
 from core.db import LARGEST_ID, get_or_404
-from core.openapi import document, error_responses, json_response, request_body
+from core.openapi import document, error_responses, json_response, query_parameters, request_body
 from core.models import Household, Product
-from core.validation import NotFound, ValidationError, parse_date
+from core.validation import Integer, NotFound, Schema, ValidationError, parse_date
 
 bp = Blueprint("certificates_api", __name__, url_prefix="/api/v1")
 
 STAFF = ("admin", "cashier", "inspector")
+
+
+class CertificateFilter(Schema):
+    """Whose certificates to list; all without it."""
+
+    household_id = Integer(minimum=1, maximum=LARGEST_ID)
 
 
 def certificate_record(certificate, on=None):
@@ -67,6 +73,19 @@ def inspection_record(inspection):
     }
 
 
+def certification_answer(household, product, on, status):
+    """Whether a household is certified for a product on a day, and if not, why."""
+    return {
+        "household_id": household.id,
+        "product_id": product.id,
+        "on": on.isoformat(),
+        "certified": status.certified,
+        "state": status.state,
+        "message": str(status.message),
+        "certificate": status.certificate.number if status.certificate else None,
+    }
+
+
 def _certificate(number):
     certificate = find_certificate(number)
     if certificate is None:
@@ -86,25 +105,17 @@ def household_certification(household_id):
             on = parse_date(request.args["on"])
         except ValueError as exc:
             raise ValidationError({"on": exc.args[0]}) from None
-    status = certification.certification_status(household, product, on)
-    return jsonify({
-        "household_id": household.id,
-        "product_id": product.id,
-        "on": (on or certification.today()).isoformat(),
-        "certified": status.certified,
-        "state": status.state,
-        "message": str(status.message),
-        "certificate": status.certificate.number if status.certificate else None,
-    })
+    on = on or certification.today()
+    return jsonify(certification_answer(household, product, on, certification.certification_status(household, product, on)))
 
 
 @bp.route("/certificates")
 @api_role(*STAFF)
 def certificate_list():
+    household_id = query_args(CertificateFilter).get("household_id")
     query = Certificate.select().order_by(Certificate.number)
-    household_id = request.args.get("household_id", type=int)
-    if household_id:  # an id no row can have (say 10**20) finds nothing rather than overflow the database
-        query = query.where(Certificate.household == household_id) if 0 < household_id <= LARGEST_ID else query.where(False)
+    if household_id:
+        query = query.where(Certificate.household == household_id)
     return jsonify({"items": [certificate_record(c) for c in query]})
 
 
@@ -250,7 +261,6 @@ def _path_id(name):
 
 
 _NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "string", "example": "KH-2569-0001"}}
-_LANG = {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["th", "en"], "default": "th"}}
 _PDF = {"description": "A4 PDF", "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
 _OBJECT = {"type": "object"}
 
@@ -270,7 +280,7 @@ document(bp, paths={
     }},
     "/certificates": {"get": {
         "summary": "Certificates with their live status, newest first (staff)",
-        "parameters": [{"name": "household_id", "in": "query", "schema": {"type": "integer", "minimum": 1}}],
+        "parameters": query_parameters(CertificateFilter),
         "responses": {"200": _items("Certificate"), **error_responses("401", "403")},
     }},
     "/certificates/{number}": {"get": {
@@ -278,7 +288,7 @@ document(bp, paths={
         "responses": {"200": json_response("Certificate"), **error_responses("401", "403", "404")},
     }},
     "/certificates/{number}.pdf": {"get": {
-        "summary": "The certificate as an A4 PDF with the QR code of its verification page", "parameters": [_NUMBER, _LANG],
+        "summary": "The certificate as an A4 PDF with the QR code of its verification page", "parameters": [_NUMBER, *query_parameters(PdfLanguage)],
         "responses": {"200": _PDF, **error_responses("400", "401", "403", "404")},
     }},
     "/certificates/{number}/{action}": {"post": {
@@ -326,7 +336,7 @@ document(bp, paths={
         "responses": {"201": json_response("Inspection", "Decided"), **error_responses("400", "401", "403", "404")},
     }},
     "/inspections/{inspection_id}/report.pdf": {"get": {
-        "summary": "The inspection report as PDF", "parameters": [_path_id("inspection_id"), _LANG],
+        "summary": "The inspection report as PDF", "parameters": [_path_id("inspection_id"), *query_parameters(PdfLanguage)],
         "responses": {"200": _PDF, **error_responses("400", "401", "403", "404")},
     }},
     "/decisions/{decision_id}/certificate": {"post": {

@@ -47,20 +47,17 @@ def _household_plot(household, form):
 IN_THE_FUTURE = _l("The date cannot be in the future.")
 
 
-def _not_in_future(form, field):
-    value = form.cleaned.get(field)
-    if value and value > local_today():
-        form.errors[field] = IN_THE_FUTURE
+class PlotRecordInput(Schema):
+    """A plot's conversion to organic (begun, verified by an inspection) and its history."""
+
+    conversion_start = Date(latest=local_today, too_late=IN_THE_FUTURE)
+    conversion_verified_on = Date(latest=local_today, too_late=IN_THE_FUTURE)
+    field_history = Text(4000)
 
 
 def save_plot_record(plot, data, user):
     """Set when the plot's conversion to organic began (and when an inspection verified it), and its history."""
-    form = Form(data)
-    form.date("conversion_start")
-    form.date("conversion_verified_on")
-    form.text("field_history", 4000)
-    _not_in_future(form, "conversion_start")
-    _not_in_future(form, "conversion_verified_on")
+    form = PlotRecordInput.form(data)
     if form.cleaned.get("conversion_verified_on") and not form.cleaned.get("conversion_start"):
         form.errors["conversion_verified_on"] = _l("Give the conversion start that the inspection verified.")
     cleaned = form.finish()

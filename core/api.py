@@ -12,11 +12,12 @@ from wtforms.validators import ValidationError as CSRFTokenInvalid
 
 from core import households, products
 from core.accounts import user_for_token
-from core.db import LARGEST_ID, get_or_404
+from core.db import get_or_404
 from core.errors import json_error
-from core.models import CATEGORIES, GROWER_STATUSES, Household, Plot, Product
-from core.openapi import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, openapi_document
-from core.validation import Form, ValidationError
+from core.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from core.models import Household, Plot, Product
+from core.openapi import openapi_document
+from core.validation import DEFAULT_PAGE_SIZE, Choice, Schema, ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -95,23 +96,24 @@ def _depth(data):
     return deepest
 
 
-def query_form():
-    """The query string as a partial Form with `page` and `per_page` read; add filters, then finish().
+def query_args(schema):
+    """The query string read by a declared input (a Paging one for a list); what is left out is None.
 
     A filter that cannot be read is a 400 naming it, never silently ignored: a script asking for
     village_no=abc must not get every household back.
     """
-    form = Form(request.args.to_dict(), partial=True)
-    form.integer("page", minimum=1, maximum=LARGEST_ID)
-    form.integer("per_page", minimum=1, maximum=MAX_PAGE_SIZE)
-    return form
+    return schema.clean(request.args.to_dict(), partial=True)
+
+
+class PdfLanguage(Schema):
+    """The language a PDF is written in."""
+
+    lang = Choice(LANGUAGES, description=f"Default {DEFAULT_LANGUAGE}")
 
 
 def pdf_language():
     """The language a PDF is asked for with `?lang=` (Thai unless English is asked)."""
-    form = Form(request.values.to_dict(), partial=True)
-    form.choice("lang", ("th", "en"))
-    return form.finish().get("lang") or "th"
+    return PdfLanguage.clean(request.values.to_dict(), partial=True).get("lang") or DEFAULT_LANGUAGE
 
 
 def created(record, location):
@@ -123,7 +125,7 @@ def created(record, location):
 
 
 def paged(query, serialize, args):
-    """One page of a query as {"items", "page", "per_page", "total"}; `args` from query_form()."""
+    """One page of a query as {"items", "page", "per_page", "total"}; `args` from query_args()."""
     page = args.get("page") or 1
     per_page = args.get("per_page") or DEFAULT_PAGE_SIZE
     rows = list(query.paginate(page, per_page))
@@ -140,12 +142,7 @@ def openapi():
 @bp.route("/households")
 @api_role("admin", "inspector")
 def household_list():
-    form = query_form()
-    form.text("q", 120)
-    form.integer("village_no", minimum=1, maximum=households.MAX_VILLAGE_NO)
-    form.choice("grower_status", GROWER_STATUSES)
-    form.integer("occupation_group_id", minimum=1, maximum=LARGEST_ID)
-    args = form.finish()
+    args = query_args(households.HouseholdFilter)
     query = households.search_households(
         args.get("q") or "",
         args.get("village_no"),
@@ -218,11 +215,7 @@ def plot_update(plot_id):
 @bp.route("/products")
 @api_role("admin", "cashier", "inspector")
 def product_list():
-    form = query_form()
-    form.text("q", 120)
-    form.choice("category", CATEGORIES)
-    form.boolean("active")
-    args = form.finish()
+    args = query_args(products.ProductFilter)
     query = products.search_products(
         args.get("q") or "", args.get("category"), active_only=bool(args.get("active"))
     )

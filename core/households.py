@@ -29,9 +29,9 @@ from core.validation import (
     Choice,
     Date,
     Described,
-    Form,
     Integer,
     Number,
+    Paging,
     Schema,
     Text,
     ValidationError,
@@ -78,6 +78,15 @@ class HouseholdInput(Schema):
                                               "one recorded before) the disadvantaged status is not kept")
     occupation_group_ids = Described({"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}},
                                      description="Ids of existing occupation groups; replaces the household's groups")
+
+
+class HouseholdFilter(Paging):
+    """What a list of households is narrowed to."""
+
+    q = Text(120, description="Part of a code or a name")
+    village_no = Integer(minimum=1, maximum=MAX_VILLAGE_NO)
+    grower_status = Choice(GROWER_STATUSES)
+    occupation_group_id = Integer(minimum=1, maximum=LARGEST_ID)
 
 
 def clean_household(data, partial=False, known_group_ids=None):
@@ -277,13 +286,17 @@ def set_grower_prints_labels(household, allowed, by_user):
     return household
 
 
+class MemberInput(Schema):
+    """A person of a household; the birth year in B.E. (as Thai people write it) or C.E."""
+
+    full_name = Text(120, required=True)
+    relationship = Text(60)
+    birth_year = Integer(minimum=1900, maximum=lambda: utcnow().year + 543)  # B.E. this year at the latest
+
+
 def add_member(household, data, by_user):
     """Add a person to a household."""
-    form = Form(data)
-    form.text("full_name", 120, required=True)
-    form.text("relationship", 60)
-    form.integer("birth_year", minimum=1900, maximum=utcnow().year + 543)
-    cleaned = form.finish()
+    cleaned = MemberInput.clean(data)
     if cleaned.get("birth_year") and cleaned["birth_year"] > BUDDHIST_ERA_THRESHOLD:
         cleaned["birth_year"] -= 543  # entered in พ.ศ., as Thai people usually do
     with db.atomic():
@@ -374,13 +387,17 @@ def plot_record(plot):
     }
 
 
+class OccupationGroupInput(Schema):
+    """An occupation group that lives from local wisdom; its Thai name is unique."""
+
+    name_th = Text(120, required=True)
+    name_en = Text(120)
+    description = Text(2000)
+
+
 def save_occupation_group(data, by_user, group=None):
     """Create or rename an occupation group; Thai names are unique."""
-    form = Form(data)
-    form.text("name_th", 120, required=True)
-    form.text("name_en", 120)
-    form.text("description", 2000)
-    cleaned = form.finish()
+    cleaned = OccupationGroupInput.clean(data)
     with db.atomic():
         clash = OccupationGroup.select().where(OccupationGroup.name_th == cleaned["name_th"])
         if group is not None:

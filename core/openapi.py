@@ -7,14 +7,8 @@ here. A domain package documents its routes beside them with `document(blueprint
 so this module never needs to know (or import) them.
 """
 
-from core.db import LARGEST_ID
-from core.households import MAX_VILLAGE_NO, HouseholdInput, PlotAreaInput, PlotInput
-from core.models import CATEGORIES, GROWER_STATUSES
-from core.products import ProductInput
-
-# Limits the document states and the API enforces (core/api.py reads them from here).
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
+from core.households import HouseholdFilter, HouseholdInput, PlotAreaInput, PlotInput
+from core.products import ProductFilter, ProductInput
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 ID = {"type": "integer"}
@@ -84,10 +78,11 @@ def _id(name):
     return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
 
 
-PAGING = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}},
-    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE}},
-]
+def query_parameters(schema):
+    """A declared input read from the query string, as an operation's parameters."""
+    return [{"name": name, "in": "query", "required": field.required, "schema": field.openapi()}
+            for name, field in schema.fields.items()]
+
 
 SCHEMAS = {
     "Error": {
@@ -172,12 +167,7 @@ def _core_document():
             "/households": {
                 "get": {
                     "summary": "List households (admin, inspector)",
-                    "parameters": PAGING + [
-                        {"name": "q", "in": "query", "schema": {"type": "string"}},
-                        {"name": "village_no", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_VILLAGE_NO}},
-                        {"name": "grower_status", "in": "query", "schema": {"type": "string", "enum": list(GROWER_STATUSES)}},
-                        {"name": "occupation_group_id", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}},
-                    ],
+                    "parameters": query_parameters(HouseholdFilter),
                     "responses": {"200": json_response("HouseholdPage"), **error_responses("400", "401", "403")},
                 },
                 "post": {
@@ -225,11 +215,7 @@ def _core_document():
             "/products": {
                 "get": {
                     "summary": "List products (all staff roles)",
-                    "parameters": PAGING + [
-                        {"name": "q", "in": "query", "schema": {"type": "string"}},
-                        {"name": "category", "in": "query", "schema": {"type": "string", "enum": list(CATEGORIES)}},
-                        {"name": "active", "in": "query", "description": "Only products on sale", "schema": {"type": "boolean"}},
-                    ],
+                    "parameters": query_parameters(ProductFilter),
                     "responses": {"200": json_response("ProductPage"), **error_responses("400", "401", "403")},
                 },
                 "post": {

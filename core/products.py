@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from core import audit
 from core.db import db
 from core.models import CATEGORIES, UNITS, Product
-from core.validation import Boolean, Choice, Integer, Money, Schema, Text, ValidationError
+from core.validation import Boolean, Choice, Integer, Money, Paging, Schema, Text, ValidationError
 
 
 # The largest default price, in satang: ten million baht.
@@ -25,6 +25,14 @@ class ProductInput(Schema):
                                    description="Price in satang (1/100 baht)")
     default_price = Money(nullable=True, description="The same price in baht, as the form sends it; "
                                                      "ignored when default_price_satang is given")
+
+
+class ProductFilter(Paging):
+    """What a list of products is narrowed to."""
+
+    q = Text(120, description="Part of the Thai or English name")
+    category = Choice(CATEGORIES)
+    active = Boolean(description="Only products on sale")
 
 
 def clean_product(data, partial=False):

@@ -1,8 +1,9 @@
 """Parse and check user input field by field, collecting every problem before anything is written.
 
 Forms, the JSON API and the spreadsheet import all go through these parsers, so a value is
-judged the same way wherever it comes from. Messages are lazy translations: they render in the
-language of whoever reads them.
+judged the same way wherever it comes from. Each input is declared once as a `Schema` (end of
+this module): the declaration checks it and writes its part of the API document, so the two
+cannot disagree. Messages are lazy translations: they render in the language of whoever reads them.
 """
 import datetime
 import re
@@ -402,7 +403,10 @@ class Text(Field):
 
 
 class Integer(Field):
-    """A whole number within [minimum, maximum]; without bounds, within a database integer."""
+    """A whole number within [minimum, maximum]; without bounds, within a database integer.
+
+    A bound may be a function (this year), read when the input is checked or documented.
+    """
 
     def __init__(self, minimum=None, maximum=None, too_small=None, too_large=None, **options):
         super().__init__(**options)
@@ -411,10 +415,10 @@ class Integer(Field):
         self.too_small, self.too_large = too_small, too_large
 
     def read(self, form, name):
-        form.integer(name, self.minimum, self.maximum, self.required, self.too_small, self.too_large)
+        form.integer(name, _bound(self.minimum), _bound(self.maximum), self.required, self.too_small, self.too_large)
 
     def type_schema(self):
-        return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
+        return {"type": "integer", "minimum": _bound(self.minimum), "maximum": _bound(self.maximum)}
 
 
 class Number(Field):
@@ -616,3 +620,15 @@ class Schema:
         if required and not partial and not record:
             schema["required"] = required
         return schema
+
+
+# Records in one page of an API list, unless the caller asks for fewer or more (up to the maximum).
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+class Paging(Schema):
+    """Which page of a list to answer, and how many records a page holds."""
+
+    page = Integer(minimum=1, maximum=LARGEST_INTEGER, description="Default 1")
+    per_page = Integer(minimum=1, maximum=MAX_PAGE_SIZE, description=f"Default {DEFAULT_PAGE_SIZE}")

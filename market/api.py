@@ -44,6 +44,17 @@ def batch_for_counter(batch, refusal):
     }
 
 
+def market_day_record(day):
+    """An open market day, for the POS to choose its counter."""
+    return {"id": day.id, "counter": day.counter, "market_date": day.market_date.isoformat()}
+
+
+def refund_record(refund):
+    """A refund paid back for part of a sale line."""
+    return {"id": refund.id, "line_id": refund.line_id, "quantity": batches.quantity_text(refund.quantity_milli),
+            "amount_satang": refund.amount_satang}
+
+
 @bp.route("/pos/lookup")
 @api_role(*COUNTER)
 def pos_lookup():
@@ -103,8 +114,7 @@ def pos_decode():
 @bp.route("/market-days")
 @api_role(*COUNTER)
 def market_day_list():
-    days = sales.open_days()
-    return jsonify({"items": [{"id": d.id, "counter": d.counter, "market_date": d.market_date.isoformat()} for d in days]})
+    return jsonify({"items": [market_day_record(day) for day in sales.open_days()]})
 
 
 @bp.route("/sales", methods=["POST"])
@@ -139,9 +149,7 @@ def sale_void(sale_id):
 @api_role(*COUNTER, browser_writes=True)
 def line_refund(line_id):
     line = get_or_404(SaleLine, line_id)
-    refund = sales.refund_line(line, json_body(), g.user)
-    return jsonify({"id": refund.id, "line_id": line.id, "quantity": batches.quantity_text(refund.quantity_milli),
-                    "amount_satang": refund.amount_satang}), 201
+    return jsonify(refund_record(sales.refund_line(line, json_body(), g.user))), 201
 
 
 @bp.route("/pos/promptpay.svg")

@@ -17,7 +17,9 @@ from certificates.models import Certificate, CertificateEvent
 from core.db import LARGEST_ID, Prepared, is_sqlite, utcnow, write_transaction
 from core.i18n import format_baht, format_date, format_quantity
 from core.models import Household, Product
-from core.validation import ClientId, Choice, Form, Integer, Items, Nested, Number, Schema, Text, ValidationError, local_today
+from core.validation import (
+    ClientId, Choice, Date, Integer, Items, Money, Nested, Number, Schema, Text, ValidationError, local_today,
+)
 from market import settings
 from market.models import PAYMENT_METHODS, MarketDay, Refund, Sale, SaleLine
 from traceability import batches, codes
@@ -165,16 +167,27 @@ def line_total(quantity_milli, unit_price_satang, discount_satang=0):
 # --- Market days ------------------------------------------------------------------------------
 
 
+class MarketDayOpening(Schema):
+    """A counter's day as it opens: which counter, the cash float in the drawer, which day."""
+
+    counter = Text(40, required=True)
+    opening_float = Money(required=True)
+    market_date = Date(
+        earliest=lambda: local_today() - MARKET_DAY_WINDOW, latest=lambda: local_today() + MARKET_DAY_WINDOW,
+        too_early=_l("A market day more than a month ago cannot be opened: check the year (B.E. 2569 is C.E. 2026)."),
+        too_late=_l("A market day more than a month ahead cannot be opened yet: check the date."))
+
+
+class MarketDayClosing(Schema):
+    """The cash counted in the drawer at closing, and a note."""
+
+    counted_cash = Money(required=True)
+    notes = Text(1000)
+
+
 def open_market_day(data, by_user):
     """Open a counter's day with its cash float; a counter has at most one open day."""
-    form = Form(data)
-    form.text("counter", 40, required=True)
-    form.money("opening_float", required=True)
-    today = local_today()
-    form.date("market_date", earliest=today - MARKET_DAY_WINDOW, latest=today + MARKET_DAY_WINDOW,
-              too_early=_l("A market day more than a month ago cannot be opened: check the year (B.E. 2569 is C.E. 2026)."),
-              too_late=_l("A market day more than a month ahead cannot be opened yet: check the date."))
-    cleaned = form.finish()
+    cleaned = MarketDayOpening.clean(data)
     with write_transaction():
         if MarketDay.select().where(MarketDay.counter == cleaned["counter"], MarketDay.closed_at.is_null()).exists():
             raise ValidationError({"counter": _l("This counter already has an open market day. Close it first.")})
@@ -184,10 +197,7 @@ def open_market_day(data, by_user):
 
 def check_closing(day, data):
     """The counted cash and note of a closing, checked but not written (for the confirmation step)."""
-    form = Form(data)
-    form.money("counted_cash", required=True)
-    form.text("notes", 1000)
-    cleaned = form.finish()
+    cleaned = MarketDayClosing.clean(data)
     if not MarketDay.get_by_id(day.id).is_open:
         raise ValidationError({"counted_cash": _l("This market day is already closed.")})
     return cleaned

@@ -2,13 +2,11 @@
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from core.api import api_role, created, json_body, paged, pdf_language, query_form
+from core.api import PdfLanguage, api_role, created, json_body, paged, pdf_language, query_args
 from core.errors import json_error
-from core.db import LARGEST_ID
-from core.openapi import PAGING, document, error_responses, json_response
-from core.validation import Form
+from core.openapi import document, error_responses, json_response, query_parameters
 from traceability import batches, codes, labels, making
-from traceability.models import BATCH_STATUSES, LABEL_TEMPLATES
+from traceability.models import BATCH_STATUSES
 
 bp = Blueprint("traceability_api", __name__, url_prefix="/api/v1")
 
@@ -34,13 +32,7 @@ def _batch_or_error(code):
 @bp.route("/batches")
 @api_role(*READERS)
 def batch_list():
-    form = query_form()
-    form.integer("household_id", minimum=1, maximum=LARGEST_ID)
-    form.integer("product_id", minimum=1, maximum=LARGEST_ID)
-    form.date("harvested_from")
-    form.date("harvested_to")
-    form.choice("status", BATCH_STATUSES)
-    args = form.finish()
+    args = query_args(batches.BatchFilter)
     query = batches.search_batches(
         args.get("household_id"), args.get("product_id"), args.get("harvested_from"),
         args.get("harvested_to"), args.get("status"))
@@ -90,11 +82,7 @@ def batch_outputs(code):
 
 def _label_options():
     """Read template, copies, skip and language from the query string (400 naming any bad one)."""
-    form = Form({key: value for key, value in request.values.items() if key != "csrf_token"})
-    form.choice("template", LABEL_TEMPLATES)
-    form.integer("copies", minimum=1, maximum=labels.MAX_COPIES)
-    form.integer("skip", minimum=0, maximum=labels.TEMPLATES["a4-3x8"].per_page - 1)
-    options = form.finish()
+    options = labels.LabelOptions.clean(request.values.to_dict())
     return options.get("template") or "a4-3x8", options.get("copies") or 1, options.get("skip") or 0
 
 
@@ -142,13 +130,7 @@ _CODE = {"name": "code", "in": "path", "required": True,
          "description": "A batch code, with or without its dash, in any case"}
 _BATCHES = {"name": "batch", "in": "query", "required": True, "style": "form", "explode": True,
             "schema": {"type": "array", "minItems": 1, "items": {"type": "string"}}}
-_LABEL_PARAMETERS = [
-    {"name": "template", "in": "query", "schema": {"type": "string", "enum": list(LABEL_TEMPLATES), "default": "a4-3x8"}},
-    {"name": "copies", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": labels.MAX_COPIES, "default": 1}},
-    {"name": "skip", "in": "query", "description": "Places already used on the first A4 sheet",
-     "schema": {"type": "integer", "minimum": 0, "maximum": labels.TEMPLATES["a4-3x8"].per_page - 1, "default": 0}},
-    {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["th", "en"], "default": "th"}},
-]
+_LABEL_PARAMETERS = query_parameters(labels.LabelOptions) + query_parameters(PdfLanguage)
 _PDF = {"description": "The labels as PDF (only for batches the counter may sell; others are a 409 `not_sellable` naming each batch and why)",
         "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
 _QUANTITY = {"type": "string", "pattern": r"^\d+\.\d{3}$", "example": "12.500"}
@@ -157,13 +139,7 @@ document(bp, paths={
     "/batches": {
         "get": {
             "summary": "List harvest batches, newest harvest first (admin, inspector, cashier)",
-            "parameters": PAGING + [
-                {"name": "household_id", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}},
-                {"name": "product_id", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}},
-                {"name": "harvested_from", "in": "query", "schema": {"type": "string", "format": "date"}},
-                {"name": "harvested_to", "in": "query", "schema": {"type": "string", "format": "date"}},
-                {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(BATCH_STATUSES)}},
-            ],
+            "parameters": query_parameters(batches.BatchFilter),
             "responses": {"200": json_response("BatchPage"), **error_responses("400", "401", "403")},
         },
         "post": {

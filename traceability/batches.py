@@ -18,18 +18,18 @@ from core.validation import (
     ClientId,
     Choice,
     Date,
-    Form,
     Integer,
     Money,
     NotFound,
     Number,
+    Paging,
     Schema,
     Text,
     ValidationError,
     local_today,
 )
 from traceability import codes
-from traceability.models import MILLI, Batch, BatchEvent, BatchInput, LabelPrint
+from traceability.models import BATCH_STATUSES, MILLI, Batch, BatchEvent, BatchInput, LabelPrint
 
 MAX_QUANTITY = Decimal(1_000_000)  # units in one batch; more is a typing slip
 MAX_PRICE_SATANG = 10_000_000 * 100
@@ -79,6 +79,16 @@ class HarvestInput(BatchDetails):
         description="Not in the future, nor more than a year ago")
     client_id = ClientId(_l("The harvest's id must be a UUID made by the tablet or script."),
                          description="Your id for this harvest: the same id again records nothing new")
+
+
+class BatchFilter(Paging):
+    """What a list of batches is narrowed to."""
+
+    household_id = Integer(minimum=1, maximum=LARGEST_ID)
+    product_id = Integer(minimum=1, maximum=LARGEST_ID)
+    harvested_from = Date()
+    harvested_to = Date()
+    status = Choice(BATCH_STATUSES)
 
 
 def details_form(schema, data):
@@ -237,11 +247,15 @@ def _audit_value(old, new):
     return tuple(getattr(value, "id", value) for value in (old, new))
 
 
+class RecallReason(Schema):
+    """Why a batch is recalled: shoppers read it on the trace page."""
+
+    reason = Text(1000, required=True)
+
+
 def recall_batch(batch, data, by_user):
     """Recall a batch with a reason: from now on the POS refuses it and its trace page warns shoppers."""
-    form = Form(data)
-    form.text("reason", 1000, required=True)
-    reason = form.finish()["reason"]
+    reason = RecallReason.clean(data)["reason"]
     with db.atomic():
         recalled = (Batch.update(recalled_at=utcnow(), recall_reason=reason, changed_at=utcnow())
                     .where(Batch.id == batch.id, Batch.recalled_at.is_null()).execute())

@@ -33,6 +33,7 @@ from core.pdf import (
     wrap_lines,
 )
 from core.qr import draw_qr
+from core.validation import Choice, Integer, Schema
 from traceability import codes
 from traceability.batches import batch_certification, sale_block, trace_url
 from traceability.models import BatchEvent, LabelPrint
@@ -77,6 +78,15 @@ TEMPLATES = {
     "thermal-50x30": Template((50 * mm, 30 * mm), 50 * mm, 30 * mm, 1, 1, 0, 0, 1.5 * mm,
                               25 * mm, 9, 6, 6, 8),
 }
+
+
+class LabelOptions(Schema):
+    """How labels are printed: on which sheet, how many of each, from which place of the first A4 sheet."""
+
+    template = Choice(TEMPLATES, description="Default a4-3x8")
+    copies = Integer(minimum=1, maximum=MAX_COPIES, description="Labels of each batch; default 1")
+    skip = Integer(minimum=0, maximum=TEMPLATES["a4-3x8"].per_page - 1,
+                   description="Places already used on the first A4 sheet; default 0")
 
 
 @dataclasses.dataclass(frozen=True)

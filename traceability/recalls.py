@@ -14,8 +14,8 @@ from peewee import JOIN
 from core import audit
 from core.db import LARGEST_ID, utcnow, write_transaction
 from core.models import Household, Plot, Product
-from core.validation import Form, ValidationError
-from traceability import codes, making
+from core.validation import Boolean, Date, Integer, Schema, Text, ValidationError
+from traceability import batches, codes, making
 from traceability.models import Batch, BatchEvent
 
 
@@ -51,16 +51,26 @@ def filter_args(values):
     return {name: values[name] for name in FILTERS if values.get(name)}
 
 
+class RecallFilter(Schema):
+    """What a recall reaches: a batch, or a household's, plot's or product's harvests in a period."""
+
+    code = Text(40)
+    household_id = Integer(minimum=1, maximum=LARGEST_ID)
+    plot_id = Integer(minimum=1, maximum=LARGEST_ID)
+    product_id = Integer(minimum=1, maximum=LARGEST_ID)
+    harvested_from = Date()
+    harvested_to = Date()
+
+
+class RecallOrder(batches.RecallReason):
+    """Why the batches are recalled, and, when it reaches more than one, that the secretariat confirms it."""
+
+    confirm = Boolean()
+
+
 def clean_filters(data):
     """Read the recall's filters; at least a batch, household, plot or product must be named."""
-    form = Form(data)
-    form.text("code", 40)
-    form.integer("household_id", minimum=1, maximum=LARGEST_ID)
-    form.integer("plot_id", minimum=1, maximum=LARGEST_ID)
-    form.integer("product_id", minimum=1, maximum=LARGEST_ID)
-    form.date("harvested_from")
-    form.date("harvested_to")
-    filters = form.finish()
+    filters = RecallFilter.clean(data)
     if filters.get("code"):
         try:
             filters["code"] = codes.parse_code(filters["code"])
@@ -112,10 +122,7 @@ def recall(data, by_user):
     batch, and ValidationError when there is nothing left to recall.
     """
     filters = clean_filters(data)
-    form = Form(data)
-    form.text("reason", 1000, required=True)
-    form.boolean("confirm")
-    cleaned = form.finish()
+    cleaned = RecallOrder.clean(data)
     with write_transaction():
         found = scope(filters)
         stop = found.to_stop
