@@ -19,13 +19,14 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from core import accounts, audit, hooks, households, invitations, products, programme, registry_io, retention
-from core.auth import login_required, role_required
+from core.auth import SECRET_MARK, login_required, role_required, secret_mark
 from core.config import owner_only_folder
 from core.db import LARGEST_ID, get_or_404
 from core.forms import form_page, saved
@@ -445,10 +446,16 @@ def user_edit(user_id):
     account = get_or_404(User, user_id)
     # Unchecked boxes are not posted at all.
     data = dict({"is_active": "", "is_committee": ""}, **request.form.to_dict())
+
+    def done(_account):
+        if account.id == g.user.id:  # a new password of one's own ends other sessions, not this one
+            session[SECRET_MARK] = secret_mark(account)
+        return saved(url_for("core.user_list"), _("Changes saved."))
+
     return form_page(
         partial(_render_user_form, account),
         lambda data: accounts.update_user(account, data, g.user),
-        lambda _account: saved(url_for("core.user_list"), _("Changes saved.")),
+        done,
         initial={"full_name": account.full_name, "role": account.role, "is_active": account.is_active,
                  "is_committee": account.is_committee},
         values=data,
