@@ -672,13 +672,18 @@ def inspection_evidence(inspection_id):
     return redirect(url_for(".inspection_detail", inspection_id=inspection.id) + "#evidence")
 
 
-@bp.route("/farm-records/<kind>/<int:record_id>/evidence", methods=["POST"])
-@role_required("admin", "inspector")
-def farm_evidence(kind, record_id):
+def _farm_record(kind, record_id):
+    """The input entry or activity a farm-record route names, or NotFound."""
     models = {"inputs": InputEntry, "activities": Activity}
     if kind not in models:
         raise NotFound()
-    record = get_or_404(models[kind], record_id)
+    return get_or_404(models[kind], record_id)
+
+
+@bp.route("/farm-records/<kind>/<int:record_id>/evidence", methods=["POST"])
+@role_required("admin", "inspector")
+def farm_evidence(kind, record_id):
+    record = _farm_record(kind, record_id)
     request.max_content_length = evidence.MAX_REQUEST_BYTES
     data = request.form.to_dict()
     owner = {"input_entry": record} if kind == "inputs" else {"activity": record}
@@ -692,10 +697,7 @@ def farm_evidence(kind, record_id):
 @bp.route("/farm-records/<kind>/<int:record_id>/review", methods=["POST"])
 @role_required("admin", "inspector")
 def farm_review(kind, record_id):
-    models = {"inputs": InputEntry, "activities": Activity}
-    if kind not in models:
-        raise NotFound()
-    record = get_or_404(models[kind], record_id)
+    record = _farm_record(kind, record_id)
     data = request.form.to_dict()
     try:
         records.review_entry(record, data, g.user)

@@ -7,7 +7,6 @@ connection is back; other households' pages and records are refused. GM_SCREENSH
 docs/screenshots/grower-today-phone-th.png.
 """
 import datetime
-import io
 import os
 from pathlib import Path
 
