@@ -1,5 +1,6 @@
 """Signing in and out, choosing the language, and the role checks every view goes through."""
 import functools
+import hashlib
 import math
 import secrets
 import time
@@ -32,6 +33,9 @@ bp = Blueprint("auth", __name__)
 
 # When the session signed in (seconds since the epoch), kept inside the signed cookie.
 SIGNED_IN_AT = "signed_in_at"
+# A mark of the password (or PIN) the session signed in with: a new one ends every older session,
+# so a lost phone is signed out once its member's account gets a new card.
+SECRET_MARK = "secret_mark"
 # A browser that signed in as a name before carries this signed cookie; the sign-in brake counts
 # its failures apart, so an attacker's guesses elsewhere never keep the real user out.
 DEVICE_COOKIE = "known_device"
@@ -56,13 +60,18 @@ def load_user():
         session[SIGNED_IN_AT] = now
     fresh = now - session[SIGNED_IN_AT] <= current_app.permanent_session_lifetime.total_seconds()
     user = User.get_or_none(User.id == user_id)
-    if fresh and user is not None and user.is_active:
+    if fresh and user is not None and user.is_active and session.get(SECRET_MARK, secret_mark(user)) == secret_mark(user):
         g.user = user
         return
     session.clear()
     if not fresh:
         flash(_("You were signed in for %(hours)d hours, so you were signed out. Sign in again.",
                 hours=current_app.permanent_session_lifetime.total_seconds() // 3600), "info")
+
+
+def secret_mark(user):
+    """A short digest of the account's password hash, kept in its sessions (never the hash itself)."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
 def role_required(*roles):
@@ -163,6 +172,7 @@ def _start_session(user, device, target):
     session.permanent = True
     session["user_id"] = user.id
     session[SIGNED_IN_AT] = int(time.time())
+    session[SECRET_MARK] = secret_mark(user)
     response = redirect(target)
     _remember_device(response, device, user.username)
     return response
@@ -186,6 +196,13 @@ def _refused_invitation(reason):
     return render_template("core/invitation_refused.html", message=message), status
 
 
+def _not_stored(page, status=200):
+    """The set-up page names the account: a shared phone's browser must keep no copy of it."""
+    response = make_response(page, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def invitation(token):
     """Set up a grower's account from the invitation card's link: a password or a PIN, then signed in on this phone."""
@@ -194,7 +211,8 @@ def invitation(token):
     except invitations.InvitationRefused as refused:
         return _refused_invitation(refused.reason)
     if request.method == "GET":
-        return render_template("core/invitation.html", account=found.user, values={"kind": "pin"}, errors={})
+        return _not_stored(render_template("core/invitation.html", account=found.user, values={"kind": "pin"},
+                                           errors={}))
     data = request.form.to_dict()
     try:
         account = invitations.set_up_account(token, data)
@@ -202,7 +220,8 @@ def invitation(token):
         return _refused_invitation(refused.reason)
     except ValidationError as exc:
         values = {"kind": data.get("kind", "pin")}
-        return render_template("core/invitation.html", account=found.user, values=values, errors=exc.errors), 400
+        return _not_stored(render_template("core/invitation.html", account=found.user, values=values,
+                                           errors=exc.errors), 400)
     return _start_session(account, _known_device(), url_for("core.home"))
 
 

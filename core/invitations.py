@@ -67,7 +67,11 @@ def _open_invitations(account):
 
 
 def issue_invitation(account, by_user):
-    """Make a new one-time link for a grower account, voiding any open one; returns (invitation, token)."""
+    """Make a new one-time link for a grower account, voiding any open one; returns (invitation, token).
+
+    A new card is printed for a lost phone or a forgotten PIN: the account's password or PIN, its
+    sessions (core.auth's secret mark) and its API tokens stop at once, until the new card is used.
+    """
     if account.role != "grower":
         raise ValidationError({"account": _l("Invitations are for grower accounts.")})
     if not account.is_active:
@@ -76,6 +80,9 @@ def issue_invitation(account, by_user):
     now = utcnow()
     with db.atomic():
         Invitation.update(voided_at=now).where(Invitation.id.in_(_open_invitations(account).select(Invitation.id))).execute()
+        if account.password_hash != accounts.NO_PASSWORD_YET:
+            User.update(password_hash=accounts.NO_PASSWORD_YET, uses_pin=False).where(User.id == account.id).execute()
+            ApiToken.delete().where(ApiToken.user == account).execute()
         invitation = Invitation.create(user=account, token_hash=_digest(token), created_by=by_user, created_at=now,
                                        expires_at=now + datetime.timedelta(days=INVITATION_DAYS))
         audit.record(by_user, "create", "invitation", invitation.id, {"account": (None, account.username)})

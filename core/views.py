@@ -18,13 +18,14 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from core import accounts, audit, hooks, households, invitations, products, programme, registry_io, retention
-from core.auth import login_required, role_required
+from core.auth import SECRET_MARK, login_required, role_required, secret_mark
 from core.config import owner_only_folder
 from core.db import LARGEST_ID, get_or_404
 from core.i18n import area_parts, current_language, local_name
@@ -479,6 +480,8 @@ def user_edit(user_id):
         accounts.update_user(account, data, g.user)
     except ValidationError as exc:
         return _render_user_form(account, data, exc.errors, 400)
+    if account.id == g.user.id:  # a new password of one's own ends other sessions, not this one
+        session[SECRET_MARK] = secret_mark(account)
     flash(_("Changes saved."), "success")
     return redirect(url_for("core.user_list"))
 

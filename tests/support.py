@@ -1,4 +1,5 @@
 """Constants and helpers the test modules share (fixtures live in conftest.py)."""
+import datetime
 import functools
 import importlib
 import os
@@ -9,6 +10,7 @@ import zxingcpp
 from PIL import Image
 
 from core.app import DOMAIN_PACKAGES
+from core import accounts
 from core import models as core_models
 from core.db import db
 from core.qr import QUIET_ZONE, qr_matrix
@@ -16,6 +18,45 @@ from core.qr import QUIET_ZONE, qr_matrix
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct-horse-battery"
 QR_DPI = 300  # a good phone photo of a printed page, and a label printer's resolution
+PEERS = [{"name": "สมชาย ใจดี"}, {"name": "อารีย์ ศรีสุข"}, {"name": "ฮาซัน หลีเส็น"}]  # the PGS rule of three
+
+
+def days_ago(days):
+    return (datetime.date.today() - datetime.timedelta(days=days)).isoformat()
+
+
+# --- Accounts for the role matrices (tests/test_access.py and tests/test_access_api.py) --------
+
+
+@functools.lru_cache(maxsize=None)
+def password_hash():
+    return accounts.hash_password(PASSWORD)
+
+
+def staff(role, username, **extra):
+    """An account made directly, sharing one argon2 hash, so the matrices stay quick.
+
+    A grower needs `household=`; the matrices give it the household whose records they test, so
+    a refusal proves that a grower reaches no staff page, not even about its own household.
+    """
+    return core_models.User.create(username=username, role=role, password_hash=password_hash(), **extra)
+
+
+def sign_in(client, user):
+    """Start a browser session for `user` as the sign-in form does (the form itself is tested apart)."""
+    with client.session_transaction() as session:
+        session["user_id"] = user.id
+
+
+def bearer(user):
+    return {"Authorization": f"Bearer {accounts.create_token(user)}"}
+
+
+def matrix_roles(roles):
+    """The matrix's columns, checked against the app's roles: a new role must get a column, loudly."""
+    missing = set(core_models.ROLES) - set(roles)
+    assert not missing, f"roles without a column in the access matrix: {sorted(missing)}"
+    return roles
 
 
 def all_models():

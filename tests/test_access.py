@@ -5,8 +5,6 @@ may use it. Each case signs in one role, calls the page, checks the answer and, 
 refused POST, that the database is exactly as before. A test walks the app's URL map, so a new
 page cannot ship without being classified here.
 """
-import datetime
-import functools
 import io
 import os
 from dataclasses import dataclass, field
@@ -23,10 +21,13 @@ from core.models import Consent, Household, HouseholdImport, LoginAttempt, Membe
 from market import sales, settlements
 from traceability import batches
 
-from tests.support import PASSWORD, database_rows
+from tests.support import PASSWORD, PEERS, database_rows, days_ago, matrix_roles, sign_in, staff
 
-ROLES = ["anonymous", "admin", "inspector", "cashier"]
+# A grower (of the household the pages are about) is refused every staff page.
+ROLES = matrix_roles(["anonymous", "admin", "inspector", "cashier", "grower"])
 STAFF = frozenset({"admin", "inspector", "cashier"})
+SIGNED_IN = STAFF | {"grower"}  # the start page: each role is sent on to its own
+GROWER = frozenset({"grower"})
 READERS = frozenset({"admin", "inspector"})
 ADMIN = frozenset({"admin"})
 COUNTER = frozenset({"admin", "cashier"})
@@ -36,33 +37,12 @@ PERSONAL_WORDS = ["ผู้สูงอายุ", "ผู้มีรายไ
 
 
 
-@functools.lru_cache(maxsize=None)
-def password_hash():
-    return accounts.hash_password(PASSWORD)
-
-
-def staff(role, username, **extra):
-    """A staff account made directly, sharing one argon2 hash, so the matrix stays quick."""
-    return User.create(username=username, role=role, password_hash=password_hash(), **extra)
-
-
-def sign_in(client, user):
-    """Start a session for `user` as the sign-in form does (the form itself is tested below)."""
-    with client.session_transaction() as session:
-        session["user_id"] = user.id
-
-
-def days_ago(days):
-    return (datetime.date.today() - datetime.timedelta(days=days)).isoformat()
-
-
 HOUSEHOLD_FORM = {
     "code": "KH-01-001", "head_name": "สมศรี ทองคำ", "display_name": "สวนป้าศรี", "village_no": "1",
     "address": "12 หมู่ที่ 1 ต.คลองแห", "phone": PERSONAL["phone"], "national_id": PERSONAL["national_id"],
     "is_elderly": "1", "is_low_income": "1", "disadvantaged_other": PERSONAL["disadvantaged_other"],
     "grower_status": "active", "pledge_date": "2024-01-15", "notes": "", "sensitive_consent": "1",
 }
-PEERS = [{"name": "สมชาย ใจดี"}, {"name": "อารีย์ ศรีสุข"}, {"name": "ฮาซัน หลีเส็น"}]
 
 
 @pytest.fixture
@@ -105,6 +85,9 @@ def world(app):
     _decided, decision, _ = inspection("decided")
     batch = batches.create_batch({"household_id": household.id, "product_id": product.id, "plot_id": plot.id,
                                   "harvest_date": days_ago(1), "quantity": "12.5"}, council)
+    grower = staff("grower", "mali", household=household, full_name="มาลี ทองคำ")
+    awaiting = batches.create_batch({"household_id": household.id, "product_id": product.id, "plot_id": plot.id,
+                                     "harvest_date": days_ago(0), "quantity": "3"}, grower)
     closed_day = sales.open_market_day({"counter": "Z", "opening_float": "100"}, council)
     sale, _created = sales.record_sale({"client_id": "6a1c1b0e-3f7c-4a51-9d3e-0d7a7c1c2b10", "market_day_id": closed_day.id,
                                         "lines": [{"batch_code": batch.code, "quantity": "1"}],
@@ -136,7 +119,7 @@ def world(app):
         "closed_day": closed_day, "open_day": open_day, "settlement": settlement,
         "course": course, "other_standard": Standard.get(Standard.code == "TAS-9000"), "draft": draft,
         "criterion": standards.criteria(draft)[0], "body": body, "registered": registered,
-        "entry": entry, "photo": photo,
+        "entry": entry, "photo": photo, "grower": grower, "awaiting": awaiting,
     }
 
 
@@ -152,7 +135,7 @@ def ids(world):
         "import": world["import_token"], "synonym": world["synonym"].id,
         "other_standard": world["other_standard"].id, "draft": world["draft"].id, "criterion": world["criterion"].id,
         "body": world["body"].id, "registered": world["registered"].id, "entry": world["entry"].id,
-        "photo": world["photo"].id,
+        "photo": world["photo"].id, "grower": world["grower"].id, "awaiting": world["awaiting"].code,
         "consent": Consent.get(Consent.household == world["household"]).id,
     }
 
@@ -210,7 +193,8 @@ COMMITTEE_ONLY = {"inspector": 400}  # an inspector off the committee is refused
 
 PAGES = [
     # core/views.py
-    Page("GET", "/", "/", STAFF, allowed={"cashier": 302}),  # a cashier goes straight to the POS
+    Page("GET", "/", "/", SIGNED_IN, allowed={"cashier": 302, "grower": 302}),  # the POS, the grower's pages
+    Page("GET", "/account-ready", "/account-ready", GROWER),
     Page("GET", "/households", "/households", READERS),
     Page("GET", "/households/new", "/households/new", ADMIN),
     Page("POST", "/households/new", "/households/new", ADMIN, dict(HOUSEHOLD_FORM, code="KH-02-001")),
@@ -222,6 +206,13 @@ PAGES = [
          {"full_name": "ด.ช. ต้น ทองคำ", "relationship": "หลาน", "birth_year": "2560"}),
     Page("POST", "/members/<int:member_id>/delete", "/members/{member}/delete", ADMIN),
     Page("GET", "/households/<int:household_id>/history", "/households/{household}/history", ADMIN),
+    # grower accounts, from the household page
+    Page("POST", "/households/<int:household_id>/accounts", "/households/{household}/accounts", ADMIN,
+         {"name": "สมปอง ทองคำ"}),
+    Page("POST", "/accounts/<int:user_id>/invitation", "/accounts/{grower}/invitation", ADMIN, allowed={"admin": 200}),
+    Page("POST", "/accounts/<int:user_id>/disable", "/accounts/{grower}/disable", ADMIN),
+    Page("POST", "/households/<int:household_id>/grower-labels", "/households/{household}/grower-labels", ADMIN,
+         {"allowed": "1"}),
     # core/privacy_views.py: consent, a person's export and erasure, the view log (PDPA)
     Page("GET", "/households/<int:household_id>/privacy", "/households/{household}/privacy", ADMIN),
     Page("POST", "/households/<int:household_id>/privacy", "/households/{household}/privacy", ADMIN,
@@ -342,6 +333,8 @@ PAGES = [
     Page("POST", "/batches/new", "/batches/new", ADMIN, batch_form),
     Page("GET", "/batches/<code>", "/batches/{batch}", READERS),
     Page("POST", "/batches/<code>/recall", "/batches/{batch}/recall", READERS, {"reason": "สงสัยปนเปื้อน"}),
+    Page("GET", "/batches/<code>/check", "/batches/{awaiting}/check", ADMIN),
+    Page("POST", "/batches/<code>/check", "/batches/{awaiting}/check", ADMIN, {"quantity": "2.5"}),
     Page("GET", "/batches/make", "/batches/make", ADMIN),
     Page("POST", "/batches/make", "/batches/make", ADMIN, lambda world: {
         "household_id": world["household"].id, "product_id": world["product"].id, "made_on": days_ago(0),
@@ -404,7 +397,7 @@ PAGES = [
 
 # Pages anyone may open, and the API (its own matrix is in test_api.py).
 PUBLIC_RULES = {"/login", "/logout", "/healthz", "/sw.js", "/manifest.webmanifest", "/language/<code>", "/c/<path:number>", "/b/<path:code>", "/r/<token>",
-                "/static/<path:filename>"}
+                "/static/<path:filename>", "/invite/<token>"}
 
 
 def files_in(folder):
@@ -414,7 +407,8 @@ def files_in(folder):
 def check(client, world, page, role):
     """Call `page` as `role` and check the answer; after a refusal, check nothing was written."""
     if role != "anonymous":
-        sign_in(client, staff(role, f"{role}-under-test"))
+        extra = {"household": world["household"]} if role == "grower" else {}
+        sign_in(client, staff(role, f"{role}-under-test", **extra))
     before, files_before = database_rows(), files_in(world["imports"])
     url = page.url.format(**ids(world))
     if page.method == "GET":
@@ -438,6 +432,10 @@ def check(client, world, page, role):
     assert files_in(world["imports"]) == files_before
 
 
+# Each group of allowed roles has its own test below; a page of any other group would go untested.
+MATRIX_GROUPS = (SIGNED_IN, STAFF, READERS, COUNTER, ADMIN, GROWER)
+
+
 def matrix(allowed):
     """(page, role) cases for the staff roles of the pages whose allowed roles are `allowed`."""
     return [
@@ -456,6 +454,18 @@ def test_login_required(client, world, page):
 @pytest.mark.parametrize("page, role", matrix(STAFF))
 def test_any_staff_role_allowed(client, world, page, role):
     """The start page and the product catalogue are open to every staff role."""
+    check(client, world, page, role)
+
+
+@pytest.mark.parametrize("page, role", matrix(SIGNED_IN))
+def test_any_signed_in_role_allowed(client, world, page, role):
+    """The start page takes every role, and sends each on to its own pages."""
+    check(client, world, page, role)
+
+
+@pytest.mark.parametrize("page, role", matrix(GROWER))
+def test_grower_required(client, world, page, role):
+    """The grower's own pages are refused to every staff role."""
     check(client, world, page, role)
 
 
@@ -488,6 +498,8 @@ def test_every_page_route_is_classified(app):
     classified = {(page.rule, page.method) for page in PAGES}
     assert served - classified == set(), "routes missing from PAGES in tests/test_access.py"
     assert classified - served == set(), "PAGES lists routes the app does not have"
+    untested = {str(page): sorted(page.roles) for page in PAGES if page.roles not in MATRIX_GROUPS}
+    assert not untested, f"pages whose roles no matrix test walks (add a group and its test): {untested}"
 
 
 def test_public_pages_need_no_sign_in(client, world):

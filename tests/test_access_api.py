@@ -9,8 +9,6 @@ valid request, and its write lands. A signed-in browser session may read, but wr
 the POS's routes and only with the page's CSRF token. A test walks the app's URL map, so a new
 API route cannot ship without being classified here.
 """
-import datetime
-import functools
 import io
 import re
 import uuid
@@ -21,17 +19,18 @@ import pytest
 from certificates import certification, inspections, records
 from certificates.models import CertifyingBody, Requirement, Standard
 from certificates.standards import ensure_default_standards
-from core import accounts, households, products
-from core.models import Consent, User
+from core import households, products
+from core.models import Consent
 from market import sales, settings
 from traceability import batches
 
-from tests.support import PASSWORD, database_rows, qr_picture
+from tests.support import PEERS, bearer, database_rows, days_ago, matrix_roles, qr_picture, sign_in, staff
 
 API = "/api/v1"
 BASE_URL = "http://market.test"  # GREENMARKET_BASE_URL of the test app (conftest.py)
 # Refusals first, then the roles that may; a route's allowed writes run in this order too.
-ORDER = ["anonymous", "cashier", "inspector", "admin"]
+# A grower (of the world's household) is refused every staff route, even about its own household.
+ORDER = matrix_roles(["anonymous", "grower", "cashier", "inspector", "admin"])
 PUBLIC = frozenset(ORDER)
 STAFF = frozenset({"admin", "inspector", "cashier"})
 READERS = frozenset({"admin", "inspector"})
@@ -43,32 +42,6 @@ HOUSEHOLD = {
     "address": "12 หมู่ที่ 1 ต.คลองแห", "phone": "081-234-5678", "national_id": "1101700230708",
     "is_elderly": True, "grower_status": "active", "pledge_date": "2024-01-15", "sensitive_consent": True,
 }
-PEERS = [{"name": "สมชาย ใจดี"}, {"name": "อารีย์ ศรีสุข"}, {"name": "ฮาซัน หลีเส็น"}]
-
-
-@functools.lru_cache(maxsize=None)
-def password_hash():
-    return accounts.hash_password(PASSWORD)
-
-
-def staff(role, username, **extra):
-    """A staff account made directly, sharing one argon2 hash, so the matrix stays quick."""
-    return User.create(username=username, role=role, password_hash=password_hash(), **extra)
-
-
-def bearer(user):
-    return {"Authorization": f"Bearer {accounts.create_token(user)}"}
-
-
-def sign_in(client, user):
-    """Start a browser session for `user` as the sign-in form does."""
-    with client.session_transaction() as session:
-        session["user_id"] = user.id
-
-
-def days_ago(days):
-    return (datetime.date.today() - datetime.timedelta(days=days)).isoformat()
-
 
 def qr_frame(text):
     """A camera frame (PNG) showing one QR code of `text`, as the POS uploads it."""
@@ -93,6 +66,7 @@ def world(app):
     body = CertifyingBody.get(CertifyingBody.kind == "pgs")
     requirements = list(Requirement.select().where(Requirement.standard == standard))
     household = households.create_household(HOUSEHOLD, council)
+    users["grower"] = staff("grower", "mali", household=household)
     plot = households.create_plot(household, {"name": "แปลงริมคลอง", "area_m2": "1600"}, council)
     records.save_plot_record(plot, {"conversion_start": days_ago(800)}, council)
     product = products.create_product({"name_th": "คะน้า", "name_en": "Chinese kale", "unit": "kg",

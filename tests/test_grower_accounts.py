@@ -107,7 +107,7 @@ def test_invitation_card_shows_the_member_and_a_working_link(client, app, admin_
     assert datetime.timedelta(days=6, hours=23) < stored.expires_at - stored.created_at <= datetime.timedelta(days=7)
     phone = app.test_client()
     page = phone.get(path_of(link))
-    assert page.status_code == 200
+    assert page.status_code == 200 and "no-store" in page.headers["Cache-Control"]
     body = page.get_data(as_text=True)
     assert "kh-01-001-1" in body and "<script" not in body
 
@@ -237,3 +237,32 @@ def test_household_label_printing_flag(client, admin_user, household):
     assert client.post(f"/households/{household.id}/grower-labels", data={"allowed": "0"}).status_code == 302
     assert not type(household).get_by_id(household.id).grower_prints_labels
     assert AuditEntry.select().where(AuditEntry.changes.contains("grower_prints_labels")).count() == 2
+
+
+def test_a_new_card_signs_the_lost_phone_out(app, admin_user, grower):
+    """Printing a new card for a set-up account ends the lost phone's session and PIN at once; the new card sets it up again."""
+    _invitation, token = invitations.issue_invitation(grower, admin_user)
+    lost = app.test_client()
+    lost.post(f"/invite/{token}", data={"kind": "pin", "secret": PIN, "secret_again": PIN})
+    assert lost.get("/account-ready").status_code == 200
+    _invitation, new = invitations.issue_invitation(User.get_by_id(grower.id), admin_user)
+    assert lost.get("/account-ready").status_code == 302
+    assert lost.post("/login", data={"username": grower.username, "password": PIN}).status_code == 401
+    found = app.test_client()
+    found.post(f"/invite/{new}", data={"kind": "password", "secret": PASSWORD, "secret_again": PASSWORD})
+    assert found.get("/account-ready").status_code == 200
+    assert lost.get("/account-ready").status_code == 302
+
+
+def test_changing_ones_own_password_keeps_this_session(client, make_user):
+    """An admin who changes their own password stays signed in here; another session of theirs ends."""
+    make_user("admin", "council")
+    other = client.application.test_client()
+    for browser in (client, other):
+        assert browser.post("/login", data={"username": "council", "password": PASSWORD}).status_code == 302
+    council = User.get(User.username == "council")
+    response = client.post(f"/users/{council.id}/edit", data={"full_name": "", "role": "admin", "is_active": "1",
+                                                              "password": "new-correct-horse-battery-staple"})
+    assert response.status_code == 302
+    assert client.get("/users").status_code == 200
+    assert other.get("/users").status_code == 302

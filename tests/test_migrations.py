@@ -394,3 +394,49 @@ def test_traceability_step_4_keeps_one_record_per_harvest(app, app_config, certi
     with upgraded.app_context():
         harvests = [entry.batch_code for entry in records.activity_log(setup["household"]) if entry.activity == "harvest"]
     assert harvests == [batch.code, None]
+
+
+def test_grower_accounts_upgrade_keeps_accounts_tokens_and_batches(app, app_config, certified_household):
+    """Core step 7 (user.household_id, user.uses_pin, household.grower_prints_labels, invitation) and
+    traceability step 5 (batch.awaiting_check, batch.recorded_by_id) run on a database from before
+    them: every account, token and batch stays, old batches are on sale as before, and a grower account
+    can then be made and invited."""
+    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
+
+    from core import invitations
+    from traceability import batches
+    from traceability.models import MIGRATIONS as TRACEABILITY_MIGRATIONS
+    from traceability.models import Batch
+
+    setup = certified_household
+    token = accounts.create_token(setup["committee"])
+    batch = batches.create_batch({"household_id": setup["household"].id, "product_id": setup["product"].id,
+                                  "harvest_date": "2026-11-01", "quantity": "4"}, setup["committee"])
+    migrator = SqliteMigrator(db.obj) if is_sqlite() else PostgresqlMigrator(db.obj)
+    if is_sqlite():
+        db.execute_sql("PRAGMA foreign_keys = OFF")  # SQLite drops a column by copying its table
+    db.drop_tables([models.Invitation])
+    # A foreign-key column goes only by copying the table (SQLite's DROP COLUMN refuses it).
+    legacy = {"legacy": True} if is_sqlite() else {}
+    migrate(migrator.drop_column("user", "household_id", **legacy), migrator.drop_column("user", "uses_pin"),
+            migrator.drop_column("household", "grower_prints_labels"),
+            migrator.drop_index("batch", "batch_awaiting_check"),
+            migrator.drop_column("batch", "awaiting_check"), migrator.drop_column("batch", "recorded_by_id", **legacy))
+    if is_sqlite():
+        db.execute_sql("PRAGMA foreign_keys = ON")
+    SchemaVersion.update(version=6).where(SchemaVersion.domain == "core").execute()
+    SchemaVersion.update(version=4).where(SchemaVersion.domain == "traceability").execute()
+    db.close()
+
+    create_app(app_config)
+    assert {"household_id", "uses_pin"} <= set(_columns("user")) and "grower_prints_labels" in _columns("household")
+    assert {"awaiting_check", "recorded_by_id"} <= set(_columns("batch")) and db.table_exists("invitation")
+    assert (_version("core"), _version("traceability")) == (len(models.MIGRATIONS), len(TRACEABILITY_MIGRATIONS))
+    assert accounts.user_for_token(token).id == setup["committee"].id
+    stored = Batch.get_by_id(batch.id)
+    assert (stored.awaiting_check, stored.recorded_by, stored.status) == (False, None, "available")
+    assert Household.get_by_id(setup["household"].id).grower_prints_labels is False
+    grower = invitations.add_grower_account(Household.get_by_id(setup["household"].id), {"name": "มาลี"},
+                                            setup["committee"])
+    invitations.issue_invitation(grower, setup["committee"])
+    assert User.get_by_id(grower.id).household_id == setup["household"].id

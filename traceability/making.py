@@ -114,6 +114,9 @@ def _check_made_references(cleaned):
             errors[field] = _l("No batch has the code %(code)s.", code=codes.format_code(code))
         elif source.recalled_at is not None:
             errors[field] = _l("Batch %(code)s is recalled: it must not be used.", code=codes.format_code(code))
+        elif source.awaiting_check:
+            errors[field] = _l("Batch %(code)s was recorded by the grower and waits for the secretariat's check: check "
+                               "it first.", code=codes.format_code(code))
         elif group is None and household is not None and source.household_id != household.id:
             errors[field] = _l("Batch %(code)s is another household's. Choose the occupation group for a group's product.",
                                code=codes.format_code(code))
