@@ -674,13 +674,18 @@ def inspection_evidence(inspection_id):
                           inspection=inspection)
 
 
-@bp.route("/farm-records/<kind>/<int:record_id>/evidence", methods=["POST"])
-@role_required("admin", "inspector")
-def farm_evidence(kind, record_id):
+def _farm_record(kind, record_id):
+    """The input entry or activity a farm-record route names, or NotFound."""
     models = {"inputs": InputEntry, "activities": Activity}
     if kind not in models:
         raise NotFound()
-    record = get_or_404(models[kind], record_id)
+    return get_or_404(models[kind], record_id)
+
+
+@bp.route("/farm-records/<kind>/<int:record_id>/evidence", methods=["POST"])
+@role_required("admin", "inspector")
+def farm_evidence(kind, record_id):
+    record = _farm_record(kind, record_id)
     owner = {"input_entry": record} if kind == "inputs" else {"activity": record}
     return _keep_evidence(partial(_render_farm, record.household), url_for(".farm", household_id=record.household_id),
                           f"evidence_{kind}_{record.id}", **owner)
@@ -689,18 +694,14 @@ def farm_evidence(kind, record_id):
 @bp.route("/farm-records/<kind>/<int:record_id>/review", methods=["POST"])
 @role_required("admin", "inspector")
 def farm_review(kind, record_id):
-    models = {"inputs": InputEntry, "activities": Activity}
-    if kind not in models:
-        raise NotFound()
-    record = get_or_404(models[kind], record_id)
-    data = request.form.to_dict()
-    try:
-        records.review_entry(record, data, g.user)
-    except ValidationError as exc:
-        return _render_farm(record.household, {f"review_{kind}_{record.id}": exc.errors},
-                            {f"review_{kind}_{record.id}": data}, 400)
-    flash(_("Review saved: the grower sees it on their phone."), "success")
-    return redirect(url_for(".farm", household_id=record.household_id))
+    record = _farm_record(kind, record_id)
+    return form_page(
+        partial(_render_farm, record.household),
+        lambda data: records.review_entry(record, data, g.user),
+        lambda _entry: saved(url_for(".farm", household_id=record.household_id),
+                             _("Review saved: the grower sees it on their phone.")),
+        key=f"review_{kind}_{record.id}",
+    )
 
 
 @bp.route("/evidence/<int:evidence_id>")

@@ -24,7 +24,7 @@ HARVEST_LIST_LIMIT = 100
 LABELS_ON_A_SHEET = 24  # the A4 3 x 8 template
 
 HARVEST_STATES = {
-    "waiting": _l("Waiting for the secretariat's check"),
+    "awaiting_check": _l("Waiting for the secretariat's check"),
     "checked": _l("Checked: waiting for labels"),
     "labelled": _l("Labelled: on sale"),
     "selling": _l("Selling"),
@@ -88,12 +88,8 @@ def today(household, on=None):
 
 def harvest_state(batch, labelled):
     """Where a harvest stands for the grower: waiting for the check, checked, labelled, selling, sold out, recalled."""
-    if batch.recalled_at is not None:
-        return "recalled"
-    if batch.awaiting_check:
-        return "waiting"
-    if batch.sold_milli >= batch.quantity_milli:
-        return "sold_out"
+    if batch.status != "available":  # recalled, awaiting the check or sold out, as the batch list says
+        return batch.status
     if batch.sold_milli > 0:
         return "selling"
     return "labelled" if labelled else "checked"

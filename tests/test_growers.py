@@ -79,7 +79,7 @@ def test_a_growers_harvest_waits_for_the_check_and_a_retry_is_one_batch(farm):
     assert batch.household_id == farm["household"].id, "the household is the grower's own, whatever the form says"
     assert batch.awaiting_check and batch.recorded_by_id == farm["grower"].id
     assert batch.quantity_milli == 5000 and batch.price_satang == 6000
-    assert me.harvests(farm["household"])[0].state == "waiting"
+    assert me.harvests(farm["household"])[0].state == "awaiting_check"
 
 
 def test_diary_entries_are_the_growers_and_a_resent_entry_is_kept_once(app, farm):
@@ -323,7 +323,7 @@ def test_api_posts_are_recorded_once_and_refusals_write_nothing(client, farm):
     harvest = harvest_form(farm)
     assert client.post("/api/v1/me/batches", json=harvest, headers=headers).status_code == 201
     again = client.post("/api/v1/me/batches", json=harvest, headers=headers)
-    assert again.status_code == 200 and again.get_json()["state"] == "waiting"
+    assert again.status_code == 200 and again.get_json()["state"] == "awaiting_check"
     before = database_rows()
     for path, body in (("/api/v1/me/diary", {"kind": "seed"}), ("/api/v1/me/diary", dict(entry, client_id="x")),
                        ("/api/v1/me/batches", dict(harvest, quantity="-1", client_id=str(uuid.uuid4()))),

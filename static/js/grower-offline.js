@@ -55,13 +55,16 @@
       headers: {"Content-Type": "application/json", "X-CSRFToken": item.csrf},
       body: JSON.stringify(body)
     }).then(function (response) {
-      var rest = read(QUEUE, []).filter(function (queued) { return queued.fields.client_id !== item.fields.client_id; });
-      if (!response.ok) {  // refused: give what was typed back to its form, to correct and send by hand
+      // Signed out (401) or the server in trouble (5xx): the entry stays queued for the next try.
+      var refused = response.status >= 400 && response.status < 500 && response.status !== 401;
+      if (!response.ok && !refused) { showState(); return; }
+      if (refused) {  // the entry itself was refused: give what was typed back to its form, to correct
         write(DRAFT + item.kind, item.fields);
       }
+      var rest = read(QUEUE, []).filter(function (queued) { return queued.fields.client_id !== item.fields.client_id; });
       write(QUEUE, rest);
       showState();
-      if (response.ok && rest.length) { send(); }
+      if (rest.length) { send(); }
     }).catch(showState);  // still no connection: try again on the next "online"
   }
 

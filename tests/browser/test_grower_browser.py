@@ -3,15 +3,17 @@
 A grower of สวนป้าศรี records an input with a photo of the bag, records a harvest that the
 secretariat checks and labels, sees a sale at the counter appear on Today, sees the settlement and
 opens its statement, keeps a diary entry made with no connection and sends it once when the
-connection is back; other households' pages and records are refused.
+connection is back; other households' pages and records are refused. GM_SCREENSHOTS=1 also writes
+docs/screenshots/grower-today-phone-th.png.
 """
 import datetime
-import io
 import os
+from pathlib import Path
 
 from PIL import Image
 from playwright.sync_api import expect
 
+from certificates.models import Inspection, NonCompliance
 from core import accounts
 from core.models import Household
 from market import sales, settlements
@@ -23,6 +25,7 @@ from tests.support import PASSWORD, pdf_text
 
 PHONE = {"width": 390, "height": 844}
 SHOTS = os.environ.get("GROWER_SHOTS")  # a folder to keep screenshots of each page in, to look at them
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def look(page, name):
@@ -49,10 +52,15 @@ def test_a_grower_keeps_the_diary_records_a_harvest_and_follows_sales_and_payout
     other = server.seed(Household.get, Household.code == "KH-02-001")
     server.seed(accounts.create_user, {"username": "somsri", "full_name": "สมศรี", "role": "grower",
                                        "password": PASSWORD}, household=household)
+    server.seed(lambda: NonCompliance.create(
+        inspection=Inspection.get(Inspection.household == household.id), description="ไม่มีป้ายแบ่งแนวกันชน",
+        severity="minor", corrective_action="ปลูกแนวกันชนด้านทิศเหนือ",
+        due_on=datetime.date.today() + datetime.timedelta(days=21)))
     phone = new_page(viewport=PHONE)
     server.sign_in(phone, "somsri")
     assert phone.url.endswith("/me")
     expect(phone.get_by_test_id("certificate-status")).to_have_text("ใช้งาน")
+    expect(phone.get_by_test_id("grower-due")).to_contain_text("ปลูกแนวกันชนด้านทิศเหนือ")
     look(phone, "today")
 
     # The diary: an input picked from the register, with a photo of the bag's label.
@@ -131,6 +139,8 @@ def test_a_grower_keeps_the_diary_records_a_harvest_and_follows_sales_and_payout
     expect(phone.get_by_test_id("sale-today")).to_contain_text("ผักบุ้ง")
     expect(phone.get_by_test_id("owed-total")).to_have_text("฿15.00")
     look(phone, "today-after-sale")
+    if os.environ.get("GM_SCREENSHOTS") == "1":
+        phone.screenshot(path=os.path.join(ROOT, "docs", "screenshots", "grower-today-phone-th.png"))
 
     # The day is closed and settled: the grower sees the settlement and opens its statement.
     admin = server.seed(lambda: accounts.User.get(accounts.User.username == "council"))
