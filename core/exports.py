@@ -1,4 +1,5 @@
-"""Tables as CSV and XLSX downloads, for every report: Thai-safe, and never a formula.
+"""Plain tables as CSV and XLSX (the registry, the input register, the network register): Thai-safe,
+and never a formula. Reports (core/report.py) use the same guard, `safe_cell`, and `baht_amount`.
 
 A cell that starts with = + - @ (or a tab or carriage return) could run as a formula when the
 file is opened in a spreadsheet (CSV injection); such text gets a leading apostrophe in CSV and

@@ -24,15 +24,27 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from core.charts import BAR_HEIGHT, GAP, bar_chart_svg, draw_bar_chart
 from core.exports import baht_amount, safe_cell
 from core.i18n import format_baht, format_date, format_datetime, format_quantity
 from core.models import UNITS
-from core.pdf import FONT, FONT_BOLD, GREEN, TABLE_STYLE, draw_text, paragraph_style, plain_paragraph, wrapped_paragraph
+from core.pdf import (
+    FONT,
+    FONT_BOLD,
+    GREEN,
+    TABLE_STYLE,
+    WRAP_SLACK,
+    draw_text,
+    paragraph_style,
+    plain_paragraph,
+    text_width,
+    wrapped_paragraph,
+)
 from core.validation import NotFound
 
 FORMATS = {
@@ -81,7 +93,7 @@ class Section:
     rows: list
     totals: list = None
     chart: list = None
-    key: str = ""  # names the section on the page (data-testid) and its XLSX sheet
+    key: str = ""  # names the section on the page (data-testid)
     empty: str = ""  # what the page and PDF say when there are no rows
     facts: bool = False  # label and value pairs, shown without a header row
     cell_ids: dict = dataclasses.field(default_factory=dict)  # (row, column) -> data-testid on the page
@@ -98,10 +110,6 @@ class Report:
     source: str = ""  # the market's name, above the title and in the PDF's footer
     notes: list = dataclasses.field(default_factory=list)
     signatures: list = dataclasses.field(default_factory=list)  # (caption, name) boxes at the foot of the PDF
-
-    def section(self, key):
-        """The section named `key`, for a page that shows it apart."""
-        return next(section for section in self.sections if section.key == key)
 
 
 def is_numeric(cell):
@@ -132,7 +140,7 @@ def _csv_value(cell):
         return baht_amount(cell.satang)
     if isinstance(cell, Quantity):
         return (Decimal(int(cell.milli)) / 1000).quantize(Decimal("0.001"))
-    if isinstance(cell, int) and not isinstance(cell, bool):
+    if isinstance(cell, (int, Decimal)) and not isinstance(cell, bool):
         return cell
     return "" if cell is None else cell_text(cell)
 
@@ -146,7 +154,7 @@ def _sheet_value(cell):
         return Decimal(int(cell.milli)) / 1000, f"General{unit}"
     if isinstance(cell, Percent):
         return Decimal(str(cell.value)) / 100, "+0.0%;-0.0%" if cell.signed else "0%"
-    if isinstance(cell, int) and not isinstance(cell, bool):
+    if isinstance(cell, (int, Decimal)) and not isinstance(cell, bool):
         return cell, None
     return ("" if cell is None else ILLEGAL_CHARACTERS_RE.sub("", cell_text(cell))), None
 
@@ -233,40 +241,73 @@ class _Chart(Flowable):
         draw_bar_chart(self.canv, 0, self.height, self.items, "", self.width, GREEN)
 
 
+CELL_SIZE = 9.5
+CELL_PADDING = 10  # left and right padding of a table cell, in points
+TITLE_ROOM = 90  # a column widens for its title up to this many points, then the title wraps
+
+
 def _styles():
     return {
         "title": paragraph_style("title", 16, font=FONT_BOLD),
         "heading": paragraph_style("heading", 12, font=FONT_BOLD, spaceBefore=8, spaceAfter=3),
         "body": paragraph_style("body", 10),
-        "cell": paragraph_style("cell", 9.5),
+        "cell": paragraph_style("cell", CELL_SIZE),
+        "head": paragraph_style("head", CELL_SIZE, font=FONT_BOLD),
+        "head-right": paragraph_style("head-right", CELL_SIZE, font=FONT_BOLD, alignment=TA_RIGHT),
     }
 
 
-def _widths(section):
-    """Column widths: a figure column gets one share, a text column two, a facts table 70/30."""
-    columns = max([len(section.header)] + [len(row) for row in section.rows])
-    if section.facts:
-        return [WIDTH * 0.7, WIDTH * 0.3] if columns == 2 else [WIDTH / columns] * columns
-    sample = section.rows[0] if section.rows else section.totals or [""] * columns
-    shares = [1 if is_numeric(cell) or cell is None else 2 for cell in sample]
-    return [WIDTH * share / sum(shares) for share in shares]
+def _widths(header, rows, numeric):
+    """Column widths: a figure column as wide as its widest figure or its title (up to a limit, then
+    the title wraps); text columns share the rest of the page by how much text they hold, so a long
+    Thai name wraps and a short code does not."""
+    columns = max(len(row) for row in [header] + rows)
+    titles = [_room(title, FONT_BOLD) for title in header] + [0] * columns
+    natural = [max([_room(cell_text(row[index]), FONT) for row in rows if index < len(row)]
+                   + [36, min(titles[index], TITLE_ROOM)]) for index in range(columns)]
+    text_columns = [index for index in range(columns) if index not in numeric]
+    room = WIDTH - sum(natural[index] for index in numeric)
+    # a text column narrower than a fair share keeps its own width; the others share what is left
+    narrow = [index for index in text_columns if natural[index] <= room / max(1, len(text_columns))]
+    wide = [index for index in text_columns if index not in narrow] or text_columns
+    narrow = [index for index in narrow if index not in wide]
+    left = room - sum(natural[index] for index in narrow)
+    wanted = sum(natural[index] for index in wide) or 1
+    widths = [left * natural[index] / wanted if index in wide else natural[index] for index in range(columns)]
+    scale = min(1, WIDTH / sum(widths))
+    return [width * scale for width in widths]
+
+
+def _room(text, font):
+    """The width a cell needs to hold `text` on one line, with the slack the Thai line breaker keeps."""
+    return text_width(text, CELL_SIZE, font) / WRAP_SLACK + CELL_PADDING + 1
 
 
 def _pdf_table(section, styles):
     """The section's header, rows and totals as a ReportLab table; Thai text wrapped, figures right."""
-    widths = _widths(section)
-    rows = ([section.header] if section.header and not section.facts else []) + section.rows
-    rows += [section.totals] if section.totals else []
-    numeric = {index for row in section.rows[:1] for index, cell in enumerate(row) if is_numeric(cell)}
-    cells = [[cell_text(cell) if index in numeric else wrapped_paragraph(cell_text(cell), styles["cell"], widths[index] - 8)
-              for index, cell in enumerate(row)] for row in rows]
-    table = Table(cells, colWidths=widths, repeatRows=0 if section.facts else 1)
+    header = [section.header] if section.header and not section.facts else []
+    rows = section.rows + ([section.totals] if section.totals else [])
+    numeric = {index for row in section.rows for index, cell in enumerate(row) if is_numeric(cell)}
+    widths = _widths(header[0] if header else [], rows, numeric)
+    cells = [[wrapped_paragraph(title, styles["head-right" if index in numeric else "head"], widths[index] - CELL_PADDING)
+              for index, title in enumerate(row)] for row in header]
+    cells += [[_pdf_cell(cell, index in numeric, widths[index], styles) for index, cell in enumerate(row)]
+              for row in section.rows]
+    if section.totals:  # a total left blank is blank, not "—"
+        cells.append([_pdf_cell(cell, index in numeric, widths[index], styles) if cell is not None else ""
+                      for index, cell in enumerate(section.totals)])
+    table = Table(cells, colWidths=widths, repeatRows=len(header))
     table.setStyle(FACTS_STYLE if section.facts else TABLE_STYLE)
     for column in numeric:
         table.setStyle([("ALIGN", (column, 0), (column, -1), "RIGHT"), ("FONTNAME", (column, 0), (column, -1), FONT)])
     if section.totals:
         table.setStyle([("FONTNAME", (0, -1), (-1, -1), FONT_BOLD), ("LINEABOVE", (0, -1), (-1, -1), 0.8, GREEN)])
     return table
+
+
+def _pdf_cell(cell, numeric, width, styles):
+    """A figure as plain right-aligned text; anything else as a paragraph wrapped between Thai syllables."""
+    return cell_text(cell) if numeric else wrapped_paragraph(cell_text(cell), styles["cell"], width - CELL_PADDING)
 
 
 def to_pdf(report):
@@ -277,13 +318,14 @@ def to_pdf(report):
         story.append(plain_paragraph(report.subtitle, styles["body"]))
     story += [wrapped_paragraph(note, styles["body"], WIDTH) for note in report.notes]
     for section in report.sections:
-        story.append(plain_paragraph(section.title, styles["heading"]))
+        heading = plain_paragraph(section.title, styles["heading"])
         if not section.rows and section.empty:
-            story.append(plain_paragraph(section.empty, styles["body"]))
+            story.append(KeepTogether([heading, plain_paragraph(section.empty, styles["body"])]))
             continue
-        if section.chart:
-            story.append(_Chart([(label, satang, format_baht(satang)) for label, satang in section.chart[:CHART_TOP]]))
-        story.append(_pdf_table(section, styles))
+        if section.chart:  # a heading never stays alone at the foot of a page, above its chart on the next
+            heading = KeepTogether([heading, _Chart([(label, satang, format_baht(satang))
+                                                     for label, satang in section.chart[:CHART_TOP]])])
+        story += [heading, _pdf_table(section, styles)]
     if report.signatures:
         story.append(Spacer(1, 18))
         signature, dated = _("Signature") + " " + "." * 40, _("Date") + " " + "." * 30

@@ -28,7 +28,7 @@ def product_name(row):
 
 def household_name(code, display_name):
     """A household as the public sees it: its code and chosen display name, never a person's name."""
-    return f"{code} · {display_name}" if display_name else code
+    return f"{code} · {display_name}" if display_name and display_name != code else code
 
 
 def z_report(figures, market_name):
