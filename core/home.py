@@ -37,6 +37,7 @@ def register(app):
     hooks.add_menu_entry(app, "settings", "core.audit_log", _l("Audit log"), ("admin",))
     hooks.add_home_tasks(app, tasks)
     app.jinja_env.globals["staff_menu_groups"] = hooks.menu
+    app.jinja_env.globals["page_url"] = hooks.page_url
 
 
 def imports_in_progress():

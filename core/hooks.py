@@ -1,5 +1,6 @@
 """What a domain adds to core's pages without core naming it: menu entries, home-page tasks, a
-role's landing page, sections of the household page, and the harvests of a household's farm log.
+role's landing page, sections of the household page, the harvests of a household's farm log, and
+the pages a lower layer links to by purpose (a household's batches, a batch's sales).
 
 Imports go one way (market -> traceability -> certificates -> core), so core's base template and
 home page cannot name a higher layer's pages. Each domain registers its own in its `init_app`;
@@ -41,7 +42,8 @@ class Task:
 
 def _registry(app=None):
     return (app or current_app).extensions.setdefault("greenmarket_hooks", {
-        "menu": [], "group_labels": {}, "tasks": [], "landing": {}, "farm_harvests": [], "household_sections": []})
+        "menu": [], "group_labels": {}, "tasks": [], "landing": {}, "farm_harvests": [], "household_sections": [],
+        "pages": {}})
 
 
 def add_menu_group_label(app, group, label):
@@ -73,6 +75,21 @@ def add_household_section(app, template, function):
 def add_farm_harvests(app, function):
     """Register `function(household) -> [records.FarmEntry]`: harvests kept by a higher layer."""
     _registry(app)["farm_harvests"].append(function)
+
+
+def add_page(app, purpose, function):
+    """Offer a page for `purpose` ("household_batches", "batch_sales", ...): `function(*args) -> url`.
+
+    A lower layer links to the purpose with `page_url`, never to the higher layer's endpoint, and
+    shows no link when no domain of this app offers the page.
+    """
+    _registry(app)["pages"][purpose] = function
+
+
+def page_url(purpose, *args, **kwargs):
+    """The address of the page a domain offers for `purpose`, or None when none does."""
+    function = _registry()["pages"].get(purpose)
+    return function(*args, **kwargs) if function is not None else None
 
 
 def menu(user=None):

@@ -24,6 +24,9 @@ def register(app):
         "stock_tolerance_percent": _l("Stock tolerance for weighing, percent"),
         "lines": _l("Sale lines in the settlement"), "refunds": _l("Refunds"), "paid_on": _l("Paid on")})
     hooks.set_landing(app, "cashier", "market.pos")
+    hooks.add_page(app, "household_impact", lambda household: url_for("market.household_impact", household_id=household.id))
+    hooks.add_page(app, "batch_sales", lambda code: url_for("market.recall_report", code=code))
+    hooks.add_page(app, "recall_sales", lambda filters: url_for("market.recall_report_many", **filters))
 
 
 def tasks(user):

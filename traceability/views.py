@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from core import hooks
 from core.auth import role_required
 from core.forms import form_page, saved
 from core.i18n import format_date_input, local_name
@@ -178,7 +179,7 @@ def batch_recall(code):
     if done.made:
         flash(_("%(count)d batches recalled, with every batch made from this one. The POS refuses them from now on.",
                 count=len(done.batches)), "warning")
-        return redirect(url_for("market.recall_report", code=batch.code))
+        return redirect(hooks.page_url("batch_sales", batch.code) or url_for(".batch_detail", code=batch.code))
     flash(_("Batch recalled. The POS refuses it from now on."), "warning")
     return redirect(url_for(".batch_detail", code=batch.code))
 
@@ -215,7 +216,7 @@ def recall_many():
             _filters, scope = recalls.preview(values)
         return _render_recall(values, scope, exc.errors, 400, confirming=scope is not None)
     flash(_("%(count)d batches recalled. The POS refuses them from now on.", count=len(done.batches)), "warning")
-    return redirect(url_for("market.recall_report_many", **recalls.filter_args(values)))
+    return redirect(hooks.page_url("recall_sales", recalls.filter_args(values)) or url_for(".recall_many"))
 
 
 @bp.route("/batches/<code>")
