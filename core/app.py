@@ -1,4 +1,8 @@
-"""The application factory: configuration, database, languages, security, and every domain."""
+"""The application factory: configuration, database, languages, security, and the domains above core.
+
+Core names none of the domains: the list lives in the top-level `greenmarket.py` (the one module
+that knows every layer), read here by name when the caller gives no list of its own.
+"""
 import importlib
 import os
 
@@ -13,9 +17,8 @@ from core.validation import ValidationError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# Domains built on core, in import order; each is a package with `models.MODELS`,
-# `models.MIGRATIONS` and `init_app(app)`; the top layers, reports and growers, come last.
-DOMAIN_PACKAGES = ("certificates", "traceability", "market", "reports", "growers")
+# The top-level module that lists the domains built on core (its `DOMAINS`, lowest first).
+DOMAINS_MODULE = "greenmarket"
 
 csrf = CSRFProtect()
 
@@ -25,8 +28,11 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def create_app(test_config=None):
-    """Build the app from the environment (or `test_config`), with its schema up to date."""
+def create_app(test_config=None, domains=None):
+    """Build the app from the environment (or `test_config`), with its schema up to date.
+
+    `domains` are the packages built on core, lowest first; by default every one `greenmarket.py` lists.
+    """
     app = Flask(
         "greenmarket",
         root_path=ROOT,
@@ -46,7 +52,10 @@ def create_app(test_config=None):
         owner_only_file(sqlite_path)
 
     bind_database(app.config["DATABASE_URL"])
-    domains = [importlib.import_module(name) for name in DOMAIN_PACKAGES]
+    if domains is None:
+        domains = importlib.import_module(DOMAINS_MODULE).DOMAINS
+    domains = [importlib.import_module(name) for name in domains]
+    app.extensions["greenmarket_domains"] = tuple(domain.__name__ for domain in domains)
     with db.connection_context():
         from core import models
 

@@ -154,14 +154,13 @@ def maintenance():
 
 @cli.command(help="Fill the database with a realistic demo data set (safe to run again).")
 def demo():
-    from core.app import DOMAIN_PACKAGES
     from core.demo import load_demo_data
 
     app = _app()
     with app.test_request_context(), db.connection_context():
         added = load_demo_data()
         # Each domain may add its part of the story on top of core's households.
-        for name in DOMAIN_PACKAGES:
+        for name in app.extensions["greenmarket_domains"]:
             if importlib.util.find_spec(f"{name}.demo") is not None:
                 added.update(importlib.import_module(f"{name}.demo").load_demo_data())
     click.echo("Demo data added: " + ", ".join(f"{name} {count}" for name, count in added.items()))

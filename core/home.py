@@ -3,14 +3,11 @@
 The menu's groups are named here, in the order of the work; each domain adds its own pages
 and tasks from its own `home.py`.
 """
-import datetime
-import os
-
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core import hooks
+from core import hooks, registry_io
 
 GROUP_LABELS = {
     "registry": _l("Registry"),
@@ -20,8 +17,6 @@ GROUP_LABELS = {
     "reports": _l("Reports"),
     "settings": _l("Settings"),
 }
-# An uploaded household sheet older than this is no longer an import in progress.
-IMPORT_KEPT = datetime.timedelta(days=1)
 
 
 def register(app):
@@ -42,20 +37,11 @@ def register(app):
     app.jinja_env.globals["page_url"] = hooks.page_url
 
 
-def imports_in_progress():
-    """How many uploaded household sheets wait for their import to be finished (kept at most a day)."""
-    folder = os.path.join(current_app.instance_path, "imports")
-    if not os.path.isdir(folder):
-        return 0
-    oldest = datetime.datetime.now().timestamp() - IMPORT_KEPT.total_seconds()
-    return sum(1 for name in os.listdir(folder) if os.path.getmtime(os.path.join(folder, name)) >= oldest)
-
-
 def tasks(user):
     """The secretariat's half-done household import."""
     if user.role != "admin":
         return []
-    waiting = imports_in_progress()
+    waiting = len(registry_io.pending_imports())
     if not waiting:
         return []
     return [hooks.Task(_("A household import is half done: finish it or upload the sheet again"), waiting,

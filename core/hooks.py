@@ -1,6 +1,6 @@
 """What a domain adds to core's pages without core naming it: menu entries, home-page tasks, a
 role's landing page, sections of the household page, the harvests of a household's farm log, and
-pages offered under a name for a lower layer's links.
+the pages a lower layer links to by purpose (a household's batches, a batch's sales).
 
 Imports go one way (reports -> market -> traceability -> certificates -> core), so core's base template and
 home page cannot name a higher layer's pages. Each domain registers its own in its `init_app`;
@@ -77,15 +77,19 @@ def add_farm_harvests(app, function):
     _registry(app)["farm_harvests"].append(function)
 
 
-def provide_page(app, name, endpoint):
-    """Offer `endpoint` under `name`, so a lower layer's page can link to it without naming it."""
-    _registry(app)["pages"][name] = endpoint
+def add_page(app, purpose, function):
+    """Offer a page for `purpose` ("household_batches", "batch_sales", ...): `function(*args) -> url`.
+
+    A lower layer links to the purpose with `page_url`, never to the higher layer's endpoint, and
+    shows no link when no domain of this app offers the page.
+    """
+    _registry(app)["pages"][purpose] = function
 
 
-def page_url(name, **args):
-    """The address of the page a higher layer offers under `name`, or None when none does."""
-    endpoint = _registry()["pages"].get(name)
-    return url_for(endpoint, **args) if endpoint else None
+def page_url(purpose, *args, **kwargs):
+    """The address of the page a domain offers for `purpose`, or None when none does."""
+    function = _registry()["pages"].get(purpose)
+    return function(*args, **kwargs) if function is not None else None
 
 
 def menu(user=None):

@@ -22,7 +22,7 @@ import zipfile
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 
-from core import audit, households
+from core import audit, households, retention
 from core.db import db, utcnow
 from core.exports import FORMULA_STARTS, csv_bytes, xlsx_bytes
 from core.models import GROWER_STATUSES, Household, HouseholdImport, OccupationGroup, OccupationSynonym
@@ -30,7 +30,7 @@ from core.privacy import SENSITIVE_FLAGS
 from core.validation import THAI_DIGITS, ValidationError, parse_bool
 MAX_ROWS = 5000
 HEADER_SEARCH_ROWS = 20  # the header is looked for among the first rows, below the sheet's titles
-IMPORT_LIFETIME = datetime.timedelta(days=1)  # an upload left half-way is deleted after this
+IMPORT_LIFETIME = retention.IMPORT_FILE_MAX_AGE  # an upload left half-way is deleted after this
 SUGGESTIONS = 3  # nearest occupation groups named for a word that matches none
 # Delimiters a CSV may use: Excel writes commas, or semicolons where the comma is the decimal
 # sign; Excel's "Unicode text" export uses tabs.
@@ -606,7 +606,6 @@ def start_import(filename, content, by_user, folder):
     header_index, rows = read_table(filename, content)
     if all(_is_blank(row) for row in rows[header_index + 1:]):
         raise ImportFileError(_l("The file has a header but no households."))
-    purge_stale_imports(folder)
     token = secrets.token_hex(16)
     os.makedirs(folder, mode=0o700, exist_ok=True)
     descriptor = os.open(os.path.join(folder, token), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -642,19 +641,6 @@ def discard_import(upload, folder):
     except FileNotFoundError:
         pass
     upload.delete_instance()
-
-
-def purge_stale_imports(folder):
-    """Delete uploads older than IMPORT_LIFETIME, and files no upload refers to."""
-    for upload in HouseholdImport.select().where(HouseholdImport.uploaded_at < utcnow() - IMPORT_LIFETIME):
-        discard_import(upload, folder)
-    if os.path.isdir(folder):
-        kept = {token for (token,) in HouseholdImport.select(HouseholdImport.token).tuples()}
-        cutoff = (utcnow() - IMPORT_LIFETIME).replace(tzinfo=datetime.timezone.utc).timestamp()
-        for name in os.listdir(folder):
-            path = os.path.join(folder, name)
-            if name not in kept and os.path.getmtime(path) < cutoff:
-                os.remove(path)
 
 
 def _upload_table(upload, folder):

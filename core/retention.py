@@ -18,13 +18,21 @@ VIEW_LOG_MAX_AGE = datetime.timedelta(days=730)
 
 
 def remove_old_import_files(folder, max_age=IMPORT_FILE_MAX_AGE):
-    """Delete uploaded import files older than `max_age` from `folder`; return how many went."""
+    """Delete uploaded import files older than `max_age` from `folder`, and the half-done imports that
+    kept them; return how many files went. The one clearing of uploads: the import page and
+    `maintenance` both call it.
+    """
+    from core.models import HouseholdImport
+
+    stale = HouseholdImport.select(HouseholdImport.token).where(HouseholdImport.uploaded_at < utcnow() - max_age)
+    stale_tokens = {token for (token,) in stale.tuples()}
+    HouseholdImport.delete().where(HouseholdImport.token.in_(stale_tokens)).execute()
     if not os.path.isdir(folder):
         return 0
     cutoff = time.time() - max_age.total_seconds()
     removed = 0
     for entry in os.scandir(folder):
-        if entry.is_file() and entry.stat().st_mtime < cutoff:
+        if entry.is_file() and (entry.name in stale_tokens or entry.stat().st_mtime < cutoff):
             os.remove(entry.path)
             removed += 1
     return removed

@@ -101,7 +101,8 @@ def home():
         "plots": Plot.select().count(),
         "products": Product.select().where(Product.is_active == True).count(),  # noqa: E712
     }
-    return render_template("core/home.html", counts=counts, tasks=hooks.home_tasks(g.user))
+    # A greeting names the person, or else their role: never the username ("council").
+    return render_template("core/home.html", counts=counts, tasks=hooks.home_tasks(g.user), roles=ROLES)
 
 
 # Households -------------------------------------------------------------------------------

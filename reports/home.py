@@ -1,4 +1,5 @@
 """What the reports put in the staff menu, and the links lower layers' pages show to them."""
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from core import hooks
@@ -9,6 +10,6 @@ def register(app):
     hooks.add_menu_entry(app, "reports", "reports.dashboard_page", _l("Dashboard"), ("admin",))
     hooks.add_menu_entry(app, "reports", "reports.mass_balance", _l("Mass balance"), ("admin", "inspector"))
     hooks.add_menu_entry(app, "reports", "reports.programme_impact", _l("Income impact"), ("admin",))
-    hooks.provide_page(app, "batch_sales", "reports.recall_report")
-    hooks.provide_page(app, "recall_sales", "reports.recall_report_many")
-    hooks.provide_page(app, "household_impact", "reports.household_impact")
+    hooks.add_page(app, "household_impact", lambda household: url_for("reports.household_impact", household_id=household.id))
+    hooks.add_page(app, "batch_sales", lambda code: url_for("reports.recall_report", code=code))
+    hooks.add_page(app, "recall_sales", lambda filters: url_for("reports.recall_report_many", **filters))

@@ -9,11 +9,11 @@ import pypdfium2
 import zxingcpp
 from PIL import Image
 
-from core.app import DOMAIN_PACKAGES
 from core import accounts
 from core import models as core_models
 from core.db import db
 from core.qr import QUIET_ZONE, qr_matrix
+from greenmarket import DOMAINS
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct-horse-battery"
@@ -91,7 +91,7 @@ def matrix_roles(roles):
 def all_models():
     """Every table of core and of each domain package, in dependency order."""
     tables = list(core_models.MODELS)
-    for name in DOMAIN_PACKAGES:
+    for name in DOMAINS:
         tables += importlib.import_module(f"{name}.models").MODELS
     return tables
 

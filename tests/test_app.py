@@ -9,6 +9,8 @@ import pytest
 from core import create_app
 from core.config import ENVIRONMENT_VARIABLES
 from core.models import Household
+from core.validation import local_today
+from greenmarket import DOMAINS
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -130,15 +132,7 @@ def test_every_environment_variable_is_documented():
     assert read <= set(ENVIRONMENT_VARIABLES)
 
 
-LAYERS = ["core", "certificates", "traceability", "market", "reports", "growers"]
-# Core and certificates pages that still link to traceability's pages by name; the `views` branch
-# moves these links into traceability's own registrations. Nothing may be added to this list.
-NAMED_ABOVE_TODAY = {
-    ("certificates/farm.html", "traceability.batch_detail"), ("certificates/farm.html", "traceability.batch_new"),
-    ("core/household_detail.html", "traceability.batch_list"), ("core/household_detail.html", "traceability.batch_new"),
-}
-TEMPLATE_NAMES = re.compile(r"""{%-?\s*(?:extends|include|import|from)\s+["']([\w/.]+)["']""")
-ENDPOINT_NAMES = re.compile(r"""url_for\(\s*["']([\w]+\.[\w]+)["']""")
+LAYERS = ["core", *DOMAINS]
 
 
 @pytest.mark.parametrize("package", LAYERS)
@@ -160,33 +154,65 @@ def test_imports_go_one_way(package):
                 assert name.split(".")[0] not in above, f"{path.relative_to(ROOT)} imports {name}"
 
 
-def _layer_of_template(name):
-    """templates/<package>/... belongs to that package; the shared templates at the top belong to core."""
-    return name.split("/")[0] if "/" in name else "core"
+def _layer_of_template(path):
+    """A template's layer is its folder under templates/; the shared ones at the top belong to core."""
+    parts = path.relative_to(ROOT / "templates").parts
+    return parts[0] if len(parts) > 1 and parts[0] in LAYERS else "core"
 
 
-def test_templates_and_endpoint_names_go_one_way(app):
-    """No template or module of a lower layer names a higher layer's page or template: a higher
-    layer offers its pages through core.hooks (menu entries, home tasks, provide_page) instead."""
-    owner = {endpoint: LAYERS.index(view.__module__.split(".")[0]) for endpoint, view in app.view_functions.items()
-             if view.__module__.split(".")[0] in LAYERS}
-    assert owner["reports.dashboard_page"] == LAYERS.index("reports") and owner["market.market_day"] == LAYERS.index("market")
-    named = set()
-    for path in (ROOT / "templates").rglob("*.html"):
-        name = path.relative_to(ROOT / "templates").as_posix()
+ENDPOINT = re.compile(r"""url_for\(\s*['"]([a-z_]+)\.""")
+TEMPLATE_NAME = re.compile(r"""['"]([a-z_]+)/[\w/]+\.html['"]""")
+
+
+def test_templates_and_views_name_no_higher_layer(app):
+    """No template or module of a lower layer names a page (endpoint) or template of a higher one:
+    it links by purpose through core.hooks, and a domain offers the page in its init_app."""
+    blueprint_layer = {name: blueprint.import_name.split(".")[0] for name, blueprint in app.blueprints.items()}
+    places = [(path, _layer_of_template(path)) for path in (ROOT / "templates").rglob("*.html")]
+    places += [(path, package) for package in LAYERS for path in (ROOT / package).rglob("*.py")]
+    found = []
+    for path, layer in places:
+        above = set(LAYERS[LAYERS.index(layer) + 1:])
         text = path.read_text(encoding="utf-8")
-        layer = LAYERS.index(_layer_of_template(name))
-        for template in TEMPLATE_NAMES.findall(text):
-            assert LAYERS.index(_layer_of_template(template)) <= layer, f"{name} uses {template}"
-        named |= {(name, endpoint) for endpoint in ENDPOINT_NAMES.findall(text)
-                  if owner.get(endpoint, 0) > layer}
-    for package in LAYERS:
-        for path in (ROOT / package).rglob("*.py"):
-            strings = {node.value for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-                       if isinstance(node, ast.Constant) and isinstance(node.value, str)}
-            named |= {(path.relative_to(ROOT).as_posix(), text) for text in strings
-                      if owner.get(text, 0) > LAYERS.index(package)}
-    assert named <= NAMED_ABOVE_TODAY, sorted(named - NAMED_ABOVE_TODAY)
+        found += [f"{path.relative_to(ROOT)} names {name}." for name in ENDPOINT.findall(text)
+                  if blueprint_layer.get(name) in above]
+        found += [f"{path.relative_to(ROOT)} names {name}/" for name in TEMPLATE_NAME.findall(text) if name in above]
+    assert found == []
+
+
+def test_core_runs_alone_and_its_pages_offer_no_link_to_a_missing_domain(app_config, tmp_path):
+    """An app of core without any domain serves the household pages, without a link to batches or impact."""
+    alone = create_app(dict(app_config, INSTANCE_PATH=str(tmp_path / "alone")), domains=())
+    assert "traceability" not in alone.blueprints and "market" not in alone.blueprints
+    client = alone.test_client()
+    with alone.app_context():
+        from core import accounts, households
+
+        admin = accounts.create_user({"username": "admin1", "role": "admin", "password": "correct-horse-battery"})
+        household = households.create_household({"code": "KH-0301", "head_name": "สมใจ ใจดี", "village_no": "3", "grower_status": "active",
+                                                 "pledge_date": local_today().isoformat()}, admin)
+    client.post("/login", data={"username": "admin1", "password": "correct-horse-battery"})
+    for page in (f"/households/{household.id}", f"/households/{household.id}/surveys"):
+        response = client.get(page)
+        assert response.status_code == 200, page
+        html = response.get_data(as_text=True)
+        assert "/batches" not in html and "/impact" not in html
+
+
+def test_a_domain_links_core_pages_to_its_own(client, auth):
+    """With every domain, the household page links to its batches and the surveys page to the impact."""
+    auth.login("admin")
+    from core import households
+    from core.models import User
+
+    with client.application.app_context():
+        household = households.create_household({"code": "KH-0301", "head_name": "สมใจ ใจดี", "village_no": "3", "grower_status": "active",
+                                                 "pledge_date": local_today().isoformat()}, User.get())
+    detail = client.get(f"/households/{household.id}").get_data(as_text=True)
+    assert f'href="/batches?household={household.id}"' in detail
+    assert f'href="/batches/new?household_id={household.id}"' in detail
+    surveys = client.get(f"/households/{household.id}/surveys").get_data(as_text=True)
+    assert f"/market/impact/households/{household.id}" in surveys
 
 
 def test_no_third_party_code_or_cdn_in_static_and_templates():

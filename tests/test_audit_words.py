@@ -10,7 +10,7 @@ import re
 
 from certificates.models import CertifyingBody, PlotRecord, RegisteredInput, Requirement, StandardVersion, YieldNorm
 from core import audit, privacy
-from core.app import DOMAIN_PACKAGES
+from greenmarket import DOMAINS
 from core.models import (
     AuditEntry,
     Course,
@@ -42,7 +42,7 @@ BOOKKEEPING = {"id", "created_at", "updated_at", "created_by", "client_id", "pas
 
 def _audit_calls():
     """Every audit.record(...) call in the application's source: (file, line, action, entity, changes node)."""
-    for package in ("core", *DOMAIN_PACKAGES):
+    for package in ("core", *DOMAINS):
         for path in sorted((ROOT / package).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "record"

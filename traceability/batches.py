@@ -182,22 +182,36 @@ def record_batch(data, by_user, recorded_by=None):
         existing = Batch.get_or_none(Batch.client_id == client_id)
         if existing is not None:
             return existing, False
+    return create_with_new_code(client_id, lambda code: _write_harvest(code, client_id, cleaned, by_user))
+
+
+def _write_harvest(code, client_id, cleaned, by_user):
+    """Write the harvest batch, its first event and its audit entry in one transaction."""
+    with db.atomic():
+        batch = Batch.create(code=code, client_id=client_id, created_by=by_user, **cleaned)
+        BatchEvent.create(batch=batch, kind="harvested", user=by_user,
+                          at=datetime.datetime.combine(batch.harvest_date, datetime.time(0)))
+        audit.record(by_user, "create", "batch", batch.id, {
+            "code": (None, batch.code), "household": (None, batch.household.code),
+            "product": (None, batch.product.name_th), "quantity_milli": (None, batch.quantity_milli),
+            "unit": (None, batch.unit)})
+    return batch
+
+
+def create_with_new_code(client_id, write):
+    """Write a new batch under a fresh code, drawing another when it is taken; returns (batch, created).
+
+    `write(code)` writes the batch in its own transaction. A clash on `client_id` is not a taken
+    code: two retries of one harvest or making raced and the unique id let one in, which is returned.
+    """
     for _attempt in range(CODE_ATTEMPTS):
         code = codes.new_code()
         try:
-            with db.atomic():
-                batch = Batch.create(code=code, client_id=client_id, created_by=by_user, **cleaned)
-                BatchEvent.create(batch=batch, kind="harvested", user=by_user,
-                                  at=datetime.datetime.combine(batch.harvest_date, datetime.time(0)))
-                audit.record(by_user, "create", "batch", batch.id, {
-                    "code": (None, batch.code), "household": (None, batch.household.code),
-                    "product": (None, batch.product.name_th), "quantity_milli": (None, batch.quantity_milli),
-                    "unit": (None, batch.unit)})
-            return batch, True
+            return write(code), True
         except IntegrityError:
             if client_id is not None:
                 existing = Batch.get_or_none(Batch.client_id == client_id)
-                if existing is not None:  # two retries of one harvest raced; the unique id let one in
+                if existing is not None:
                     return existing, False
             if not Batch.select().where(Batch.code == code).exists():
                 raise

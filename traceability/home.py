@@ -1,4 +1,5 @@
-"""What traceability puts in the staff menu and on the home page: harvests waiting for labels."""
+"""What traceability puts in the staff menu and on the home page (harvests waiting for labels), and
+the batch pages that core's and certification's pages link to."""
 import datetime
 
 from flask import url_for
@@ -18,6 +19,9 @@ def register(app):
     hooks.add_menu_entry(app, "harvests", "traceability.batch_list", _l("Harvest batches"), ("admin", "inspector"))
     hooks.add_menu_entry(app, "harvests", "traceability.batch_new", _l("Record a harvest"), ("admin",))
     hooks.add_home_tasks(app, tasks)
+    hooks.add_page(app, "household_batches", lambda household: url_for("traceability.batch_list", household=household.id))
+    hooks.add_page(app, "record_harvest", lambda household: url_for("traceability.batch_new", household_id=household.id))
+    hooks.add_page(app, "batch", lambda code: url_for("traceability.batch_detail", code=code))
     audit.add_field_labels({"product": _l("Product"), "quantity_milli": _l("Quantity"), "recall_reason": _l("Reason for the recall"),
                             "made_from": _l("Made from")})
 

@@ -10,7 +10,7 @@ import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError, fn
+from peewee import fn
 
 from core import audit
 from core.db import LARGEST_ID, utcnow, write_transaction
@@ -140,18 +140,8 @@ def record_made_batch(data, by_user):
     client_id = cleaned.pop("client_id")
     inputs = cleaned.pop("inputs")
     made_on = cleaned.pop("made_on")
-    for _attempt in range(batches.CODE_ATTEMPTS):
-        code = codes.new_code()
-        try:
-            return _write_made_batch(code, client_id, made_on, cleaned, inputs, by_user), True
-        except IntegrityError:
-            if client_id is not None:
-                existing = Batch.get_or_none(Batch.client_id == client_id)
-                if existing is not None:  # two retries of one making raced; the unique id let one in
-                    return existing, False
-            if not Batch.select().where(Batch.code == code).exists():
-                raise
-    raise RuntimeError("no free batch code after several attempts")
+    return batches.create_with_new_code(
+        client_id, lambda code: _write_made_batch(code, client_id, made_on, cleaned, inputs, by_user))
 
 
 def _already_recorded(data):

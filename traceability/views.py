@@ -205,7 +205,7 @@ def batch_recall(code):
     if done.made:
         flash(_("%(count)d batches recalled, with every batch made from this one. The POS refuses them from now on.",
                 count=len(done.batches)), "warning")
-        return redirect(hooks.page_url("batch_sales", code=batch.code) or url_for(".batch_detail", code=batch.code))
+        return redirect(hooks.page_url("batch_sales", batch.code) or url_for(".batch_detail", code=batch.code))
     flash(_("Batch recalled. The POS refuses it from now on."), "warning")
     return redirect(url_for(".batch_detail", code=batch.code))
 
@@ -242,7 +242,7 @@ def recall_many():
             _filters, scope = recalls.preview(values)
         return _render_recall(values, scope, exc.errors, 400, confirming=scope is not None)
     flash(_("%(count)d batches recalled. The POS refuses them from now on.", count=len(done.batches)), "warning")
-    return redirect(hooks.page_url("recall_sales", **recalls.filter_args(values)) or url_for(".recall_many"))
+    return redirect(hooks.page_url("recall_sales", recalls.filter_args(values)) or url_for(".recall_many"))
 
 
 @bp.route("/batches/<code>")
