@@ -6,10 +6,10 @@ its CSRF token (the offline queue); a script uses its bearer token. Only the gro
 from flask import Blueprint, g, jsonify, url_for
 from flask_babel import gettext as _
 
-from core.api import api_role, created, json_body, query_form
+from core.api import api_role, created, json_body, query_args
 from core.auth import current_household
 from core.openapi import document, error_responses, json_response
-from core.validation import NotFound, ValidationError
+from core.validation import Date, NotFound, Schema, ValidationError
 from growers import diary, me
 from traceability.batches import quantity_text
 
@@ -53,13 +53,17 @@ def batch_create():
     return created(_batch(batch), url_for("growers_api.batch_list"))
 
 
+class SalesPeriod(Schema):
+    """The days of the sales asked for; by default this month up to today."""
+
+    start = Date()
+    end = Date()
+
+
 @bp.route("/sales")
 @grower_api
 def sales():
-    form = query_form()
-    form.date("start")
-    form.date("end")
-    asked = {key: value.isoformat() for key, value in form.finish().items() if key in ("start", "end") and value}
+    asked = {key: value.isoformat() for key, value in query_args(SalesPeriod).items() if value}
     start, end, rows, total = me.sales_by_day(_household(), asked)
     return jsonify({"start": start.isoformat(), "end": end.isoformat(), "total_satang": total,
                     "items": [{"day": row["day"].isoformat(), "product": row["name_th"], "product_en": row["name_en"],
