@@ -135,7 +135,7 @@ def test_inspector_confirms_or_queries_a_growers_entry(farm):
     assert (entry.review_status, entry.review_comment, entry.reviewed_by_id) == ("queried", "ขอดูใบเสร็จ", farm["committee"].id)
 
 
-def test_today_shows_whats_due_todays_sales_and_whats_owed(farm):
+def test_today_shows_whats_due_todays_sales_and_whats_owed(app, farm):
     """A corrective action and the day's sale of the household's batch; the other household's sale is not counted."""
     from growers import me
 
@@ -148,7 +148,8 @@ def test_today_shows_whats_due_todays_sales_and_whats_owed(farm):
         sales.record_sale({"client_id": str(uuid.uuid4()), "market_day_id": day.id, "payment": {"method": "cash"},
                            "lines": [{"batch_code": code, "quantity": "2", "unit_price_satang": price}]},
                           farm["cashier"], "http://market.test")
-    now = me.today(farm["household"])
+    with app.app_context():
+        now = me.today(farm["household"])
     assert [a.corrective_action for a in now.certification.open_actions] == ["ติดป้ายแปลง"]
     assert now.sales_total_satang == 12000 and len(now.sales) == 1
     assert now.owed.unsettled_satang == 12000 and now.owed.unpaid_satang == 0
