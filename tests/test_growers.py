@@ -15,6 +15,7 @@ from certificates.models import Activity, Evidence, InputEntry, NonCompliance
 from core import accounts, households, products
 from core.models import Household
 from market import sales, settlements
+from market.models import Sale
 from traceability import batches
 from traceability.models import Batch
 
@@ -350,3 +351,20 @@ def test_a_signed_in_grower_page_writes_to_the_api_only_with_its_csrf_token(app,
     diary_page = client.get("/me/diary").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', diary_page).group(1)
     assert client.post("/api/v1/me/diary", json=entry, headers={"X-CSRFToken": token}).status_code == 201
+
+
+def test_todays_sales_follow_the_thai_date_not_utc(app, farm):
+    """A sale at 6:30 in the morning in Khlong Hae is 23:30 of the day before in UTC: it is today's sale."""
+    from growers import me
+
+    own = batches.create_batch({"household_id": farm["household"].id, "product_id": farm["product"].id,
+                                "harvest_date": TODAY.isoformat(), "quantity": "10"}, farm["committee"])
+    day = sales.open_market_day({"counter": "A", "opening_float": "500"}, farm["committee"])
+    sale, _ = sales.record_sale({"client_id": str(uuid.uuid4()), "market_day_id": day.id, "payment": {"method": "cash"},
+                                 "lines": [{"batch_code": own.code, "quantity": "1", "unit_price_satang": 6000}]},
+                                farm["cashier"], "http://market.test")
+    thai_day = datetime.date(2026, 12, 3)
+    Sale.update(created_at=datetime.datetime(2026, 12, 2, 23, 30)).where(Sale.id == sale.id).execute()
+    with app.app_context():
+        assert me.today(farm["household"], thai_day).sales_total_satang == 6000
+        assert me.today(farm["household"], datetime.date(2026, 12, 2)).sales_total_satang == 0
