@@ -120,7 +120,9 @@ def test_secretariat_home_list_and_check_page(client, recorded):
     assert f'data-testid="check-{code}"' in listing
     form = client.get(f"/batches/{code}/check")
     assert form.status_code == 200 and 'data-testid="confirm-check"' in form.get_data(as_text=True)
+    today = datetime.date.today()
     assert "มาลี ทองคำ" in form.get_data(as_text=True)
+    assert f'value="{today.day:02d}/{today.month:02d}/{today.year + 543}"' in form.get_data(as_text=True)
     assert client.post(f"/batches/{code}/check", data={"quantity": "abc"}).status_code == 400
     assert Batch.get_by_id(recorded["batch"].id).awaiting_check
     values = batches.check_values(recorded["batch"])

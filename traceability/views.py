@@ -136,7 +136,9 @@ def batch_check(code):
     if request.method == "GET":
         if not batch.awaiting_check:
             return redirect(url_for(".batch_detail", code=batch.code))
-        return _render_form(batches.check_values(batch), {}, checking=batch)
+        values = batches.check_values(batch)
+        values.update({name: format_date_input(values[name]) for name in ("harvest_date", "best_before")})
+        return _render_form(values, {}, checking=batch)
     values = request.form.to_dict()
     try:
         batches.check_harvest(batch, g.user, values)

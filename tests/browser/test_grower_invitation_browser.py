@@ -23,7 +23,7 @@ def test_invitation_card_sets_up_a_pin_that_works_only_on_that_phone(live_server
         "code": "KH-03-007", "head_name": "สมศรี ทองคำ", "display_name": "สวนป้าศรี", "village_no": "3",
         "grower_status": "active", "pledge_date": "2025-01-15"}, council)
 
-    desk = new_page()
+    desk = new_page(viewport={"width": 1024, "height": 600})
     live_server.sign_in(desk, "council")
     desk.goto(f"{live_server.url}/households/{household.id}")
     accounts_card = desk.locator("[data-testid=grower-accounts]")
@@ -43,6 +43,7 @@ def test_invitation_card_sets_up_a_pin_that_works_only_on_that_phone(live_server
             saved.write(card.body())
     desk.reload()
     assert "พิมพ์บัตรเชิญแล้ว" in desk.locator("[data-testid=account-kh-03-007-1]").inner_text()
+    shot(desk, "household-accounts")
 
     phone = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
     phone.goto(live_server.url + re.sub(r"^https?://[^/]+", "", link))
