@@ -37,6 +37,9 @@ def _options(household):
             "product_options": {product.id: local_name(product) for product in products}, "units": UNITS}
 
 
+# Entries a page lists, newest first: a phone on slow data gets the recent season, not every year.
+SHOWN = 30
+
 # The date field each form starts with today in: most entries are made the day the work is done.
 DATE_FIELDS = {"input": "used_on", "activity": "done_on", "harvest": "harvest_date"}
 
@@ -58,7 +61,7 @@ def today():
 
 def _render_diary(household, errors=None, values=None, status=200):
     values = values or {}
-    return render_template("growers/diary.html", household=household, review_states=REVIEW_STATES,
+    return render_template("growers/diary.html", household=household, review_states=REVIEW_STATES, shown=SHOWN,
                            errors=errors or {}, values={kind: _fresh(kind, values.get(kind, {})) for kind in diary.KINDS},
                            **diary.diary(household), **diary.picker(),
                            **_options(household)), status
@@ -100,8 +103,8 @@ def evidence_thumb(evidence_id):
 
 
 def _render_harvests(household, errors=None, values=None, status=200):
-    rows = me.harvests(household)
-    return render_template("growers/harvests.html", household=household, harvests=rows,
+    rows = me.harvests(household, limit=SHOWN)
+    return render_template("growers/harvests.html", household=household, harvests=rows, shown=SHOWN,
                            states=me.HARVEST_STATES, errors=errors or {}, values=_fresh("harvest", values or {}),
                            may_print={batch.id for batch in rows if me.may_print_labels(g.user, batch)},
                            max_copies=MAX_COPIES, **_options(household)), status

@@ -15,6 +15,7 @@ from certificates.models import Activity, Evidence, InputEntry, NonCompliance
 from core import accounts, households, products
 from core.models import Household
 from market import sales, settlements
+from market.models import Sale
 from traceability import batches
 from traceability.models import Batch
 
@@ -135,7 +136,7 @@ def test_inspector_confirms_or_queries_a_growers_entry(farm):
     assert (entry.review_status, entry.review_comment, entry.reviewed_by_id) == ("queried", "ขอดูใบเสร็จ", farm["committee"].id)
 
 
-def test_today_shows_whats_due_todays_sales_and_whats_owed(farm):
+def test_today_shows_whats_due_todays_sales_and_whats_owed(app, farm):
     """A corrective action and the day's sale of the household's batch; the other household's sale is not counted."""
     from growers import me
 
@@ -148,7 +149,8 @@ def test_today_shows_whats_due_todays_sales_and_whats_owed(farm):
         sales.record_sale({"client_id": str(uuid.uuid4()), "market_day_id": day.id, "payment": {"method": "cash"},
                            "lines": [{"batch_code": code, "quantity": "2", "unit_price_satang": price}]},
                           farm["cashier"], "http://market.test")
-    now = me.today(farm["household"])
+    with app.app_context():
+        now = me.today(farm["household"])
     assert [a.corrective_action for a in now.certification.open_actions] == ["ติดป้ายแปลง"]
     assert now.sales_total_satang == 12000 and len(now.sales) == 1
     assert now.owed.unsettled_satang == 12000 and now.owed.unpaid_satang == 0
@@ -349,3 +351,20 @@ def test_a_signed_in_grower_page_writes_to_the_api_only_with_its_csrf_token(app,
     diary_page = client.get("/me/diary").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', diary_page).group(1)
     assert client.post("/api/v1/me/diary", json=entry, headers={"X-CSRFToken": token}).status_code == 201
+
+
+def test_todays_sales_follow_the_thai_date_not_utc(app, farm):
+    """A sale at 6:30 in the morning in Khlong Hae is 23:30 of the day before in UTC: it is today's sale."""
+    from growers import me
+
+    own = batches.create_batch({"household_id": farm["household"].id, "product_id": farm["product"].id,
+                                "harvest_date": TODAY.isoformat(), "quantity": "10"}, farm["committee"])
+    day = sales.open_market_day({"counter": "A", "opening_float": "500"}, farm["committee"])
+    sale, _ = sales.record_sale({"client_id": str(uuid.uuid4()), "market_day_id": day.id, "payment": {"method": "cash"},
+                                 "lines": [{"batch_code": own.code, "quantity": "1", "unit_price_satang": 6000}]},
+                                farm["cashier"], "http://market.test")
+    thai_day = datetime.date(2026, 12, 3)
+    Sale.update(created_at=datetime.datetime(2026, 12, 2, 23, 30)).where(Sale.id == sale.id).execute()
+    with app.app_context():
+        assert me.today(farm["household"], thai_day).sales_total_satang == 6000
+        assert me.today(farm["household"], datetime.date(2026, 12, 2)).sales_total_satang == 0

@@ -45,6 +45,7 @@ def fill(world):
         "line_id": SaleLine.get(SaleLine.sale == world["sale"]).id, "fmt": "csv", "table": "households",
         "token": world["sale"].receipt_token, "filename": "css/app.css",
         "consent_id": Consent.get(Consent.household == world["household"]).id,
+        "record_id": world["entry"].id, "evidence_id": world["photo"].id,
     }
 
 
