@@ -46,8 +46,8 @@ def generate(path, households, batches, sale_lines, seed=2026):
     now = datetime.datetime(2026, 11, 1)
     connection.execute("INSERT INTO user (username, full_name, role, password_hash, is_active, is_committee, created_at)"
                        " VALUES ('generator', '', 'admin', '!', 0, 1, ?)", (now,))
-    run("INSERT INTO product (name_th, name_en, unit, category, is_certifiable, default_price_satang, is_active)"
-        " VALUES (?, ?, ?, ?, ?, ?, 1)",
+    run("INSERT INTO product (name_th, name_en, unit, category, is_certifiable, making_certified, default_price_satang,"
+        " is_active) VALUES (?, ?, ?, ?, ?, 0, ?, 1)",
         [(name_th, name_en, unit, category, certifiable, int(price) * 100)
          for name_th, name_en, unit, category, certifiable, price in PRODUCTS])
     product_ids = [row[0] for row in connection.execute("SELECT id FROM product WHERE is_certifiable = 1")]
@@ -83,7 +83,8 @@ def generate(path, households, batches, sale_lines, seed=2026):
         harvest = start + datetime.timedelta(days=number * 7 * 52 * YEARS // batches)
         batch_rows.append((code, household, rng.choice(product_ids), household, harvest, 1_000_000, 6000, now))
     run("INSERT INTO batch (code, household_id, product_id, plot_id, harvest_date, quantity_milli, sold_milli, unit,"
-        " price_satang, notes, recall_reason, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, 'kg', ?, '', '', ?)", batch_rows)
+        " price_satang, notes, recall_reason, created_at, changed_at, kind) VALUES (?, ?, ?, ?, ?, ?, 0, 'kg', ?, '', '', ?, ?,"
+        " 'harvest')", [row + (row[-1],) for row in batch_rows])
     batch_household = {index + 1: row[1] for index, row in enumerate(batch_rows)}
     connection.execute("COMMIT")
 

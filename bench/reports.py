@@ -3,7 +3,8 @@
 Run with `python -m bench.reports [--db FILE] [--rounds N]`. Without --db it generates the
 default decade (about a minute) into a temporary folder. Times, as medians over the rounds,
 the dashboard for the last month and the last year, the settlement preview for a month, the
-mass balance for a 90-day season and the trace page; then the trace page on an empty database
+mass balance for a 90-day season, the page of the household with the most batches and the trace
+page; then the trace page on an empty database
 with one batch, and prints the ratio of the two trace-page times.
 """
 import argparse
@@ -17,6 +18,8 @@ import time
 
 from bench.generate import generate
 from core import accounts, create_app
+from peewee import fn
+
 from core.db import db
 from traceability.models import Batch
 
@@ -39,9 +42,11 @@ def signed_in_client(path, folder):
     with app.app_context(), db.connection_context():
         accounts.create_user({"username": "bench-admin", "role": "admin", "password": "bench-password-1"})
         code = Batch.select(Batch.code).order_by(Batch.id.desc()).scalar()
+        busiest = (Batch.select(Batch.household).group_by(Batch.household)
+                   .order_by(fn.COUNT(Batch.id).desc()).limit(1).scalar())
     client = app.test_client()
     client.post("/login", data={"username": "bench-admin", "password": "bench-password-1"})
-    return client, code
+    return client, code, busiest
 
 
 def main():
@@ -57,7 +62,7 @@ def main():
             generate(big, 500, 50_000, 2_000_000)
         small = os.path.join(folder, "small.db")
         generate(small, 1, 1, 0)
-        client, code = signed_in_client(big, folder)
+        client, code, household_id = signed_in_client(big, folder)
         month = f"start={LAST_DAY.replace(day=1)}&end={LAST_DAY}"
         year = f"start={LAST_DAY - datetime.timedelta(days=364)}&end={LAST_DAY}"
         season = f"start={LAST_DAY - datetime.timedelta(days=89)}&end={LAST_DAY}"
@@ -67,10 +72,11 @@ def main():
             "dashboard, last year": f"/market/dashboard?{year}",
             "settlement preview, last month": f"/market/settlements?{settle}",
             "mass balance, 90 days": f"/market/mass-balance?{season}",
+            "household page, most batches": f"/households/{household_id}",
             "trace page /b/<code>": f"/b/{code}",
         }
         results = {name: median_ms(lambda url=url: client.get(url), args.rounds) for name, url in pages.items()}
-        empty_client, empty_code = signed_in_client(small, folder)
+        empty_client, empty_code, _household_id = signed_in_client(small, folder)
         empty_trace = median_ms(lambda: empty_client.get(f"/b/{empty_code}"), args.rounds * 10)
     print(f"Reports on a decade of data (SQLite), median of {args.rounds} rounds, {os.cpu_count()} CPUs")
     for name, ms in results.items():
