@@ -17,7 +17,7 @@ from core.i18n import format_date
 from core.models import Plot
 from core.pdf import text_width, thai_break_points, wrap_lines
 
-from tests.support import contains, page_texts, pdf_text, qr_texts
+from tests.support import PEER_HOUSEHOLDS, contains, page_texts, pdf_text, qr_texts
 
 BASE_URL = "http://market.test"
 
@@ -184,7 +184,7 @@ def test_inspection_report_lists_every_requirement_and_inspector(app, certified_
     assert _positions_listed(text, positions) == positions
     for requirement in requirements:
         assert contains(text, requirement.text_th)
-    for name in ("สมชาย ใจดี", "อารีย์ ศรีสุข", "ฮาซัน หลีเส็น"):
+    for _code, name in PEER_HOUSEHOLDS:
         assert contains(text, name)
     assert contains(text, "ผ่าน 8 ข้อ ไม่ผ่าน 0 ข้อ")
     assert contains(text, "แปลงสะอาด มีบันทึกครบ")
@@ -225,7 +225,7 @@ def test_long_inspection_report_flows_over_pages(app, certified_household):
     assert len(pages) >= 3
     text = "\n".join(pages)
     assert _positions_listed(text, range(1, 41)) == set(range(1, 41))
-    assert contains(pages[-1], "ฮาซัน หลีเส็น"), "the signatures close the report"
+    assert contains(pages[-1], PEER_HOUSEHOLDS[-1][1]), "the signatures close the report"
     assert contains(text, f"หน้า {len(pages)} จาก {len(pages)}")
 
 
