@@ -1,6 +1,6 @@
 """JSON routes of certification under /api/v1/, with the same role rules as the pages."""
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify
 
 from certificates import certification, documents, inspections, network, records
 from certificates.models import Certificate, CertificatePlot, CertificateProduct, Decision, Inspection
@@ -10,11 +10,18 @@ from core.api import PdfLanguage, api_role, json_body, pdf_language, query_args
 from core.db import LARGEST_ID, get_or_404
 from core.openapi import document, error_responses, json_response, query_parameters, request_body
 from core.models import Household, Product
-from core.validation import Integer, NotFound, Schema, ValidationError, parse_date
+from core.validation import Date, Integer, NotFound, Schema
 
 bp = Blueprint("certificates_api", __name__, url_prefix="/api/v1")
 
 STAFF = ("admin", "cashier", "inspector")
+
+
+class CertificationQuestion(Schema):
+    """Which product a household's certification is asked for, and on which day."""
+
+    product_id = Integer(minimum=1, maximum=LARGEST_ID, required=True)
+    on = Date(description="Default today")
 
 
 class CertificateFilter(Schema):
@@ -98,14 +105,9 @@ def _certificate(number):
 def household_certification(household_id):
     """Is the household certified for a product on a date (default today), and if not, why."""
     household = get_or_404(Household, household_id)
-    product = get_or_404(Product, request.args.get("product_id", type=int) or 0)
-    on = None
-    if request.args.get("on"):
-        try:
-            on = parse_date(request.args["on"])
-        except ValueError as exc:
-            raise ValidationError({"on": exc.args[0]}) from None
-    on = on or certification.today()
+    question = query_args(CertificationQuestion)
+    product = get_or_404(Product, question["product_id"])
+    on = question.get("on") or certification.today()
     return jsonify(certification_answer(household, product, on, certification.certification_status(household, product, on)))
 
 
@@ -274,8 +276,7 @@ document(bp, paths={
     "/households/{household_id}/certification": {"get": {
         "summary": "Is the household certified for a product on a date (default today), and if not, why",
         "parameters": [_path_id("household_id"),
-                       {"name": "product_id", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 1}},
-                       {"name": "on", "in": "query", "schema": {"type": "string", "format": "date"}}],
+                       *query_parameters(CertificationQuestion)],
         "responses": {"200": json_response("CertificationAnswer"), **error_responses("400", "401", "403", "404")},
     }},
     "/certificates": {"get": {

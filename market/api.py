@@ -194,7 +194,9 @@ _COUNTER_BATCH = {
 document(bp, paths={
     "/pos/lookup": {"get": {
         "summary": "What a scan (label URL or typed code) is, and whether it may be sold (admin, cashier)",
-        "parameters": [{"name": "scan", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 300}}],
+        "parameters": [{"name": "scan", "in": "query", "required": True, "schema": {"type": "string"},
+                        "description": "What the scanner typed: a label's URL or a batch code; anything else is a 400 "
+                                       "`mistyped_code` (a scanner's glitch is told apart from a field to fix)"}],
         "responses": {"200": {"description": "The batch, with what may still be sold", "content": {"application/json": {
             "schema": {"allOf": [{"$ref": "#/components/schemas/CounterBatch"}, {
                 "type": "object", "properties": {"sellable_milli": {"type": "integer"}}}]}}}},
@@ -213,7 +215,8 @@ document(bp, paths={
     }},
     "/pos/search": {"get": {
         "summary": "Batches on sale whose product name (Thai or English) contains q, for a missing label",
-        "parameters": [{"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 60}}],
+        "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"},
+                        "description": "Only its first 60 characters are searched"}],
         "responses": {"200": {"description": "Matching batches", "content": {"application/json": {"schema": {
             "type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/CounterBatch"}}}}}}},
             **error_responses("401", "403")},

@@ -21,7 +21,7 @@ from openapi_schema_validator import validate as validate_instance
 from certificates import certification, inspections
 from certificates.models import CertifyingBody, Requirement, Standard
 from core import accounts
-from market import sales
+from market import sales, settings
 from traceability import batches
 
 API = "/api/v1"
@@ -331,4 +331,36 @@ def test_documented_limits_are_the_enforced_ones(app, client, make_user, certifi
             problems.append(f"{method.upper()} {path} without required {name}: {refused.status_code} "
                             f"{refused.get_data(as_text=True)[:200]}")
     assert tried, f"{method.upper()} {path}: no documented limit to try"
+    assert not problems, "\n".join(problems)
+
+
+def test_documented_query_limits_are_the_enforced_ones(app, client, make_user, certified_household, spec):
+    """Each limit of each documented query parameter: just outside is a 400 naming it, just inside a 2xx."""
+    probes = Probes(certified_household, client, make_user)
+    settings.save_settings({**settings.all_settings(), "promptpay_id": "0812345678"}, probes.committee)
+    story = certified_household
+    values = {"household_id": story["household"].id, "number": story["certificate"].number, "code": probes.batch.code,
+              "inspection_id": story["inspection"].id, "scan": probes.batch.code, "amount_satang": 100,
+              "product_id": story["product"].id, "batch": probes.batch.code}
+    problems, tried = [], 0
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method != "get":
+                continue
+            parameters = item.get("parameters", []) + operation.get("parameters", [])
+            if not any(limit_cases(p["schema"], 0) for p in parameters if p["in"] == "query"):
+                continue
+            url = API + path.format(**{p["name"]: values[p["name"]] for p in parameters if p["in"] == "path"})
+            required = {p["name"]: values[p["name"]] for p in parameters if p["in"] == "query" and p.get("required")}
+            for parameter in (p for p in parameters if p["in"] == "query"):
+                for limit, inside, outside in limit_cases(parameter["schema"], probes.n()):
+                    tried += 1
+                    name = parameter["name"]
+                    refused = client.get(url, query_string={**required, name: outside}, headers=probes.headers)
+                    if refused.status_code != 400 or name not in refused.get_json()["error"].get("fields", {}):
+                        problems.append(f"GET {path} {name} {limit} outside ({outside!r:.40}): {refused.status_code}")
+                    accepted = client.get(url, query_string={**required, name: inside}, headers=probes.headers)
+                    if not 200 <= accepted.status_code < 300 and not (names_a_record((name,)) and accepted.status_code < 500):
+                        problems.append(f"GET {path} {name} {limit} inside ({inside!r:.40}): {accepted.status_code}")
+    assert tried > 20
     assert not problems, "\n".join(problems)
