@@ -7,6 +7,7 @@ or harvests or sells more than its land can grow, is flagged for the inspector w
 Every figure is an SQL aggregate grouped by household and product.
 """
 import dataclasses
+import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -20,6 +21,7 @@ from market.models import MarketDay, Refund, Sale, SaleLine
 from traceability.models import MILLI, Batch, BatchInput
 
 SQUARE_METRES_PER_RAI = SQUARE_METRES_PER_WA * WA_PER_RAI  # 1,600 m²
+SEASON_DAYS = 90  # the period shown (and checked for the home page) unless another is asked for
 # Farm records and weighing differ a little; flag only what is beyond this share.
 RECORD_TOLERANCE = Decimal("0.10")
 
@@ -46,8 +48,11 @@ class Balance:
     flags: tuple = ()
 
 
-def period(data):
-    return clean_period(data)
+def period(data, today=None):
+    """The season asked for; by default the SEASON_DAYS up to today."""
+    today = today or datetime.date.today()
+    return clean_period({"start": (today - datetime.timedelta(days=SEASON_DAYS - 1)).isoformat(),
+                         "end": today.isoformat(), **{key: value for key, value in (data or {}).items() if value}})
 
 
 def _harvested(start, end):

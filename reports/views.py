@@ -66,11 +66,10 @@ def household_impact(household_id):
 @role_required("admin", "inspector")
 def mass_balance(fmt=None):
     """Harvests against sales and the land, flagged for the inspector; the page shows each flag's evidence."""
-    today = datetime.date.today()
-    values = {"start": (today - datetime.timedelta(days=89)).isoformat(), "end": today.isoformat(),
-              **request.args.to_dict()}
+    values = request.args.to_dict()
     try:
         start, end = massbalance.period(values)
+        values.update(start=start.isoformat(), end=end.isoformat())
     except ValidationError as exc:
         return render_template("reports/mass_balance.html", rows=[], values=values, errors=exc.errors,
                                flags=massbalance.FLAGS, only_alerts=False), 400

@@ -212,3 +212,18 @@ def test_mass_balance_downloads_keep_the_alerts_filter(client, auth, world):
     page = client.get("/market/mass-balance?alerts=1").get_data(as_text=True)
     links = [html.unescape(href) for href, _fmt in DOWNLOAD_LINK.findall(page)]
     assert links and all(link.endswith("?alerts=1") for link in links), links
+
+
+def test_the_inspector_home_page_counts_mass_balance_alerts_and_links_them(client, app, auth, world):
+    """A harvest beyond what the land can yield shows as a task on the inspector's home page, linked to the alerts."""
+    from certificates.models import YieldNorm
+
+    YieldNorm.create(product=world["product"], quantity_milli_per_rai=1000, season_days=90)  # 10 kg from one rai is too much
+    with app.test_request_context():
+        flagged = massbalance.alerts(*massbalance.period({}))
+    assert len(flagged) == 1
+    auth.login("inspector", "checker")
+    home = client.get("/").get_data(as_text=True)
+    link = re.search(r'<a href="([^"]+)" data-testid="task-mass-balance"><strong class="task-count">(\d+)</strong>', home)
+    assert link and link.group(2) == "1"
+    assert client.get(html.unescape(link.group(1))).get_data(as_text=True).count('class="flagged"') == 1
