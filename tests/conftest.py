@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import shutil
+import time
 
 import pytest
 import psycopg2
@@ -29,6 +30,17 @@ from tests.support import PASSWORD, TEST_DATABASE_URL, pgs_peers
 CHEAP_PASSWORD_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 # Fixtures that build the app on the test's database: a test using one of them starts from the schema copy.
 SCHEMA_FIXTURES = ("app", "live_server")
+
+
+def pytest_configure(config):
+    """Run on the market's clock: Thailand (UTC+7), the day core.validation.local_today() means.
+
+    A test that writes datetime.date.today() then agrees with the app at every hour, also between
+    17:00 and 24:00 UTC, when the server's UTC date is still yesterday in Songkhla. Servers and
+    Chromium started by the tests inherit it.
+    """
+    os.environ["TZ"] = "Asia/Bangkok"
+    time.tzset()
 
 
 def _test_config(database_url, instance_path):
