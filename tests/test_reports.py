@@ -74,8 +74,8 @@ def builders(world):
                              TODAY - datetime.timedelta(days=89), TODAY, False, name)),
         "recall": (f"/market/recalls/{code}", "",
                    lambda: documents.recall_report(
-                       _("Every sale of batch %(code)s", code=codes.format_code(code)), scope.batches, recall_sales.sales_of_batches([b.id for b in scope.batches]),
-                       f"recall-{code}", name)),
+                       _("Every sale of batch %(code)s", code=codes.format_code(code)), scope.batches,
+                       recall_sales.sales_of_batches([b.id for b in scope.batches]), f"recall-{code}", name)),
     }
 
 
