@@ -11,14 +11,13 @@ import argparse
 import datetime
 import gzip
 import os
-import statistics
 import sys
 import tempfile
-import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from bench.pages import median_ms  # noqa: E402
 from certificates.models import Activity, InputEntry  # noqa: E402
 from core import accounts, create_app  # noqa: E402
 from core.db import db  # noqa: E402
@@ -30,15 +29,6 @@ from traceability.models import Batch  # noqa: E402
 PASSWORD = "benchmark-password"
 HOUSEHOLDS = 21
 BATCHES, DAYS, LINES_A_DAY, DIARY, SETTLEMENTS = 120, 90, 10, 300, 12
-
-
-def median_ms(function, rounds):
-    samples = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        function()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
 
 
 def seed():

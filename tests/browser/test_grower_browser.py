@@ -80,6 +80,24 @@ def test_a_grower_keeps_the_diary_records_a_harvest_and_follows_sales_and_payout
     expect(entry.get_by_test_id("diary-review")).to_have_text("ผู้ตรวจยังไม่ได้ดู")
     look(phone, "diary")
 
+    # The inspector finds it in the farm records, marked as the grower's, and queries it.
+    server.make_user("inspector", "ploy")
+    inspector = new_page()
+    server.sign_in(inspector, "ploy")
+    inspector.goto(f"{server.url}/households/{household.id}/farm")
+    mark = inspector.locator("[data-testid^=grower-entry-inputs-]")
+    expect(mark).to_contain_text("บันทึกโดยเกษตรกร")
+    mark.locator("summary").click()
+    mark.locator("input[value=queried]").check()
+    mark.locator("input[name=review_comment]").fill("ขอดูใบเสร็จค่าปุ๋ย")
+    with inspector.expect_navigation():
+        mark.locator("button[type=submit]").click()
+    if SHOTS:
+        inspector.screenshot(path=os.path.join(SHOTS, "farm-records-inspector.png"), full_page=True)
+    phone.reload()
+    expect(phone.get_by_test_id("diary-input").first.get_by_test_id("diary-review")).to_have_text(
+        "ผู้ตรวจมีคำถาม: ขอดูใบเสร็จค่าปุ๋ย")
+
     # No connection: the entry is kept on the phone, then sent once when the connection is back.
     phone.context.set_offline(True)
     activity = phone.get_by_test_id("diary-activity-form")
