@@ -135,11 +135,6 @@ def _check_references(cleaned):
     plot = Plot.get_or_none(Plot.id == plot_id) if plot_id else None
     if plot_id and (plot is None or (household is not None and plot.household_id != household.id)):
         errors["plot_id"] = _l("Choose one of this household's plots.")
-    today = certification.today()
-    if cleaned["harvest_date"] > today:
-        errors["harvest_date"] = _l("The harvest date cannot be in the future.")
-    if cleaned["best_before"] and cleaned["best_before"] < cleaned["harvest_date"]:
-        errors["best_before"] = _l("Best before cannot be earlier than the harvest date.")
     if errors:
         raise ValidationError(errors)
     cleaned.update(household=household, product=product, plot=plot)
