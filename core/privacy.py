@@ -24,7 +24,7 @@ from core.models import (
     Member,
     PersonalDataView,
 )
-from core.validation import Date, Integer, Schema, Text, ValidationError
+from core.validation import Date, Integer, Schema, Text, ValidationError, local_today
 
 # What the consent is for, in the words of the council's form.
 SENSITIVE_PURPOSE = "disadvantaged_status"
@@ -95,8 +95,9 @@ def record_consent(household, data, by_user):
     """Record a person's consent to keeping the household's sensitive data, from the signed form."""
     cleaned = ConsentInput.clean(data)
     member = _person(household, cleaned.get("member_id"))
-    given_on = cleaned.get("given_on") or utcnow().date()
-    if given_on > utcnow().date() or given_on < utcnow().date() - datetime.timedelta(days=3650):
+    today = local_today()
+    given_on = cleaned.get("given_on") or today
+    if given_on > today or given_on < today - datetime.timedelta(days=3650):
         raise ValidationError({"given_on": _l("Enter the date the form was signed (not in the future).")})
     with db.atomic():
         consent = Consent.create(

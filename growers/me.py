@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
 from certificates import certification
+from core import report
 from core.models import Product
 from core.validation import Form, NotFound, ValidationError, clean_period, local_today
 from market import documents, settings, settlements
@@ -203,8 +204,9 @@ def own_settlement(household, settlement_id):
 
 def statement_pdf(settlement):
     """The settlement's statement, the same PDF the secretariat prints."""
-    return documents.settlement_pdf(settlement, settlements.statement_lines(settlement),
-                                    settlements.statement_refunds(settlement), settings.get("market_name"))
+    return report.to_pdf(documents.settlement_statement(settlement, settlements.statement_lines(settlement),
+                                                        settlements.statement_refunds(settlement),
+                                                        settings.get("market_name")))
 
 
 def summary(household):

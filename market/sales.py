@@ -191,7 +191,7 @@ def open_market_day(data, by_user):
     with write_transaction():
         if MarketDay.select().where(MarketDay.counter == cleaned["counter"], MarketDay.closed_at.is_null()).exists():
             raise ValidationError({"counter": _l("This counter already has an open market day. Close it first.")})
-        return MarketDay.create(counter=cleaned["counter"], market_date=cleaned["market_date"] or utcnow().date(),
+        return MarketDay.create(counter=cleaned["counter"], market_date=cleaned["market_date"] or local_today(),
                                 opening_float_satang=cleaned["opening_float"], opened_by=by_user)
 
 

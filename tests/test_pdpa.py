@@ -10,6 +10,7 @@ import sys
 from certificates.models import Certificate
 from core import accounts, households, privacy, retention
 from core.db import utcnow
+from core.validation import local_today
 from core.models import AuditEntry, Consent, Household, LoginAttempt, Member, PersonalDataView
 from market.models import Sale, SaleLine, Settlement
 
@@ -50,7 +51,7 @@ def test_the_consent_box_on_the_form_records_the_heads_consent(client, world):
     consent = Consent.get(Consent.household == household)
     assert (consent.person_name, consent.purpose, consent.form_version, consent.member_id) == (
         "ละออ ชูแก้ว", privacy.SENSITIVE_PURPOSE, privacy.CURRENT_FORM_VERSION, None)
-    assert consent.recorded_by_id == world["council"].id and consent.given_on == utcnow().date()
+    assert consent.recorded_by_id == world["council"].id and consent.given_on == local_today()
 
 
 def test_withdrawing_the_last_consent_clears_the_sensitive_fields(client, world):
