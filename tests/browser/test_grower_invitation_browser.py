@@ -55,9 +55,9 @@ def test_invitation_card_sets_up_a_pin_that_works_only_on_that_phone(live_server
     setup.locator("input[name=secret_again]").fill(PIN)
     with phone.expect_navigation():
         setup.locator("button[type=submit]").click()
-    assert phone.url.endswith("/account-ready"), phone.url
-    assert "บัญชีของคุณพร้อมใช้แล้ว" in phone.inner_text("main")
-    shot(phone, "account-ready")
+    assert phone.url.endswith("/me"), phone.url  # the grower pages are registered: Today
+    assert "KH-03-007" in phone.inner_text("main")
+    shot(phone, "grower-today")
 
     elsewhere = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
     elsewhere.goto(f"{live_server.url}/login")
