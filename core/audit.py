@@ -15,7 +15,8 @@ from core.models import CATEGORIES, CURRICULA, GROWER_STATUSES, ROLES, UNITS, Au
 
 ACTIONS = {"create": _l("created"), "update": _l("changed"), "delete": _l("removed"), "publish": _l("put in force"),
            "consent": _l("consent recorded for"), "withdraw": _l("consent withdrawn for"),
-           "erase": _l("personal data erased (PDPA) of"), "export": _l("personal data exported (PDPA) of")}
+           "erase": _l("personal data erased (PDPA) of"), "export": _l("personal data exported (PDPA) of"),
+           "check": _l("checked")}
 ENTITIES = {
     "household": _l("household"),
     "member": _l("member"),
@@ -32,6 +33,7 @@ ENTITIES = {
     "course_signup": _l("course sign-up"),
     "attendance": _l("attendance"),
     "income_survey": _l("income survey"),
+    "invitation": _l("invitation card"),
 }
 # A domain names its own record types with add_entity_names.
 
@@ -54,6 +56,10 @@ FIELD_LABELS = {
     "notes": _l("Notes"),
     "occupation_group_ids": _l("Occupation groups"),
     "member_count": _l("People in the household"),
+    "grower_prints_labels": _l("Grower prints labels at home"),
+    "uses_pin": _l("Signs in with a PIN"),
+    "account": _l("Grower's account"),
+    "password": _l("Password"),
     "household_id": _l("Household"),
     "household": _l("Household"),
     "households": _l("Households"),

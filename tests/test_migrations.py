@@ -471,6 +471,8 @@ UNDO = {
         lambda: _drop_tables("evidence"),
         lambda: (_drop_tables("screening"), _drop_columns("certifying_body", "requires_screening"),
                  _drop_columns("inspection", "recorded_by_id")),
+        lambda: [_drop_columns(table, "client_id", "review_status", "review_comment", "reviewed_by_id", "reviewed_at")
+                 for table in ("input_entry", "activity")],
     ],
     "traceability": [
         lambda: _drop_columns("batch", "changed_at"),

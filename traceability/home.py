@@ -23,7 +23,7 @@ def register(app):
     hooks.add_page(app, "record_harvest", lambda household: url_for("traceability.batch_new", household_id=household.id))
     hooks.add_page(app, "batch", lambda code: url_for("traceability.batch_detail", code=code))
     audit.add_field_labels({"product": _l("Product"), "quantity_milli": _l("Quantity"), "recall_reason": _l("Reason for the recall"),
-                            "made_from": _l("Made from")})
+                            "made_from": _l("Made from"), "awaiting_check": _l("Waiting for the secretariat's check")})
 
 
 def tasks(user):
