@@ -193,6 +193,21 @@ PAGES = [
     # core/views.py
     Page("GET", "/", "/", SIGNED_IN, allowed={"cashier": 302, "grower": 302}),  # the POS, the grower's pages
     Page("GET", "/account-ready", "/account-ready", GROWER),
+    # growers/views.py: the grower's own phone
+    Page("GET", "/me", "/me", GROWER), Page("GET", "/me/diary", "/me/diary", GROWER),
+    Page("POST", "/me/diary/<kind>", "/me/diary/activity", GROWER,
+         lambda world: {"plot_id": world["plot"].id, "done_on": days_ago(1), "activity": "care"}),
+    Page("GET", "/me/evidence/<int:evidence_id>/thumb", "/me/evidence/{photo}/thumb", GROWER,
+         allowed={"grower": 404}),  # the world's photo is the inspection's, not the grower's
+    Page("GET", "/me/harvests", "/me/harvests", GROWER),
+    Page("POST", "/me/harvests", "/me/harvests", GROWER,
+         lambda world: {"product_id": world["product"].id, "harvest_date": days_ago(0), "quantity": "2"}),
+    Page("POST", "/me/harvests/<code>/labels.pdf", "/me/harvests/{batch}/labels.pdf", GROWER,
+         allowed={"grower": 400}),  # the household does not print at home
+    Page("GET", "/me/sales", "/me/sales", GROWER),
+    Page("GET", "/me/settlements/<int:settlement_id>.pdf", "/me/settlements/{settlement}.pdf", GROWER),
+    Page("POST", "/farm-records/<kind>/<int:record_id>/review", "/farm-records/inputs/{entry}/review",
+         READERS, {"review_status": "queried", "review_comment": "ขอดูใบเสร็จ"}),
     Page("GET", "/households", "/households", READERS),
     Page("GET", "/households/new", "/households/new", ADMIN),
     Page("POST", "/households/new", "/households/new", ADMIN, dict(HOUSEHOLD_FORM, code="KH-02-001")),

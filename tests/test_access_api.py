@@ -36,6 +36,7 @@ STAFF = frozenset({"admin", "inspector", "cashier"})
 READERS = frozenset({"admin", "inspector"})
 COUNTER = frozenset({"admin", "cashier"})
 ADMIN = frozenset({"admin"})
+GROWER = frozenset({"grower"})
 
 HOUSEHOLD = {
     "code": "KH-01-001", "head_name": "สมศรี ทองคำ", "display_name": "สวนป้าศรี", "village_no": 1,
@@ -209,6 +210,14 @@ PDF = "application/pdf"
 ROUTES = [
     # core/api.py
     Route("GET", "/openapi.json", PUBLIC, "/openapi.json"),
+    # growers/api.py: the grower's own household
+    Route("GET", "/me", GROWER, "/me"), Route("GET", "/me/batches", GROWER, "/me/batches"),
+    Route("POST", "/me/batches", GROWER, "/me/batches",
+          lambda world, role: {"product_id": world["product"].id, "harvest_date": days_ago(0), "quantity": "2"}),
+    Route("GET", "/me/sales", GROWER, "/me/sales"), Route("GET", "/me/diary", GROWER, "/me/diary"),
+    Route("POST", "/me/diary", GROWER, "/me/diary", lambda world, role: {
+        "kind": "activity", "plot_id": world["plot"].id, "done_on": days_ago(1), "activity": "care"}),
+    Route("GET", "/me/settlements", GROWER, "/me/settlements"),
     Route("GET", "/households", READERS, "/households?q=KH"),
     Route("POST", "/households", ADMIN, "/households", dict(HOUSEHOLD, code="KH-03-001")),
     Route("GET", "/households/<int:household_id>", READERS, "/households/{household}"),
