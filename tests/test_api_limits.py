@@ -21,11 +21,13 @@ from openapi_schema_validator import validate as validate_instance
 from certificates import certification, inspections
 from certificates.models import CertifyingBody, Requirement, Standard
 from core import accounts
+from core.models import User
 from market import sales, settings
+from tests.support import pgs_peers
 from traceability import batches
 
 API = "/api/v1"
-OPERATIONS = 20  # documented operations with a JSON body, each probed in its own test (its own database)
+OPERATIONS = 22  # documented operations with a JSON body, each probed in its own test (its own database)
 BASE_URL = "http://localhost"
 TODAY = datetime.date.today()
 
@@ -55,6 +57,12 @@ class Probes:
             "harvest_date": TODAY.isoformat(), "quantity": "1000000", "price_satang": 100}, self.committee)
         self.standard = Standard.get(Standard.code == "PGS-KH")
         self.body = CertifyingBody.get(CertifyingBody.kind == "pgs")
+        grower = User.create(username="limits-grower", role="grower", password_hash="-", household=household)
+        self.grower_headers = {"Authorization": f"Bearer {accounts.create_token(grower)}"}
+
+    def headers_for(self, path):
+        """The grower's own routes (/me/...) answer the grower; every other one the committee's admin."""
+        return self.grower_headers if path.startswith("/me") else self.headers
 
     def n(self):
         return next(self.counter)
@@ -76,7 +84,7 @@ class Probes:
         results = {str(r.id): {"result": "pass", "note": ""}
                    for r in Requirement.select().where(Requirement.standard == self.standard)}
         return {"inspected_on": TODAY.isoformat(), "findings": "",
-                "inspectors": [{"name": f"ผู้ตรวจ {i}"} for i in range(3)], "results": results}
+                "inspectors": pgs_peers(), "results": results}
 
     def recorded(self):
         inspection = self.scheduled()
@@ -131,6 +139,10 @@ class Probes:
                 {"decision_id": self.decision().id}, self.scope_body()),
             ("post", "/households/{household_id}/consents"): lambda: ({"household_id": household.id}, {}),
             ("post", "/households/{household_id}/erase"): lambda: ({"household_id": household.id}, {}),
+            ("post", "/me/batches"): lambda: ({}, {
+                "product_id": product.id, "plot_id": plot.id, "harvest_date": TODAY.isoformat(), "quantity": "2"}),
+            ("post", "/me/diary"): lambda: ({}, {
+                "kind": "activity", "plot_id": plot.id, "done_on": TODAY.isoformat(), "activity": "care"}),
             ("post", "/certificates/{number}/{action}"): lambda: (
                 {"number": self.certificate().number, "action": "suspend"}, {"reason": "ใช้สารเคมี"}),
         }
@@ -286,7 +298,7 @@ def test_documented_limits_are_the_enforced_ones(app, client, make_user, certifi
     problems, tried = [], 0
 
     def call(url, body):
-        answer = client.open(url, method=method.upper(), json=body, headers=probes.headers)
+        answer = client.open(url, method=method.upper(), json=body, headers=probes.headers_for(path))
         assert answer.status_code < 500, (method, url, body, answer.get_data(as_text=True)[:300])
         return answer
 
