@@ -286,7 +286,7 @@ _BATCH_BY_CODE = Prepared(lambda code: (
 _TRACE_ROWS = Prepared(lambda code: (
     Batch.select(Batch.id, Batch.household, Batch.product, Batch.plot, Batch.kind, Batch.harvest_date,
                  Batch.best_before, Batch.price_satang, Batch.unit, Batch.recalled_at, Batch.recall_reason,
-                 Batch.awaiting_check, Batch.changed_at,
+                 Batch.awaiting_check,
                  Household.display_name, Household.code, Household.village_no, Product, Plot.name, Plot.area_m2)
     .join(Household).switch(Batch).join(Product).switch(Batch).join(Plot, join_type=JOIN.LEFT_OUTER)
     .where(Batch.code == code).limit(1)))
