@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from babel.dates import get_month_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, has_request_context, request, session
+from flask import current_app, has_app_context, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 
@@ -113,12 +113,27 @@ def format_quantity(milli, unit=None):
     return f"{amount} {UNITS[unit]}" if unit in UNITS else amount
 
 
+def _utc_offset():
+    return datetime.timedelta(hours=current_app.config.get("UTC_OFFSET_HOURS", 7) if has_app_context() else 7)
+
+
+def local_time(value):
+    """A stored UTC time as the time in Thailand (UTC+7): a sale at 06:30 there is that day's."""
+    return value + _utc_offset()
+
+
+def start_of_local_day(day):
+    """The stored (UTC) time at which `day` begins in Thailand: a harvest dated that day sorts before its sales."""
+    return datetime.datetime.combine(day, datetime.time(0)) - _utc_offset()
+
+
 def format_date(value):
-    """Show a date as 24 พ.ย. 2569 in Thai (Buddhist Era) or 24 Nov 2026 in English."""
+    """Show a date as 24 พ.ย. 2569 in Thai (Buddhist Era) or 24 Nov 2026 in English; a stored
+    time shows the day it is in Thailand."""
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
-        value = value.date()
+        value = local_time(value).date()
     language = current_language()
     month = get_month_names("abbreviated", locale=language)[value.month]
     year = value.year + 543 if language == "th" else value.year
@@ -142,7 +157,7 @@ def format_date_input(value):
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
-        value = value.date()
+        value = local_time(value).date()
     year = value.year + 543 if current_language() == "th" else value.year
     return f"{value.day:02d}/{value.month:02d}/{year}"
 
@@ -151,8 +166,8 @@ def format_datetime(value):
     """Show a stored UTC time in Thailand's time (UTC+7) with the date as format_date does."""
     if value is None:
         return ""
-    local = value + datetime.timedelta(hours=current_app.config["UTC_OFFSET_HOURS"])
-    return f"{format_date(local)} {local:%H:%M}"
+    local = local_time(value)
+    return f"{format_date(local.date())} {local:%H:%M}"
 
 
 def area_parts(area_m2):

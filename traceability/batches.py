@@ -13,6 +13,7 @@ from certificates import certification
 from certificates.records import FarmEntry
 from core import audit
 from core.db import LARGEST_ID, Prepared, db, utcnow, write_transaction
+from core.i18n import start_of_local_day
 from core.models import UNITS, Household, Plot, Product
 from core.validation import (
     ClientId,
@@ -185,7 +186,7 @@ def _write_harvest(code, client_id, cleaned, by_user):
     with db.atomic():
         batch = Batch.create(code=code, client_id=client_id, created_by=by_user, **cleaned)
         BatchEvent.create(batch=batch, kind="harvested", user=by_user,
-                          at=datetime.datetime.combine(batch.harvest_date, datetime.time(0)))
+                          at=start_of_local_day(batch.harvest_date))
         audit.record(by_user, "create", "batch", batch.id, {
             "code": (None, batch.code), "household": (None, batch.household.code),
             "product": (None, batch.product.name_th), "quantity_milli": (None, batch.quantity_milli),

@@ -6,7 +6,6 @@ two counters can never take more than a harvest holds. A made batch is recorded 
 `client_id`. Recalls follow the chain both ways: up to every harvest (origins) and down to every
 batch made from it (made_from). Never shows personal data.
 """
-import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -14,7 +13,7 @@ from peewee import fn
 
 from core import audit
 from core.db import LARGEST_ID, utcnow, write_transaction
-from core.i18n import format_quantity
+from core.i18n import format_quantity, start_of_local_day
 from core.models import Household, HouseholdOccupation, OccupationGroup, Product
 from core.validation import ClientId, Date, Form, Integer, Items, Number, Schema, Text, ValidationError
 from traceability import batches, codes
@@ -173,7 +172,7 @@ def _write_made_batch(code, client_id, made_on, cleaned, inputs, by_user):
             BatchInput.create(batch=batch, input=source.id, quantity_milli=quantity)
             BatchEvent.create(batch=source.id, kind="used", user=by_user, note=batch.code)
         BatchEvent.create(batch=batch, kind="made", user=by_user,
-                          at=datetime.datetime.combine(made_on, datetime.time(0)))
+                          at=start_of_local_day(made_on))
         audit.record(by_user, "create", "batch", batch.id, {
             "code": (None, batch.code), "household": (None, cleaned["household"].code),
             "product": (None, cleaned["product"].name_th), "quantity_milli": (None, batch.quantity_milli),
