@@ -13,13 +13,11 @@ import sqlite3
 import threading
 import uuid
 
-
 from flask import Flask, jsonify, request
 from waitress import serve
 
 from core.cli import SERVER_THREADS
 from core.db import SQLITE_PRAGMAS
-
 
 # The three statements of a one-line cash sale, with psycopg2's placeholders (sqlite3 takes "?").
 SALE_STATEMENTS = (

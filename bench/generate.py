@@ -15,11 +15,10 @@ import sqlite3
 import time
 import uuid
 
-
+from certificates.standards import ensure_default_standards
 from core import create_app
 from core.db import db
 from core.demo import PRODUCTS
-from certificates.standards import ensure_default_standards
 from traceability import codes
 
 YEARS = 10

@@ -16,7 +16,6 @@ import statistics
 import tempfile
 import time
 
-
 import qrcode
 from reportlab.lib.utils import ImageReader
 

@@ -9,7 +9,6 @@ import statistics
 import tempfile
 import time
 
-
 from core import accounts, create_app
 from core.db import db
 from core.demo import load_demo_data

@@ -21,10 +21,10 @@ import threading
 import time
 
 from bench.server import fill_with_demo, free_port, start_bare, start_server, stop
+from certificates.models import Certificate
 from core import create_app
 from core.db import db
 from market import sales
-from certificates.models import Certificate
 from traceability.models import Batch
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}

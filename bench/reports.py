@@ -15,11 +15,10 @@ import statistics
 import tempfile
 import time
 
+from peewee import fn
 
 from bench.generate import generate
 from core import accounts, create_app
-from peewee import fn
-
 from core.db import db
 from traceability.models import Batch
 

@@ -8,8 +8,8 @@ from certificates.public import find_certificate
 from certificates.views import STATUS_ACTIONS
 from core.api import PdfLanguage, api_role, json_body, pdf_language, query_args
 from core.db import LARGEST_ID, get_or_404
-from core.openapi import document, error_responses, json_response, query_parameters, request_body
 from core.models import Household, Product
+from core.openapi import document, error_responses, json_response, query_parameters, request_body
 from core.validation import Date, Integer, NotFound, Schema
 
 bp = Blueprint("certificates_api", __name__, url_prefix="/api/v1")

@@ -11,7 +11,9 @@ import secrets
 from flask_babel import lazy_gettext as _l
 from peewee import fn
 
+from certificates import inspections, records
 from certificates.models import (
+    OUTCOMES,
     Certificate,
     CertificateEvent,
     CertificatePlot,
@@ -19,9 +21,7 @@ from certificates.models import (
     Decision,
     Inspection,
     NonCompliance,
-    OUTCOMES,
 )
-from certificates import inspections, records
 from core import audit
 from core.db import LARGEST_ID, Prepared, db, write_transaction
 from core.i18n import format_date

@@ -42,12 +42,12 @@ from certificates.models import (
 from core.i18n import format_area, format_date, format_datetime, local_name
 from core.models import CATEGORIES, UNITS, Plot, Product
 from core.pdf import (
+    FONT,
+    FONT_BOLD,
     GREEN,
     LIGHT_GREEN,
     RULE_GREY,
     TABLE_STYLE,
-    FONT,
-    FONT_BOLD,
     draw_lines,
     draw_text,
     fit_lines,

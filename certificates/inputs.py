@@ -11,8 +11,8 @@ import pathlib
 from flask_babel import lazy_gettext as _l
 
 from certificates import standards
-from certificates.standards import new_values
 from certificates.models import INPUT_TYPES, RULINGS, InputEntry, InputRuling, Inspection, RegisteredInput, Standard
+from certificates.standards import new_values
 from core import audit
 from core.db import db
 from core.exports import csv_bytes

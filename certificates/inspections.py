@@ -8,14 +8,15 @@ import datetime
 
 from flask_babel import lazy_gettext as _l
 
+from certificates import standards
 from certificates.models import (
     CERTIFICATION_KINDS,
     CHECK_RESULTS,
     EVIDENCE_VIEWS,
     SCREENING_OUTCOMES,
     SEVERITIES,
-    ChecklistResult,
     CertifyingBody,
+    ChecklistResult,
     Inspection,
     InspectionInspector,
     NonCompliance,
@@ -23,7 +24,6 @@ from certificates.models import (
     Screening,
     Standard,
 )
-from certificates import standards
 from core.db import LARGEST_ID, db
 from core.models import PROGRAMME_START, Household, Member
 from core.privacy import ERASED

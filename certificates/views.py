@@ -12,10 +12,10 @@ from flask_babel import gettext as _
 from certificates import certification, documents, evidence, inputs, inspections, network, records, standards, yields
 from certificates.models import (
     ACTIVITIES,
-    EVIDENCE_VIEWS,
     CERTIFICATE_EVENTS,
     CERTIFICATION_KINDS,
     CHECK_RESULTS,
+    EVIDENCE_VIEWS,
     INPUT_TYPES,
     INSPECTION_STATES,
     OUTCOMES,
@@ -24,9 +24,9 @@ from certificates.models import (
     SCREENING_OUTCOMES,
     SEVERITIES,
     VERSION_STATES,
+    Activity,
     Certificate,
     CertifyingBody,
-    Activity,
     Decision,
     Evidence,
     InputEntry,

@@ -1,10 +1,10 @@
 """Yield norms: what a rai can plausibly yield of each product in a season, set by the certifying body."""
 from decimal import Decimal
 
+from certificates.models import YieldNorm
 from core import audit
 from core.db import db, utcnow
 from core.validation import Form
-from certificates.models import YieldNorm
 
 MAX_PER_RAI = Decimal(1_000_000)
 

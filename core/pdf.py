@@ -16,9 +16,9 @@ import os
 import fontpkg_sarabun
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Paragraph, TableStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont, shapeStr
+from reportlab.platypus import Paragraph, TableStyle
 
 FONT = "Sarabun"
 FONT_BOLD = "Sarabun-Bold"

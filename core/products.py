@@ -6,7 +6,6 @@ from core.db import db
 from core.models import CATEGORIES, UNITS, Product
 from core.validation import Boolean, Choice, Integer, Money, Paging, Schema, Text, ValidationError
 
-
 # The largest default price, in satang: ten million baht.
 MAX_PRICE_SATANG = 1_000_000_000
 

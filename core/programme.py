@@ -10,8 +10,17 @@ from peewee import fn
 
 from core import audit
 from core.db import LARGEST_ID, db
-from core.models import PROGRAMME_START, CURRICULA, Attendance, Course, CourseSession, CourseSignup, Household, IncomeSurvey
 from core.i18n import format_date
+from core.models import (
+    CURRICULA,
+    PROGRAMME_START,
+    Attendance,
+    Course,
+    CourseSession,
+    CourseSignup,
+    Household,
+    IncomeSurvey,
+)
 from core.validation import Form, ValidationError, local_today
 
 COURSE_PLANNING = datetime.timedelta(days=366)  # courses and classes are planned at most a year ahead

@@ -28,6 +28,7 @@ from core.exports import FORMULA_STARTS, csv_bytes, xlsx_bytes
 from core.models import GROWER_STATUSES, Household, HouseholdImport, OccupationGroup, OccupationSynonym
 from core.privacy import SENSITIVE_FLAGS
 from core.validation import THAI_DIGITS, ValidationError, parse_bool
+
 MAX_ROWS = 5000
 HEADER_SEARCH_ROWS = 20  # the header is looked for among the first rows, below the sheet's titles
 IMPORT_LIFETIME = retention.IMPORT_FILE_MAX_AGE  # an upload left half-way is deleted after this

@@ -14,7 +14,6 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
-
 # The largest whole number any integer column holds on both databases (PostgreSQL's integer);
 # a bigger one would be an OverflowError or a DataError, a 500, instead of a 400.
 LARGEST_INTEGER = 2**31 - 1
@@ -244,7 +243,7 @@ DATE_HINT = _l("Write the date as day/month/year, such as 24/11/2569 (B.E.) or 2
 def local_today():
     """Today in Thailand, the day people mean when they type a date (UTC+7, not the server's UTC)."""
     hours = current_app.config.get("UTC_OFFSET_HOURS", 7) if has_app_context() else 7
-    return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=hours)).date()
+    return (datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=hours)).date()
 
 
 def parse_date(raw):

@@ -11,8 +11,8 @@ from core import accounts
 from core.db import db
 from core.models import User
 from market import sales, settings
-from market.settlements import z_report
 from market.models import MarketDay
+from market.settlements import z_report
 from traceability.models import Batch
 
 SEED = 2569

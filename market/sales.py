@@ -18,7 +18,18 @@ from core.db import LARGEST_ID, Prepared, is_sqlite, utcnow, write_transaction
 from core.i18n import format_baht, format_date, format_quantity
 from core.models import Household, Product
 from core.validation import (
-    ClientId, Choice, Date, Integer, Items, Money, Nested, Number, Schema, Text, ValidationError, local_today,
+    Choice,
+    ClientId,
+    Date,
+    Integer,
+    Items,
+    Money,
+    Nested,
+    Number,
+    Schema,
+    Text,
+    ValidationError,
+    local_today,
 )
 from market import settings
 from market.models import PAYMENT_METHODS, MarketDay, Refund, Sale, SaleLine

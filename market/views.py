@@ -25,13 +25,13 @@ from flask_babel import gettext as _
 from core.auth import role_required
 from core.db import LARGEST_ID, get_or_404
 from core.forms import confirm_then_save, form_page, saved
-from core.qr import qr_svg
-from market import documents, sales, settings, settlements
-from market.models import PAYMENT_METHODS, PAYOUT_METHODS, MarketDay, Refund, Sale, SaleLine, Settlement
 from core.i18n import format_baht, format_date
 from core.models import UNITS
+from core.qr import qr_svg
 from core.report import download
 from core.validation import ValidationError
+from market import documents, sales, settings, settlements
+from market.models import PAYMENT_METHODS, PAYOUT_METHODS, MarketDay, Refund, Sale, SaleLine, Settlement
 from traceability.models import Batch
 
 bp = Blueprint("market", __name__)

@@ -14,13 +14,13 @@ import os
 import shutil
 import time
 
-import pytest
 import psycopg2
-from psycopg2 import sql
+import pytest
 from playhouse.db_url import parse
+from psycopg2 import sql
 
 from core import accounts, create_app
-from core.db import close_connections, db
+from core.db import close_connections
 from core.i18n import compile_catalogs
 
 from tests.support import PASSWORD, TEST_DATABASE_URL, pgs_peers

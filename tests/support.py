@@ -57,7 +57,7 @@ def days_ago(days):
 # --- Accounts for the role matrices (tests/test_access.py and tests/test_access_api.py) --------
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def password_hash():
     return accounts.hash_password(PASSWORD)
 
@@ -106,7 +106,7 @@ def database_rows():
     return {t.__name__: db.execute_sql(_select_every_row(dialect, t)).fetchall() for t in all_models()}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _select_every_row(dialect, table):
     """SELECT every row of `table` in primary-key order, as SQL text for the bound database's `dialect`."""
     query, params = table.select().order_by(table._meta.primary_key).sql()

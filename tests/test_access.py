@@ -17,7 +17,16 @@ from certificates import certification, evidence, inputs, inspections, records, 
 from certificates.models import CertifyingBody, Requirement, Standard
 from certificates.standards import ensure_default_standards
 from core import accounts, households, products, programme
-from core.models import Consent, Household, HouseholdImport, LoginAttempt, Member, OccupationGroup, OccupationSynonym, User
+from core.models import (
+    Consent,
+    Household,
+    HouseholdImport,
+    LoginAttempt,
+    Member,
+    OccupationGroup,
+    OccupationSynonym,
+    User,
+)
 from market import sales, settlements
 from traceability import batches
 

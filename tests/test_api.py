@@ -16,6 +16,7 @@ from openapi_spec_validator import validate as validate_spec
 from core import households, products
 from core.models import AuditEntry, Household, OccupationGroup, Plot, Product
 from core.openapi import document
+
 from tests.support import database_rows
 
 API = "/api/v1"

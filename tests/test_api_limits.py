@@ -23,8 +23,9 @@ from certificates.models import CertifyingBody, Requirement, Standard
 from core import accounts
 from core.models import User
 from market import sales, settings
-from tests.support import pgs_peers
 from traceability import batches
+
+from tests.support import pgs_peers
 
 API = "/api/v1"
 OPERATIONS = 22  # documented operations with a JSON body, each probed in its own test (its own database)

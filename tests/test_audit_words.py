@@ -10,7 +10,6 @@ import re
 
 from certificates.models import CertifyingBody, PlotRecord, RegisteredInput, Requirement, StandardVersion, YieldNorm
 from core import audit, privacy
-from greenmarket import DOMAINS
 from core.models import (
     AuditEntry,
     Course,
@@ -23,6 +22,7 @@ from core.models import (
     Product,
     User,
 )
+from greenmarket import DOMAINS
 from market import settings
 from market.models import Settlement
 from traceability.models import Batch

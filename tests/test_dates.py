@@ -9,7 +9,7 @@ from core.i18n import format_date_input
 from core.models import PROGRAMME_START, Household
 from core.validation import ValidationError, local_today, parse_date
 
-TODAY = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=7)).date()  # Thailand's day
+TODAY = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=7)).date()  # Thailand's day
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -72,7 +72,7 @@ def test_a_form_shows_a_date_in_be_in_thai_and_ce_in_english(app):
 def test_local_today_is_thailands_day(app):
     """Dates are judged by Thailand's day (UTC+7): late in the Thai evening is not yesterday."""
     with app.app_context():
-        now = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=7)
+        now = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=7)
         assert local_today() == now.date()
 
 

@@ -16,6 +16,7 @@ from core.validation import ValidationError, national_id_is_valid
 
 from tests.import_steps import commit, problems_on, start, token_of, upload
 from tests.support import PASSWORD
+
 THAI_HEADER = ["รหัสครัวเรือน", "หัวหน้าครัวเรือน", "หมู่ที่", "โทรศัพท์", "ผู้สูงอายุ",
                "กลุ่มอาชีพ", "สถานะผู้ปลูก", "วันที่ให้คำมั่น"]
 VEGETABLES, WEAVERS, MUSHROOMS, BEES, SOLAR = (name_th for name_th, _en, _d in OCCUPATION_GROUPS)

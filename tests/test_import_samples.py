@@ -9,8 +9,8 @@ from core import households, registry_io
 from core.demo import OCCUPATION_GROUPS
 from core.models import AuditEntry, Household, HouseholdImport, OccupationGroup, OccupationSynonym
 
-from tests.support import SAMPLES
 from tests.import_steps import columns_of, commit, preview, problems_on, start, submit_mapping
+from tests.support import SAMPLES
 
 VEGETABLES, WEAVERS, MUSHROOMS, BEES, SOLAR = (name_th for name_th, _en, _d in OCCUPATION_GROUPS)
 

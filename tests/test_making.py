@@ -11,8 +11,8 @@ from core import households, products
 from core.db import db
 from core.models import HouseholdOccupation, OccupationGroup
 from market import sales, settings, settlements
-from reports import massbalance
 from market.models import SaleLine
+from reports import massbalance
 from traceability import batches, making, recalls
 from traceability.models import Batch, BatchEvent, BatchInput
 
@@ -284,7 +284,7 @@ def test_jar_trace_page_with_its_css_fits_in_14_kb_compressed(client, apiary):
 def test_counters_local_copy_learns_that_a_hives_certificate_was_suspended(apiary):
     """An offline counter's refresh since a moment brings the jars when the beekeeper's certificate changes."""
     jars, _ = making.record_made_batch(bottling(apiary), apiary["committee"])
-    since = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    since = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
     Batch.update(changed_at=since - datetime.timedelta(minutes=1)).execute()
     certification.suspend(apiary["certificate"], {"reason": "พบการใช้สารเคมีใกล้รัง"}, apiary["committee"])
     _full, changed = sales.batches_for_counter(since=since)

@@ -10,8 +10,8 @@ import pytest
 from core.db import db
 from core.validation import ValidationError
 from market import sales, settings, settlements
-from reports import dashboard
 from market.models import MarketDay, Refund, Sale, SaleLine, Settlement
+from reports import dashboard
 from traceability import batches
 from traceability.models import Batch
 

@@ -21,7 +21,6 @@ from core.models import Household, Plot, Product
 from core.pdf import escape_markup
 from market.models import MarketDay, Setting, Settlement
 from traceability import batches
-from traceability.models import Batch
 
 from tests import test_access
 from tests.support import contains, pdf_text

@@ -10,8 +10,8 @@ import sys
 from certificates.models import Certificate
 from core import accounts, households, privacy, retention
 from core.db import utcnow
-from core.validation import local_today
 from core.models import AuditEntry, Consent, Household, LoginAttempt, Member, PersonalDataView
+from core.validation import local_today
 from market.models import Sale, SaleLine, Settlement
 
 from tests import test_access

@@ -9,9 +9,9 @@ from certificates.documents import certificate_pdf
 from certificates.models import Certificate
 from core.models import Household, Member
 from market.models import Sale
+from traceability.batches import batch_certification
 from traceability.labels import label_content, labels_pdf
 from traceability.models import Batch
-from traceability.batches import batch_certification
 
 from tests.support import contains, pdf_text
 

@@ -25,9 +25,10 @@ from market import sales, settings, settlements
 from market.models import Settlement
 from reports import documents, impact, massbalance
 from reports import recall as recall_sales
+from traceability import codes, recalls
+
 from tests.support import render, skeleton
 from tests.test_market import TODAY, counter, sell  # noqa: F401  (counter is a fixture)
-from traceability import codes, recalls
 
 PERIOD = f"period_start={TODAY.isoformat()}&period_end={TODAY.isoformat()}"
 

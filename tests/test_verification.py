@@ -115,8 +115,8 @@ def test_certification_answer_explains_why_not(client, certified_household, toke
 
 def test_inspector_takes_a_household_from_schedule_to_certificate_in_the_pages(client, auth, certified_household, make_user):
     """Through the pages: schedule, record with three peers, decide, issue; the new certificate is public."""
+    from certificates.models import CertifyingBody, Requirement, Standard
     from core import households
-    from certificates.models import Requirement, Standard, CertifyingBody
 
     admin = certified_household["committee"]
     household = households.create_household({"code": "KH-02-001", "head_name": "ฮาซัน หลีเส็น", "village_no": "2",

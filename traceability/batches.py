@@ -16,8 +16,8 @@ from core.db import LARGEST_ID, Prepared, db, utcnow, write_transaction
 from core.i18n import start_of_local_day
 from core.models import UNITS, Household, Plot, Product
 from core.validation import (
-    ClientId,
     Choice,
+    ClientId,
     Date,
     Integer,
     Money,

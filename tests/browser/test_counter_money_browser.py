@@ -258,6 +258,7 @@ def test_the_secretariat_closes_the_day_settles_one_household_and_prints_its_sta
     households owed, and print a statement that names the person paid and has places to sign."""
     from core import products
     from core.models import Household, User
+
     from tests.support import contains, pdf_text
 
     server, codes = market["server"], market["codes"]

@@ -3,6 +3,7 @@ import os
 import re
 
 from core import households
+
 from tests.support import qr_texts
 
 PHONE = {"width": 390, "height": 844}
