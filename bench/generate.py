@@ -29,7 +29,8 @@ CHUNK = 50_000
 
 def _schema(path):
     """Create the app's tables (and its standards) in a fresh database file."""
-    app = create_app({"DATABASE_URL": f"sqlite:///{path}", "INSTANCE_PATH": os.path.dirname(path), "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes"})
+    app = create_app({"DATABASE_URL": f"sqlite:///{path}", "INSTANCE_PATH": os.path.dirname(path),
+                      "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes"})
     with app.app_context(), db.connection_context():
         ensure_default_standards()
 

@@ -289,7 +289,8 @@ document(bp, paths={
         "responses": {"200": json_response("Certificate"), **error_responses("401", "403", "404")},
     }},
     "/certificates/{number}.pdf": {"get": {
-        "summary": "The certificate as an A4 PDF with the QR code of its verification page", "parameters": [_NUMBER, *query_parameters(PdfLanguage)],
+        "summary": "The certificate as an A4 PDF with the QR code of its verification page",
+        "parameters": [_NUMBER, *query_parameters(PdfLanguage)],
         "responses": {"200": _PDF, **error_responses("400", "401", "403", "404")},
     }},
     "/certificates/{number}/{action}": {"post": {
@@ -310,7 +311,8 @@ document(bp, paths={
         "get": {"summary": "The household's activity log: soil preparation, planting, care, and its harvests (the batches recorded)",
                 "parameters": [_path_id("household_id")],
                 "responses": {"200": _items("Activity"), **error_responses("401", "403", "404")}},
-        "post": {"summary": "Record an activity (admin; a harvest is recorded as a batch, POST /batches); answers the whole log", "parameters": [_path_id("household_id")],
+        "post": {"summary": "Record an activity (admin; a harvest is recorded as a batch, POST /batches); answers the whole log",
+                 "parameters": [_path_id("household_id")],
                  "requestBody": request_body(records.ActivityInput),
                  "responses": {"201": _items("Activity"), **error_responses("400", "401", "403", "404")}},
     },

@@ -46,7 +46,9 @@ def committee_user():
 
 def _scope_products(household, rng):
     categories = set()
-    for link in HouseholdOccupation.select(HouseholdOccupation, OccupationGroup).join(OccupationGroup).where(HouseholdOccupation.household == household):
+    links = (HouseholdOccupation.select(HouseholdOccupation, OccupationGroup).join(OccupationGroup)
+             .where(HouseholdOccupation.household == household))
+    for link in links:
         categories |= {category for fragment, category in GROUP_CATEGORIES.items() if fragment in link.group.name_th}
     choices = list(Product.select().where(Product.category.in_(categories or {"vegetable"}), Product.is_certifiable == True))  # noqa: E712
     return rng.sample(choices, k=min(len(choices), rng.randrange(2, 5)))
@@ -84,7 +86,8 @@ def _certify(household, user, rng, fate, today):
         "results": results,
         "findings": "แปลงสะอาด มีแนวกันชน บันทึกการผลิตครบถ้วน",
     }, user)
-    outcome = {"outcome": "approve_with_conditions", "conditions": "ปลูกแนวกันชนเพิ่มด้านทิศตะวันออกภายใน 3 เดือน"} if fate == "conditions" else {"outcome": "approve"}
+    outcome = ({"outcome": "approve_with_conditions", "conditions": "ปลูกแนวกันชนเพิ่มด้านทิศตะวันออกภายใน 3 เดือน"}
+               if fate == "conditions" else {"outcome": "approve"})
     decision = certification.decide(inspection, outcome, user)
     issued = inspected + datetime.timedelta(days=7)
     certificate = certification.issue_certificate(decision, {

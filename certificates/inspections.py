@@ -139,7 +139,8 @@ def _clean_results(inspection, raw):
             raise ValidationError({"results": note.errors["note"]})
         results.append({"requirement": requirement, "result": result, "note": note.cleaned["note"]})
     if missing:
-        raise ValidationError({"results": _l("Give a result for every checklist item (missing: %(items)s).", items=", ".join(map(str, missing)))})
+        raise ValidationError({"results": _l("Give a result for every checklist item (missing: %(items)s).",
+                                             items=", ".join(map(str, missing)))})
     return results
 
 

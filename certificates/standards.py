@@ -188,7 +188,9 @@ def remove_criterion(version, criterion, user):
     with db.atomic():
         position = criterion.position
         criterion.delete_instance()
-        for later in Requirement.select().where(Requirement.version == version, Requirement.position > position).order_by(Requirement.position):
+        later_ones = (Requirement.select().where(Requirement.version == version, Requirement.position > position)
+                      .order_by(Requirement.position))
+        for later in later_ones:
             Requirement.update(position=later.position - 1).where(Requirement.id == later.id).execute()
         audit.record(user, "delete", "criterion", criterion.id, new_values({"text_th": criterion.text_th}))
 

@@ -517,7 +517,8 @@ def _row_data(values, matcher, choices, problems):
             nearest = matcher.nearest(term)
             if nearest:
                 problems["occupation_groups"] = _l(
-                    'Unknown occupation group "%(name)s". Nearest: %(nearest)s. Choose its group on the mapping page, or add the group first.',
+                    'Unknown occupation group "%(name)s". Nearest: %(nearest)s. Choose its group on the mapping page, '
+                    'or add the group first.',
                     name=term, nearest=", ".join(nearest))
             else:
                 problems["occupation_groups"] = _l(
@@ -562,7 +563,8 @@ def check_rows(rows, header_index, columns, choices=None):
         if code in existing:
             problems.append((index, "code", _l("Household code %(code)s is already registered.", code=code)))
         elif code in seen:
-            problems.append((index, "code", _l("Household code %(code)s is also on line %(line)d: give one of the two rows another code.", code=code, line=seen[code])))
+            problems.append((index, "code", _l("Household code %(code)s is also on line %(line)d: give one of the two rows "
+                                               "another code.", code=code, line=seen[code])))
         seen.setdefault(code, index)
         data.update({field: cleaned[field] for field in ("village_no", "member_count", "pledge_date") if field in cleaned})
         records.append((index, data))

@@ -117,6 +117,7 @@ _DIARY_INPUT = {
                    "plot_id": _INT, "used_on": _STRING, "done_on": _STRING, "input_type": _STRING, "name": _STRING,
                    "activity": _STRING, "product_id": _INT, "quantity": _STRING, "unit": _STRING, "source": _STRING,
                    "notes": _STRING}}
+_DIARY_RECORDED = {"application/json": {"schema": {"$ref": "#/components/schemas/DiaryRecorded"}}}
 _REVIEW = {"review_status": {"type": "string", "enum": ["", "confirmed", "queried"]}, "review_comment": _STRING}
 
 document(bp, paths={
@@ -163,8 +164,8 @@ document(bp, paths={
                     **error_responses("401", "403", "404")}},
         "post": {"summary": "Record a diary entry once (client_id): an input or work on a plot, marked as the grower's",
                  "requestBody": {"required": True, "content": {"application/json": {"schema": _DIARY_INPUT}}},
-                 "responses": {"201": {"description": "Recorded", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DiaryRecorded"}}}},
-                               "200": {"description": "Already recorded under this client_id", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DiaryRecorded"}}}},
+                 "responses": {"201": {"description": "Recorded", "content": _DIARY_RECORDED},
+                               "200": {"description": "Already recorded under this client_id", "content": _DIARY_RECORDED},
                                **error_responses("400", "401", "403", "404")}},
     },
     "/me/settlements": {"get": {

@@ -181,11 +181,13 @@ _COUNTER_BATCH = {
     "required": ["code", "display_code", "product", "household", "unit", "quantity_left", "certification", "sellable"],
     "properties": {
         "code": {"type": "string"}, "display_code": {"type": "string"},
-        "product": {"type": "object", "properties": {"name_th": {"type": "string"}, "name_en": {"type": "string"}, "category": {"type": "string"}}},
+        "product": {"type": "object", "properties": {"name_th": {"type": "string"}, "name_en": {"type": "string"},
+                                                     "category": {"type": "string"}}},
         "household": {"type": "object", "properties": {"public_name": {"type": "string"}, "village_no": {"type": "integer"}}},
         "unit": {"type": "string"}, "price_satang": {"type": "integer", "nullable": True},
         "quantity_left": {"type": "string", "example": "4.500"},
-        "certification": {"type": "object", "properties": {"state": {"type": "string"}, "certified": {"type": "boolean"}, "message": {"type": "string"}}},
+        "certification": {"type": "object", "properties": {"state": {"type": "string"}, "certified": {"type": "boolean"},
+                                                           "message": {"type": "string"}}},
         "sellable": {"type": "boolean"},
         "refusal": {"type": "object", "nullable": True, "properties": {"code": {"type": "string"}, "message": {"type": "string"}}},
     },
@@ -233,7 +235,8 @@ document(bp, paths={
         "summary": "A dynamic PromptPay QR (EMVCo payload in X-PromptPay-Payload) for an amount, to the market's PromptPay ID",
         "parameters": [{"name": "amount_satang", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 1}}],
         "responses": {"200": {"description": "SVG image", "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
-                      "409": {"description": "No PromptPay ID is set", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                      "409": {"description": "No PromptPay ID is set",
+                              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                       **error_responses("400", "401", "403")},
     }},
     "/market-days": {"get": {
@@ -263,10 +266,12 @@ document(bp, paths={
     "/sale-lines/{line_id}/refund": {"post": {
         "summary": "Refund part or all of a sale line, paid from an open market day's cash (a cashier: sales of a day "
                    "still open; admin: any time, a settled line comes off the next settlement)",
-        "parameters": [{"name": "line_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}}],
+        "parameters": [{"name": "line_id", "in": "path", "required": True,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}}],
         "requestBody": request_body(sales.RefundInput),
         "responses": {"201": {"description": "Refunded", "content": {"application/json": {"schema": {"type": "object", "properties": {
-            "id": {"type": "integer"}, "line_id": {"type": "integer"}, "quantity": {"type": "string"}, "amount_satang": {"type": "integer"}}}}}},
+            "id": {"type": "integer"}, "line_id": {"type": "integer"}, "quantity": {"type": "string"},
+            "amount_satang": {"type": "integer"}}}}}},
             **error_responses("400", "401", "403", "404")},
     }},
 }, schemas={

@@ -136,7 +136,8 @@ def batches_for_counter(since=None, now=None):
     """The batches a counter keeps for selling offline: all recent ones, or only what changed since.
 
     A change is a sale, void, refund or recall of the batch (its changed_at), or any certificate
-    event of its household or, for a made batch, of a household whose harvest went into it. A new day (certificates expire at midnight) asks for everything again.
+    event of its household or, for a made batch, of a household whose harvest went into it. A new day
+    (certificates expire at midnight) asks for everything again.
     """
     now = now or utcnow()
     query = Batch.select(Batch, Household, Product).join(Household).switch(Batch).join(Product)

@@ -209,7 +209,8 @@ def _render_day(day, values, errors, closing, status):
     figures = settlements.z_report(day)
     sales_today = Sale.select().where(Sale.market_day == day).order_by(Sale.created_at.desc())
     return render_template("market/day.html", day=day, figures=figures,
-                           report=documents.z_report(figures, settings.get("market_name")), sales=sales_today, methods=PAYMENT_METHODS, errors=errors, values=values,
+                           report=documents.z_report(figures, settings.get("market_name")), sales=sales_today,
+                           methods=PAYMENT_METHODS, errors=errors, values=values,
                            closing=closing), status
 
 

@@ -420,7 +420,8 @@ PAGES = [
 ]
 
 # Pages anyone may open, and the API (its own matrix is in test_api.py).
-PUBLIC_RULES = {"/login", "/logout", "/healthz", "/sw.js", "/manifest.webmanifest", "/language/<code>", "/c/<path:number>", "/b/<path:code>", "/r/<token>",
+PUBLIC_RULES = {"/login", "/logout", "/healthz", "/sw.js", "/manifest.webmanifest", "/language/<code>", "/c/<path:number>",
+                "/b/<path:code>", "/r/<token>",
                 "/static/<path:filename>", "/invite/<token>"}
 
 

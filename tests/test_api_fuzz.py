@@ -28,7 +28,7 @@ def test_every_operation_answers_as_documented_and_never_500s(app, certified_hou
         @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy())
-        def call(case):
+        def call(case, operation=operation):
             before = database_rows()
             response = case.call(headers=headers)
             if response.status_code >= 500:

@@ -203,7 +203,8 @@ def test_farm_page_shows_the_prohibited_and_review_flags(client, auth, applicant
     """The farm records page marks a prohibited input and an unknown one, and offers the register's trade names."""
     _seeded_register(admin_user)
     plot = households.create_plot(applicant, {"name": "แปลง 1", "area_m2": "400"}, admin_user)
-    records.add_input(applicant, {"plot_id": plot.id, "used_on": TODAY.isoformat(), "input_type": "pest_control", "name": "Roundup"}, admin_user)
+    records.add_input(applicant, {"plot_id": plot.id, "used_on": TODAY.isoformat(), "input_type": "pest_control",
+                                  "name": "Roundup"}, admin_user)
     records.add_input(applicant, {"plot_id": plot.id, "used_on": TODAY.isoformat(), "input_type": "other", "name": "ของไม่รู้จัก"}, admin_user)
     auth.login("admin")
     page = client.get(f"/households/{applicant.id}/farm").get_data(as_text=True)

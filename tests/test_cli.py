@@ -18,8 +18,9 @@ from core.db import SchemaVersion, db
 from core.demo import HOUSEHOLD_COUNT, OCCUPATION_GROUPS, PRODUCTS
 from core.models import ApiToken, Household, HouseholdOccupation, OccupationGroup, Plot, Product, User
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 from tests.support import PASSWORD
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture

@@ -165,7 +165,7 @@ def test_household_list_query_count_does_not_grow_with_rows(client, auth, admin_
     auth.login("admin", "lister")
 
     def add(n):
-        for i in range(n):
+        for _ in range(n):
             households.create_household(dict(household_data, code=f"KH-09-{Household.select().count() + 1:03d}"), admin_user)
 
     add(3)

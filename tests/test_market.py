@@ -13,6 +13,7 @@ import pytest
 from certificates import certification
 from core import products
 from core.db import db
+from core.validation import ValidationError
 from market import sales, settings, settlements
 from market.models import MarketDay, Refund, Sale, SaleLine, Settlement
 from traceability import batches
@@ -265,7 +266,7 @@ def test_void_returns_the_stock_and_keeps_the_record(counter):
     voided = Sale.get_by_id(sale.id)
     assert voided.voided_at and voided.void_reason == "ลูกค้าเปลี่ยนใจ" and voided.voided_by_id == counter["cashier"].id
     assert reload(counter["batch"]).sold_milli == 0
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         sales.void_sale(voided, {"reason": "อีกครั้ง"}, counter["cashier"])
     assert reload(counter["batch"]).sold_milli == 0
 
@@ -342,7 +343,7 @@ def test_refund_after_settlement_goes_to_the_next_settlement(counter):
     sales.close_market_day(counter["day"], {"counted_cash": "620"}, counter["admin"])
     period = {"period_start": TODAY.isoformat(), "period_end": TODAY.isoformat()}
     settlements.create_settlements(period, counter["admin"])
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         sales.void_sale(sale, {"reason": "ผิด"}, counter["admin"])
     day2 = sales.open_market_day({"counter": "A", "opening_float": "500"}, counter["admin"])
     line = SaleLine.get(SaleLine.sale == sale)
@@ -363,7 +364,7 @@ def test_mark_paid_once_and_statement_pdf(app, counter):
                                                 counter["admin"])[0]
     paid = settlements.mark_paid(settlement, {"paid_on": TODAY.isoformat(), "paid_method": "cash"}, counter["admin"])
     assert paid.paid_on == TODAY
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         settlements.mark_paid(paid, {"paid_on": TODAY.isoformat(), "paid_method": "cash"}, counter["admin"])
     from core import report
     from market import documents
@@ -512,7 +513,8 @@ def test_settlement_pages(client, auth, counter):
     settlement = Settlement.get()
     pdf = client.get(f"/market/settlements/{settlement.id}.pdf")
     assert pdf.status_code == 200 and "฿120.00" in pdf_text(pdf.data)
-    assert client.post(f"/market/settlements/{settlement.id}", data={"paid_on": TODAY.isoformat(), "paid_method": "cash"}).status_code == 302
+    paying = {"paid_on": TODAY.isoformat(), "paid_method": "cash"}
+    assert client.post(f"/market/settlements/{settlement.id}", data=paying).status_code == 302
 
 
 def test_cashier_cannot_reach_admin_market_pages(client, auth, counter):

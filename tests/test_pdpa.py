@@ -100,7 +100,7 @@ def test_erasing_the_head_keeps_sales_settlements_and_certificates(client, world
     change history included; every sale, settlement and certificate and their figures are unchanged."""
     household = world["household"]
     old_name, old_phone = household.head_name, household.phone
-    figures = (Sale.select().count(), [l.total_satang for l in SaleLine.select()],
+    figures = (Sale.select().count(), [line.total_satang for line in SaleLine.select()],
                [(s.gross_satang, s.net_satang) for s in Settlement.select()], Certificate.select().count())
     sign_in(client, world["council"])
     refused = client.post(f"/households/{household.id}/erase", data={"confirm": "wrong"})
@@ -113,7 +113,7 @@ def test_erasing_the_head_keeps_sales_settlements_and_certificates(client, world
     history = " ".join(entry.changes for entry in AuditEntry.select())
     assert old_name not in history and old_phone not in history
     assert AuditEntry.select().where(AuditEntry.action == "erase").count() == 1
-    assert figures == (Sale.select().count(), [l.total_satang for l in SaleLine.select()],
+    assert figures == (Sale.select().count(), [line.total_satang for line in SaleLine.select()],
                        [(s.gross_satang, s.net_satang) for s in Settlement.select()], Certificate.select().count())
     assert client.get(f"/c/{world['certificate'].number}").status_code == 200
     assert client.get(f"/market/settlements/{world['settlement'].id}.pdf").status_code == 200

@@ -131,7 +131,8 @@ _CODE = {"name": "code", "in": "path", "required": True,
 _BATCHES = {"name": "batch", "in": "query", "required": True, "style": "form", "explode": True,
             "schema": {"type": "array", "minItems": 1, "items": {"type": "string"}}}
 _LABEL_PARAMETERS = query_parameters(labels.LabelOptions) + query_parameters(PdfLanguage)
-_PDF = {"description": "The labels as PDF (only for batches the counter may sell; others are a 409 `not_sellable` naming each batch and why)",
+_PDF = {"description": "The labels as PDF (only for batches the counter may sell; others are a 409 `not_sellable` "
+                       "naming each batch and why)",
         "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
 _QUANTITY = {"type": "string", "pattern": r"^\d+\.\d{3}$", "example": "12.500"}
 
