@@ -25,21 +25,27 @@ def test_every_operation_answers_as_documented_and_never_500s(app, certified_hou
     assert len(operations) > 30
 
     for operation in operations:
-        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
-        @given(case=operation.as_strategy())
-        def call(case, operation=operation):
-            before = database_rows()
-            response = case.call(headers=headers)
-            if response.status_code >= 500:
-                problems.append(f"{operation.label}: {response.status_code} {response.text[:200]}")
-                return
-            try:
-                case.validate_response(response, checks=CHECKS)
-            except Exception as failure:  # schemathesis reports every mismatch it finds
-                problems.append(f"{operation.label}: {str(failure)[:300]}")
-            if 400 <= response.status_code < 500 and database_rows() != before:
-                problems.append(f"{operation.label}: a refused request wrote something")
-
-        call()
+        _fuzz(operation, headers, problems)
     assert not problems, "\n".join(sorted(set(problems))[:40])
+
+
+def _fuzz(operation, headers, problems):
+    """Send one operation's generated requests; add what goes wrong to `problems`."""
+
+    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy())
+    def call(case):
+        before = database_rows()
+        response = case.call(headers=headers)
+        if response.status_code >= 500:
+            problems.append(f"{operation.label}: {response.status_code} {response.text[:200]}")
+            return
+        try:
+            case.validate_response(response, checks=CHECKS)
+        except Exception as failure:  # schemathesis reports every mismatch it finds
+            problems.append(f"{operation.label}: {str(failure)[:300]}")
+        if 400 <= response.status_code < 500 and database_rows() != before:
+            problems.append(f"{operation.label}: a refused request wrote something")
+
+    call()
