@@ -16,10 +16,13 @@ import shutil
 import sqlite3
 import time
 
+import jinja2
 import psycopg2
 import pytest
+from flask import Flask
 from playhouse.db_url import parse
 from psycopg2 import sql
+from werkzeug.routing import Rule
 
 from core import accounts, create_app
 from core.db import close_connections
@@ -210,6 +213,55 @@ def url_with_database(url, name):
     host, _, path = rest.partition("/")
     _, question_mark, query = path.partition("?")
     return f"{scheme}://{host}/{name}{question_mark}{query}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_url_builders():
+    """Compile each URL rule's builder once per worker, not once per test app.
+
+    create_app() spent 0.14 s of its 0.2 s compiling the same 190 builders anew (werkzeug's
+    Rule._compile_builder writes and compiles Python code per rule), and nearly every test makes an
+    app. A builder depends only on the rule's parsed parts and defaults, which make the key; each
+    app's rule still binds it to itself.
+    """
+    compile_builder, builders = Rule._compile_builder, {}
+
+    def compile_once(rule, append_unknown=True):
+        defaults = rule.defaults or {}
+        key = (rule.rule, tuple(rule._trace), append_unknown, tuple(defaults))
+        if defaults:
+            key += tuple(rule._converters[data].to_url(defaults[data])
+                         for is_dynamic, data in rule._trace if is_dynamic and data in defaults)
+        if key not in builders:
+            builders[key] = compile_builder(rule, append_unknown)
+        return builders[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Rule, "_compile_builder", compile_once)
+        yield
+
+
+class SharedTemplateCode(jinja2.BytecodeCache):
+    """Compiled templates kept in memory for every app of the worker, keyed by name and source checksum."""
+
+    def __init__(self):
+        self.code = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_template_code():
+    """Compile each template once per worker: every test app has its own Jinja environment, which
+    parsed and compiled each page it rendered anew (about 16 ms a template)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Flask, "jinja_options", dict(Flask.jinja_options, bytecode_cache=SharedTemplateCode()))
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
