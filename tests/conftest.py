@@ -25,7 +25,7 @@ from psycopg2 import sql
 from werkzeug.routing import Rule
 
 from core import accounts, create_app
-from core.db import close_connections
+from core.db import close_connections, db
 from core.i18n import compile_catalogs
 
 from tests.support import PASSWORD, TEST_DATABASE_URL, pgs_peers
@@ -371,17 +371,29 @@ def _files_under(folder):
 
 @pytest.fixture(scope="session")
 def seed(tmp_path_factory, schema_template, postgresql_databases):
-    """seed(build): build(app) run once per worker on a database of its own; `.start(app)` puts it in a test's app."""
+    """seed(build): build(app) run once per worker on a database of its own; `.start(app)` puts it in a test's app.
+
+    It may be called after the test's app is made: the test's app keeps its database.
+    """
+
+    seeds = {}
 
     def make(build):
-        instance = tmp_path_factory.mktemp("seed-instance")
-        if postgresql_databases:
-            database_url = postgresql_databases.reset()
-        else:
-            path = tmp_path_factory.mktemp("seed") / "greenmarket.db"
-            shutil.copy2(schema_template, path)
-            database_url = f"sqlite:///{path}"
-        return Seed(build, instance, database_url, postgresql_databases)
+        if build not in seeds:
+            bound = db.obj  # the database of the test app that asked, if it is made already
+            if bound is not None:
+                close_connections(bound)
+            instance = tmp_path_factory.mktemp("seed-instance")
+            if postgresql_databases:
+                database_url = postgresql_databases.reset()
+            else:
+                path = tmp_path_factory.mktemp("seed") / "greenmarket.db"
+                shutil.copy2(schema_template, path)
+                database_url = f"sqlite:///{path}"
+            seeds[build] = Seed(build, instance, database_url, postgresql_databases)
+            if bound is not None:
+                db.initialize(bound)
+        return seeds[build]
 
     return make
 

@@ -54,16 +54,13 @@ HOUSEHOLD_FORM = {
 }
 
 
-@pytest.fixture(scope="module")
-def world_seed(seed):
-    """The world built once per worker; each test gets it back in a database of its own."""
-    return seed(build_world)
-
-
 @pytest.fixture
-def world(world_seed, app):
-    """Every kind of record a staff page works on, with inspections at each step of certification."""
-    return dict(world_seed.start(app), imports=os.path.join(app.instance_path, "imports"))
+def world(seed, app):
+    """Every kind of record a staff page works on, with inspections at each step of certification.
+
+    Built once per worker; each test gets it back in a database of its own.
+    """
+    return dict(seed(build_world).start(app), imports=os.path.join(app.instance_path, "imports"))
 
 
 def build_world(app):
