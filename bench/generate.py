@@ -44,16 +44,16 @@ def generate(path, households, batches, sale_lines, seed=2026):
     run = connection.executemany
     connection.execute("BEGIN")
     now = datetime.datetime(2026, 11, 1)
-    connection.execute("INSERT INTO user (username, full_name, role, password_hash, is_active, is_committee, created_at)"
-                       " VALUES ('generator', '', 'admin', '!', 0, 1, ?)", (now,))
+    connection.execute("INSERT INTO user (username, full_name, role, password_hash, is_active, is_committee, created_at,"
+                       " uses_pin) VALUES ('generator', '', 'admin', '!', 0, 1, ?, 0)", (now,))
     run("INSERT INTO product (name_th, name_en, unit, category, is_certifiable, making_certified, default_price_satang,"
         " is_active) VALUES (?, ?, ?, ?, ?, 0, ?, 1)",
         [(name_th, name_en, unit, category, certifiable, int(price) * 100)
          for name_th, name_en, unit, category, certifiable, price in PRODUCTS])
     product_ids = [row[0] for row in connection.execute("SELECT id FROM product WHERE is_certifiable = 1")]
     run("INSERT INTO household (code, head_name, display_name, village_no, address, phone, national_id, is_elderly,"
-        " is_disabled, is_low_income, disadvantaged_other, grower_status, pledge_date, notes, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, '', '', '', 0, 0, 0, '', 'active', '2016-01-01', '', ?, ?)",
+        " is_disabled, is_low_income, disadvantaged_other, grower_status, pledge_date, notes, created_at, updated_at,"
+        " grower_prints_labels) VALUES (?, ?, ?, ?, '', '', '', 0, 0, 0, '', 'active', '2016-01-01', '', ?, ?, 0)",
         [(f"KH-{n:05d}", f"ครัวเรือน {n}", f"สวน {n}", n % 12 + 1, now, now) for n in range(1, households + 1)])
     run("INSERT INTO plot (household_id, name, area_m2, main_crops, notes) VALUES (?, 'แปลงผัก', ?, '', '')",
         [(h, rng.randrange(400, 6400)) for h in range(1, households + 1)])
@@ -83,8 +83,8 @@ def generate(path, households, batches, sale_lines, seed=2026):
         harvest = start + datetime.timedelta(days=number * 7 * 52 * YEARS // batches)
         batch_rows.append((code, household, rng.choice(product_ids), household, harvest, 1_000_000, 6000, now))
     run("INSERT INTO batch (code, household_id, product_id, plot_id, harvest_date, quantity_milli, sold_milli, unit,"
-        " price_satang, notes, recall_reason, created_at, changed_at, kind) VALUES (?, ?, ?, ?, ?, ?, 0, 'kg', ?, '', '', ?, ?,"
-        " 'harvest')", [row + (row[-1],) for row in batch_rows])
+        " price_satang, notes, recall_reason, created_at, changed_at, kind, awaiting_check) VALUES (?, ?, ?, ?, ?, ?, 0, 'kg',"
+        " ?, '', '', ?, ?, 'harvest', 0)", [row + (row[-1],) for row in batch_rows])
     batch_household = {index + 1: row[1] for index, row in enumerate(batch_rows)}
     connection.execute("COMMIT")
 

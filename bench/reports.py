@@ -3,8 +3,8 @@
 Run with `python -m bench.reports [--db FILE] [--rounds N]`. Without --db it generates the
 default decade (about a minute) into a temporary folder. Times, as medians over the rounds,
 the dashboard for the last month and the last year, the settlement preview for a month, the
-mass balance for a 90-day season, the page of the household with the most batches and the trace
-page; then the trace page on an empty database
+mass balance for a 90-day season, the page of the household with the most batches, that
+household's grower's home and sales pages, and the trace page; then the trace page on an empty database
 with one batch, and prints the ratio of the two trace-page times.
 """
 import argparse
@@ -20,6 +20,7 @@ from peewee import fn
 from bench.generate import generate
 from core import accounts, create_app
 from core.db import db
+from core.models import Household
 from traceability.models import Batch
 
 LAST_DAY = datetime.date(2026, 10, 31)  # the generator's data ends in October 2026
@@ -35,7 +36,8 @@ def median_ms(function, rounds):
     return statistics.median(samples)
 
 
-def signed_in_client(path, folder):
+def signed_in_clients(path, folder):
+    """An admin's client and a grower's of the household with the most batches; the newest batch's code."""
     app = create_app({"DATABASE_URL": f"sqlite:///{path}", "INSTANCE_PATH": folder, "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes",
                       "WTF_CSRF_ENABLED": False})
     with app.app_context(), db.connection_context():
@@ -43,9 +45,12 @@ def signed_in_client(path, folder):
         code = Batch.select(Batch.code).order_by(Batch.id.desc()).scalar()
         busiest = (Batch.select(Batch.household).group_by(Batch.household)
                    .order_by(fn.COUNT(Batch.id).desc()).limit(1).scalar())
-    client = app.test_client()
+        accounts.create_user({"username": "bench-grower", "role": "grower", "password": "bench-password-1"},
+                             household=Household.get_by_id(busiest))
+    client, grower = app.test_client(), app.test_client()
     client.post("/login", data={"username": "bench-admin", "password": "bench-password-1"})
-    return client, code, busiest
+    grower.post("/login", data={"username": "bench-grower", "password": "bench-password-1"})
+    return client, grower, code, busiest
 
 
 def main():
@@ -61,21 +66,24 @@ def main():
             generate(big, 500, 50_000, 2_000_000)
         small = os.path.join(folder, "small.db")
         generate(small, 1, 1, 0)
-        client, code, household_id = signed_in_client(big, folder)
+        client, grower, code, household_id = signed_in_clients(big, folder)
         month = f"start={LAST_DAY.replace(day=1)}&end={LAST_DAY}"
         year = f"start={LAST_DAY - datetime.timedelta(days=364)}&end={LAST_DAY}"
         season = f"start={LAST_DAY - datetime.timedelta(days=89)}&end={LAST_DAY}"
         settle = f"period_start={LAST_DAY.replace(day=1)}&period_end={LAST_DAY}"
         pages = {
-            "dashboard, last month": f"/market/dashboard?{month}",
-            "dashboard, last year": f"/market/dashboard?{year}",
-            "settlement preview, last month": f"/market/settlements?{settle}",
-            "mass balance, 90 days": f"/market/mass-balance?{season}",
-            "household page, most batches": f"/households/{household_id}",
-            "trace page /b/<code>": f"/b/{code}",
+            "dashboard, last month": (client, f"/market/dashboard?{month}"),
+            "dashboard, last year": (client, f"/market/dashboard?{year}"),
+            "settlement preview, last month": (client, f"/market/settlements?{settle}"),
+            "mass balance, 90 days": (client, f"/market/mass-balance?{season}"),
+            "household page, most batches": (client, f"/households/{household_id}"),
+            "grower's home /me, most batches": (grower, "/me"),
+            "grower's sales /me/sales, same": (grower, "/me/sales"),
+            "trace page /b/<code>": (client, f"/b/{code}"),
         }
-        results = {name: median_ms(lambda url=url: client.get(url), args.rounds) for name, url in pages.items()}
-        empty_client, empty_code, _household_id = signed_in_client(small, folder)
+        results = {name: median_ms(lambda who=who, url=url: who.get(url), args.rounds)
+                   for name, (who, url) in pages.items()}
+        empty_client, _grower, empty_code, _household_id = signed_in_clients(small, folder)
         empty_trace = median_ms(lambda: empty_client.get(f"/b/{empty_code}"), args.rounds * 10)
     print(f"Reports on a decade of data (SQLite), median of {args.rounds} rounds, {os.cpu_count()} CPUs")
     for name, ms in results.items():

@@ -163,7 +163,6 @@ def main():
           f"{args.rounds} rounds per run, {os.cpu_count()} CPUs")
     if top:
         print(f"  {'ceiling: sqlite3 directly, 1 thread':44s} {top:8.0f} sales/s")
-    one_counter_median = statistics.median(results["ours", 1][1])
     for counters in (1, 4, 8):
         bare_rate = statistics.median(results["bare", counters][0])
         for kind, label in (("bare", f"bare Flask + {'psycopg2' if postgresql else 'sqlite3'} handler"), ("ours", "ours")):
@@ -172,8 +171,11 @@ def main():
             p95 = statistics.quantiles(latencies, n=20)[-1]
             print(f"  {f'{counters} counter(s), {label}':44s} {rate:8.0f} sales/s  {rate / bare_rate:5.2f} x bare"
                   f"   median {statistics.median(latencies):6.1f} ms, p95 {p95:6.1f} ms")
-    p95_eight = statistics.quantiles(results["ours", 8][1], n=20)[-1]
-    print(f"  ours: p95 with 8 counters = {p95_eight / one_counter_median:.1f} x the one-counter median")
+    # The 3 x goal judged against what the stack itself does: the bare handler's own tail beside ours.
+    for kind in ("ours", "bare"):
+        p95_eight = statistics.quantiles(results[kind, 8][1], n=20)[-1]
+        print(f"  {kind}: p95 with 8 counters = {p95_eight / statistics.median(results[kind, 1][1]):.1f} x "
+              f"its one-counter median")
 
 
 if __name__ == "__main__":

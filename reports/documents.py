@@ -13,9 +13,13 @@ from traceability import codes
 IMPACT_WINDOWS = ("6", "12")
 
 
-def dashboard_report(start, end, market_name):
-    """What the market sold in the period, by product, household, village, group and day, with charts."""
-    totals = dashboard.totals(start, end)
+def dashboard_report(start, end, market_name, totals=None):
+    """What the market sold in the period, by product, household, village, group and day, with charts.
+
+    `totals` is dashboard.totals() for the period when the caller has it already (the page shows
+    them as tiles too): on a decade of data each reading costs a scan of the period's sales.
+    """
+    totals = totals or dashboard.totals(start, end)
     tables = [
         ("products", _("Sales by product"), _("Product"),
          [(local_name(product), amount) for product, amount in dashboard.by_product(start, end)]),

@@ -31,12 +31,13 @@ def dashboard_page(fmt=None):
         start, end = dashboard.period(request.args.to_dict())
     except ValidationError as exc:
         return render_template("error.html", status=400, message=_("Check the dates."), fields=exc.errors), 400
-    report = documents.dashboard_report(start, end, settings.get("market_name"))
+    totals = dashboard.totals(start, end)
+    report = documents.dashboard_report(start, end, settings.get("market_name"), totals)
     if fmt is not None:
         return download(report, fmt)
     today = datetime.date.today()
     return render_template("reports/dashboard.html", report=report, start=start, end=end,
-                           totals=dashboard.totals(start, end), today_totals=dashboard.totals(today, today))
+                           totals=totals, today_totals=dashboard.totals(today, today))
 
 
 @bp.route("/market/impact")
