@@ -5,14 +5,22 @@ the record) and what type the JSON holds, so the document cannot drift from what
 is answered as integer satang (`..._satang`), quantities and decimals as exact strings, dates as
 ISO days and stored times as ISO UTC with a `Z`. This module must never read `request`.
 """
-import operator
+
+
+def _follow(record, path):
+    """The value at a dotted attribute path (or key, in a dict); None once a step is None."""
+    for step in path.split("."):
+        if record is None:
+            return None
+        record = record[step] if isinstance(record, dict) else getattr(record, step)
+    return record
 
 
 class Value:
     """One field of an answer: where its value comes from, and how it is written and documented.
 
-    `source` is an attribute path ("standard.code"), or a function of the record; by default the
-    attribute of the field's own name. A `nullable` field answers null when the value is None; an
+    `source` is an attribute path ("standard.code", None when a step is None), or a function of the
+    record; by default the attribute (or key) of the field's own name. A `nullable` field answers null when the value is None; an
     `optional` field may be left out of the answer (`dump(..., omit=...)`), so it is not required.
     """
 
@@ -27,7 +35,7 @@ class Value:
     def read(self, record):
         """The field's value in `record`, written as the JSON holds it."""
         source = self.source or self.name
-        value = source(record) if callable(source) else operator.attrgetter(source)(record)
+        value = source(record) if callable(source) else _follow(record, source)
         return None if value is None else self.write(value)
 
     def write(self, value):
@@ -48,17 +56,22 @@ class Value:
 
 
 class Str(Value):
-    """Text as stored."""
+    """Text as stored; `choices` and `format` ("uri", "date" when already written) document it."""
 
-    def __init__(self, source=None, choices=None, **options):
+    def __init__(self, source=None, choices=None, format=None, **options):
         super().__init__(source, **options)
-        self.choices = choices
+        self.choices, self.format = choices, format
 
     def write(self, value):
         return str(value)
 
     def type_schema(self):
-        return {"type": "string", "enum": list(self.choices)} if self.choices else {"type": "string"}
+        schema = {"type": "string"}
+        if self.choices:
+            schema["enum"] = list(self.choices)
+        if self.format:
+            schema["format"] = self.format
+        return schema
 
 
 class Int(Value):
@@ -156,8 +169,8 @@ class Answer:
     """
 
     fields = {}
-    description = None
     schema_name = None  # the name in the document's components; the class name by default
+    about = None  # the schema's description in the document
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -181,8 +194,8 @@ class Answer:
             "properties": {name: field.openapi() for name, field in cls.fields.items()},
             "additionalProperties": False,
         }
-        if cls.description:
-            schema["description"] = cls.description
+        if cls.about:
+            schema["description"] = cls.about
         return schema
 
     @classmethod

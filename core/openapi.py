@@ -7,6 +7,7 @@ here. A domain package documents its routes beside them with `document(blueprint
 so this module never needs to know (or import) them.
 """
 
+from core.answers import Answer
 from core.households import HouseholdFilter, HouseholdInput, PlotAreaInput, PlotInput
 from core.products import ProductFilter, ProductInput
 
@@ -32,12 +33,18 @@ def error_responses(*statuses):
     }
 
 
-def json_response(schema_name, description="OK"):
-    """A JSON answer whose body is the named schema."""
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}},
-    }
+def json_response(schema, description="OK"):
+    """A JSON answer whose body is a declared Answer, a schema, or the named schema of the document."""
+    if isinstance(schema, str):
+        schema = {"$ref": f"#/components/schemas/{schema}"}
+    elif isinstance(schema, type) and issubclass(schema, Answer):
+        schema = schema.ref()
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def list_response(answer, description="OK", **properties):
+    """A JSON answer `{"items": [...]}` of a declared Answer, with any further `properties`."""
+    return json_response(answer.list_schema(**properties), description)
 
 
 def input_schemas(schema, name):
