@@ -6,7 +6,7 @@ from certificates import certification, documents, inspections, network, records
 from certificates.models import Certificate, CertificatePlot, CertificateProduct, Decision, Inspection
 from certificates.public import find_certificate
 from certificates.views import STATUS_ACTIONS
-from core.answers import Answer, Bool, Day, Decimal, Int, Keyed, Many, Moment, One, Str, schemas
+from core.answers import Answer, Bool, Day, Exact, Int, Keyed, Many, Moment, One, Str, schemas
 from core.api import PdfLanguage, api_role, json_body, pdf_language, query_args
 from core.db import LARGEST_ID, get_or_404
 from core.models import Household, Product
@@ -213,7 +213,7 @@ class InputEntryAnswer(Answer):
     used_on = Day()
     input_type = Str()
     name = Str()
-    quantity = Decimal(nullable=True)
+    quantity = Exact(nullable=True)
     unit = Str()
     source = Str()
     input_id = Int(nullable=True)
@@ -233,7 +233,7 @@ class ActivityAnswer(Answer):
     done_on = Day()
     activity = Str()
     product_id = Int("product.id", nullable=True)
-    quantity = Decimal(nullable=True)
+    quantity = Exact(nullable=True)
     unit = Str()
     notes = Str()
 

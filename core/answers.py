@@ -94,7 +94,7 @@ class Bool(Value):
         return {"type": "boolean"}
 
 
-class Decimal(Str):
+class Exact(Str):
     """An exact decimal (a quantity, an area, a coordinate) as a string, never a float."""
 
     def __init__(self, source=None, places=None, **options):
