@@ -12,7 +12,7 @@ from core.auth import current_household
 from core.openapi import document, error_responses, json_response, list_response
 from core.validation import Date, NotFound, Schema, ValidationError
 from growers import diary, me
-from traceability.batches import quantity_text
+from traceability.batches import Quantity
 
 bp = Blueprint("growers_api", __name__, url_prefix="/api/v1/me")
 
@@ -80,8 +80,8 @@ class GrowerBatch(Answer):
     product_id = Int()
     plot_id = Int(nullable=True)
     harvest_date = Day()
-    quantity = Str(lambda batch: quantity_text(batch.quantity_milli))
-    sold = Str(lambda batch: quantity_text(batch.sold_milli))
+    quantity = Quantity("quantity_milli")
+    sold = Quantity("sold_milli")
     unit = Str()
     price_satang = Int(nullable=True)
     client_id = Str(nullable=True)
@@ -96,7 +96,7 @@ class GrowerSale(Answer):
     product = Str("name_th")
     product_en = Str("name_en")
     unit = Str()
-    quantity = Str(lambda row: quantity_text(row["quantity_milli"]))
+    quantity = Quantity("quantity_milli")
     total_satang = Int()
     refunded_satang = Int()
 

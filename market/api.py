@@ -83,6 +83,12 @@ def _found(pairs):
     return [{"batch": batch, "refusal": refusal} for batch, refusal in pairs]
 
 
+class DecodedFrame(Answer):
+    """The text of the first QR code found in a camera frame."""
+
+    text = Str()
+
+
 class MarketDayAnswer(Answer):
     """An open market day, for the POS to choose its counter."""
 
@@ -190,7 +196,7 @@ def pos_decode():
     text = camera.decode_frame(frame.stream)
     if text is None:
         return json_error(404, "no_code", _("No QR code found in this picture."))
-    return jsonify({"text": text})
+    return jsonify(DecodedFrame.dump({"text": text}))
 
 
 @bp.route("/market-days")
@@ -286,8 +292,7 @@ document(bp, paths={
         "summary": "Decode the QR code in one camera frame (JPEG or PNG), for cameras without BarcodeDetector",
         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
             "type": "object", "required": ["frame"], "properties": {"frame": {"type": "string", "format": "binary"}}}}}},
-        "responses": {"200": {"description": "The text of the first QR code found", "content": {"application/json": {"schema": {
-            "type": "object", "properties": {"text": {"type": "string"}}}}}},
+        "responses": {"200": json_response(DecodedFrame, "The text of the first QR code found"),
             **error_responses("400", "401", "403", "404")},
     }},
     "/pos/promptpay.svg": {"get": {
@@ -331,7 +336,7 @@ document(bp, paths={
             **error_responses("400", "401", "403", "404")},
     }},
 }, schemas={
-    **schemas(CounterBatch, StockedBatch, MarketDayAnswer, RefundAnswer, SaleAnswer),
+    **schemas(CounterBatch, StockedBatch, DecodedFrame, MarketDayAnswer, RefundAnswer, SaleAnswer),
     "SaleInput": sales.SaleInput.openapi(),
     "SaleRefused": {
         "type": "object",
