@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
 from core import audit, privacy
+from core.answers import Answer, Bool, Day, Exact, Int, Many, Str
 from core.db import LARGEST_ID, db, utcnow
 from core.i18n import area_from_parts, format_date
 from core.models import (
@@ -242,27 +243,43 @@ def villages():
     return [row.village_no for row in Household.select(Household.village_no).distinct().order_by(Household.village_no)]
 
 
+def _occupation_group_ids(household):
+    """The household's occupation group ids: as a list read them for all its rows at once, else queried."""
+    known = household.__dict__.get("occupation_group_ids")
+    return known if known is not None else sorted(m.group_id for m in household.occupations)
+
+
+class HouseholdAnswer(Answer):
+    """A household as the API and exports answer it; the personal fields are left out unless allowed."""
+
+    schema_name = "Household"
+    about = "Personal fields (phone, national_id, disadvantaged flags) only for admin."
+    id = Int()
+    code = Str(example="KH-03-012")
+    head_name = Str()
+    display_name = Str(description="The name shown to the public instead of the head's name")
+    village_no = Int()
+    address = Str()
+    grower_status = Str(choices=tuple(GROWER_STATUSES))
+    pledge_date = Day(nullable=True)
+    member_count = Int(nullable=True)
+    notes = Str()
+    occupation_group_ids = Many(Int(), _occupation_group_ids)
+    phone = Str(optional=True)
+    national_id = Str(optional=True)
+    is_elderly = Bool(optional=True)
+    is_disabled = Bool(optional=True)
+    is_low_income = Bool(optional=True)
+    disadvantaged_other = Str(optional=True)
+
+
 def household_record(household, include_sensitive, groups=None):
-    """A household as plain data for the API and exports; personal fields only when allowed."""
-    record = {
-        "id": household.id,
-        "code": household.code,
-        "head_name": household.head_name,
-        "display_name": household.display_name,
-        "village_no": household.village_no,
-        "address": household.address,
-        "grower_status": household.grower_status,
-        "pledge_date": household.pledge_date.isoformat() if household.pledge_date else None,
-        "member_count": household.member_count,
-        "notes": household.notes,
-        "occupation_group_ids": groups if groups is not None else sorted(
-            m.group_id for m in household.occupations
-        ),
-    }
-    if include_sensitive:
-        for field in SENSITIVE_HOUSEHOLD_FIELDS:
-            record[field] = getattr(household, field)
-    return record
+    """A household as plain data for the API and exports; personal fields only when allowed.
+
+    `groups` are its occupation group ids when a list read them for every row at once."""
+    if groups is not None:
+        household.occupation_group_ids = groups
+    return HouseholdAnswer.dump(household, omit=() if include_sensitive else SENSITIVE_HOUSEHOLD_FIELDS)
 
 
 def occupation_ids_by_household(households):
@@ -373,18 +390,21 @@ def update_plot(plot, data, by_user, partial=False):
     return plot
 
 
-def plot_record(plot):
-    """A plot as plain data for the API."""
-    return {
-        "id": plot.id,
-        "household_id": plot.household_id,
-        "name": plot.name,
-        "area_m2": f"{Decimal(plot.area_m2):.2f}",
-        "main_crops": plot.main_crops,
-        "latitude": str(plot.latitude) if plot.latitude is not None else None,
-        "longitude": str(plot.longitude) if plot.longitude is not None else None,
-        "notes": plot.notes,
-    }
+class PlotAnswer(Answer):
+    """A plot as the API answers it: its area in square metres, exact to two decimals."""
+
+    schema_name = "Plot"
+    id = Int()
+    household_id = Int()
+    name = Str()
+    area_m2 = Exact(places=2, example="1600.00")
+    main_crops = Str()
+    latitude = Exact(nullable=True)
+    longitude = Exact(nullable=True)
+    notes = Str()
+
+
+plot_record = PlotAnswer.dump
 
 
 class OccupationGroupInput(Schema):

@@ -7,8 +7,9 @@ here. A domain package documents its routes beside them with `document(blueprint
 so this module never needs to know (or import) them.
 """
 
-from core.households import HouseholdFilter, HouseholdInput, PlotAreaInput, PlotInput
-from core.products import ProductFilter, ProductInput
+from core.answers import Answer, schemas
+from core.households import HouseholdAnswer, HouseholdFilter, HouseholdInput, PlotAnswer, PlotInput
+from core.products import ProductAnswer, ProductFilter, ProductInput
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 ID = {"type": "integer"}
@@ -32,12 +33,18 @@ def error_responses(*statuses):
     }
 
 
-def json_response(schema_name, description="OK"):
-    """A JSON answer whose body is the named schema."""
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}},
-    }
+def json_response(schema, description="OK"):
+    """A JSON answer whose body is a declared Answer, a schema, or the named schema of the document."""
+    if isinstance(schema, str):
+        schema = {"$ref": f"#/components/schemas/{schema}"}
+    elif isinstance(schema, type) and issubclass(schema, Answer):
+        schema = schema.ref()
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def list_response(answer, description="OK", **properties):
+    """A JSON answer `{"items": [...]}` of a declared Answer, with any further `properties`."""
+    return json_response(answer.list_schema(**properties), description)
 
 
 def input_schemas(schema, name):
@@ -45,14 +52,9 @@ def input_schemas(schema, name):
     return {f"{name}Input": schema.openapi(partial=True), f"{name}New": schema.openapi()}
 
 
-def record_schema(schema, description=None, omit=(), **properties):
-    """An answer's schema for a record of a declared input: `properties` (its id ...), then the
-    input's fields as the API answers them, less those in `omit`."""
-    record = schema.openapi(record=True, omit=omit)
-    record["properties"] = {**properties, **record["properties"]}
-    if description:
-        record["description"] = description
-    return record
+def page_schema(answer):
+    """One page of a list of a declared Answer, as core.api.paged writes it."""
+    return answer.list_schema(page=ID, per_page=ID, total=ID)
 
 
 def request_body(schema):
@@ -101,34 +103,12 @@ SCHEMAS = {
         },
     },
     **input_schemas(HouseholdInput, "Household"),
-    "Household": record_schema(
-        HouseholdInput, "Personal fields (phone, national_id, disadvantaged flags) only for admin.", id=ID),
-    "HouseholdPage": {
-        "type": "object",
-        "properties": {
-            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Household"}},
-            "page": {"type": "integer"},
-            "per_page": {"type": "integer"},
-            "total": {"type": "integer"},
-        },
-    },
     **input_schemas(PlotInput, "Plot"),
-    "Plot": record_schema(PlotInput, omit=PlotAreaInput.fields, id=ID, household_id=ID),
-    "PlotList": {
-        "type": "object",
-        "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Plot"}}},
-    },
     **input_schemas(ProductInput, "Product"),
-    "Product": record_schema(ProductInput, omit=("default_price",), id=ID),
-    "ProductPage": {
-        "type": "object",
-        "properties": {
-            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Product"}},
-            "page": {"type": "integer"},
-            "per_page": {"type": "integer"},
-            "total": {"type": "integer"},
-        },
-    },
+    **schemas(HouseholdAnswer, PlotAnswer, ProductAnswer),
+    "HouseholdPage": page_schema(HouseholdAnswer),
+    "PlotList": PlotAnswer.list_schema(),
+    "ProductPage": page_schema(ProductAnswer),
 }
 
 

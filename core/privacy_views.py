@@ -10,12 +10,13 @@ from flask import Blueprint, Response, flash, g, jsonify, redirect, render_templ
 from flask_babel import gettext as _
 
 from core import privacy
+from core.answers import Answer, Bool, Day, Int, Moment, Str, schemas
 from core.api import api_role, json_body
 from core.auth import role_required
 from core.db import get_or_404
 from core.forms import form_page, saved
 from core.models import Consent, Household, Member
-from core.openapi import document, error_responses, request_body
+from core.openapi import document, error_responses, json_response, list_response, request_body
 from core.validation import ValidationError
 
 bp = Blueprint("privacy", __name__)
@@ -151,11 +152,37 @@ def view_log():
 # JSON API -----------------------------------------------------------------------------------
 
 
-def _consent_record(consent):
-    return {"id": consent.id, "household_id": consent.household_id, "member_id": consent.member_id,
-            "person_name": consent.person_name, "purpose": consent.purpose, "form_version": consent.form_version,
-            "given_on": consent.given_on.isoformat(), "recorded_at": consent.recorded_at.isoformat() + "Z",
-            "withdrawn_at": consent.withdrawn_at.isoformat() + "Z" if consent.withdrawn_at else None}
+class ConsentAnswer(Answer):
+    """A person's PDPA consent, withdrawn or not."""
+
+    schema_name = "Consent"
+    id = Int()
+    household_id = Int()
+    member_id = Int(nullable=True)
+    person_name = Str()
+    purpose = Str()
+    form_version = Str()
+    given_on = Day()
+    recorded_at = Moment()
+    withdrawn_at = Moment(nullable=True)
+
+
+class ErasedAnswer(Answer):
+    """Which household a person's personal data was erased from."""
+
+    household_id = Int("id")
+    code = Str()
+    erased = Bool(lambda household: True)
+
+
+class PersonalDataViewAnswer(Answer):
+    """Who viewed personal data, which page or export, and when."""
+
+    schema_name = "PersonalDataView"
+    at = Moment()
+    user = Str("user.username", nullable=True)
+    household_id = Int(nullable=True)
+    what = Str()
 
 
 @api_bp.route("/households/<int:household_id>/consents")
@@ -163,7 +190,7 @@ def _consent_record(consent):
 def consent_list(household_id):
     household = get_or_404(Household, household_id)
     consents = Consent.select().where(Consent.household == household).order_by(Consent.id)
-    return jsonify({"items": [_consent_record(c) for c in consents]})
+    return jsonify({"items": ConsentAnswer.many(consents)})
 
 
 @api_bp.route("/households/<int:household_id>/consents", methods=["POST"])
@@ -171,7 +198,7 @@ def consent_list(household_id):
 def consent_create(household_id):
     household = get_or_404(Household, household_id)
     consent = privacy.record_consent(household, json_body(), g.user)
-    response = jsonify(_consent_record(consent))
+    response = jsonify(ConsentAnswer.dump(consent))
     response.status_code = 201
     return response
 
@@ -179,7 +206,7 @@ def consent_create(household_id):
 @api_bp.route("/consents/<int:consent_id>/withdraw", methods=["POST"])
 @api_role("admin")
 def consent_withdraw_api(consent_id):
-    return jsonify(_consent_record(privacy.withdraw_consent(get_or_404(Consent, consent_id), g.user)))
+    return jsonify(ConsentAnswer.dump(privacy.withdraw_consent(get_or_404(Consent, consent_id), g.user)))
 
 
 @api_bp.route("/households/<int:household_id>/personal-data")
@@ -198,14 +225,13 @@ def person_erase_api(household_id):
     household = get_or_404(Household, household_id)
     data = json_body()
     privacy.erase_person(household, _member_id(data), g.user)
-    return jsonify({"household_id": household.id, "code": household.code, "erased": True})
+    return jsonify(ErasedAnswer.dump(household))
 
 
 @api_bp.route("/personal-data-views")
 @api_role("admin")
 def view_log_api():
-    return jsonify({"items": [{"at": v.at.isoformat() + "Z", "user": v.user.username if v.user else None,
-                               "household_id": v.household_id, "what": v.what} for v in privacy.views(limit=500)]})
+    return jsonify({"items": PersonalDataViewAnswer.many(privacy.views(limit=500))})
 
 
 _ID = {"name": "household_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
@@ -214,45 +240,39 @@ _MEMBER = {"name": "member_id", "in": "query", "schema": {"type": "integer", "mi
 _ERRORS = error_responses("400", "401", "403", "404")
 
 
-def _ok(description, schema=None):
-    return {"description": description, "content": {"application/json": {"schema": schema or {"type": "object"}}}}
 
 
 document(api_bp, paths={
     "/households/{household_id}/consents": {
         "get": {"summary": "The household's PDPA consents, withdrawn ones too (admin)", "parameters": [_ID],
-                "responses": {"200": _ok("Consents", {"type": "object", "properties": {
-                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Consent"}}}})}},
+                "responses": {"200": list_response(ConsentAnswer, "Consents")}},
         "post": {"summary": "Record a person's consent to keeping the household's disadvantaged status (admin)",
                  "parameters": [_ID],
                  "requestBody": request_body("ConsentInput"),
-                 "responses": {"201": _ok("The consent", {"$ref": "#/components/schemas/Consent"})}},
+                 "responses": {"201": json_response(ConsentAnswer, "The consent")}},
     },
     "/consents/{consent_id}/withdraw": {
         "post": {"summary": "Withdraw a consent; with none left the disadvantaged status is cleared (admin)",
                  "parameters": [dict(_ID, name="consent_id")],
-                 "responses": {"200": _ok("The consent", {"$ref": "#/components/schemas/Consent"})}},
+                 "responses": {"200": json_response(ConsentAnswer, "The consent")}},
     },
     "/households/{household_id}/personal-data": {
         "get": {"summary": "Everything held about one person, for their PDPA request (admin; logged)",
-                "parameters": [_ID, _MEMBER], "responses": {"200": _ok("The person's data")}},
+                "parameters": [_ID, _MEMBER],
+                "responses": {"200": json_response({"type": "object"}, "The person's data, as privacy.person_data gathers it")}},
     },
     "/households/{household_id}/erase": {
         "post": {"summary": "Erase one person's personal data; sales, settlements and certificates stay (admin)",
                  "parameters": [_ID],
                  "requestBody": request_body(privacy.PersonInput),
-                 "responses": {"200": _ok("Erased")}},
+                 "responses": {"200": json_response(ErasedAnswer, "Erased")}},
     },
     "/personal-data-views": {
         "get": {"summary": "Who viewed personal data, which page or export, and when: newest 500 (admin)",
-                "responses": {"200": _ok("Views")}},
+                "responses": {"200": list_response(PersonalDataViewAnswer, "Views")}},
     },
 }, schemas={
-    "Consent": {"type": "object", "properties": {
-        "id": {"type": "integer"}, "household_id": {"type": "integer"}, "member_id": {"type": "integer", "nullable": True},
-        "person_name": {"type": "string"}, "purpose": {"type": "string"}, "form_version": {"type": "string"},
-        "given_on": {"type": "string", "format": "date"}, "recorded_at": {"type": "string", "format": "date-time"},
-        "withdrawn_at": {"type": "string", "format": "date-time", "nullable": True}}},
+    **schemas(ConsentAnswer, ErasedAnswer, PersonalDataViewAnswer),
     "ConsentInput": privacy.ConsentInput.openapi(),
 })
 for _path in api_bp.openapi_paths.values():

@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from core import audit
+from core.answers import Answer, Bool, Int, Str
 from core.db import db
 from core.models import CATEGORIES, UNITS, Product
 from core.validation import Boolean, Choice, Integer, Money, Paging, Schema, Text, ValidationError
@@ -98,16 +99,19 @@ def search_products(query="", category=None, active_only=False):
     return products
 
 
-def product_record(product):
-    """A product as plain data for the API."""
-    return {
-        "id": product.id,
-        "name_th": product.name_th,
-        "name_en": product.name_en,
-        "unit": product.unit,
-        "category": product.category,
-        "is_certifiable": product.is_certifiable,
-        "making_certified": product.making_certified,
-        "default_price_satang": product.default_price_satang,
-        "is_active": product.is_active,
-    }
+class ProductAnswer(Answer):
+    """A product as the API answers it: its default price in satang."""
+
+    schema_name = "Product"
+    id = Int()
+    name_th = Str()
+    name_en = Str()
+    unit = Str(choices=tuple(UNITS))
+    category = Str(choices=tuple(CATEGORIES))
+    is_certifiable = Bool(description="Organic produce that a certificate covers; never a handicraft")
+    making_certified = Bool(description="Making it from other batches (bottling, packing) is a certified step")
+    default_price_satang = Int(nullable=True, description="Price in satang (1/100 baht)")
+    is_active = Bool(description="On sale")
+
+
+product_record = ProductAnswer.dump

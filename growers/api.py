@@ -6,12 +6,13 @@ its CSRF token (the offline queue); a script uses its bearer token. Only the gro
 from flask import Blueprint, g, jsonify, url_for
 from flask_babel import gettext as _
 
+from core.answers import Answer, Bool, Day, Exact, Int, Many, One, Str, schemas
 from core.api import api_role, created, json_body, query_args
 from core.auth import current_household
-from core.openapi import document, error_responses, json_response
+from core.openapi import document, error_responses, json_response, list_response
 from core.validation import Date, NotFound, Schema, ValidationError
 from growers import diary, me
-from traceability.batches import quantity_text
+from traceability.batches import Quantity
 
 bp = Blueprint("growers_api", __name__, url_prefix="/api/v1/me")
 
@@ -25,23 +26,159 @@ def _household():
     return household
 
 
-def _batch(batch):
-    return {"code": batch.code, "product_id": batch.product_id, "plot_id": batch.plot_id,
-            "harvest_date": batch.harvest_date.isoformat(), "quantity": quantity_text(batch.quantity_milli),
-            "sold": quantity_text(batch.sold_milli), "unit": batch.unit, "price_satang": batch.price_satang,
-            "client_id": batch.client_id, "state": getattr(batch, "state", None) or me.harvest_state(batch, False)}
+class GrowerHousehold(Answer):
+    """The grower's own household: its public name, no personal fields."""
+
+    code = Str()
+    public_name = Str()
+    grower_prints_labels = Bool()
+
+
+class GrowerCertificate(Answer):
+    """The household's current certificate and its live status."""
+
+    number = Str("certificate.number")
+    status = Str("state")
+    valid_until = Day("certificate.valid_until")
+
+
+class CorrectiveAction(Answer):
+    """A non-compliance the household must still put right."""
+
+    description = Str()
+    corrective_action = Str()
+    due_on = Day(nullable=True)
+
+
+class Owed(Answer):
+    """What the market owes the household."""
+
+    unsettled_satang = Int()
+    unpaid_satang = Int()
+
+
+def _current_certificate(summary):
+    certificate, state = summary["status"].certification.current
+    return {"certificate": certificate, "state": state} if certificate else None
+
+
+class GrowerSummary(Answer):
+    """The household as its own grower sees it: `{"household", "status": me.today(household)}`."""
+
+    household = One(GrowerHousehold)
+    certificate = One(GrowerCertificate, _current_certificate, nullable=True)
+    next_inspection = Day("status.certification.next_inspection.scheduled_for", nullable=True)
+    corrective_actions = Many(CorrectiveAction, "status.certification.open_actions")
+    sales_today_satang = Int("status.sales_total_satang")
+    owed = One(Owed, "status.owed")
+
+
+class GrowerBatch(Answer):
+    """A harvest of the household and where it stands."""
+
+    code = Str()
+    product_id = Int()
+    plot_id = Int(nullable=True)
+    harvest_date = Day()
+    quantity = Quantity("quantity_milli")
+    sold = Quantity("sold_milli")
+    unit = Str()
+    price_satang = Int(nullable=True)
+    client_id = Str(nullable=True)
+    state = Str(lambda batch: getattr(batch, "state", None) or me.harvest_state(batch, False),
+                choices=tuple(me.HARVEST_STATES))
+
+
+class GrowerSale(Answer):
+    """The household's sales of one product on one market day (a row of me.sales_by_day)."""
+
+    day = Day()
+    product = Str("name_th")
+    product_en = Str("name_en")
+    unit = Str()
+    quantity = Quantity("quantity_milli")
+    total_satang = Int()
+    refunded_satang = Int()
+
+
+class Reviewed(Answer):
+    """The inspector's review of a diary entry the grower wrote."""
+
+    review_status = Str(choices=("", "confirmed", "queried"))
+    review_comment = Str()
+
+
+class DiaryInput(Reviewed):
+    """An input of the farm diary."""
+
+    kind = Str(lambda entry: "input")
+    id = Int()
+    client_id = Str(nullable=True)
+    used_on = Day()
+    plot_id = Int()
+    input_type = Str()
+    name = Str()
+    quantity = Exact(nullable=True)
+    unit = Str()
+    source = Str()
+    in_register = Bool(lambda entry: entry.input_id is not None)
+
+
+class DiaryActivity(Reviewed):
+    """An activity of the farm diary; a harvest is the batch it was recorded as."""
+
+    kind = Str(lambda entry: "activity")
+    id = Int("activity_id", nullable=True)
+    done_on = Day()
+    plot_id = Int("plot.id", nullable=True)
+    activity = Str()
+    product_id = Int("product.id", nullable=True)
+    quantity = Exact(nullable=True)
+    unit = Str()
+    notes = Str()
+    batch_code = Str(nullable=True)
+
+
+class Diary(Answer):
+    """The household's farm diary, as diary.diary finds it."""
+
+    inputs = Many(DiaryInput)
+    activities = Many(DiaryActivity)
+
+
+class DiaryRecorded(Answer):
+    """A diary entry recorded (or found already recorded under its client_id)."""
+
+    kind = Str()
+    id = Int("entry.id")
+    client_id = Str("entry.client_id", nullable=True)
+
+
+class GrowerSettlement(Answer):
+    """A settlement of the household, with the address of its statement."""
+
+    id = Int()
+    period_start = Day()
+    period_end = Day()
+    gross_satang = Int()
+    refunds_satang = Int()
+    commission_satang = Int()
+    net_satang = Int()
+    paid_on = Day(nullable=True)
+    statement = Str(lambda settlement: url_for("growers.statement", settlement_id=settlement.id))
 
 
 @bp.route("")
 @grower_api
 def summary():
-    return jsonify(me.summary(_household()))
+    household = _household()
+    return jsonify(GrowerSummary.dump({"household": household, "status": me.today(household)}))
 
 
 @bp.route("/batches")
 @grower_api
 def batch_list():
-    return jsonify({"items": [_batch(batch) for batch in me.harvests(_household())]})
+    return jsonify({"items": GrowerBatch.many(me.harvests(_household()))})
 
 
 @bp.route("/batches", methods=["POST"])
@@ -49,8 +186,8 @@ def batch_list():
 def batch_create():
     batch, was_created = me.record_harvest(_household(), json_body(), g.user)
     if not was_created:
-        return jsonify(_batch(batch))
-    return created(_batch(batch), url_for("growers_api.batch_list"))
+        return jsonify(GrowerBatch.dump(batch))
+    return created(GrowerBatch.dump(batch), url_for("growers_api.batch_list"))
 
 
 class SalesPeriod(Schema):
@@ -66,18 +203,13 @@ def sales():
     asked = {key: value.isoformat() for key, value in query_args(SalesPeriod).items() if value}
     start, end, rows, total = me.sales_by_day(_household(), asked)
     return jsonify({"start": start.isoformat(), "end": end.isoformat(), "total_satang": total,
-                    "items": [{"day": row["day"].isoformat(), "product": row["name_th"], "product_en": row["name_en"],
-                               "unit": row["unit"], "quantity": quantity_text(row["quantity_milli"]),
-                               "total_satang": row["total_satang"], "refunded_satang": row["refunded_satang"]}
-                              for row in rows]})
+                    "items": GrowerSale.many(rows)})
 
 
 @bp.route("/diary")
 @grower_api
 def diary_list():
-    found = diary.diary(_household())
-    return jsonify({"inputs": [diary.serialize_input(entry) for entry in found["inputs"]],
-                    "activities": [diary.serialize_activity(entry) for entry in found["activities"]]})
+    return jsonify(Diary.dump(diary.diary(_household())))
 
 
 @bp.route("/diary", methods=["POST"])
@@ -88,7 +220,7 @@ def diary_create():
     if kind not in diary.KINDS:
         raise ValidationError({"kind": _("Say which kind of entry: input or activity.")})
     entry, was_created = diary.record(kind, _household(), data, g.user)
-    body = {"kind": kind, "id": entry.id, "client_id": entry.client_id}
+    body = DiaryRecorded.dump({"kind": kind, "entry": entry})
     if not was_created:
         return jsonify(body)
     return created(body, url_for("growers_api.diary_list"))
@@ -97,16 +229,10 @@ def diary_create():
 @bp.route("/settlements")
 @grower_api
 def settlement_list():
-    return jsonify({"items": [
-        {"id": s.id, "period_start": s.period_start.isoformat(), "period_end": s.period_end.isoformat(),
-         "gross_satang": s.gross_satang, "refunds_satang": s.refunds_satang, "commission_satang": s.commission_satang,
-         "net_satang": s.net_satang, "paid_on": s.paid_on.isoformat() if s.paid_on else None,
-         "statement": url_for("growers.statement", settlement_id=s.id)}
-        for s in me.settlement_list(_household())]})
+    return jsonify({"items": GrowerSettlement.many(me.settlement_list(_household()))})
 
 
-_STRING, _DATE, _INT = {"type": "string"}, {"type": "string", "format": "date"}, {"type": "integer"}
-_NULLABLE_DATE = {"type": "string", "format": "date", "nullable": True}
+_STRING, _INT = {"type": "string"}, {"type": "integer"}
 _DIARY_INPUT = {
     "type": "object", "required": ["kind", "plot_id"],
     "description": "kind input: used_on, input_type, name (from the register or typed), quantity, unit, source; "
@@ -117,80 +243,43 @@ _DIARY_INPUT = {
                    "plot_id": _INT, "used_on": _STRING, "done_on": _STRING, "input_type": _STRING, "name": _STRING,
                    "activity": _STRING, "product_id": _INT, "quantity": _STRING, "unit": _STRING, "source": _STRING,
                    "notes": _STRING}}
-_DIARY_RECORDED = {"application/json": {"schema": {"$ref": "#/components/schemas/DiaryRecorded"}}}
-_REVIEW = {"review_status": {"type": "string", "enum": ["", "confirmed", "queried"]}, "review_comment": _STRING}
+_DAY = {"type": "string", "format": "date"}
 
 document(bp, paths={
     "/me": {"get": {
         "summary": "The grower's household: certificate, what is due, today's sales, what is owed (grower)",
-        "responses": {"200": json_response("GrowerSummary"), **error_responses("401", "403", "404")},
+        "responses": {"200": json_response(GrowerSummary), **error_responses("401", "403", "404")},
     }},
     "/me/batches": {
         "get": {"summary": "The household's harvests with where each stands (waiting, checked, labelled, selling, sold out, recalled)",
-                "responses": {"200": {"description": "Harvests", "content": {"application/json": {"schema": {
-                    "type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/GrowerBatch"}}}}}}},
-                    **error_responses("401", "403", "404")}},
+                "responses": {"200": list_response(GrowerBatch, "Harvests"), **error_responses("401", "403", "404")}},
         "post": {"summary": "Record a harvest of the household once (client_id); it waits for the secretariat's check",
                  "requestBody": {"required": True, "content": {"application/json": {"schema": {
                      "type": "object", "required": ["product_id", "harvest_date", "quantity"], "properties": {
                          "client_id": {"type": "string", "format": "uuid"}, "product_id": _INT, "plot_id": _INT,
                          "harvest_date": _STRING, "quantity": _STRING, "unit": _STRING, "price": _STRING,
                          "best_before": _STRING, "notes": _STRING}}}}},
-                 "responses": {"201": json_response("GrowerBatch", "Recorded"),
-                               "200": json_response("GrowerBatch", "Already recorded under this client_id"),
+                 "responses": {"201": json_response(GrowerBatch, "Recorded"),
+                               "200": json_response(GrowerBatch, "Already recorded under this client_id"),
                                **error_responses("400", "401", "403", "404")}},
     },
     "/me/sales": {"get": {
         "summary": "The household's sales by market day and product (default: the last 90 days)",
         "parameters": [{"name": "start", "in": "query", "schema": _STRING}, {"name": "end", "in": "query", "schema": _STRING}],
-        "responses": {"200": {"description": "Sales", "content": {"application/json": {"schema": {"type": "object", "properties": {
-            "start": _DATE, "end": _DATE, "total_satang": _INT, "items": {"type": "array", "items": {"type": "object", "properties": {
-                "day": _DATE, "product": _STRING, "product_en": _STRING, "unit": _STRING, "quantity": _STRING,
-                "total_satang": _INT, "refunded_satang": _INT}}}}}}}},
-            **error_responses("400", "401", "403", "404")},
+        "responses": {"200": list_response(GrowerSale, "Sales", start=_DAY, end=_DAY, total_satang=_INT),
+                      **error_responses("400", "401", "403", "404")},
     }},
     "/me/diary": {
         "get": {"summary": "The household's farm diary: inputs and activities (harvests included), with the inspector's review",
-                "responses": {"200": {"description": "Diary", "content": {"application/json": {"schema": {"type": "object", "properties": {
-                    "inputs": {"type": "array", "items": {"type": "object", "properties": {
-                        "kind": _STRING, "id": _INT, "client_id": {"type": "string", "nullable": True}, "used_on": _DATE,
-                        "plot_id": _INT, "input_type": _STRING, "name": _STRING, "quantity": {"type": "string", "nullable": True},
-                        "unit": _STRING, "source": _STRING, "in_register": {"type": "boolean"}, **_REVIEW}}},
-                    "activities": {"type": "array", "items": {"type": "object", "properties": {
-                        "kind": _STRING, "id": {"type": "integer", "nullable": True}, "done_on": _DATE,
-                        "plot_id": {"type": "integer", "nullable": True}, "activity": _STRING,
-                        "product_id": {"type": "integer", "nullable": True}, "quantity": {"type": "string", "nullable": True},
-                        "unit": _STRING, "notes": _STRING, "batch_code": {"type": "string", "nullable": True}, **_REVIEW}}}}}}}},
-                    **error_responses("401", "403", "404")}},
+                "responses": {"200": json_response(Diary, "Diary"), **error_responses("401", "403", "404")}},
         "post": {"summary": "Record a diary entry once (client_id): an input or work on a plot, marked as the grower's",
                  "requestBody": {"required": True, "content": {"application/json": {"schema": _DIARY_INPUT}}},
-                 "responses": {"201": {"description": "Recorded", "content": _DIARY_RECORDED},
-                               "200": {"description": "Already recorded under this client_id", "content": _DIARY_RECORDED},
+                 "responses": {"201": json_response(DiaryRecorded, "Recorded"),
+                               "200": json_response(DiaryRecorded, "Already recorded under this client_id"),
                                **error_responses("400", "401", "403", "404")}},
     },
     "/me/settlements": {"get": {
         "summary": "The household's settlements with their status and the address of the statement PDF",
-        "responses": {"200": {"description": "Settlements", "content": {"application/json": {"schema": {"type": "object", "properties": {
-            "items": {"type": "array", "items": {"type": "object", "properties": {
-                "id": _INT, "period_start": _DATE, "period_end": _DATE, "gross_satang": _INT, "refunds_satang": _INT,
-                "commission_satang": _INT, "net_satang": _INT, "paid_on": _NULLABLE_DATE, "statement": _STRING}}}}}}}},
-            **error_responses("401", "403", "404")},
+        "responses": {"200": list_response(GrowerSettlement, "Settlements"), **error_responses("401", "403", "404")},
     }},
-}, schemas={
-    "GrowerSummary": {"type": "object", "properties": {
-        "household": {"type": "object", "properties": {"code": _STRING, "public_name": _STRING,
-                                                       "grower_prints_labels": {"type": "boolean"}}},
-        "certificate": {"type": "object", "nullable": True, "properties": {
-            "number": _STRING, "status": _STRING, "valid_until": _DATE}},
-        "next_inspection": _NULLABLE_DATE,
-        "corrective_actions": {"type": "array", "items": {"type": "object", "properties": {
-            "description": _STRING, "corrective_action": _STRING, "due_on": _NULLABLE_DATE}}},
-        "sales_today_satang": _INT,
-        "owed": {"type": "object", "properties": {"unsettled_satang": _INT, "unpaid_satang": _INT}}}},
-    "GrowerBatch": {"type": "object", "properties": {
-        "code": _STRING, "product_id": _INT, "plot_id": {"type": "integer", "nullable": True}, "harvest_date": _DATE,
-        "quantity": _STRING, "sold": _STRING, "unit": _STRING, "price_satang": {"type": "integer", "nullable": True},
-        "client_id": {"type": "string", "nullable": True},
-        "state": {"type": "string", "enum": list(me.HARVEST_STATES)}}},
-    "DiaryRecorded": {"type": "object", "properties": {"kind": _STRING, "id": _INT, "client_id": {"type": "string", "nullable": True}}},
-})
+}, schemas=schemas(GrowerSummary, GrowerBatch, GrowerSale, Diary, DiaryRecorded, GrowerSettlement))

@@ -77,23 +77,6 @@ def own_evidence(household, evidence_id):
     return item
 
 
-def serialize_input(entry):
-    return {"kind": "input", "id": entry.id, "client_id": entry.client_id, "used_on": entry.used_on.isoformat(),
-            "plot_id": entry.plot_id, "input_type": entry.input_type, "name": entry.name,
-            "quantity": str(entry.quantity) if entry.quantity is not None else None, "unit": entry.unit,
-            "source": entry.source, "in_register": entry.input_id is not None,
-            "review_status": entry.review_status, "review_comment": entry.review_comment}
-
-
-def serialize_activity(entry):
-    return {"kind": "activity", "id": entry.activity_id, "done_on": entry.done_on.isoformat(),
-            "plot_id": entry.plot.id if entry.plot else None, "activity": entry.activity,
-            "product_id": entry.product.id if entry.product else None,
-            "quantity": str(entry.quantity) if entry.quantity is not None else None, "unit": entry.unit,
-            "notes": entry.notes, "batch_code": entry.batch_code,
-            "review_status": entry.review_status, "review_comment": entry.review_comment}
-
-
 def picker():
     """What the diary's forms offer: input types, activities a grower records, and the register's names."""
     return {"input_types": INPUT_TYPES, "recordable": records.RECORDABLE_ACTIVITIES,

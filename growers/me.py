@@ -207,22 +207,3 @@ def statement_pdf(settlement):
     return report.to_pdf(documents.settlement_statement(settlement, settlements.statement_lines(settlement),
                                                         settlements.statement_refunds(settlement),
                                                         settings.get("market_name")))
-
-
-def summary(household):
-    """The household as its own grower sees it through the API: no personal fields."""
-    status = today(household)
-    current, state = status.certification.current
-    return {
-        "household": {"code": household.code, "public_name": household.public_name,
-                      "grower_prints_labels": household.grower_prints_labels},
-        "certificate": ({"number": current.number, "status": state, "valid_until": current.valid_until.isoformat()}
-                        if current else None),
-        "next_inspection": (status.certification.next_inspection.scheduled_for.isoformat()
-                            if status.certification.next_inspection else None),
-        "corrective_actions": [{"description": action.description, "corrective_action": action.corrective_action,
-                                "due_on": action.due_on.isoformat() if action.due_on else None}
-                               for action in status.certification.open_actions],
-        "sales_today_satang": status.sales_total_satang,
-        "owed": {"unsettled_satang": status.owed.unsettled_satang, "unpaid_satang": status.owed.unpaid_satang},
-    }

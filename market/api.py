@@ -7,15 +7,17 @@ import datetime
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
+from core.answers import Answer, Bool, Day, Int, Many, Moment, One, Str, schemas
 from core.api import api_role, json_body
 from core.db import LARGEST_ID, get_or_404, utcnow
 from core.errors import json_error
-from core.openapi import document, error_responses, json_response, request_body
+from core.openapi import document, error_responses, json_response, list_response, request_body
 from core.qr import qr_svg
 from core.validation import ValidationError
 from market import camera, promptpay, sales, settings
 from market.models import PAYMENT_METHODS, Sale, SaleLine
 from traceability import batches, codes
+from traceability.batches import Quantity
 
 bp = Blueprint("market_api", __name__, url_prefix="/api/v1")
 
@@ -26,33 +28,124 @@ def _base_url():
     return current_app.config["GREENMARKET_BASE_URL"]
 
 
-def batch_for_counter(batch, refusal):
-    """What the POS needs to show and sell a batch: no personal data."""
-    status = batches.batch_certification(batch)
-    return {
-        "code": batch.code,
-        "display_code": codes.format_code(batch.code),
-        "product": {"name_th": batch.product.name_th, "name_en": batch.product.name_en,
-                    "category": batch.product.category},
-        "household": {"public_name": batch.household.public_name, "village_no": batch.household.village_no},
-        "unit": batch.unit,
-        "price_satang": batch.price_satang,
-        "quantity_left": batches.quantity_text(max(batch.left_milli, 0)),
-        "certification": {"state": status.state, "certified": status.certified, "message": str(status.message)},
-        "sellable": refusal is None,
-        "refusal": {"code": refusal.code, "message": str(refusal.message)} if refusal else None,
-    }
+class CounterProduct(Answer):
+    """The product of a batch, as the counter shows it."""
+
+    name_th = Str()
+    name_en = Str()
+    category = Str()
 
 
-def market_day_record(day):
+class CounterHousehold(Answer):
+    """Who grew it: public name and village only."""
+
+    public_name = Str()
+    village_no = Int()
+
+
+class CounterCertification(Answer):
+    """The batch's live certification, as the counter shows it."""
+
+    state = Str()
+    certified = Bool()
+    message = Str()
+
+
+class RefusalAnswer(Answer):
+    """Why the counter may not sell a batch."""
+
+    code = Str()
+    message = Str()
+
+
+class CounterBatch(Answer):
+    """What the POS needs to show and sell a batch, no personal data: `{"batch", "refusal"}`."""
+
+    code = Str("batch.code")
+    display_code = Str(lambda found: codes.format_code(found["batch"].code))
+    product = One(CounterProduct, "batch.product")
+    household = One(CounterHousehold, "batch.household")
+    unit = Str("batch.unit")
+    price_satang = Int("batch.price_satang", nullable=True)
+    quantity_left = Quantity(lambda found: max(found["batch"].left_milli, 0))
+    certification = One(CounterCertification, lambda found: batches.batch_certification(found["batch"]))
+    sellable = Bool(lambda found: found["refusal"] is None)
+    refusal = One(RefusalAnswer, nullable=True)
+
+
+class StockedBatch(CounterBatch):
+    """A batch for the counter with what may still be sold of it, so the basket checks the stock."""
+
+    sellable_milli = Int(lambda found: sales.sellable_milli(found["batch"]))
+
+
+def _found(pairs):
+    return [{"batch": batch, "refusal": refusal} for batch, refusal in pairs]
+
+
+class DecodedFrame(Answer):
+    """The text of the first QR code found in a camera frame."""
+
+    text = Str()
+
+
+class MarketDayAnswer(Answer):
     """An open market day, for the POS to choose its counter."""
-    return {"id": day.id, "counter": day.counter, "market_date": day.market_date.isoformat()}
+
+    schema_name = "MarketDay"
+    id = Int()
+    counter = Str()
+    market_date = Day()
 
 
-def refund_record(refund):
+class RefundAnswer(Answer):
     """A refund paid back for part of a sale line."""
-    return {"id": refund.id, "line_id": refund.line_id, "quantity": batches.quantity_text(refund.quantity_milli),
-            "amount_satang": refund.amount_satang}
+
+    schema_name = "Refund"
+    id = Int()
+    line_id = Int()
+    quantity = Quantity("quantity_milli")
+    amount_satang = Int()
+
+
+class PaymentAnswer(Answer):
+    """How a sale was paid, in satang."""
+
+    method = Str("payment_method", choices=tuple(PAYMENT_METHODS))
+    cash_satang = Int()
+    promptpay_satang = Int()
+    cash_tendered_satang = Int("tendered_satang")
+    change_satang = Int()
+
+
+class SaleLineAnswer(Answer):
+    """A line of a sale, with the product's and household's public names."""
+
+    id = Int()
+    batch_code = Str("batch.code")
+    product_name_th = Str("batch.product.name_th")
+    product_name_en = Str("batch.product.name_en")
+    household_public_name = Str("household.public_name")
+    unit = Str("batch.unit")
+    quantity = Quantity("quantity_milli")
+    unit_price_satang = Int()
+    discount_satang = Int()
+    total_satang = Int()
+
+
+class SaleAnswer(Answer):
+    """A sale as the API answers it: lines with product and household public names, payment, receipt."""
+
+    schema_name = "Sale"
+    id = Int()
+    client_id = Str()
+    market_day_id = Int()
+    created_at = Moment()
+    total_satang = Int()
+    payment = One(PaymentAnswer, lambda sale: sale)
+    voided = Bool(lambda sale: sale.voided_at is not None)
+    lines = Many(SaleLineAnswer, sales.sale_lines)
+    receipt_url = Str(lambda sale: f"{_base_url().rstrip('/')}/r/{sale.receipt_token}", format="uri")
 
 
 @bp.route("/pos/lookup")
@@ -66,7 +159,7 @@ def pos_lookup():
     except batches.UnknownCode:
         return json_error(404, "not_found", sales.REFUSALS["not_found"])
     # With what may still be sold, so the basket checks the stock of a batch the copy does not hold yet.
-    return jsonify(dict(batch_for_counter(batch, refusal), sellable_milli=sales.sellable_milli(batch)))
+    return jsonify(StockedBatch.dump({"batch": batch, "refusal": refusal}))
 
 
 @bp.route("/pos/batches")
@@ -81,12 +174,7 @@ def pos_batches():
             raise ValidationError({"since": _("Send the as_of time of the last answer.")}) from None
     as_of = utcnow()
     full, found = sales.batches_for_counter(since, as_of)
-    items = []
-    for batch, refusal in found:
-        record = batch_for_counter(batch, refusal)
-        record["sellable_milli"] = sales.sellable_milli(batch)
-        items.append(record)
-    return jsonify({"as_of": as_of.isoformat() + "Z", "full": full, "items": items})
+    return jsonify({"as_of": as_of.isoformat() + "Z", "full": full, "items": StockedBatch.many(_found(found))})
 
 
 @bp.route("/pos/search")
@@ -95,7 +183,7 @@ def pos_search():
     query = request.args.get("q", "").strip()[:60]
     if not query:
         return jsonify({"items": []})
-    return jsonify({"items": [batch_for_counter(b, r) for b, r in sales.sellable_by_product(query)]})
+    return jsonify({"items": CounterBatch.many(_found(sales.sellable_by_product(query)))})
 
 
 @bp.route("/pos/decode", methods=["POST"])
@@ -108,13 +196,13 @@ def pos_decode():
     text = camera.decode_frame(frame.stream)
     if text is None:
         return json_error(404, "no_code", _("No QR code found in this picture."))
-    return jsonify({"text": text})
+    return jsonify(DecodedFrame.dump({"text": text}))
 
 
 @bp.route("/market-days")
 @api_role(*COUNTER)
 def market_day_list():
-    return jsonify({"items": [market_day_record(day) for day in sales.open_days()]})
+    return jsonify({"items": MarketDayAnswer.many(sales.open_days())})
 
 
 @bp.route("/sales", methods=["POST"])
@@ -126,7 +214,7 @@ def sale_create():
         first = refused.refusals[0]
         return jsonify({"error": {"code": first.code, "message": str(first.message),
                                   "lines": [refusal.as_dict() for refusal in refused.refusals]}}), 409
-    response = jsonify(sales.sale_record(sale, _base_url()))
+    response = jsonify(SaleAnswer.dump(sale))
     response.status_code = 201 if created else 200
     response.headers["Location"] = url_for(".sale_read", sale_id=sale.id)
     return response
@@ -135,21 +223,21 @@ def sale_create():
 @bp.route("/sales/<int:sale_id>")
 @api_role(*COUNTER)
 def sale_read(sale_id):
-    return jsonify(sales.sale_record(get_or_404(Sale, sale_id), _base_url()))
+    return jsonify(SaleAnswer.dump(get_or_404(Sale, sale_id)))
 
 
 @bp.route("/sales/<int:sale_id>/void", methods=["POST"])
 @api_role(*COUNTER, browser_writes=True)
 def sale_void(sale_id):
     sale = sales.void_sale(get_or_404(Sale, sale_id), json_body(), g.user)
-    return jsonify(sales.sale_record(sale, _base_url()))
+    return jsonify(SaleAnswer.dump(sale))
 
 
 @bp.route("/sale-lines/<int:line_id>/refund", methods=["POST"])
 @api_role(*COUNTER, browser_writes=True)
 def line_refund(line_id):
     line = get_or_404(SaleLine, line_id)
-    return jsonify(refund_record(sales.refund_line(line, json_body(), g.user))), 201
+    return jsonify(RefundAnswer.dump(sales.refund_line(line, json_body(), g.user))), 201
 
 
 @bp.route("/pos/promptpay.svg")
@@ -176,59 +264,35 @@ _REFUSED = {
                    "`error.code` is the first reason and `error.lines` lists every refused line",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SaleRefused"}}},
 }
-_COUNTER_BATCH = {
-    "type": "object",
-    "required": ["code", "display_code", "product", "household", "unit", "quantity_left", "certification", "sellable"],
-    "properties": {
-        "code": {"type": "string"}, "display_code": {"type": "string"},
-        "product": {"type": "object", "properties": {"name_th": {"type": "string"}, "name_en": {"type": "string"},
-                                                     "category": {"type": "string"}}},
-        "household": {"type": "object", "properties": {"public_name": {"type": "string"}, "village_no": {"type": "integer"}}},
-        "unit": {"type": "string"}, "price_satang": {"type": "integer", "nullable": True},
-        "quantity_left": {"type": "string", "example": "4.500"},
-        "certification": {"type": "object", "properties": {"state": {"type": "string"}, "certified": {"type": "boolean"},
-                                                           "message": {"type": "string"}}},
-        "sellable": {"type": "boolean"},
-        "refusal": {"type": "object", "nullable": True, "properties": {"code": {"type": "string"}, "message": {"type": "string"}}},
-    },
-}
-
 document(bp, paths={
     "/pos/lookup": {"get": {
         "summary": "What a scan (label URL or typed code) is, and whether it may be sold (admin, cashier)",
         "parameters": [{"name": "scan", "in": "query", "required": True, "schema": {"type": "string"},
                         "description": "What the scanner typed: a label's URL or a batch code; anything else is a 400 "
                                        "`mistyped_code` (a scanner's glitch is told apart from a field to fix)"}],
-        "responses": {"200": {"description": "The batch, with what may still be sold", "content": {"application/json": {
-            "schema": {"allOf": [{"$ref": "#/components/schemas/CounterBatch"}, {
-                "type": "object", "properties": {"sellable_milli": {"type": "integer"}}}]}}}},
+        "responses": {"200": json_response(StockedBatch, "The batch, with what may still be sold"),
             **error_responses("400", "401", "403", "404")},
     }},
     "/pos/batches": {"get": {
         "summary": "The counter's copy for selling offline: recent batches, or only those changed since `since`",
         "parameters": [{"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"},
                         "description": "as_of of the previous answer; a new day gets everything again"}],
-        "responses": {"200": {"description": "Batches with what may still be sold", "content": {"application/json": {"schema": {
-            "type": "object", "required": ["as_of", "full", "items"], "properties": {
-                "as_of": {"type": "string", "format": "date-time"}, "full": {"type": "boolean"},
-                "items": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/CounterBatch"}, {
-                    "type": "object", "properties": {"sellable_milli": {"type": "integer"}}}]}}}}}}},
+        "responses": {"200": list_response(StockedBatch, "Batches with what may still be sold",
+                                           as_of={"type": "string", "format": "date-time"}, full={"type": "boolean"}),
             **error_responses("400", "401", "403")},
     }},
     "/pos/search": {"get": {
         "summary": "Batches on sale whose product name (Thai or English) contains q, for a missing label",
         "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"},
                         "description": "Only its first 60 characters are searched"}],
-        "responses": {"200": {"description": "Matching batches", "content": {"application/json": {"schema": {
-            "type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/CounterBatch"}}}}}}},
+        "responses": {"200": list_response(CounterBatch, "Matching batches"),
             **error_responses("401", "403")},
     }},
     "/pos/decode": {"post": {
         "summary": "Decode the QR code in one camera frame (JPEG or PNG), for cameras without BarcodeDetector",
         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
             "type": "object", "required": ["frame"], "properties": {"frame": {"type": "string", "format": "binary"}}}}}},
-        "responses": {"200": {"description": "The text of the first QR code found", "content": {"application/json": {"schema": {
-            "type": "object", "properties": {"text": {"type": "string"}}}}}},
+        "responses": {"200": json_response(DecodedFrame, "The text of the first QR code found"),
             **error_responses("400", "401", "403", "404")},
     }},
     "/pos/promptpay.svg": {"get": {
@@ -241,27 +305,26 @@ document(bp, paths={
     }},
     "/market-days": {"get": {
         "summary": "Open market days (counters) a sale can be recorded on",
-        "responses": {"200": {"description": "Open days", "content": {"application/json": {"schema": {
-            "type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
-                "id": {"type": "integer"}, "counter": {"type": "string"}, "market_date": {"type": "string", "format": "date"}}}}}}}}},
+        "responses": {"200": list_response(MarketDayAnswer, "Open days"),
             **error_responses("401", "403")},
     }},
     "/sales": {"post": {
         "summary": "Record a sale exactly once: the same client_id again answers 200 with the first sale and writes nothing",
         "requestBody": request_body("SaleInput"),
-        "responses": {"201": json_response("Sale", "Recorded"), "200": json_response("Sale", "Already recorded under this client_id"),
+        "responses": {"201": json_response(SaleAnswer, "Recorded"),
+                      "200": json_response(SaleAnswer, "Already recorded under this client_id"),
                       "409": _REFUSED, **error_responses("400", "401", "403")},
     }},
     "/sales/{sale_id}": {"get": {
         "summary": "Read a sale", "parameters": [_SALE_ID],
-        "responses": {"200": json_response("Sale"), **error_responses("401", "403", "404")},
+        "responses": {"200": json_response(SaleAnswer), **error_responses("401", "403", "404")},
     }},
     "/sales/{sale_id}/void": {"post": {
         "summary": "Void a sale with a reason (admin before settlement; a cashier while its market day is open); "
                    "the stock returns. A sale with a refund is not voided: refund the rest of its lines",
         "parameters": [_SALE_ID],
         "requestBody": request_body(sales.VoidInput),
-        "responses": {"200": json_response("Sale"), **error_responses("400", "401", "403", "404")},
+        "responses": {"200": json_response(SaleAnswer), **error_responses("400", "401", "403", "404")},
     }},
     "/sale-lines/{line_id}/refund": {"post": {
         "summary": "Refund part or all of a sale line, paid from an open market day's cash (a cashier: sales of a day "
@@ -269,33 +332,12 @@ document(bp, paths={
         "parameters": [{"name": "line_id", "in": "path", "required": True,
                         "schema": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}}],
         "requestBody": request_body(sales.RefundInput),
-        "responses": {"201": {"description": "Refunded", "content": {"application/json": {"schema": {"type": "object", "properties": {
-            "id": {"type": "integer"}, "line_id": {"type": "integer"}, "quantity": {"type": "string"},
-            "amount_satang": {"type": "integer"}}}}}},
+        "responses": {"201": json_response(RefundAnswer, "Refunded"),
             **error_responses("400", "401", "403", "404")},
     }},
 }, schemas={
-    "CounterBatch": _COUNTER_BATCH,
+    **schemas(CounterBatch, StockedBatch, DecodedFrame, MarketDayAnswer, RefundAnswer, SaleAnswer),
     "SaleInput": sales.SaleInput.openapi(),
-    "Sale": {
-        "type": "object",
-        "required": ["id", "client_id", "total_satang", "payment", "lines", "receipt_url"],
-        "properties": {
-            "id": {"type": "integer"}, "client_id": {"type": "string"}, "market_day_id": {"type": "integer"},
-            "created_at": {"type": "string", "format": "date-time"}, "total_satang": {"type": "integer"},
-            "payment": {"type": "object", "properties": {
-                "method": {"type": "string", "enum": list(PAYMENT_METHODS)}, "cash_satang": {"type": "integer"},
-                "promptpay_satang": {"type": "integer"}, "cash_tendered_satang": {"type": "integer"},
-                "change_satang": {"type": "integer"}}},
-            "voided": {"type": "boolean"},
-            "lines": {"type": "array", "items": {"type": "object", "properties": {
-                "id": {"type": "integer"}, "batch_code": {"type": "string"}, "product_name_th": {"type": "string"},
-                "product_name_en": {"type": "string"}, "household_public_name": {"type": "string"}, "unit": {"type": "string"},
-                "quantity": {"type": "string"}, "unit_price_satang": {"type": "integer"}, "discount_satang": {"type": "integer"},
-                "total_satang": {"type": "integer"}}}},
-            "receipt_url": {"type": "string", "format": "uri"},
-        },
-    },
     "SaleRefused": {
         "type": "object",
         "required": ["error"],

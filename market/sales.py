@@ -406,7 +406,7 @@ def _write_sale(cleaned, wanted, cashier):
                     tendered_satang=tendered, receipt_token=secrets.token_urlsafe(12), void_reason="")
         sale.id = _INSERT_SALE.insert(sale.client_id, day.id, cashier.id, sale.created_at, total, method, cash,
                                       promptpay_part, tendered, sale.receipt_token)
-        sale.written_lines = []  # sale_record answers from these instead of reading them back
+        sale.written_lines = []  # sale_lines answers these instead of reading them back
         for index, (batch, quantity, unit_price, discount, line_sum, state) in enumerate(lines):
             _take_stock(batch, quantity, index)
             line = SaleLine(sale=sale, batch=batch, household=batch.household, quantity_milli=quantity,
@@ -582,38 +582,10 @@ def lines_with_refunds(sale):
     return rows
 
 
-def sale_record(sale, base_url):
-    """A sale as the API answers it: lines with product and household public names, payment, receipt."""
-    lines = getattr(sale, "written_lines", None) or (
+def sale_lines(sale):
+    """A sale's lines with their batches, products and households (one query), in the order sold."""
+    return getattr(sale, "written_lines", None) or (
         SaleLine.select(SaleLine, Batch, Product, Household)
         .join(Batch).join(Product).switch(SaleLine).join(Household)
         .where(SaleLine.sale == sale).order_by(SaleLine.id))
-    return {
-        "id": sale.id,
-        "client_id": sale.client_id,
-        "market_day_id": sale.market_day_id,
-        "created_at": sale.created_at.isoformat() + "Z",
-        "total_satang": sale.total_satang,
-        "payment": {
-            "method": sale.payment_method,
-            "cash_satang": sale.cash_satang,
-            "promptpay_satang": sale.promptpay_satang,
-            "cash_tendered_satang": sale.tendered_satang,
-            "change_satang": sale.change_satang,
-        },
-        "voided": sale.voided_at is not None,
-        "lines": [{
-            "id": line.id,
-            "batch_code": line.batch.code,
-            "product_name_th": line.batch.product.name_th,
-            "product_name_en": line.batch.product.name_en,
-            "household_public_name": line.household.public_name,
-            "unit": line.batch.unit,
-            "quantity": batches.quantity_text(line.quantity_milli),
-            "unit_price_satang": line.unit_price_satang,
-            "discount_satang": line.discount_satang,
-            "total_satang": line.total_satang,
-        } for line in lines],
-        "receipt_url": f"{base_url.rstrip('/')}/r/{sale.receipt_token}",
-    }
 

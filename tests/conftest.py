@@ -28,7 +28,7 @@ from core import accounts, create_app
 from core.db import close_connections, db
 from core.i18n import compile_catalogs
 
-from tests.support import PASSWORD, TEST_DATABASE_URL, pgs_peers
+from tests.support import PASSWORD, TEST_DATABASE_URL, AnswerCheck, pgs_peers
 
 # argon2id at its smallest cost: a test that makes a user spends microseconds, not 50 ms of CPU
 # and 64 MiB. test_accounts checks the production cost on its own app.
@@ -409,8 +409,10 @@ def app(app_config):
     """A fresh app on its own database. No context is held open: each client request gets its
     own, as in production, so nothing cached in `g` (the user, the language) leaks between them."""
     application = create_app(app_config)
+    answers = AnswerCheck(application)
     yield application
     close_connections()
+    assert not answers.mismatches, "answers unlike their documented schema:\n" + "\n".join(answers.mismatches[:20])
 
 
 @pytest.fixture

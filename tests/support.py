@@ -163,3 +163,45 @@ def skeleton(text):
 
 def contains(text, expected):
     return skeleton(expected) in skeleton(text)
+
+
+class AnswerCheck:
+    """Hold every /api/v1 JSON answer a test receives against the schema the OpenAPI document states
+    for its path, method and status, so a documented answer cannot drift from the real one."""
+
+    def __init__(self, app):
+        self.app, self.spec, self.mismatches = app, None, []
+        app.after_request(self.check)
+
+    def operation(self, request):
+        """The documented operation of a request (None when the path is not an API route)."""
+        rule = request.url_rule.rule if request.url_rule else ""
+        if not rule.startswith("/api/v1/"):
+            return None
+        if self.spec is None:
+            from core.openapi import openapi_document
+
+            self.spec = openapi_document(self.app)
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule[len("/api/v1"):])
+        return self.spec["paths"].get(path, {}).get(request.method.lower())
+
+    def check(self, response):
+        from flask import request
+        from openapi_schema_validator import OAS30Validator
+
+        operation = self.operation(request)
+        if operation is None or response.status_code >= 500:
+            return response
+        documented = operation["responses"].get(str(response.status_code))
+        where = f"{request.method} {request.path} {response.status_code}"
+        if documented is None:
+            if response.status_code < 400:
+                self.mismatches.append(f"{where}: status not documented")
+            return response
+        schema = documented.get("content", {}).get("application/json", {}).get("schema")
+        if schema is None or response.mimetype != "application/json":
+            return response
+        validator = OAS30Validator({**schema, "components": self.spec["components"]})
+        self.mismatches += [f"{where}: {error.json_path}: {error.message}"
+                            for error in validator.iter_errors(response.get_json())]
+        return response

@@ -14,8 +14,9 @@ from openapi_schema_validator import validate as validate_instance
 from openapi_spec_validator import validate as validate_spec
 
 from core import households, products
+from core.answers import schemas
 from core.models import AuditEntry, Household, OccupationGroup, Plot, Product
-from core.openapi import document
+from core.openapi import document, json_response
 
 from tests.support import database_rows
 
@@ -836,6 +837,73 @@ def test_created_answers_have_the_documented_shape(client, world, admin, spec):
         assert "Location" in spec["paths"][path]["post"]["responses"]["201"]["headers"]
         validate_instance(response.get_json(), {**schema, "components": components}, cls=OAS30Validator)
         assert set(response.get_json()) <= documented_keys(schema, spec)
+
+
+# Answers whose shape is not fixed, so no strict schema can state it.
+FREE_FORM_ANSWERS = {
+    ("/openapi.json", "get"),  # this document: openapi_spec_validator checks it
+    ("/households/{household_id}/personal-data", "get"),  # whatever is held about a person (privacy.person_data)
+}
+
+
+def success_answers(spec):
+    """(path, method, status, response) for every documented 2xx answer."""
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            successes = [(status, response) for status, response in operation["responses"].items() if status.startswith("2")]
+            assert successes, f"{method.upper()} {path}: no success answer documented"
+            for status, response in successes:
+                yield path, method, status, response
+
+
+def test_every_operation_documents_the_schema_of_its_success_answer(spec):
+    """Each operation states its success status and the schema of what it answers; a JSON record is
+    strict (what is always there is required, nothing else is allowed), so checking it means something."""
+    strict = 0
+    for path, method, status, response in success_answers(spec):
+        where = f"{method.upper()} {path} {status}"
+        if (path, method) in FREE_FORM_ANSWERS:
+            continue
+        assert response.get("content"), f"{where}: no content documented"
+        for media, content in response["content"].items():
+            assert content.get("schema"), f"{where}: {media} without a schema"
+        json_schema = response["content"].get("application/json", {}).get("schema")
+        if json_schema is None:
+            continue
+        resolved = resolve(json_schema, spec)
+        assert resolved.get("additionalProperties") is False, f"{where}: the answer allows keys it does not list"
+        assert set(resolved["required"]) <= set(resolved["properties"]), where
+        strict += 1
+    assert strict >= 40
+
+
+def test_an_answer_unlike_its_schema_is_caught(app_config):
+    """The check every test's app runs (tests.support.AnswerCheck) reports an answer whose keys or types
+    differ from its documented schema, and lets a documented one through."""
+    from core import create_app
+    from core.answers import Answer, Int, Str
+
+    from tests.support import AnswerCheck
+
+    class Pong(Answer):
+        word = Str()
+        count = Int()
+
+    application = create_app(app_config)
+    extra = Blueprint("extra_api", __name__, url_prefix=API)
+    extra.add_url_rule("/right", "right", lambda: Pong.dump({"word": "pong", "count": 1}))
+    extra.add_url_rule("/wrong", "wrong", lambda: {"word": "pong", "count": "1", "extra": True})
+    ok = {"get": {"summary": "Ping", "security": [], "responses": {"200": json_response(Pong)}}}
+    document(extra, {"/right": ok, "/wrong": ok}, schemas(Pong))
+    application.register_blueprint(extra)
+    check = AnswerCheck(application)
+    client = application.test_client()
+    assert client.get(f"{API}/right").status_code == 200
+    assert not check.mismatches
+    assert client.get(f"{API}/wrong").status_code == 200
+    assert len(check.mismatches) == 2 and all(m.startswith("GET /api/v1/wrong 200") for m in check.mismatches)
 
 
 def test_a_domain_documents_its_routes_beside_them(app_config):

@@ -2,10 +2,12 @@
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
+from core.answers import Answer, Bool, Day, Int, Many, One, Str, schemas
 from core.api import PdfLanguage, api_role, created, json_body, paged, pdf_language, query_args
 from core.errors import json_error
-from core.openapi import document, error_responses, json_response, query_parameters
+from core.openapi import document, error_responses, json_response, page_schema, query_parameters
 from traceability import batches, codes, labels, making
+from traceability.batches import Quantity
 from traceability.models import BATCH_STATUSES
 
 bp = Blueprint("traceability_api", __name__, url_prefix="/api/v1")
@@ -29,6 +31,119 @@ def _batch_or_error(code):
         return None, json_error(404, "not_found", _("No batch has the code %(code)s.", code=code[:40]))
 
 
+def _trace_url(batch):
+    return batches.trace_url(_base_url(), batch.code)
+
+
+class BatchHousehold(Answer):
+    """The household of a batch: public details only, never phone, ID or disadvantaged flags."""
+
+    id = Int()
+    code = Str()
+    public_name = Str()
+    village_no = Int()
+
+
+class BatchProduct(Answer):
+    """The product of a batch."""
+
+    id = Int()
+    name_th = Str()
+    name_en = Str()
+    category = Str()
+
+
+class PlotName(Answer):
+    """The plot a batch was harvested on."""
+
+    id = Int()
+    name = Str()
+
+
+class BatchCertification(Answer):
+    """The batch's live certification, and why not when it is not certified."""
+
+    state = Str(example="certified")
+    certified = Bool()
+    message = Str(description="In the caller's language")
+    certificate_number = Str("certificate.number", nullable=True)
+
+
+class BatchAnswer(Answer):
+    """A batch as plain data for the API: no personal data, the live certification, what is left."""
+
+    schema_name = "Batch"
+    code = Str(example="ABCD2345")
+    display_code = Str(lambda batch: codes.format_code(batch.code), example="ABCD-2345")
+    kind = Str(choices=("harvest", "made"), description="made: made from other batches (see /batches/{code}/inputs); "
+                                                         "harvest_date is the day it was made")
+    household = One(BatchHousehold, description="Public details only: never phone, ID or disadvantaged flags")
+    product = One(BatchProduct)
+    plot = One(PlotName, lambda batch: batch.plot if batch.plot_id else None, nullable=True)
+    harvest_date = Day()
+    best_before = Day(nullable=True)
+    unit = Str()
+    quantity = Quantity("quantity_milli")
+    quantity_sold = Quantity("sold_milli")
+    quantity_left = Quantity("left_milli")
+    price_satang = Int(nullable=True)
+    status = Str(choices=tuple(BATCH_STATUSES))
+    recall_reason = Str(lambda batch: batch.recall_reason or None, nullable=True)
+    notes = Str()
+    certification = One(BatchCertification, batches.batch_certification)
+    trace_url = Str(_trace_url, format="uri")
+
+
+class InputProduct(Answer):
+    """The product of a batch that went into another."""
+
+    id = Int()
+    name_th = Str()
+    name_en = Str()
+
+
+class InputHousehold(Answer):
+    """The household of an input: public name and village only."""
+
+    id = Int()
+    public_name = Str()
+    village_no = Int()
+
+
+class BatchInputItem(Answer):
+    """An input of a made batch: public details and how much was used."""
+
+    code = Str()
+    display_code = Str(lambda source: codes.format_code(source.code))
+    kind = Str(choices=("harvest", "made"))
+    product = One(InputProduct)
+    household = One(InputHousehold, description="Public name and village only")
+    plot = One(PlotName, lambda source: source.plot if source.plot_id else None, nullable=True)
+    harvest_date = Day()
+    unit = Str()
+    quantity_used = Quantity("used_milli")
+    trace_url = Str(_trace_url, format="uri")
+
+
+class MadeBatchAnswer(BatchAnswer):
+    """A batch made from other batches, with the inputs it took."""
+
+    schema_name = "MadeBatch"
+    inputs = Many(BatchInputItem, batches.input_batches)
+
+
+class BatchOutputItem(Answer):
+    """A batch made from the one asked about, and how much of it that making took (a row of making.used_in)."""
+
+    code = Str("batch.code")
+    display_code = Str(lambda row: codes.format_code(row.batch.code))
+    product = One(InputProduct, "batch.product")
+    made_on = Day("batch.harvest_date")
+    status = Str("batch.status", choices=tuple(BATCH_STATUSES))
+    quantity_used = Quantity("quantity_milli")
+    trace_url = Str(lambda row: _trace_url(row.batch), format="uri")
+
+
 @bp.route("/batches")
 @api_role(*READERS)
 def batch_list():
@@ -36,7 +151,7 @@ def batch_list():
     query = batches.search_batches(
         args.get("household_id"), args.get("product_id"), args.get("harvested_from"),
         args.get("harvested_to"), args.get("status"))
-    return paged(query, lambda rows: [batches.batch_record(b, _base_url()) for b in rows], args)
+    return paged(query, BatchAnswer.many, args)
 
 
 @bp.route("/batches", methods=["POST"])
@@ -44,23 +159,22 @@ def batch_list():
 def batch_create():
     batch, is_new = batches.record_batch(json_body(), g.user)
     if not is_new:
-        return jsonify(batches.batch_record(batch, _base_url()))
-    return created(batches.batch_record(batch, _base_url()), url_for(".batch_read", code=batch.code))
+        return jsonify(BatchAnswer.dump(batch))
+    return created(BatchAnswer.dump(batch), url_for(".batch_read", code=batch.code))
 
 
 @bp.route("/batches/<code>")
 @api_role(*READERS)
 def batch_read(code):
     batch, error = _batch_or_error(code)
-    return error or jsonify(batches.batch_record(batch, _base_url()))
+    return error or jsonify(BatchAnswer.dump(batch))
 
 
 @bp.route("/made-batches", methods=["POST"])
 @api_role("admin")
 def made_batch_create():
     batch, is_new = making.record_made_batch(json_body(), g.user)
-    record = dict(batches.batch_record(batch, _base_url()),
-                  inputs=[making.input_record(source, _base_url()) for source in batches.input_batches(batch)])
+    record = MadeBatchAnswer.dump(batch)
     if not is_new:
         return jsonify(record)
     return created(record, url_for(".batch_read", code=batch.code))
@@ -70,14 +184,14 @@ def made_batch_create():
 @api_role(*READERS)
 def batch_inputs(code):
     batch, error = _batch_or_error(code)
-    return error or jsonify({"items": [making.input_record(source, _base_url()) for source in batches.input_batches(batch)]})
+    return error or jsonify({"items": BatchInputItem.many(batches.input_batches(batch))})
 
 
 @bp.route("/batches/<code>/outputs")
 @api_role(*READERS)
 def batch_outputs(code):
     batch, error = _batch_or_error(code)
-    return error or jsonify({"items": [making.output_record(row, _base_url()) for row in making.used_in(batch)]})
+    return error or jsonify({"items": BatchOutputItem.many(making.used_in(batch))})
 
 
 def _label_options():
@@ -134,7 +248,6 @@ _LABEL_PARAMETERS = query_parameters(labels.LabelOptions) + query_parameters(Pdf
 _PDF = {"description": "The labels as PDF (only for batches the counter may sell; others are a 409 `not_sellable` "
                        "naming each batch and why)",
         "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
-_QUANTITY = {"type": "string", "pattern": r"^\d+\.\d{3}$", "example": "12.500"}
 
 document(bp, paths={
     "/batches": {
@@ -214,79 +327,8 @@ document(bp, paths={
 }, schemas={
     "BatchInput": batches.HarvestInput.openapi(),
     "MadeBatchInput": making.MadeBatchInput.openapi(),
-    "MadeBatch": {
-        "allOf": [{"$ref": "#/components/schemas/Batch"}, {
-            "type": "object",
-            "properties": {"inputs": {"type": "array", "items": {"$ref": "#/components/schemas/BatchInputItem"}}}}],
-    },
-    "BatchInputItem": {
-        "type": "object",
-        "required": ["code", "kind", "product", "household", "harvest_date", "unit", "quantity_used", "trace_url"],
-        "properties": {
-            "code": {"type": "string"}, "display_code": {"type": "string"},
-            "kind": {"type": "string", "enum": ["harvest", "made"]},
-            "product": {"type": "object"},
-            "household": {"type": "object", "description": "Public name and village only"},
-            "plot": {"type": "object", "nullable": True},
-            "harvest_date": {"type": "string", "format": "date"},
-            "unit": {"type": "string"},
-            "quantity_used": _QUANTITY,
-            "trace_url": {"type": "string", "format": "uri"},
-        },
-    },
-    "BatchInputList": {"type": "object", "required": ["items"],
-                       "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/BatchInputItem"}}}},
-    "BatchOutputList": {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
-        "type": "object", "required": ["code", "product", "made_on", "status", "quantity_used", "trace_url"],
-        "properties": {"code": {"type": "string"}, "display_code": {"type": "string"}, "product": {"type": "object"},
-                       "made_on": {"type": "string", "format": "date"},
-                       "status": {"type": "string", "enum": list(BATCH_STATUSES)},
-                       "quantity_used": _QUANTITY, "trace_url": {"type": "string", "format": "uri"}}}}}},
-    "Batch": {
-        "type": "object",
-        "required": ["code", "display_code", "household", "product", "harvest_date", "unit", "quantity",
-                     "quantity_sold", "quantity_left", "status", "certification", "trace_url"],
-        "properties": {
-            "code": {"type": "string", "example": "ABCD2345"},
-            "display_code": {"type": "string", "example": "ABCD-2345"},
-            "kind": {"type": "string", "enum": ["harvest", "made"],
-                     "description": "made: made from other batches (see /batches/{code}/inputs); harvest_date is the day it was made"},
-            "household": {"type": "object", "description": "Public details only: never phone, ID or disadvantaged flags",
-                          "properties": {"id": {"type": "integer"}, "code": {"type": "string"},
-                                         "public_name": {"type": "string"}, "village_no": {"type": "integer"}}},
-            "product": {"type": "object", "properties": {"id": {"type": "integer"}, "name_th": {"type": "string"},
-                                                         "name_en": {"type": "string"}, "category": {"type": "string"}}},
-            "plot": {"type": "object", "nullable": True,
-                     "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
-            "harvest_date": {"type": "string", "format": "date"},
-            "best_before": {"type": "string", "format": "date", "nullable": True},
-            "unit": {"type": "string"},
-            "quantity": _QUANTITY,
-            "quantity_sold": _QUANTITY,
-            "quantity_left": _QUANTITY,
-            "price_satang": {"type": "integer", "nullable": True},
-            "status": {"type": "string", "enum": list(BATCH_STATUSES)},
-            "recall_reason": {"type": "string", "nullable": True},
-            "notes": {"type": "string"},
-            "certification": {
-                "type": "object",
-                "required": ["state", "certified", "message"],
-                "properties": {
-                    "state": {"type": "string", "example": "certified"},
-                    "certified": {"type": "boolean"},
-                    "message": {"type": "string", "description": "In the caller's language"},
-                    "certificate_number": {"type": "string", "nullable": True},
-                },
-            },
-            "trace_url": {"type": "string", "format": "uri"},
-        },
-    },
-    "BatchPage": {
-        "type": "object",
-        "required": ["items", "page", "per_page", "total"],
-        "properties": {
-            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Batch"}},
-            "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"},
-        },
-    },
+    **schemas(BatchAnswer, MadeBatchAnswer, BatchInputItem, BatchOutputItem),
+    "BatchInputList": BatchInputItem.list_schema(),
+    "BatchOutputList": BatchOutputItem.list_schema(),
+    "BatchPage": page_schema(BatchAnswer),
 })

@@ -12,6 +12,7 @@ from peewee import JOIN, IntegrityError
 from certificates import certification
 from certificates.records import FarmEntry
 from core import audit
+from core.answers import Str
 from core.db import LARGEST_ID, Prepared, db, utcnow, write_transaction
 from core.i18n import start_of_local_day
 from core.models import UNITS, Household, Plot, Product
@@ -47,6 +48,19 @@ class UnknownCode(NotFound):
 def quantity_text(milli):
     """Thousandths as a plain decimal string with three places, for the API ("12.500")."""
     return f"{Decimal(int(milli)) / MILLI:.3f}"
+
+
+class Quantity(Str):
+    """A quantity the API answers with three decimals ("12.500"); its source is the thousandths."""
+
+    def __init__(self, source, **options):
+        super().__init__(source, example="12.500", **options)
+
+    def write(self, value):
+        return quantity_text(value)
+
+    def type_schema(self):
+        return {"type": "string", "pattern": r"^-?\d+\.\d{3}$"}
 
 
 def _to_milli(value):
@@ -437,47 +451,6 @@ def story(batch):
     for event in _STORY.rows(batch.id):
         first.setdefault(event.kind, event)
     return sorted(first.values(), key=lambda event: (event.at, event.id))
-
-
-def batch_record(batch, base_url, on=None):
-    """A batch as plain data for the API: no personal data, the live certification, what is left."""
-    status = batch_certification(batch, on)
-    household = batch.household
-    return {
-        "code": batch.code,
-        "display_code": codes.format_code(batch.code),
-        "kind": batch.kind,
-        "household": {
-            "id": household.id,
-            "code": household.code,
-            "public_name": household.public_name,
-            "village_no": household.village_no,
-        },
-        "product": {
-            "id": batch.product.id,
-            "name_th": batch.product.name_th,
-            "name_en": batch.product.name_en,
-            "category": batch.product.category,
-        },
-        "plot": {"id": batch.plot.id, "name": batch.plot.name} if batch.plot_id else None,
-        "harvest_date": batch.harvest_date.isoformat(),
-        "best_before": batch.best_before.isoformat() if batch.best_before else None,
-        "unit": batch.unit,
-        "quantity": quantity_text(batch.quantity_milli),
-        "quantity_sold": quantity_text(batch.sold_milli),
-        "quantity_left": quantity_text(batch.left_milli),
-        "price_satang": batch.price_satang,
-        "status": batch.status,
-        "recall_reason": batch.recall_reason or None,
-        "notes": batch.notes,
-        "certification": {
-            "state": status.state,
-            "certified": status.certified,
-            "message": str(status.message),
-            "certificate_number": status.certificate.number if status.certificate else None,
-        },
-        "trace_url": trace_url(base_url, batch.code),
-    }
 
 
 def trace_url(base_url, code):

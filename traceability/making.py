@@ -262,35 +262,3 @@ def group_choices():
     for row in HouseholdOccupation.select().where(HouseholdOccupation.group.in_([g.id for g in groups])):
         members.setdefault(row.group_id, []).append(row.household_id)
     return groups, members
-
-
-def input_record(source, base_url):
-    """An input of a made batch as the API answers it: public details and how much was used."""
-    return {
-        "code": source.code,
-        "display_code": codes.format_code(source.code),
-        "kind": source.kind,
-        "product": {"id": source.product.id, "name_th": source.product.name_th, "name_en": source.product.name_en},
-        "household": {"id": source.household.id, "public_name": source.household.public_name,
-                      "village_no": source.household.village_no},
-        "plot": {"id": source.plot.id, "name": source.plot.name} if source.plot_id else None,
-        "harvest_date": source.harvest_date.isoformat(),
-        "unit": source.unit,
-        "quantity_used": batches.quantity_text(source.used_milli),
-        "trace_url": batches.trace_url(base_url, source.code),
-    }
-
-
-def output_record(row, base_url):
-    """A batch made from the one asked about, and how much of it that making took."""
-    made = row.batch
-    return {
-        "code": made.code,
-        "display_code": codes.format_code(made.code),
-        "product": {"id": made.product.id, "name_th": made.product.name_th, "name_en": made.product.name_en},
-        "made_on": made.harvest_date.isoformat(),
-        "status": made.status,
-        "quantity_used": batches.quantity_text(row.quantity_milli),
-        "trace_url": batches.trace_url(base_url, made.code),
-    }
-
