@@ -485,6 +485,23 @@ class Boolean(Field):
         return {"type": "boolean"}
 
 
+# What a page's ticked checkbox sends; anything else, or nothing, is an unticked box.
+CHECKED_WORDS = ("1", "on", "true", "yes")
+
+
+class Checkbox(Field):
+    """A page form's checkbox: ticked when sent as one of CHECKED_WORDS, else not; never an error.
+
+    Unlike Boolean, an unknown word is "no": the box has no third state for a typo to reach.
+    """
+
+    def read(self, form, name):
+        form.cleaned[name] = str(form.data.get(name, "")).lower() in CHECKED_WORDS
+
+    def type_schema(self):
+        return {"type": "boolean"}
+
+
 class ClientId(Field):
     """A UUID the client makes for one write, so that a retry of it is recognised."""
 
