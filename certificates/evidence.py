@@ -18,7 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from certificates.models import EVIDENCE_VIEWS, Activity, Evidence, InputEntry, Inspection, Requirement
 from core.db import db
-from core.validation import Form, ValidationError
+from core.validation import Checkbox, Choice, Integer, Schema, Text, ValidationError
 
 # A phone photo is 2-8 MB; a scanned document a few more. Larger is refused, not stored.
 MAX_FILE_BYTES = 15 * 1024 * 1024
@@ -95,13 +95,21 @@ def _image(raw, keep_location):
     return out.getvalue(), extension, picture.width, picture.height, thumb_out.getvalue()
 
 
+class EvidenceInput(Schema):
+    """What an uploaded file shows: a caption, the required view of the plot, the checklist item."""
+
+    caption = Text(300)
+    view = Choice(EVIDENCE_VIEWS)
+    requirement_id = Integer()
+    keep_location = Checkbox(description="Keep the photo's GPS position (removed otherwise)")
+
+
 def _owner(data, inspection=None, input_entry=None, activity=None):
-    """Check what the file belongs to: a required view or checklist item of an inspection, an input entry, an activity."""
-    form = Form(data)
-    form.text("caption", 300)
-    form.choice("view", EVIDENCE_VIEWS)
-    form.integer("requirement_id")
-    cleaned = form.finish()
+    """Check what the file belongs to: a required view or checklist item of an inspection, an input entry, an activity.
+
+    Returns (owner, keep_location): the Evidence fields of the owner, and whether to keep a photo's position.
+    """
+    cleaned = EvidenceInput.clean(data)
     owner = {"inspection": inspection, "input_entry": input_entry, "activity": activity,
              "caption": cleaned["caption"], "view": cleaned.get("view") or ""}
     requirement_id = cleaned.get("requirement_id")
@@ -112,19 +120,18 @@ def _owner(data, inspection=None, input_entry=None, activity=None):
         owner["requirement"] = requirement
     if owner["view"] and inspection is None:
         raise ValidationError({"view": _l("Views of the plot belong to an inspection.")})
-    return owner
+    return owner, cleaned["keep_location"]
 
 
 def add(raw, filename, data, user, inspection=None, input_entry=None, activity=None):
     """Keep one uploaded file as evidence of `inspection`, `input_entry` or `activity`; return the Evidence."""
     if not any((inspection, input_entry, activity)):
         raise ValidationError({"file": _l("Evidence must belong to an inspection or a farm record.")})
-    owner = _owner(data, inspection, input_entry, activity)
+    owner, keep_location = _owner(data, inspection, input_entry, activity)
     if not raw:
         raise ValidationError({"file": _l("Choose a photo or a PDF.")})
     if len(raw) > MAX_FILE_BYTES:
         raise ValidationError({"file": _l("The file is too large: at most %(mb)s MB.", mb=MAX_FILE_BYTES // (1024 * 1024))})
-    keep_location = str(data.get("keep_location", "")).lower() in ("1", "on", "true", "yes")
     if raw.startswith(b"%PDF-"):
         stored, extension, width, height, thumb, kind = raw, "pdf", None, None, None, "pdf"
     else:

@@ -16,7 +16,7 @@ from certificates.standards import new_values
 from core import audit
 from core.db import db
 from core.exports import csv_bytes
-from core.validation import Form, ValidationError
+from core.validation import Choice, Schema, Text, ValidationError
 
 SEED_CSV = pathlib.Path(__file__).with_name("input_register.csv")
 CSV_HEADER = ["name_th", "name_en", "trade_names", "active_ingredients", "kind", "ruling", "condition"]
@@ -90,17 +90,21 @@ def household_rulings(household):
     return rulings_in(standards.current_version(standard) if standard else None)
 
 
+class InputRegistration(Schema):
+    """An input of the register: its names, what it is made of, and the ruling on it with its condition."""
+
+    name_th = Text(200, required=True)
+    name_en = Text(200)
+    trade_names = Text(2000)
+    active_ingredients = Text(1000)
+    kind = Choice(INPUT_TYPES, required=True)
+    notes = Text(2000)
+    ruling = Choice(RULINGS)
+    condition = Text(1000)
+
+
 def _input_form(data):
-    form = Form(data)
-    form.text("name_th", 200, required=True)
-    form.text("name_en", 200)
-    form.text("trade_names", 2000)
-    form.text("active_ingredients", 1000)
-    form.choice("kind", INPUT_TYPES, required=True)
-    form.text("notes", 2000)
-    form.choice("ruling", RULINGS)
-    form.text("condition", 1000)
-    cleaned = form.finish()
+    cleaned = InputRegistration.clean(data)
     cleaned["trade_names"] = "\n".join(t.strip() for t in cleaned["trade_names"].replace(";", "\n").splitlines() if t.strip())
     if cleaned.get("ruling") == "restricted" and not cleaned["condition"]:
         raise ValidationError({"condition": _l("Write the condition under which the input may be used.")})

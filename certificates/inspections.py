@@ -27,7 +27,7 @@ from certificates.models import (
 from core.db import LARGEST_ID, db
 from core.models import PROGRAMME_START, Household, Member
 from core.privacy import ERASED
-from core.validation import Choice, Date, Described, Form, Integer, Schema, Text, ValidationError, local_today
+from core.validation import Choice, Date, Described, Integer, Schema, Text, ValidationError, local_today
 
 MIN_PGS_INSPECTORS = 3
 SCHEDULE_AHEAD = datetime.timedelta(days=366)  # an inspection is planned at most a year ahead
@@ -233,6 +233,13 @@ def _is_an_inspector(inspection, user):
                                               InspectionInspector.name.in_(list(names) or [""])).exists()
 
 
+class ScreeningInput(Schema):
+    """A reviewer's word on a recorded inspection: passed to the committee, or sent back with notes."""
+
+    outcome = Choice(SCREENING_OUTCOMES, required=True)
+    notes = Text(4000)
+
+
 def screen(inspection, data, user):
     """A reviewer other than the inspectors passes a recorded file to the committee, or sends it back with notes.
 
@@ -240,10 +247,7 @@ def screen(inspection, data, user):
     """
     from certificates import evidence
 
-    form = Form(data)
-    form.choice("outcome", SCREENING_OUTCOMES, required=True)
-    form.text("notes", 4000)
-    cleaned = form.finish()
+    cleaned = ScreeningInput.clean(data)
     if inspection.status != "completed":
         raise ValidationError({"outcome": _l("Only a recorded inspection waiting for screening can be screened.")})
     if user is None or user.role not in ("admin", "inspector"):

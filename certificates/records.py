@@ -29,7 +29,7 @@ from certificates.models import (
 from core import audit, hooks
 from core.db import LARGEST_ID, db, utcnow
 from core.models import Plot, Product, User
-from core.validation import Choice, Date, Form, Integer, Number, Schema, Text, ValidationError, local_today
+from core.validation import Choice, Date, Integer, Number, Schema, Text, ValidationError, local_today
 
 
 def _household_plot(household, form):
@@ -156,12 +156,16 @@ def recorded_by_grower(entry):
     return entry.recorded_by_id is not None and entry.recorded_by.role == "grower"
 
 
+class DiaryReview(Schema):
+    """The inspector's word on a farm-diary entry: confirmed, or queried with what to check."""
+
+    review_status = Choice([key for key in REVIEW_STATES if key], required=True)
+    review_comment = Text(1000)
+
+
 def review_entry(entry, data, user):
     """Confirm a farm-diary entry or query it with a comment; the grower sees both on their phone."""
-    form = Form(data)
-    form.choice("review_status", {key: label for key, label in REVIEW_STATES.items() if key}, required=True)
-    form.text("review_comment", 1000)
-    cleaned = form.finish()
+    cleaned = DiaryReview.clean(data)
     if cleaned["review_status"] == "queried" and not cleaned["review_comment"]:
         raise ValidationError({"review_comment": _l("Say what the grower should check or add.")})
     with db.atomic():

@@ -7,6 +7,7 @@ report reads exactly as it was recorded.
 from flask_babel import lazy_gettext as _l
 
 from certificates.models import (
+    CERTIFICATION_KINDS,
     DEFAULT_CONVERSION_MONTHS,
     CertifyingBody,
     ConversionPeriod,
@@ -18,7 +19,9 @@ from certificates.models import (
 from core import audit
 from core.db import db, utcnow
 from core.models import CATEGORIES
-from core.validation import Form, ValidationError
+from core.validation import Checkbox, Choice, Integer, Schema, Text, ValidationError
+
+MAX_CONVERSION_MONTHS = 120  # ten years: longer is a typing mistake, not a conversion period
 
 # (topic Thai, topic English, text Thai, text English, guidance Thai, critical)
 PGS_CRITERIA = [
@@ -141,16 +144,23 @@ def _editable(version):
         raise ValidationError({"version": _l("A version in force is not changed; start a new draft instead.")})
 
 
+class CriterionInput(Schema):
+    """One criterion of a standard: its topic, text and guidance in Thai and English, and whether it is critical.
+
+    Its product categories are read by the service: a list or a comma-separated line.
+    """
+
+    topic_th = Text(200)
+    topic_en = Text(200)
+    text_th = Text(400, required=True)
+    text_en = Text(400)
+    guidance_th = Text(2000)
+    guidance_en = Text(2000)
+    critical = Checkbox()
+
+
 def _criterion_form(data):
-    form = Form(data)
-    form.text("topic_th", 200)
-    form.text("topic_en", 200)
-    form.text("text_th", 400, required=True)
-    form.text("text_en", 400)
-    form.text("guidance_th", 2000)
-    form.text("guidance_en", 2000)
-    cleaned = form.finish()
-    cleaned["critical"] = str(data.get("critical", "")).lower() in ("1", "on", "true", "yes")
+    cleaned = CriterionInput.clean(data)
     categories = data.get("categories") or []
     if isinstance(categories, str):
         categories = [c for c in categories.split(",") if c]
@@ -195,16 +205,20 @@ def remove_criterion(version, criterion, user):
         audit.record(user, "delete", "criterion", criterion.id, new_values({"text_th": criterion.text_th}))
 
 
+# Declared with type(): one field of months per product category, months_<category>, in CATEGORIES' order.
+ConversionPlan = type("ConversionPlan", (Schema,), {
+    "__doc__": "A draft's conversion months: a default, one per product category where it differs, and notes.",
+    "conversion_months": Integer(minimum=0, maximum=MAX_CONVERSION_MONTHS, required=True),
+    **{f"months_{category}": Integer(minimum=0, maximum=MAX_CONVERSION_MONTHS) for category in CATEGORIES},
+    "notes": Text(2000),
+})
+
+
 def save_conversion(version, data, user):
     """Set the draft's conversion months: a default and one per product category."""
     _check_editor(user)
     _editable(version)
-    form = Form(data)
-    form.integer("conversion_months", minimum=0, maximum=120, required=True)
-    for category in CATEGORIES:
-        form.integer(f"months_{category}", minimum=0, maximum=120)
-    form.text("notes", 2000)
-    cleaned = form.finish()
+    cleaned = ConversionPlan.clean(data)
     with db.atomic():
         version.conversion_months = cleaned["conversion_months"]
         version.notes = cleaned["notes"]
@@ -234,17 +248,19 @@ def publish(version, user):
     return version
 
 
+class CertifyingBodyInput(Schema):
+    """A certifying body: its names, its kind, and whether a reviewer screens its inspections first."""
+
+    name_th = Text(200, required=True)
+    name_en = Text(200)
+    kind = Choice(CERTIFICATION_KINDS, required=True)
+    requires_screening = Checkbox()
+
+
 def save_body(data, user, body=None):
     """Add a certifying body (a PGS committee or a third-party certifier) or rename one."""
-    from certificates.models import CERTIFICATION_KINDS
-
     _check_editor(user)
-    form = Form(data)
-    form.text("name_th", 200, required=True)
-    form.text("name_en", 200)
-    form.choice("kind", CERTIFICATION_KINDS, required=True)
-    cleaned = form.finish()
-    cleaned["requires_screening"] = str(data.get("requires_screening", "")).lower() in ("1", "on", "true", "yes")
+    cleaned = CertifyingBodyInput.clean(data)
     clash = CertifyingBody.select().where(CertifyingBody.name_th == cleaned["name_th"])
     if body is not None:
         clash = clash.where(CertifyingBody.id != body.id)

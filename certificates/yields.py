@@ -4,18 +4,22 @@ from decimal import Decimal
 from certificates.models import YieldNorm
 from core import audit
 from core.db import db, utcnow
-from core.validation import Form
+from core.validation import Integer, Number, Schema, Text
 
 MAX_PER_RAI = Decimal(1_000_000)
 
 
+class YieldNormInput(Schema):
+    """What a rai yields of a product in a season, in the product's unit, and how long the season is."""
+
+    quantity_per_rai = Number(3, minimum=Decimal("0.001"), maximum=MAX_PER_RAI, required=True)
+    season_days = Integer(minimum=1, maximum=366, required=True)
+    notes = Text(500)
+
+
 def save_norm(product, data, by_user):
     """Set or change the norm for a product (quantity per rai in the product's unit, season length)."""
-    form = Form(data)
-    form.decimal("quantity_per_rai", places=3, minimum=Decimal("0.001"), maximum=MAX_PER_RAI, required=True)
-    form.integer("season_days", minimum=1, maximum=366, required=True)
-    form.text("notes", 500)
-    cleaned = form.finish()
+    cleaned = YieldNormInput.clean(data)
     milli = int(cleaned["quantity_per_rai"] * 1000)
     with db.atomic():
         norm = YieldNorm.get_or_none(YieldNorm.product == product)

@@ -12,7 +12,7 @@ from peewee import fn
 from core import audit
 from core.db import Prepared, db, is_sqlite, utcnow, write_transaction
 from core.models import ROLES, ApiToken, LoginAttempt, User
-from core.validation import Form, ValidationError
+from core.validation import Boolean, Choice, Schema, Text, ValidationError
 
 # The sign-in brake (SECURITY.md): failures are counted per name and address pair, so guesses
 # from elsewhere never lock the real user out; past the free failures each try waits longer.
@@ -74,23 +74,27 @@ def check_password_hash(password_hash, password):
         return False
 
 
-def _clean_user(data, partial, creating, names=(), password_required=True):
+class Account(Schema):
+    """An account as the admin writes it: a username (fixed once made), name, role, flags and a new password."""
+
+    username = Text(40, required=True, pattern=r"[A-Za-z0-9_.-]+",
+                    pattern_message=_l("Use letters a-z, digits, dot, dash or underscore."))
+    full_name = Text(120)
+    role = Choice(ROLES, required=True)
+    is_active = Boolean()
+    is_committee = Boolean()
+    password = Text(200)
+
+
+class StaffAccount(Account):
+    """A new account that signs in with a password from the start (a grower's may wait for its invitation)."""
+
+    password = Text(200, required=True)
+
+
+def _clean_user(data, schema, partial=False, omit=(), names=()):
     """Check account input; `names` are the account's own names, which its password must not lean on."""
-    form = Form(data, partial=partial)
-    if creating:
-        form.text(
-            "username",
-            40,
-            required=True,
-            pattern=r"[A-Za-z0-9_.-]+",
-            pattern_message=_l("Use letters a-z, digits, dot, dash or underscore."),
-        )
-    form.text("full_name", 120)
-    form.choice("role", ROLES, required=True)
-    form.boolean("is_active")
-    form.boolean("is_committee")
-    form.text("password", 200, required=creating and password_required)
-    cleaned = form.finish()
+    cleaned = schema.clean(data, partial, omit)
     password = cleaned.pop("password", None)
     if password:
         problem = password_problem(password, [cleaned.get("username"), cleaned.get("full_name"), *names])
@@ -137,8 +141,7 @@ def create_user(data, by_user=None, household=None):
     from the invitation card (core.invitations).
     """
     data = data or {}
-    cleaned, password = _clean_user(data, partial=False, creating=True,
-                                    password_required=data.get("role") != "grower")
+    cleaned, password = _clean_user(data, Account if data.get("role") == "grower" else StaffAccount)
     _household_rule(cleaned["role"], household)
     if "is_active" not in data:
         cleaned["is_active"] = True  # a new account is usable unless said otherwise
@@ -156,7 +159,8 @@ def create_user(data, by_user=None, household=None):
 
 def update_user(user, data, by_user):
     """Change a staff account's name, role, active flag or password."""
-    cleaned, password = _clean_user(data, partial=True, creating=False, names=[user.username, user.full_name])
+    cleaned, password = _clean_user(data, Account, partial=True, omit=("username",),
+                                  names=[user.username, user.full_name])
     if (cleaned.get("role", user.role) == "grower") != (user.role == "grower"):
         raise ValidationError({"role": _l("A grower account stays a grower account, and a staff account stays staff.")})
     if by_user and by_user.id == user.id and (

@@ -23,7 +23,7 @@ from core.i18n import format_date
 from core.models import ApiToken, Invitation, User
 from core.pdf import FONT_BOLD, GREEN, draw_lines, draw_text, fit_lines, fit_size
 from core.qr import draw_qr
-from core.validation import Form, ValidationError
+from core.validation import Choice, Schema, Text, ValidationError
 
 INVITATION_DAYS = 7
 # Why a link does not work; the page says each in plain words, with what to do.
@@ -51,12 +51,16 @@ def _username_for(household):
     return f"{stem}-{number}"
 
 
+class GrowerAccountInput(Schema):
+    """A member of a household who gets an account: their name, and a username if the secretariat chooses one."""
+
+    name = Text(120, required=True)
+    username = Text(40)
+
+
 def add_grower_account(household, data, by_user):
     """Make an account for a member of `household` (name, and a username or the next free one); set up later by invitation."""
-    form = Form(data)
-    form.text("name", 120, required=True)
-    form.text("username", 40)
-    cleaned = form.finish()
+    cleaned = GrowerAccountInput.clean(data)
     return accounts.create_user({"username": cleaned["username"] or _username_for(household),
                                  "full_name": cleaned["name"], "role": "grower"}, by_user, household=household)
 
@@ -105,13 +109,17 @@ def find_invitation(token):
     return invitation
 
 
+class ChosenSecret(Schema):
+    """The password or PIN a member chooses from the invitation link, typed twice."""
+
+    kind = Choice(("password", "pin"), required=True)
+    secret = Text(200, required=True)
+    secret_again = Text(200, required=True)
+
+
 def _clean_secret(data, account):
     """The password or PIN the member chose, checked: (hash, uses_pin)."""
-    form = Form(data)
-    form.choice("kind", {"password": "", "pin": ""}, required=True)
-    form.text("secret", 200, required=True)
-    form.text("secret_again", 200, required=True)
-    cleaned = form.finish()
+    cleaned = ChosenSecret.clean(data)
     secret = cleaned["secret"]
     if secret != cleaned["secret_again"]:
         raise ValidationError({"secret_again": _l("The two entries are not the same. Type it again.")})

@@ -21,20 +21,36 @@ from core.models import (
     Household,
     IncomeSurvey,
 )
-from core.validation import Form, ValidationError, local_today
+from core.validation import Boolean, Choice, Date, Integer, Money, Schema, Text, ValidationError, local_today
 
 COURSE_PLANNING = datetime.timedelta(days=366)  # courses and classes are planned at most a year ahead
 SURVEY_AMOUNTS = ("farming_income", "wage_income", "craft_income", "other_income", "expenses", "home_produced")
 
 
+def _programme_date(latest, required=False):
+    """A date of the programme: not before it began (PROGRAMME_START), not after `latest` (a function of today)."""
+    return Date(required=required, earliest=PROGRAMME_START, latest=latest,
+                too_early=lambda: _l("The programme began on %(date)s: a date before it is a typing mistake. Check the year.",
+                                     date=format_date(PROGRAMME_START)),
+                too_late=lambda: _l("This date is too far ahead (at most %(date)s).", date=format_date(latest())))
+
+
+def _planning_horizon():
+    return local_today() + COURSE_PLANNING
+
+
+class CourseInput(Schema):
+    """A community course: its curriculum, names, teacher and first day."""
+
+    curriculum = Choice([str(key) for key in CURRICULA], required=True)
+    name_th = Text(160, required=True)
+    name_en = Text(160)
+    teacher = Text(120)
+    starts_on = _programme_date(_planning_horizon)
+
+
 def create_course(data, by_user):
-    form = Form(data)
-    form.choice("curriculum", {str(key): value for key, value in CURRICULA.items()}, required=True)
-    form.text("name_th", 160, required=True)
-    form.text("name_en", 160)
-    form.text("teacher", 120)
-    _programme_date(form, "starts_on", local_today() + COURSE_PLANNING)
-    cleaned = form.finish()
+    cleaned = CourseInput.clean(data)
     cleaned["curriculum"] = int(cleaned["curriculum"])
     with db.atomic():
         course = Course.create(**cleaned)
@@ -42,20 +58,16 @@ def create_course(data, by_user):
     return course
 
 
-def _programme_date(form, name, latest, required=False):
-    """A date of the programme: not before it began (PROGRAMME_START), not after `latest`."""
-    form.date(name, required=required, earliest=PROGRAMME_START, latest=latest,
-              too_early=lambda: _l("The programme began on %(date)s: a date before it is a typing mistake. Check the year.",
-                                   date=format_date(PROGRAMME_START)),
-              too_late=lambda: _l("This date is too far ahead (at most %(date)s).", date=format_date(latest)))
+class CourseSignupInput(Schema):
+    """The household that signs up for a course."""
+
+    household_id = Integer(minimum=1, maximum=LARGEST_ID, required=True)
 
 
-def _household(data, form_field="household_id"):
-    form = Form(data)
-    form.integer(form_field, minimum=1, maximum=LARGEST_ID, required=True)
-    household = Household.get_or_none(Household.id == form.finish()[form_field])
+def _household(data):
+    household = Household.get_or_none(Household.id == CourseSignupInput.clean(data)["household_id"])
     if household is None:
-        raise ValidationError({form_field: _l("Choose a household from the list.")})
+        raise ValidationError({"household_id": _l("Choose a household from the list.")})
     return household
 
 
@@ -69,11 +81,15 @@ def sign_up(course, data, by_user):
     return signup
 
 
+class CourseSessionInput(Schema):
+    """One class of a course: its day and topic."""
+
+    held_on = _programme_date(_planning_horizon, required=True)
+    topic = Text(200)
+
+
 def add_session(course, data, by_user):
-    form = Form(data)
-    _programme_date(form, "held_on", local_today() + COURSE_PLANNING, required=True)
-    form.text("topic", 200)
-    cleaned = form.finish()
+    cleaned = CourseSessionInput.clean(data)
     with db.atomic():
         return CourseSession.create(course=course, **cleaned)
 
@@ -102,15 +118,19 @@ def courses_taken(household):
                 .group_by(Course).order_by(Course.curriculum))
 
 
+# Declared with type(): its amounts are SURVEY_AMOUNTS, one Money field each, in that order.
+IncomeSurveyInput = type("IncomeSurveyInput", (Schema,), {
+    "__doc__": "A household's income survey: its day, whether it is the baseline, the amounts in baht a month.",
+    "surveyed_on": _programme_date(local_today, required=True),
+    "is_baseline": Boolean(),
+    **{name: Money() for name in SURVEY_AMOUNTS},
+    "notes": Text(1000),
+})
+
+
 def save_survey(household, data, by_user):
     """Record a baseline or follow-up survey; amounts in baht per month."""
-    form = Form(data)
-    _programme_date(form, "surveyed_on", local_today(), required=True)
-    form.boolean("is_baseline")
-    for name in SURVEY_AMOUNTS:
-        form.money(name)
-    form.text("notes", 1000)
-    cleaned = form.finish()
+    cleaned = IncomeSurveyInput.clean(data)
     values = {"household": household, "surveyed_on": cleaned["surveyed_on"], "is_baseline": cleaned["is_baseline"],
               "notes": cleaned["notes"]}
     for name in SURVEY_AMOUNTS:

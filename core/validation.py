@@ -304,17 +304,6 @@ def parse_decimal(raw, places):
     return value
 
 
-def clean_period(data, start="start", end="end"):
-    """Two required dates from `data` with the end not before the start; returns (start, end)."""
-    form = Form(data)
-    form.date(start, required=True)
-    form.date(end, required=True)
-    cleaned = form.finish()
-    if cleaned[end] < cleaned[start]:
-        raise ValidationError({end: _l("The end of the period cannot be before its start.")})
-    return cleaned[start], cleaned[end]
-
-
 def check_range(value, minimum, maximum, too_small=None, too_large=None):
     """Raise ValueError if `value` is outside [minimum, maximum], with the given message or one naming the bound."""
     if minimum is not None and value < minimum:
@@ -496,6 +485,23 @@ class Boolean(Field):
         return {"type": "boolean"}
 
 
+# What a page's ticked checkbox sends; anything else, or nothing, is an unticked box.
+CHECKED_WORDS = ("1", "on", "true", "yes")
+
+
+class Checkbox(Field):
+    """A page form's checkbox: ticked when sent as one of CHECKED_WORDS, else not; never an error.
+
+    Unlike Boolean, an unknown word is "no": the box has no third state for a typo to reach.
+    """
+
+    def read(self, form, name):
+        form.cleaned[name] = str(form.data.get(name, "")).lower() in CHECKED_WORDS
+
+    def type_schema(self):
+        return {"type": "boolean"}
+
+
 class ClientId(Field):
     """A UUID the client makes for one write, so that a retry of it is recognised."""
 
@@ -624,6 +630,22 @@ class Schema:
 # Records in one page of an API list, unless the caller asks for fewer or more (up to the maximum).
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+
+
+class Period(Schema):
+    """Two days that bound a report or a list, the end not before the start."""
+
+    start = Date(required=True)
+    end = Date(required=True)
+
+
+def clean_period(data, schema=Period):
+    """The period `schema` (its two fields, start then end) reads from `data`; returns (start, end)."""
+    start, end = schema.fields
+    cleaned = schema.clean(data)
+    if cleaned[end] < cleaned[start]:
+        raise ValidationError({end: _l("The end of the period cannot be before its start.")})
+    return cleaned[start], cleaned[end]
 
 
 class Paging(Schema):

@@ -368,14 +368,14 @@ def _grower_account(user_id):
 @role_required("admin")
 def grower_account_add(household_id):
     household = get_or_404(Household, household_id)
-    data = request.form.to_dict()
-    try:
-        account = invitations.add_grower_account(household, data, g.user)
-    except ValidationError as exc:
-        return _render_household_detail(household, status=400, account_values=data, account_errors=exc.errors)
-    flash(_("Account %(name)s made. Print its invitation card and give it to the member.", name=account.username),
-          "success")
-    return redirect(url_for("core.household_detail", household_id=household.id) + "#accounts")
+    return form_page(
+        lambda values, errors, status: _render_household_detail(household, status=status, account_values=values,
+                                                                account_errors=errors),
+        lambda values: invitations.add_grower_account(household, values, g.user),
+        lambda account: saved(url_for("core.household_detail", household_id=household.id) + "#accounts",
+                              _("Account %(name)s made. Print its invitation card and give it to the member.",
+                                name=account.username)),
+    )
 
 
 @bp.route("/accounts/<int:user_id>/invitation", methods=["POST"])

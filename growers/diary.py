@@ -10,15 +10,19 @@ from peewee import IntegrityError
 from certificates import evidence, inputs, records
 from certificates.models import ACTIVITIES, INPUT_TYPES, Activity, Evidence, InputEntry
 from core.db import db
-from core.validation import Form, ValidationError
+from core.validation import ClientId, Schema, ValidationError
 
 KINDS = {"input": InputEntry, "activity": Activity}
 
 
+class DiaryEntryId(Schema):
+    """The id the phone gave a diary entry, read first: an entry sent again is answered with the first one."""
+
+    client_id = ClientId(_l("The entry's id must be a UUID made by the phone."))
+
+
 def _client_id(data):
-    form = Form(data)
-    form.client_id("client_id", _l("The entry's id must be a UUID made by the phone."))
-    return form.finish().get("client_id")
+    return DiaryEntryId.clean(data)["client_id"]
 
 
 def _sent_before(model, client_id, household):

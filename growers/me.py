@@ -14,7 +14,7 @@ from peewee import JOIN, fn
 from certificates import certification
 from core import report
 from core.models import Product
-from core.validation import Form, NotFound, ValidationError, clean_period, local_today
+from core.validation import NotFound, ValidationError, clean_period, local_today
 from market import documents, settings, settlements
 from market.models import MarketDay, Refund, Sale, SaleLine, Settlement
 from traceability import batches, labels
@@ -150,9 +150,7 @@ def labels_at_home(user, batch, data, base_url):
 
     Refused where the secretariat has not allowed the household, and for a harvest not yet checked.
     """
-    form = Form(data)
-    form.integer("copies", minimum=1, maximum=labels.MAX_COPIES)
-    copies = form.finish().get("copies") or LABELS_ON_A_SHEET
+    copies = labels.LabelOptions.clean(data, omit=("template", "skip"))["copies"] or LABELS_ON_A_SHEET
     refusal = labels.grower_label_refusal(batch, user)
     if refusal is not None:
         raise ValidationError({"labels": refusal})

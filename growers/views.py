@@ -7,12 +7,13 @@ second entry). Another household's record is a 404, never a hint that it exists.
 import os
 import uuid
 
-from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, current_app, g, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from certificates import evidence
 from certificates.models import REVIEW_STATES
 from core.auth import current_household, grower_required
+from core.forms import form_page, saved
 from core.i18n import local_name
 from core.models import UNITS, Plot, Product
 from core.validation import NotFound, ValidationError, local_today
@@ -80,15 +81,15 @@ def diary_add(kind):
         raise NotFound()
     household = _household()
     request.max_content_length = evidence.MAX_FILE_BYTES + 1024 * 1024
-    data = request.form.to_dict()
     upload = request.files.get("photo")
     photo = (upload.read(evidence.MAX_FILE_BYTES + 1), upload.filename) if upload and upload.filename else None
-    try:
-        entry, _created = diary.record(kind, household, data, g.user, photo)
-    except ValidationError as exc:
-        return _render_diary(household, {kind: exc.errors}, {kind: data}, 400)
-    flash(_("Recorded in your farm diary. The inspector will see it."), "success")
-    return redirect(url_for(".diary_page", recorded=entry.client_id or "") + "#" + kind + "s")
+    return form_page(
+        lambda values, errors, status: _render_diary(household, errors, values, status),
+        lambda values: diary.record(kind, household, values, g.user, photo)[0],
+        lambda entry: saved(url_for(".diary_page", recorded=entry.client_id or "") + "#" + kind + "s",
+                            _("Recorded in your farm diary. The inspector will see it.")),
+        key=kind,
+    )
 
 
 @bp.route("/evidence/<int:evidence_id>/thumb")
@@ -114,15 +115,12 @@ def _render_harvests(household, errors=None, values=None, status=200):
 @grower_required
 def harvests():
     household = _household()
-    if request.method == "GET":
-        return _render_harvests(household)
-    data = request.form.to_dict()
-    try:
-        batch, _created = me.record_harvest(household, data, g.user)
-    except ValidationError as exc:
-        return _render_harvests(household, exc.errors, data, 400)
-    flash(_("Harvest recorded. It waits for the secretariat's check before labels and sale."), "success")
-    return redirect(url_for(".harvests", recorded=batch.client_id or ""))
+    return form_page(
+        lambda values, errors, status: _render_harvests(household, errors, values, status),
+        lambda values: me.record_harvest(household, values, g.user)[0],
+        lambda batch: saved(url_for(".harvests", recorded=batch.client_id or ""),
+                            _("Harvest recorded. It waits for the secretariat's check before labels and sale.")),
+    )
 
 
 @bp.route("/harvests/<code>/labels.pdf", methods=["POST"])

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from core import audit
 from core.db import Prepared, db
-from core.validation import Form, ValidationError
+from core.validation import Number, Schema, Text, ValidationError
 from market import promptpay
 from market.models import Setting
 
@@ -45,14 +45,18 @@ def tolerance_basis_points():
     return int(Decimal(get("stock_tolerance_percent")) * 100)
 
 
+class MarketSettings(Schema):
+    """The market's name, its PromptPay ID, the commission and the stock count's tolerance."""
+
+    market_name = Text(120, required=True)
+    promptpay_id = Text(40)
+    commission_percent = Number(2, minimum=Decimal(0), maximum=MAX_COMMISSION_PERCENT, required=True)
+    stock_tolerance_percent = Number(2, minimum=Decimal(0), maximum=MAX_TOLERANCE_PERCENT, required=True)
+
+
 def save_settings(data, by_user):
     """Check and store the settings form; the PromptPay ID must be a valid one."""
-    form = Form(data)
-    form.text("market_name", 120, required=True)
-    form.text("promptpay_id", 40)
-    form.decimal("commission_percent", places=2, minimum=Decimal(0), maximum=MAX_COMMISSION_PERCENT, required=True)
-    form.decimal("stock_tolerance_percent", places=2, minimum=Decimal(0), maximum=MAX_TOLERANCE_PERCENT, required=True)
-    cleaned = form.finish()
+    cleaned = MarketSettings.clean(data)
     if cleaned["promptpay_id"]:
         try:
             promptpay.payload(cleaned["promptpay_id"])

@@ -13,15 +13,22 @@ from peewee import JOIN, fn
 from core import audit
 from core.db import LARGEST_ID, is_sqlite, write_transaction
 from core.models import Household, Product
-from core.validation import Form, ValidationError, clean_period, local_today
+from core.validation import Choice, Date, Schema, Text, ValidationError, clean_period, local_today
 from market import settings
 from market.models import PAYOUT_METHODS, MarketDay, Refund, Sale, SaleLine, Settlement, SettlementShare
 from traceability import making
 from traceability.models import Batch
 
 
+class SettlementPeriod(Schema):
+    """The days a settlement run pays for."""
+
+    period_start = Date(required=True)
+    period_end = Date(required=True)
+
+
 def _period(data):
-    return clean_period(data, "period_start", "period_end")
+    return clean_period(data, SettlementPeriod)
 
 
 def _unsettled_lines(start, end):
@@ -185,14 +192,21 @@ def _settle_shares(shared, by_household):
             for household, (amount, points) in parts.items()]).execute()
 
 
+class SettlementPayout(Schema):
+    """How and when a household was paid its settlement; the day is checked against the period too."""
+
+    paid_on = Date(required=True, latest=local_today,
+                   too_late=_l("The payout date is in the future: record it when the household is paid."))
+    paid_method = Choice(PAYOUT_METHODS, required=True)
+    paid_reference = Text(120)
+
+
 def mark_paid(settlement, data, by_user):
     """Record that a household was paid its settlement (date, method, reference)."""
-    form = Form(data)
-    form.date("paid_on", required=True, earliest=settlement.period_start, latest=local_today(),
-              too_early=_l("The payout cannot be before the settled period began."),
-              too_late=_l("The payout date is in the future: record it when the household is paid."))
-    form.choice("paid_method", PAYOUT_METHODS, required=True)
-    form.text("paid_reference", 120)
+    form = SettlementPayout.form(data)
+    if form.cleaned.get("paid_on") and form.cleaned["paid_on"] < settlement.period_start:
+        # First, as paid_on is the first field: the messages keep the form's order.
+        form.errors = {"paid_on": _l("The payout cannot be before the settled period began."), **form.errors}
     cleaned = form.finish()
     with write_transaction():
         done = (Settlement.update(paid_by=by_user, **cleaned)

@@ -15,7 +15,7 @@ from core import audit
 from core.db import LARGEST_ID, utcnow, write_transaction
 from core.i18n import format_quantity, start_of_local_day
 from core.models import Household, HouseholdOccupation, OccupationGroup, Product
-from core.validation import ClientId, Date, Form, Integer, Items, Number, Schema, Text, ValidationError
+from core.validation import ClientId, Date, Integer, Items, Number, Schema, Text, ValidationError
 from traceability import batches, codes
 from traceability.models import MILLI, Batch, BatchEvent, BatchInput
 
@@ -143,11 +143,15 @@ def record_made_batch(data, by_user):
         client_id, lambda code: _write_made_batch(code, client_id, made_on, cleaned, inputs, by_user))
 
 
+class MakingId(Schema):
+    """The id a tablet gave a making, read before the rest: a retry is answered without checking stock again."""
+
+    client_id = MadeBatchInput.client_id
+
+
 def _already_recorded(data):
     """The batch a retry of this making recorded already (its stock is taken, so it is not checked again)."""
-    form = Form({"client_id": (data or {}).get("client_id")} if isinstance(data, dict) else {})
-    form.client_id("client_id", "")
-    client_id = form.cleaned.get("client_id")
+    client_id = MakingId.form(data if isinstance(data, dict) else {}).cleaned.get("client_id")
     return Batch.get_or_none(Batch.client_id == client_id) if client_id else None
 
 

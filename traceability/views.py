@@ -132,20 +132,20 @@ def batch_new():
 def batch_check(code):
     """The secretariat checks a harvest a grower recorded: corrects it if needed and confirms it."""
     batch = _find_or_404(code)
+    initial = None
     if request.method == "GET":
         if not batch.awaiting_check:
             return redirect(url_for(".batch_detail", code=batch.code))
-        values = batches.check_values(batch)
-        values.update({name: format_date_input(values[name]) for name in ("harvest_date", "best_before")})
-        return _render_form(values, {}, checking=batch)
-    values = request.form.to_dict()
-    try:
-        batches.check_harvest(batch, g.user, values)
-    except ValidationError as exc:
-        return _render_form(values, exc.errors, 400, checking=batch)
-    flash(_("Harvest %(code)s checked: it can now be labelled and sold.", code=codes.format_code(batch.code)),
-          "success")
-    return redirect(url_for(".batch_detail", code=batch.code))
+        initial = batches.check_values(batch)
+        initial.update({name: format_date_input(initial[name]) for name in ("harvest_date", "best_before")})
+    return form_page(
+        lambda values, errors, status: _render_form(values, errors, status, checking=batch),
+        lambda values: batches.check_harvest(batch, g.user, values),
+        lambda _checked: saved(url_for(".batch_detail", code=batch.code),
+                               _("Harvest %(code)s checked: it can now be labelled and sold.",
+                                 code=codes.format_code(batch.code))),
+        initial=initial,
+    )
 
 
 INPUT_ROWS = 8  # input lines the making form offers; a making of more is sent as several pages of the API
