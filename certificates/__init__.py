@@ -10,13 +10,9 @@ def init_app(app):
     """Register the certification pages, public verification and JSON routes."""
     from certificates import api, home, inspections, public, views
     from core import hooks, privacy
-    from core.app import csrf
+    from core.app import register_domain
 
-    app.register_blueprint(views.bp)
-    app.register_blueprint(public.bp)
-    app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)
-    home.register(app)
+    register_domain(app, views.bp, public.bp, api=api.bp, home=home)
     hooks.add_household_section(app, "certificates/_household_certification.html", views.household_section)
     if inspections.erase_inspector not in privacy.ERASERS:
         privacy.ERASERS.append(inspections.erase_inspector)

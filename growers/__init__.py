@@ -9,10 +9,8 @@ from growers import models  # noqa: F401  (the app factory reads models.MODELS)
 def init_app(app):
     """Register the grower's pages and `/api/v1/me/...`; a grower lands on Today after signing in."""
     from core import hooks
-    from core.app import csrf
+    from core.app import register_domain
     from growers import api, views
 
-    app.register_blueprint(views.bp)
-    app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)
+    register_domain(app, views.bp, api=api.bp)
     hooks.set_landing(app, "grower", "growers.today")

@@ -8,11 +8,7 @@ from market import models  # noqa: F401  (the app factory reads models.MODELS)
 
 def init_app(app):
     """Register the POS, the market-day and settlement pages, the public receipt and the JSON routes."""
-    from core.app import csrf
+    from core.app import register_domain
     from market import api, home, public, views
 
-    app.register_blueprint(views.bp)
-    app.register_blueprint(public.bp)
-    app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)
-    home.register(app)
+    register_domain(app, views.bp, public.bp, api=api.bp, home=home)

@@ -9,7 +9,7 @@ from reports import models  # noqa: F401  (the app factory reads models.MODELS)
 
 def init_app(app):
     """Register the report pages and their menu entries."""
+    from core.app import register_domain
     from reports import home, views
 
-    app.register_blueprint(views.bp)
-    home.register(app)
+    register_domain(app, views.bp, home=home)

@@ -9,12 +9,8 @@ from traceability import models  # noqa: F401  (the app factory reads models.MOD
 def init_app(app):
     """Register the batch pages, the public trace page and the JSON routes."""
     from core import hooks
-    from core.app import csrf
+    from core.app import register_domain
     from traceability import api, batches, home, public, views
 
-    app.register_blueprint(views.bp)
-    app.register_blueprint(public.bp)
-    app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)
-    home.register(app)
+    register_domain(app, views.bp, public.bp, api=api.bp, home=home)
     hooks.add_farm_harvests(app, batches.farm_harvests)
