@@ -22,6 +22,7 @@ from certificates.models import Activity, InputEntry  # noqa: E402
 from core import accounts, create_app  # noqa: E402
 from core.db import db  # noqa: E402
 from core.models import Household, Plot, Product  # noqa: E402
+from core.validation import local_today  # noqa: E402
 from market.models import MarketDay, Sale, SaleLine, Settlement  # noqa: E402
 from traceability import codes  # noqa: E402
 from traceability.models import Batch  # noqa: E402
@@ -33,7 +34,7 @@ BATCHES, DAYS, LINES_A_DAY, DIARY, SETTLEMENTS = 120, 90, 10, 300, 12
 
 def seed():
     """A season of data for HOUSEHOLDS households; returns the first one's grower and a token."""
-    today = datetime.date.today()
+    today = local_today()
     admin = accounts.create_user({"username": "council", "role": "admin", "password": PASSWORD})
     product = Product.create(name_th="คะน้า", name_en="Chinese kale", unit="kg", category="vegetable",
                              default_price_satang=6000)

@@ -15,6 +15,7 @@ from certificates.standards import ensure_default_standards
 from core import accounts
 from core.db import db
 from core.models import Household, HouseholdOccupation, OccupationGroup, Product, User
+from core.validation import local_today
 
 SEED = 2567
 COMMITTEE_USERNAME = "pgs-committee"
@@ -128,7 +129,7 @@ def _register(user):
 def load_demo_data():
     """Add the demo certification story; return counts of what was added."""
     rng = random.Random(SEED)
-    today = datetime.date.today()
+    today = local_today()
     added = {"inspections": 0, "certificates": 0}
     with db.atomic():
         ensure_default_standards()

@@ -516,6 +516,11 @@ def _criterion_text(requirement):
 REPORT_PHOTO_PIXELS = 700
 
 
+def _named_household(household):
+    """A household in a report's text: "display name (code)", or its code alone when it chose no name."""
+    return f"{household.display_name} ({household.code})" if household.display_name else household.code
+
+
 def _report_photo(path, width):
     """A stored photo fitted into a `width`-point square, downsampled for print."""
     from PIL import Image as PILImage
@@ -590,7 +595,7 @@ class _InspectionReport:
         inspection = self.inspection
         label_width = self.width * 0.22
         facts = [
-            (_("Household"), f"{self.household.public_name} ({self.household.code})"),
+            (_("Household"), _named_household(self.household)),
             (_("Location"), _("Village %(no)s, Khlong Hae Subdistrict, Hat Yai District, Songkhla Province",
                              no=self.household.village_no)),
             (_("Standard"), _("%(standard)s, version %(number)s", standard=local_name(inspection.standard),
@@ -834,7 +839,7 @@ class _CertificationFile(_InspectionReport):
                                      title=f"{_('Certification file')} {self.household.code}")
         story = [
             self._p(_("Certification file"), self.title, self.width),
-            self._p(f"{self.household.public_name} ({self.household.code}) · "
+            self._p(f"{_named_household(self.household)} · "
                     + _("Village %(no)s, Khlong Hae Subdistrict, Hat Yai District, Songkhla Province",
                         no=self.household.village_no), self.body, self.width),
             *self._plots(), *self._inputs(), *self._activities(), *self._all_inspections(), *self._certificates(),

@@ -10,7 +10,7 @@ from decimal import Decimal
 from core import households, products, programme
 from core.db import db
 from core.models import Course, Household, OccupationGroup, Product
-from core.validation import national_id_is_valid
+from core.validation import local_today, national_id_is_valid
 
 SEED = 2566
 HOUSEHOLD_COUNT = 40
@@ -167,7 +167,7 @@ def _programme(rng):
     """Courses with sign-ups, sessions and attendance; baseline surveys 13 months ago and follow-ups."""
     if Course.select().exists():
         return {"courses": 0, "surveys": 0}
-    today = datetime.date.today()
+    today = local_today()
     start = today - datetime.timedelta(days=400)
     everyone = list(Household.select().order_by(Household.code))
     for curriculum, name_th, name_en, teacher in COURSES:

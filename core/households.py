@@ -308,7 +308,7 @@ class MemberInput(Schema):
 
     full_name = Text(120, required=True)
     relationship = Text(60)
-    birth_year = Integer(minimum=1900, maximum=lambda: utcnow().year + 543)  # B.E. this year at the latest
+    birth_year = Integer(minimum=1900, maximum=lambda: local_today().year + 543)  # B.E. this year at the latest
 
 
 def add_member(household, data, by_user):

@@ -203,7 +203,7 @@ def invitation_card(account, url, expires_at):
     y -= qr_side + 2 * mm
     draw_qr(page, (width - qr_side) / 2, y, qr_side, url)
     steps = str(_l("Open the phone's camera, point it at the code and open the link. Choose a password or a "
-                   "PIN. The link works once, until %(date)s.", date=format_date(expires_at.date())))
+                   "PIN. The link works once, until %(date)s.", date=format_date(expires_at)))
     lines, size = fit_lines(steps, inner, 9, 7, max_lines=4)
     y = draw_lines(page, width / 2, y - 5 * mm, lines, size)
     lost = str(_l("Lost phone or expired link: ask the council secretariat for a new card."))

@@ -123,6 +123,11 @@ class OccupationGroup(BaseModel):
     description = TextField(default="")
 
 
+def household_name(code, display_name):
+    """A household as staff lists name it: its code and chosen display name, never a person's name, the code once."""
+    return f"{code} · {display_name}" if display_name and display_name != code else code
+
+
 class Household(BaseModel):
     """A household in the council's central data, and its organic grower registration."""
 
@@ -154,6 +159,11 @@ class Household(BaseModel):
         reads as its code and village.
         """
         return self.display_name or self.code
+
+    @property
+    def staff_name(self):
+        """The household as staff pages list it: its code, then its display name if it chose one (the code once)."""
+        return household_name(self.code, self.display_name)
 
 
 # A grower account's household (staff have none). Added here because Household is declared after

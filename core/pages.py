@@ -11,13 +11,13 @@ request), its address, its language and the date. A change to any of those rows 
 fingerprint, so the page is rendered again at once; a kept page is never shown for other data.
 """
 import collections
-import datetime
 import threading
 
 from flask import make_response, request
 from werkzeug.http import generate_etag
 
 from core.i18n import current_language
+from core.validation import local_today
 
 # Pages kept per kind of page (about 5 KB each): far more than the batches on sale in one market day.
 PAGES_KEPT = 2000
@@ -52,7 +52,7 @@ class RenderedPages:
         its fingerprint shows must not be). The fingerprint is read again after rendering: a page
         rendered while its rows changed is answered but not kept.
         """
-        key = (request.full_path, current_language(), datetime.date.today(), fingerprint())
+        key = (request.full_path, current_language(), local_today(), fingerprint())
         with self.lock:
             kept = self.pages.get(key)
             if kept is not None:

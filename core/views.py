@@ -3,7 +3,6 @@
 Views only parse the request, call one service function and render; the rules live in
 households.py, products.py and accounts.py.
 """
-import datetime
 import os
 import re
 from decimal import Decimal
@@ -619,7 +618,7 @@ def household_import_discard(token):
 @role_required("admin")
 def household_export(fmt):
     """Download the registry, personal data included (admin only)."""
-    stamp = datetime.date.today().isoformat()
+    stamp = local_today().isoformat()
     if fmt == "csv":
         body, mimetype = registry_io.export_csv(), "text/csv; charset=utf-8"
     elif fmt == "xlsx":

@@ -7,12 +7,12 @@ any personal field (phone, national ID, disadvantaged status).
 import dataclasses
 import datetime
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, fn
 
 from certificates import certification
 from core import report
+from core.i18n import start_of_local_day
 from core.models import Product
 from core.validation import NotFound, ValidationError, clean_period, local_today
 from market import documents, settings, settlements
@@ -77,20 +77,11 @@ def owed(household):
     return Owed(int(sold) - int(refunded), sum(s.net_satang for s in unpaid), unpaid)
 
 
-def _local_day_in_utc(on):
-    """The stored (UTC) times that fall on the Thai date `on`.
-
-    A market day opened at 6 in the morning in Khlong Hae is still the day before in UTC, so the
-    day is read from the sale's time, never from a date stored without its time zone.
-    """
-    start = datetime.datetime.combine(on, datetime.time(0)) - datetime.timedelta(hours=current_app.config["UTC_OFFSET_HOURS"])
-    return start, start + datetime.timedelta(days=1)
-
-
 def today(household, on=None):
     """Everything the Today page shows, for the Thai date `on` (today)."""
     on = on or local_today()
-    start, end = _local_day_in_utc(on)
+    start = start_of_local_day(on)  # a market day opened at 6 in the morning there is still yesterday in UTC
+    end = start + datetime.timedelta(days=1)
     rows = list(_own_lines(household).select(Sale.created_at.alias("at"), SaleLine.quantity_milli, SaleLine.total_satang,
                                              Batch.unit, Product.name_th, Product.name_en)
                 .switch(SaleLine).join(Batch).join(Product)

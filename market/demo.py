@@ -10,6 +10,7 @@ import uuid
 from core import accounts
 from core.db import db
 from core.models import User
+from core.validation import local_today
 from market import sales, settings
 from market.models import MarketDay
 from market.settlements import z_report
@@ -31,7 +32,7 @@ def load_demo_data():
     with db.atomic():
         settings.save_settings({**settings.all_settings(), "promptpay_id": DEMO_PROMPTPAY_ID}, admin)
         yesterday = sales.open_market_day({"counter": "A", "opening_float": "500",
-                                           "market_date": (datetime.date.today() - datetime.timedelta(days=1)).isoformat()}, admin)
+                                           "market_date": (local_today() - datetime.timedelta(days=1)).isoformat()}, admin)
         made = 0
         for _ in range(SALES_YESTERDAY):
             made += _one_sale(yesterday, admin, rng)

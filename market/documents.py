@@ -8,6 +8,7 @@ appear by code and public name; only the statement, for staff, names the head of
 from flask_babel import gettext as _
 
 from core.i18n import format_baht, format_date, format_datetime, local_name
+from core.models import household_name
 from core.report import Money, Quantity, Report, Section
 from market.models import PAYMENT_METHODS, PAYOUT_METHODS
 from traceability import codes
@@ -24,11 +25,6 @@ class _Named:
 def product_name(row):
     """The product of a report row (name_th, name_en) in the page's language."""
     return local_name(_Named(row["name_th"], row["name_en"]))
-
-
-def household_name(code, display_name):
-    """A household as the public sees it: its code and chosen display name, never a person's name."""
-    return f"{code} · {display_name}" if display_name and display_name != code else code
 
 
 def z_report(figures, market_name):
@@ -67,7 +63,7 @@ def z_report(figures, market_name):
 def settlements_owed(preview, market_name):
     """What each household is owed for a period, before settling: gross, refunds, commission, net."""
     start, end, basis_points, owed = preview
-    rows = [[household_name(r["household"].code, r["household"].public_name), r["lines"], Money(r["gross_satang"]),
+    rows = [[r["household"].staff_name, r["lines"], Money(r["gross_satang"]),
              Money(r["refunds_satang"]), Money(r["commission_satang"]), Money(r["net_satang"])] for r in owed]
     totals = [_("All"), sum(r["lines"] for r in owed)] + [
         Money(sum(r[key] for r in owed)) for key in ("gross_satang", "refunds_satang", "commission_satang", "net_satang")]

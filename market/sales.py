@@ -15,7 +15,7 @@ from peewee import JOIN, IntegrityError, Select, Value, fn
 
 from certificates.models import Certificate, CertificateEvent
 from core.db import LARGEST_ID, Prepared, is_sqlite, utcnow, write_transaction
-from core.i18n import format_baht, format_date, format_quantity
+from core.i18n import format_baht, format_date, format_quantity, local_time
 from core.models import Household, Product
 from core.validation import (
     Choice,
@@ -141,9 +141,9 @@ def batches_for_counter(since=None, now=None):
     """
     now = now or utcnow()
     query = Batch.select(Batch, Household, Product).join(Household).switch(Batch).join(Product)
-    full = since is None or since.date() != now.date()
+    full = since is None or local_time(since).date() != local_time(now).date()
     if full:
-        recent = now.date() - datetime.timedelta(days=OFFLINE_HARVEST_DAYS)
+        recent = local_time(now).date() - datetime.timedelta(days=OFFLINE_HARVEST_DAYS)
         query = query.where((Batch.harvest_date >= recent) | (Batch.sold_milli < Batch.quantity_milli))
     else:
         touched = (Certificate.select(Certificate.household).join(CertificateEvent)

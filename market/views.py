@@ -3,7 +3,6 @@
 Thin: each view reads the form, calls one function of sales, settlements or settings, renders.
 The POS page itself talks to the JSON API (market/api.py) from static/js/pos.js.
 """
-import datetime
 import json
 import os
 from functools import partial
@@ -29,7 +28,7 @@ from core.i18n import format_baht, format_date
 from core.models import UNITS
 from core.qr import qr_svg
 from core.report import download
-from core.validation import ValidationError
+from core.validation import ValidationError, local_today
 from market import documents, sales, settings, settlements
 from market.models import PAYMENT_METHODS, PAYOUT_METHODS, MarketDay, Refund, Sale, SaleLine, Settlement
 from traceability.models import Batch
@@ -252,7 +251,7 @@ def settlement_list():
 
 def _settlement_period():
     """The period asked for; by default this month up to today."""
-    today = datetime.date.today()
+    today = local_today()
     values = {key: request.values[key] for key in ("period_start", "period_end") if key in request.values}
     values.setdefault("period_start", today.replace(day=1).isoformat())
     values.setdefault("period_end", today.isoformat())
@@ -274,7 +273,7 @@ def settlement_detail(settlement_id):
         partial(_render_settlement, settlement),
         lambda values: settlements.mark_paid(settlement, values, g.user),
         lambda paid: saved(url_for(".settlement_detail", settlement_id=paid.id), _("Marked as paid.")),
-        initial={"paid_on": datetime.date.today().isoformat()},
+        initial={"paid_on": local_today().isoformat()},
     )
 
 

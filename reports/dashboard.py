@@ -3,12 +3,11 @@
 Every figure is one SQL aggregate over valid (not voided) sale lines of market days in the
 period; refunds are taken off by the same grouping.
 """
-import datetime
 
 from peewee import fn
 
 from core.models import Household, HouseholdOccupation, OccupationGroup, Product
-from core.validation import clean_period
+from core.validation import clean_period, local_today
 from market.models import MarketDay, Refund, Sale, SaleLine
 from traceability.models import Batch
 
@@ -17,7 +16,7 @@ TOP = 10  # products and households shown in the charts
 
 def period(data, today=None):
     """The period asked for (default: this month up to today)."""
-    today = today or datetime.date.today()
+    today = today or local_today()
     return clean_period({"start": today.replace(day=1).isoformat(), "end": today.isoformat(),
                          **{key: value for key, value in (data or {}).items() if value}})
 

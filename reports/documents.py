@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 
 from core.i18n import format_baht, format_date, format_datetime, local_name
 from core.report import Money, Percent, Quantity, Report, Section
-from market.documents import household_name
 from reports import dashboard, impact, massbalance
 from traceability import codes
 
@@ -24,7 +23,7 @@ def dashboard_report(start, end, market_name, totals=None):
         ("products", _("Sales by product"), _("Product"),
          [(local_name(product), amount) for product, amount in dashboard.by_product(start, end)]),
         ("households", _("Sales by household"), _("Household"),
-         [(household_name(household.code, household.public_name), amount)
+         [(household.staff_name, amount)
           for household, amount in dashboard.by_household(start, end)]),
         ("villages", _("Sales by village"), _("Village"),
          [(_("Village %(no)s", no=village), amount) for village, amount in dashboard.by_village(start, end)]),
@@ -92,7 +91,7 @@ def _percent(value):
 def mass_balance_report(rows, start, end, only_alerts, market_name):
     """Harvested, sold, used and what the land can yield, per household and product, with follow-up flags."""
     title = _("Mass balance") + (" · " + _("Alerts") if only_alerts else "")
-    table = [[household_name(b.household.code, b.household.public_name), local_name(b.product),
+    table = [[b.household.staff_name, local_name(b.product),
               Quantity(b.harvested_milli, b.product.unit), Quantity(b.sold_milli, b.product.unit),
               Quantity(b.used_milli, b.product.unit),
               None if b.capacity_milli is None else Quantity(b.capacity_milli, b.product.unit),
@@ -114,7 +113,7 @@ def recall_report(title, recalled, lines, filename, market_name):
         state = (_("Recalled %(when)s: %(reason)s", when=format_datetime(batch.recalled_at), reason=batch.recall_reason)
                  if batch.recalled_at else _("Not recalled."))
         notes.append(f"{codes.format_code(batch.code)} · {local_name(batch.product)} · "
-                     f"{household_name(batch.household.code, batch.household.public_name)} · {dated} · {state}")
+                     f"{batch.household.staff_name} · {dated} · {state}")
     rows = [[str(line["sale_id"]), codes.format_code(line["batch_code"]), line["created_at"], line["counter"],
              Quantity(line["quantity_milli"], line["unit"]), Money(line["total_satang"]),
              _("void") if line["voided_at"] else ""] for line in lines]

@@ -16,7 +16,7 @@ from peewee import fn
 from certificates.models import Activity, Certificate, CertificatePlot, CertificateProduct, YieldNorm
 from core.i18n import SQUARE_METRES_PER_WA, WA_PER_RAI
 from core.models import Household, Plot, Product
-from core.validation import clean_period
+from core.validation import clean_period, local_today
 from market.models import MarketDay, Refund, Sale, SaleLine
 from traceability.models import MILLI, Batch, BatchInput
 
@@ -50,7 +50,7 @@ class Balance:
 
 def period(data, today=None):
     """The season asked for; by default the SEASON_DAYS up to today."""
-    today = today or datetime.date.today()
+    today = today or local_today()
     return clean_period({"start": (today - datetime.timedelta(days=SEASON_DAYS - 1)).isoformat(),
                          "end": today.isoformat(), **{key: value for key, value in (data or {}).items() if value}})
 

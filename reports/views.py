@@ -4,7 +4,6 @@ Thin: each view reads the period or filters, builds one report (reports/document
 it as the page or, at the same address with .csv, .xlsx or .pdf after it, as that file. The
 addresses stay under /market/, where printed links and bookmarks have always found them.
 """
-import datetime
 
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
@@ -13,7 +12,7 @@ from core.auth import role_required
 from core.db import get_or_404
 from core.models import Course, Household
 from core.report import download
-from core.validation import NotFound, ValidationError
+from core.validation import NotFound, ValidationError, local_today
 from market import settings
 from reports import dashboard, documents, impact, massbalance, recall
 from traceability import batches, codes, recalls
@@ -35,7 +34,7 @@ def dashboard_page(fmt=None):
     report = documents.dashboard_report(start, end, settings.get("market_name"), totals)
     if fmt is not None:
         return download(report, fmt)
-    today = datetime.date.today()
+    today = local_today()
     return render_template("reports/dashboard.html", report=report, start=start, end=end,
                            totals=totals, today_totals=dashboard.totals(today, today))
 

@@ -1,6 +1,7 @@
 """Dates the Thai way: the one parser (core.validation.parse_date), the B.E. display in forms, and the
 plausibility rule of each date field, through the services, the pages and the JSON API."""
 import datetime
+import types
 
 import pytest
 
@@ -67,6 +68,46 @@ def test_a_form_shows_a_date_in_be_in_thai_and_ce_in_english(app):
         assert format_date_input(None) == ""
     with app.test_request_context(headers={"Cookie": "lang=en"}):
         assert format_date_input(datetime.date(2026, 11, 24)) == "24/11/2026"
+
+
+class _Moment(type):
+    def __instancecheck__(cls, value):
+        return isinstance(value, datetime.datetime)
+
+
+def clock_at(moment):
+    """A stand-in for the datetime module whose now() is always `moment` (an aware UTC time)."""
+    class FrozenDatetime(datetime.datetime, metaclass=_Moment):
+        @classmethod
+        def now(cls, tz=None):
+            return moment.astimezone(tz) if tz else moment.replace(tzinfo=None)
+    return types.SimpleNamespace(datetime=FrozenDatetime, date=datetime.date, time=datetime.time,
+                                 timedelta=datetime.timedelta, UTC=datetime.UTC)
+
+
+@pytest.fixture
+def thai_new_year_night(monkeypatch):
+    """Stop the app's clock at 18:30 UTC on 31 Dec 2025: already 01:30 on 1 Jan 2026 (2569 B.E.) in Khlong Hae."""
+    import core.db
+    import core.validation
+    clock = clock_at(datetime.datetime(2025, 12, 31, 18, 30, tzinfo=datetime.UTC))
+    monkeypatch.setattr(core.validation, "datetime", clock)
+    monkeypatch.setattr(core.db, "datetime", clock)
+    return datetime.date(2026, 1, 1)
+
+
+def test_after_five_in_the_evening_utc_the_pages_are_on_thailands_next_day(app, auth, client, thai_new_year_night):
+    """Between 17:00 and 24:00 UTC it is already tomorrow in Thailand: the settlement and dashboard
+    periods start on the Thai first of the month, not the server's date (31/12/2568)."""
+    with app.app_context():
+        assert local_today() == thai_new_year_night
+    auth.login("admin")
+    settlements_page = client.get("/market/settlements").get_data(as_text=True)
+    assert 'value="01/01/2569"' in settlements_page
+    assert "31/12/2568" not in settlements_page
+    dashboard_page = client.get("/market/dashboard").get_data(as_text=True)
+    assert 'value="01/01/2569"' in dashboard_page
+    assert "31/12/2568" not in dashboard_page
 
 
 def test_local_today_is_thailands_day(app):

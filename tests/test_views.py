@@ -41,3 +41,23 @@ def test_save_with_audit_writes_one_entry_only_when_something_changed(app, make_
         assert Product.get_by_id(product.id).name_th == "เห็ดนางรม"
         entry = product_entries.get()
         assert (entry.action, entry.entity, entry.entity_id) == ("update", "product", product.id)
+
+
+def test_a_household_without_a_display_name_is_listed_by_its_code_once(app, client, auth, certified_household):
+    """A household that chose no display name reads "KH-01-001" on staff pages and files, not "KH-01-001 · KH-01-001"."""
+    from core.models import Household
+    from traceability import batches
+
+    setup = certified_household
+    Household.update(display_name="").where(Household.id == setup["household"].id).execute()
+    batch = batches.create_batch({"household_id": setup["household"].id, "product_id": setup["product"].id,
+                                  "harvest_date": setup["certificate"].issued_on.isoformat(), "quantity": "5"},
+                                 setup["committee"])
+    auth.login("admin")
+    for page in ("/batches", f"/batches/{batch.code}", "/certificates", f"/certificates/{setup['certificate'].number}",
+                 f"/households/{setup['household'].id}/farm", f"/inspections/{setup['inspection'].id}"):
+        html = client.get(page).get_data(as_text=True)
+        assert "KH-01-001" in html, page
+        assert "KH-01-001 · KH-01-001" not in html, page
+    assert Household.get_by_id(setup["household"].id).staff_name == "KH-01-001"
+    assert setup["household"].staff_name == "KH-01-001 · สวนป้าศรี"

@@ -14,6 +14,7 @@ from decimal import Decimal
 from certificates.models import Certificate, CertificateProduct, YieldNorm
 from core.db import db
 from core.models import Household, Product, User
+from core.validation import local_today
 from traceability import batches, labels
 from traceability.models import Batch
 
@@ -49,7 +50,7 @@ def _harvest(household, product, plot, user, rng, day):
 def load_demo_data():
     """Add demo batches; return how many were added."""
     rng = random.Random(SEED)
-    today = datetime.date.today()
+    today = local_today()
     admin = User.select().where(User.role == "admin").order_by(User.id).first()
     added = 0
     with db.atomic():

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core import audit, hooks
+from core.validation import local_today
 from traceability.labels import waiting_for_labels
 from traceability.models import Batch
 
@@ -35,7 +36,7 @@ def tasks(user):
     if to_check:
         found.append(hooks.Task(_("Harvests to check (recorded by growers)"), to_check,
                                 url_for("traceability.batch_list", status="awaiting_check"), "task-harvests-to-check"))
-    waiting = len(waiting_for_labels(datetime.date.today() - datetime.timedelta(days=UNLABELLED_DAYS)))
+    waiting = len(waiting_for_labels(local_today() - datetime.timedelta(days=UNLABELLED_DAYS)))
     if waiting:
         found.append(hooks.Task(_("Harvests without labels"), waiting,
                                 url_for("traceability.batch_list", unlabelled="1"), "task-unlabelled"))
