@@ -5,15 +5,24 @@ the record) and what type the JSON holds, so the document cannot drift from what
 is answered as integer satang (`..._satang`), quantities and decimals as exact strings, dates as
 ISO days and stored times as ISO UTC with a `Z`. This module must never read `request`.
 """
+import operator
 
 
-def _follow(record, path):
-    """The value at a dotted attribute path (or key, in a dict); None once a step is None."""
-    for step in path.split("."):
-        if record is None:
-            return None
-        record = record[step] if isinstance(record, dict) else getattr(record, step)
-    return record
+def _getters(path):
+    """Functions reading a dotted path from a record's attributes, and from a dict's keys; a path
+    that meets None on its way reads None."""
+    steps = path.split(".")
+    if len(steps) == 1:
+        return operator.attrgetter(path), operator.itemgetter(path)
+
+    def follow(record):
+        for step in steps:
+            if record is None:
+                return None
+            record = record[step] if isinstance(record, dict) else getattr(record, step)
+        return record
+
+    return follow, follow
 
 
 class Value:
@@ -27,16 +36,23 @@ class Value:
     def __init__(self, source=None, nullable=False, optional=False, description=None, example=None):
         self.source, self.nullable, self.optional = source, nullable, optional
         self.description, self.example = description, example
-        self.name = None
+        self.get = self.get_key = None
+        if callable(source):
+            self.get = self.get_key = source
+        elif source:
+            self.get, self.get_key = _getters(source)
 
     def __set_name__(self, owner, name):
-        self.name = name
+        if self.get is None:
+            self.get, self.get_key = _getters(name)
 
     def read(self, record):
         """The field's value in `record`, written as the JSON holds it."""
-        source = self.source or self.name
-        value = source(record) if callable(source) else _follow(record, source)
+        value = (self.get_key if isinstance(record, dict) else self.get)(record)
         return None if value is None else self.write(value)
+
+    # A value of this type is already as the JSON holds it, so `write` is skipped (see Answer.dump).
+    plain = None
 
     def write(self, value):
         return value
@@ -58,6 +74,8 @@ class Value:
 class Str(Value):
     """Text as stored; `choices` and `format` ("uri", "date" when already written) document it."""
 
+    plain = str
+
     def __init__(self, source=None, choices=None, format=None, **options):
         super().__init__(source, **options)
         self.choices, self.format = choices, format
@@ -77,6 +95,8 @@ class Str(Value):
 class Int(Value):
     """A whole number: an id, a count, or money as integer satang."""
 
+    plain = int
+
     def write(self, value):
         return int(value)
 
@@ -86,6 +106,8 @@ class Int(Value):
 
 class Bool(Value):
     """Yes or no."""
+
+    plain = bool
 
     def write(self, value):
         return bool(value)
@@ -179,7 +201,14 @@ class Answer:
     @classmethod
     def dump(cls, record, omit=()):
         """The JSON object of `record`, without the optional fields named in `omit`."""
-        return {name: field.read(record) for name, field in cls.fields.items() if name not in omit}
+        keyed = isinstance(record, dict)
+        answer = {}
+        for name, field in cls.fields.items():
+            if name in omit:
+                continue
+            value = (field.get_key if keyed else field.get)(record)
+            answer[name] = value if value is None or type(value) is field.plain else field.write(value)
+        return answer
 
     @classmethod
     def many(cls, records, omit=()):

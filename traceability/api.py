@@ -35,21 +35,31 @@ def _trace_url(batch):
     return batches.trace_url(_base_url(), batch.code)
 
 
-class BatchHousehold(Answer):
-    """The household of a batch: public details only, never phone, ID or disadvantaged flags."""
+class PublicHousehold(Answer):
+    """The household a batch comes from: public name and village only."""
 
     id = Int()
-    code = Str()
     public_name = Str()
     village_no = Int()
 
 
-class BatchProduct(Answer):
-    """The product of a batch."""
+class BatchHousehold(PublicHousehold):
+    """The household of a batch with its code: never phone, ID or disadvantaged flags."""
+
+    code = Str()
+
+
+class ProductName(Answer):
+    """A product by its names."""
 
     id = Int()
     name_th = Str()
     name_en = Str()
+
+
+class BatchProduct(ProductName):
+    """The product of a batch."""
+
     category = Str()
 
 
@@ -94,30 +104,14 @@ class BatchAnswer(Answer):
     trace_url = Str(_trace_url, format="uri")
 
 
-class InputProduct(Answer):
-    """The product of a batch that went into another."""
-
-    id = Int()
-    name_th = Str()
-    name_en = Str()
-
-
-class InputHousehold(Answer):
-    """The household of an input: public name and village only."""
-
-    id = Int()
-    public_name = Str()
-    village_no = Int()
-
-
 class BatchInputItem(Answer):
     """An input of a made batch: public details and how much was used."""
 
     code = Str()
     display_code = Str(lambda source: codes.format_code(source.code))
     kind = Str(choices=("harvest", "made"))
-    product = One(InputProduct)
-    household = One(InputHousehold, description="Public name and village only")
+    product = One(ProductName)
+    household = One(PublicHousehold, description="Public name and village only")
     plot = One(PlotName, lambda source: source.plot if source.plot_id else None, nullable=True)
     harvest_date = Day()
     unit = Str()
@@ -137,7 +131,7 @@ class BatchOutputItem(Answer):
 
     code = Str("batch.code")
     display_code = Str(lambda row: codes.format_code(row.batch.code))
-    product = One(InputProduct, "batch.product")
+    product = One(ProductName, "batch.product")
     made_on = Day("batch.harvest_date")
     status = Str("batch.status", choices=tuple(BATCH_STATUSES))
     quantity_used = Quantity("quantity_milli")
