@@ -36,6 +36,7 @@ def _programme_date(latest, required=False):
 
 
 def _planning_horizon():
+    """The last day a course or one of its classes may be planned for."""
     return local_today() + COURSE_PLANNING
 
 

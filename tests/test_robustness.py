@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.db import close_connections, db, is_sqlite
-from core.validation import Form, ValidationError, parse_decimal
+from core.validation import Checkbox, Form, Schema, ValidationError, parse_decimal
 from market import promptpay, sales
 from market.models import Sale
 from traceability import batches, codes
@@ -62,6 +62,23 @@ def test_thai_digits_are_numbers():
     form = Form({"n": "๑๒"})
     form.integer("n")
     assert form.finish()["n"] == 12
+
+
+class Ticked(Schema):
+    agreed = Checkbox()
+
+
+@given(st.one_of(ANY_TEXT, st.integers(), st.none(), st.booleans()))
+def test_a_checkbox_is_ticked_or_not_never_an_error(value):
+    """A page's checkbox (a critical criterion, screening required, keep the photo's position) never refuses a form."""
+    assert Ticked.clean({"agreed": value})["agreed"] in (True, False)
+
+
+@pytest.mark.parametrize(("sent", "ticked"), [("on", True), ("1", True), ("YES", True), ("true", True), (True, True),
+                                              ("", False), ("off", False), ("maybe", False), (None, False)])
+def test_a_checkbox_is_ticked_only_by_what_a_browser_sends_for_it(sent, ticked):
+    assert Ticked.clean({"agreed": sent})["agreed"] is ticked
+    assert Ticked.clean({})["agreed"] is False
 
 
 @given(st.integers(min_value=1, max_value=promptpay.MAX_AMOUNT_SATANG),
