@@ -1,31 +1,26 @@
 """Benchmark: the grower's phone pages and /api/v1/me on a season of one household's data.
 
-Run with `python bench/grower_pages.py [--rounds N]`. One household with a grower account, 120
+Run with `python -m bench.grower_pages [--rounds N]`. One household with a grower account, 120
 harvests, 90 market days of sales (10 lines a day: 900 lines), 300 diary entries and 12
-settlements, beside 20 other households with the same amount of sales (the pages must read only
+settlements, beside 20 other households with as much of everything (the pages must read only
 their own). Prints, per page: the median time, the ratio to the sign-in page measured in the same
-run (this machine is shared and noisy), the HTML bytes and gzip bytes a phone downloads, and the
+run (this machine is shared and noisy), the bytes and gzip bytes a phone downloads, and the
 SQL statements the request runs. Uses a temporary SQLite database; never touches instance/.
 """
-import argparse
 import datetime
 import gzip
-import os
-import sys
 import tempfile
 import uuid
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from bench.pages import median_ms  # noqa: E402
-from certificates.models import Activity, InputEntry  # noqa: E402
-from core import accounts, create_app  # noqa: E402
-from core.db import db  # noqa: E402
-from core.models import Household, Plot, Product  # noqa: E402
-from core.validation import local_today  # noqa: E402
-from market.models import MarketDay, Sale, SaleLine, Settlement  # noqa: E402
-from traceability import codes  # noqa: E402
-from traceability.models import Batch  # noqa: E402
+from bench.pages import bench_config, median_ms, rounds_from_command_line
+from certificates.models import Activity, InputEntry
+from core import accounts, create_app
+from core.db import db
+from core.models import Household, Plot, Product
+from core.validation import local_today
+from market.models import MarketDay, Sale, SaleLine, Settlement
+from traceability import codes
+from traceability.models import Batch
 
 PASSWORD = "benchmark-password"
 HOUSEHOLDS = 21
@@ -91,13 +86,9 @@ def statements(call):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=50)
-    rounds = parser.parse_args().rounds
+    rounds = rounds_from_command_line(__doc__, 50)
     with tempfile.TemporaryDirectory() as folder:
-        config = {"DATABASE_URL": f"sqlite:///{folder}/bench.db", "INSTANCE_PATH": folder,
-                  "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes", "WTF_CSRF_ENABLED": False}
-        app = create_app(config)
+        app = create_app(bench_config(folder))
         with app.test_request_context():
             _grower, token = seed()
         db.close()

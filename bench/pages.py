@@ -17,6 +17,19 @@ from core.models import Household
 PASSWORD = "benchmark-password"
 
 
+def rounds_from_command_line(description, default):
+    """How many times to time each request: `--rounds N`, or `default`."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--rounds", type=int, default=default)
+    return parser.parse_args().rounds
+
+
+def bench_config(folder):
+    """The app's settings for a benchmark on a fresh SQLite database in `folder`, never instance/."""
+    return {"DATABASE_URL": f"sqlite:///{folder}/bench.db", "INSTANCE_PATH": folder,
+            "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes", "WTF_CSRF_ENABLED": False}
+
+
 def median_ms(function, rounds):
     samples = []
     for _ in range(rounds):
@@ -27,12 +40,9 @@ def median_ms(function, rounds):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=200)
-    rounds = parser.parse_args().rounds
+    rounds = rounds_from_command_line(__doc__, 200)
     with tempfile.TemporaryDirectory() as folder:
-        config = {"DATABASE_URL": f"sqlite:///{folder}/bench.db", "INSTANCE_PATH": folder,
-                  "SECRET_KEY": "bench-secret-key-of-at-least-32-bytes", "WTF_CSRF_ENABLED": False}
+        config = bench_config(folder)
         started = time.perf_counter()
         app = create_app(config)
         fresh_ms = (time.perf_counter() - started) * 1000

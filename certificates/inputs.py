@@ -126,11 +126,7 @@ def save_input(data, user, version, registered=None):
         if same is not None and (registered is None or same.id != registered.id):
             raise ValidationError({"name_th": _l("%(name)s is already in the register.", name=name)})
     with db.atomic():
-        if registered is None:
-            registered = RegisteredInput.create(**cleaned)
-            audit.record(user, "create", "registered_input", registered.id, new_values(cleaned))
-        else:
-            audit.save_with_audit(user, registered, "registered_input", cleaned)
+        registered = audit.create_or_save_with_audit(user, RegisteredInput, registered, "registered_input", cleaned)
         if ruling:
             set_ruling(registered, version, ruling, condition, user)
     return registered

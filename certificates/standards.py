@@ -267,9 +267,5 @@ def save_body(data, user, body=None):
     if clash.exists():
         raise ValidationError({"name_th": _l("A certifying body of this name already exists.")})
     with db.atomic():
-        if body is None:
-            body = CertifyingBody.create(**cleaned)
-            audit.record(user, "create", "certifying_body", body.id, new_values(cleaned))
-        else:
-            audit.save_with_audit(user, body, "certifying_body", cleaned)
+        body = audit.create_or_save_with_audit(user, CertifyingBody, body, "certifying_body", cleaned)
     return body

@@ -156,6 +156,19 @@ def save_with_audit(user, row, entity, cleaned, entity_id=None):
     return changes
 
 
+def create_or_save_with_audit(user, model, row, entity, cleaned):
+    """Make a `model` row of `cleaned` when `row` is None, else change `row`; log either and return the row.
+
+    Call inside the transaction that makes the change. A new row's entry lists every value it was made with.
+    """
+    if row is None:
+        row = model.create(**cleaned)
+        record(user, "create", entity, row.id, {field: (None, value) for field, value in cleaned.items()})
+    else:
+        save_with_audit(user, row, entity, cleaned)
+    return row
+
+
 def entries(entity=None, entity_id=None):
     """Audit entries, newest first, optionally for one record."""
     query = AuditEntry.select().order_by(AuditEntry.at.desc(), AuditEntry.id.desc())

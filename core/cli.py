@@ -117,28 +117,30 @@ def create_user(username, role, household_code, full_name, password_stdin):
 @click.argument("username")
 def create_token(username):
     from core import accounts
-    from core.models import User
 
     _app()
     with db.connection_context():
-        user = User.get_or_none(User.username == username)
-        if user is None or not user.is_active:
-            _fail(f"No active account named {username}.")
-        click.echo(accounts.create_token(user))
+        click.echo(accounts.create_token(_account(username, active=True)))
 
 
 @cli.command("revoke-tokens", help="Revoke every API token of USERNAME (for a lost tablet or a leaked token).")
 @click.argument("username")
 def revoke_tokens(username):
     from core import accounts
-    from core.models import User
 
     _app()
     with db.connection_context():
-        user = User.get_or_none(User.username == username)
-        if user is None:
-            _fail(f"No account named {username}.")
-        click.echo(f"{accounts.revoke_tokens(user)} token(s) revoked for {username}.")
+        click.echo(f"{accounts.revoke_tokens(_account(username))} token(s) revoked for {username}.")
+
+
+def _account(username, active=False):
+    """The account named `username`, or stop with a message; with `active`, a disabled account does not count."""
+    from core.models import User
+
+    user = User.get_or_none(User.username == username)
+    if user is None or (active and not user.is_active):
+        _fail(f"No active account named {username}." if active else f"No account named {username}.")
+    return user
 
 
 @cli.command(help="Apply the retention rule: remove import files older than a day, sign-in attempts older than "

@@ -96,6 +96,14 @@ def test_occupation_groups_are_set_and_replaced(admin_user, household_data):
     assert json.loads(entry.changes)["occupation_group_ids"] == [[weavers.id], [mushrooms.id]]
 
 
+@pytest.fixture
+def household(client, auth, household_data):
+    """A household registered through the form by a signed-in admin, who stays signed in."""
+    auth.login("admin")
+    client.post("/households/new", data=household_data)
+    return Household.get()
+
+
 def test_unknown_occupation_group_is_refused(admin_user, household_data):
     """An occupation group id that does not exist is an input error, not a database error."""
     with pytest.raises(ValidationError) as caught:
@@ -104,11 +112,8 @@ def test_unknown_occupation_group_is_refused(admin_user, household_data):
     assert Household.select().count() == 0
 
 
-def test_plot_area_from_rai_ngan_wa_is_kept_in_square_metres(client, auth, household_data):
+def test_plot_area_from_rai_ngan_wa_is_kept_in_square_metres(client, household):
     """2 ไร่ 1 งาน 50 ตร.ว. = 950 ตร.ว. = 3,800 m², shown back as the same three numbers."""
-    auth.login("admin")
-    client.post("/households/new", data=household_data)
-    household = Household.get()
     response = client.post(
         f"/households/{household.id}/plots/new",
         data={"name": "แปลงริมคลอง", "rai": "2", "ngan": "1", "wa": "50", "main_crops": "คะน้า"},
@@ -130,21 +135,15 @@ def test_plot_area_from_rai_ngan_wa_is_kept_in_square_metres(client, auth, house
         {},
     ],
 )
-def test_bad_plot_area_is_refused(client, auth, household_data, area):
+def test_bad_plot_area_is_refused(client, household, area):
     """Negative, out-of-range, zero or missing areas give a 400 and no plot."""
-    auth.login("admin")
-    client.post("/households/new", data=household_data)
-    household = Household.get()
     response = client.post(f"/households/{household.id}/plots/new", data={"name": "แปลง", **area})
     assert response.status_code == 400
     assert Plot.select().count() == 0
 
 
-def test_members_are_added_and_removed_with_audit(client, auth, household_data):
+def test_members_are_added_and_removed_with_audit(client, household):
     """A member added with a Buddhist Era birth year is stored in CE; removal is logged."""
-    auth.login("admin")
-    client.post("/households/new", data=household_data)
-    household = Household.get()
     response = client.post(
         f"/households/{household.id}/members",
         data={"full_name": "ด.ญ. มะลิ ทองคำ", "relationship": "หลาน", "birth_year": "2555"},

@@ -28,11 +28,7 @@ def open_online(market, context):
     """Open the POS online once: the service worker installs and the counter's copy is filled."""
     page = context.new_page()
     server = market["server"]
-    page.goto(f"{server.url}/login")
-    page.fill("#f-username", "kaew")
-    page.fill("#f-password", "correct-horse-battery")
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
+    server.sign_in(page, "kaew")
     page.goto(f"{server.url}/pos")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now controlled by the service worker

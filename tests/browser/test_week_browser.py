@@ -35,6 +35,12 @@ BASE_URL = "http://market.test"  # the test app's GREENMARKET_BASE_URL
 PEERS = ("KLH-601", "KLH-703", "KLH-704")
 
 
+def fill_in(page, **fields):
+    """Type each value into the form's field of that name (#f-<name>), in the order given."""
+    for name, value in fields.items():
+        page.fill(f"#f-{name}", value)
+
+
 def thai_date(day):
     """A date as the secretariat types it: day/month/B.E. year."""
     return f"{day.day}/{day.month}/{day.year + 543}"
@@ -170,20 +176,14 @@ def test_the_secretariats_first_week(live_server, new_page):
     assert menu.bounding_box()["height"] <= 60, "the menu takes one line at 1024x600"
     week.look(council, "home")
     council.goto(f"{server.url}/households/new")
-    council.fill("#f-code", "KH-01-001")
-    council.fill("#f-head_name", "สมศรี ทองคำ")
-    council.fill("#f-display_name", "สวนป้าศรี")
-    council.fill("#f-village_no", "1")
+    fill_in(council, code="KH-01-001", head_name="สมศรี ทองคำ", display_name="สวนป้าศรี", village_no="1")
     council.select_option("#f-grower_status", "applicant")
     week.look(council, "household-new")
     council.get_by_test_id("household-save").click()
     expect(council.locator("h1")).to_contain_text("KH-01-001")
     household_url = council.url
     council.get_by_role("link", name="เพิ่มแปลง").click()
-    council.fill("#f-name", "แปลงผักริมคลอง")
-    council.fill("#f-rai", "0")
-    council.fill("#f-ngan", "1")
-    council.fill("#f-wa", "0")
+    fill_in(council, name="แปลงผักริมคลอง", rai="0", ngan="1", wa="0")
     week.look(council, "plot-new")
     council.locator("main form button[type=submit]").click()
     expect(council.locator("main")).to_contain_text("1 งาน")
@@ -210,8 +210,7 @@ def test_the_secretariats_first_week(live_server, new_page):
         assert plots.all_inner_texts()[0].startswith("แปลงผักริมคลอง · 1 งาน")
         assert all("KLH-" not in text for text in plots.all_inner_texts())
         council.select_option("#f-product_id", label="คะน้า (กก., ฿60.00)")
-        council.fill("#f-harvest_date", typed)
-        council.fill("#f-quantity", quantity)
+        fill_in(council, harvest_date=typed, quantity=quantity)
         if not note:
             week.look(council, "harvest-form")
         council.get_by_role("button", name="บันทึกการเก็บเกี่ยว").click()
@@ -224,8 +223,7 @@ def test_the_secretariats_first_week(live_server, new_page):
     council.get_by_role("button", name="ถัดไป").click()
     council.select_option("#f-plot_id", "")
     council.select_option("#f-product_id", label="คะน้า (กก., ฿60.00)")
-    council.fill("#f-harvest_date", thai_date(TODAY))
-    council.fill("#f-quantity", "5")
+    fill_in(council, harvest_date=thai_date(TODAY), quantity="5")
     council.get_by_role("button", name="บันทึกการเก็บเกี่ยว").click()
     uncertified_url = council.url
     # Not yet certified: no labels, with the reason, for either household.
@@ -293,8 +291,7 @@ def test_the_secretariats_first_week(live_server, new_page):
 
     # Thursday: the market day opens and the cashier, who lands on the POS with no staff menu, sells.
     council.goto(f"{server.url}/market/days")
-    council.fill("#f-counter", "A")
-    council.fill("#f-opening_float", "500")
+    fill_in(council, counter="A", opening_float="500")
     council.get_by_test_id("open-day").locator("button[type=submit]").click()
     cashier = week.person("kaew")
     assert cashier.url.endswith("/pos") and cashier.get_by_test_id("main-menu").count() == 0
