@@ -10,6 +10,7 @@ from certificates.models import CertifyingBody, InputEntry, NonCompliance, Requi
 from certificates.standards import ensure_default_standards
 from core import households
 from core.models import AuditEntry, Household, User
+from core.validation import local_today
 from market import sales
 from market.models import MarketDay, Settlement
 from traceability import batches
@@ -17,7 +18,7 @@ from traceability.models import Batch
 
 from tests.support import bearer, pdf_text, pgs_peers, qr_texts, sign_in
 
-TODAY = datetime.date.today()
+TODAY = local_today()  # Thailand's day, as the app counts it (from 17:00 UTC the server's date is a day behind)
 
 
 def _through_inspection(household, user, peers):

@@ -27,6 +27,7 @@ from certificates.standards import ensure_default_standards
 from core import households, products
 from core.demo import OCCUPATION_GROUPS
 from core.models import Household, Plot, Product, User
+from core.validation import local_today
 from market import sales, settlements
 
 from tests.support import SAMPLES, qr_texts
@@ -34,7 +35,7 @@ from tests.support import SAMPLES, qr_texts
 TABLET = {"width": 1024, "height": 600}
 PHONE = {"width": 390, "height": 844}
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TODAY = datetime.date.today()
+TODAY = local_today()  # Thailand's day, as the app counts it (from 17:00 UTC the server's date is a day behind)
 BASE_URL = "http://market.test"  # the test app's GREENMARKET_BASE_URL
 # Growers of the council's register who were PGS peers before this week (no disadvantaged status to consent to).
 PEERS = ("KLH-601", "KLH-703", "KLH-704")
@@ -125,6 +126,19 @@ def households_at_start_of_week(week, council):
             council.get_by_test_id("household-save").click()
     assert server.seed(lambda: Household.select().where(Household.grower_status == "active").count()) == 3
     return peers
+
+
+def sell(cashier, code, kilos, cash, before_confirming=lambda: None):
+    """Scan a label at the counter, type the weighed kilos, take cash and wait until the sale is recorded."""
+    cashier.keyboard.type(f"{BASE_URL}/b/{code}")
+    cashier.keyboard.press("Enter")
+    cashier.get_by_test_id("cart-line").first.wait_for()
+    cashier.get_by_test_id("cart-line").first.locator(".line-quantity").fill(kilos)
+    cashier.get_by_test_id("pay-cash").click()
+    cashier.get_by_test_id("cash-tendered").fill(cash)
+    before_confirming()
+    cashier.get_by_test_id("confirm-payment").click()
+    cashier.get_by_test_id("sale-done").wait_for()
 
 
 class Week:
@@ -377,25 +391,10 @@ def test_the_secretariats_first_week(live_server, new_page):
     council.get_by_test_id("open-day").locator("button[type=submit]").click()
     cashier = week.person("kaew")
     assert cashier.url.endswith("/pos") and cashier.get_by_test_id("main-menu").count() == 0
-    cashier.keyboard.type(f"{BASE_URL}/b/{code}")
-    cashier.keyboard.press("Enter")
-    cashier.get_by_test_id("cart-line").first.wait_for()
-    cashier.get_by_test_id("cart-line").first.locator(".line-quantity").fill("2")
-    cashier.get_by_test_id("pay-cash").click()
-    cashier.get_by_test_id("cash-tendered").fill("200")
-    week.look(cashier, "pos")
-    cashier.get_by_test_id("confirm-payment").click()
-    cashier.get_by_test_id("sale-done").wait_for()
+    sell(cashier, code, "2", "200", lambda: week.look(cashier, "pos"))
     # The next customer buys a kilo of the harvest the grower recorded on the phone.
     cashier.locator("#next-customer").click()
-    cashier.keyboard.type(f"{BASE_URL}/b/{grower_code}")
-    cashier.keyboard.press("Enter")
-    cashier.get_by_test_id("cart-line").first.wait_for()
-    cashier.get_by_test_id("cart-line").first.locator(".line-quantity").fill("1")
-    cashier.get_by_test_id("pay-cash").click()
-    cashier.get_by_test_id("cash-tendered").fill("100")
-    cashier.get_by_test_id("confirm-payment").click()
-    cashier.get_by_test_id("sale-done").wait_for()
+    sell(cashier, grower_code, "1", "100")
 
     # Friday: a shopper scans the label at home; the trace page says certified.
     shopper = week.new_page(viewport=PHONE)
