@@ -186,3 +186,17 @@ def test_an_export_of_the_imported_register_imports_back_unchanged(client, auth,
     after = [households.household_record(h, include_sensitive=True) for h in Household.select().order_by(Household.code)]
     strip = lambda records: [{k: v for k, v in r.items() if k != "id"} for r in records]  # noqa: E731
     assert strip(after) == strip(before)
+
+
+def test_on_a_fresh_install_the_refused_register_links_to_the_occupation_groups(client, auth):
+    """With no occupation groups yet, every row of the register is refused; the refusal offers the page
+    that adds them (a new tab, so the upload stays open); matched again, the groups are found."""
+    auth.login("admin")
+    _response, token = start(client, sample("register-2568.xlsx"), "register-2568.xlsx")
+    assert submit_mapping(client, token).status_code == 303
+    page = preview(client, token).get_data(as_text=True)
+    assert 'data-testid="import-add-groups"' in page and 'href="/occupation-groups"' in page
+    for name_th, name_en, description in OCCUPATION_GROUPS:
+        households.save_occupation_group({"name_th": name_th, "name_en": name_en, "description": description}, None)
+    assert submit_mapping(client, token).status_code == 303, "back to the matching: the new groups are offered"
+    assert 'data-testid="import-add-groups"' not in preview(client, token).get_data(as_text=True)

@@ -1,16 +1,24 @@
-"""The secretariat's and the inspector's week between the parts: the household page follows the
-certification, inspections are scheduled from their own page, and the committee's work is named."""
+"""The secretariat's, the inspector's and the grower's week between the parts: the household page follows
+the certification, inspections are scheduled from their own page, the committee's work is named, and
+a grower's harvest goes from the phone through the check, the labels and the counter to the payout."""
 import datetime
+import re
+import uuid
 
 from certificates import certification, inspections, records
-from certificates.models import CertifyingBody, NonCompliance, Requirement, Standard
+from certificates.models import CertifyingBody, InputEntry, NonCompliance, Requirement, Standard
 from certificates.standards import ensure_default_standards
 from core import households
-from core.models import AuditEntry, Household
+from core.models import AuditEntry, Household, User
+from core.validation import local_today
+from market import sales
+from market.models import MarketDay, Settlement
+from traceability import batches
+from traceability.models import Batch
 
-from tests.support import pgs_peers
+from tests.support import bearer, pdf_text, pgs_peers, qr_texts, sign_in
 
-TODAY = datetime.date.today()
+TODAY = local_today()  # Thailand's day, as the app counts it (from 17:00 UTC the server's date is a day behind)
 
 
 def _through_inspection(household, user, peers):
@@ -148,3 +156,65 @@ def test_public_pages_follow_the_phones_language_until_the_visitor_chooses(clien
     client.get(f"/language/th?next=/b/{batch.code}")
     chosen = client.get(f"/b/{batch.code}", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
     assert '<html lang="th">' in chosen
+
+
+def test_the_growers_week_from_the_invitation_card_to_the_payout_on_the_phone(app, certified_household, make_user):
+    """The grower's part of the week, each role on its own device: the secretariat prints the card, the
+    member sets up the phone and records a harvest, the secretariat checks and labels it, it sells at
+    the counter, the phone shows the sale and the settlement; a diary entry is reviewed by the inspector."""
+    setup = certified_household
+    household, secretariat = setup["household"], setup["committee"]
+    office, phone, counter, field = (app.test_client() for _ in range(4))
+    sign_in(office, secretariat)
+
+    assert office.post(f"/households/{household.id}/accounts", data={"name": "มาลี ทองคำ"}).status_code == 302
+    grower = User.get((User.role == "grower") & (User.household == household))
+    card = office.post(f"/accounts/{grower.id}/invitation")
+    assert card.mimetype == "application/pdf" and "มาลี" in pdf_text(card.data).replace(" ", "")
+    [link] = qr_texts(card.data)
+    set_up = phone.post(re.sub(r"^https?://[^/]+", "", link), data={"kind": "pin", "secret": "480315",
+                                                                   "secret_again": "480315"})
+    assert set_up.status_code == 302
+    assert phone.get("/").headers["Location"].endswith("/me")
+    be_today = f"{TODAY.day}/{TODAY.month}/{TODAY.year + 543}"
+    harvest = {"product_id": setup["product"].id, "plot_id": setup["plot"].id, "harvest_date": be_today,
+               "quantity": "5", "price": "60", "client_id": str(uuid.uuid4())}
+    assert phone.post("/me/harvests", data=harvest).status_code == 302
+    batch = Batch.get(Batch.client_id == harvest["client_id"])
+    assert batch.awaiting_check and "รอเลขาฯ ตรวจ" in phone.get("/me/harvests").get_data(as_text=True)
+
+    assert 'data-testid="task-harvests-to-check"' in office.get("/").get_data(as_text=True)
+    assert office.post(f"/batches/{batch.code}/check", data=batches.check_values(batch)).status_code == 302
+    labels = office.get(f"/api/v1/batches/{batch.code}/labels.pdf?template=a4-3x8&copies=2")
+    assert labels.status_code == 200 and all(text.endswith(f"/b/{batch.code}") for text in qr_texts(labels.data))
+    assert office.post("/market/days", data={"counter": "A", "opening_float": "500"}).status_code == 302
+    day = MarketDay.get(MarketDay.counter == "A")
+
+    cashier = make_user("cashier", "kaew")
+    sale = counter.post("/api/v1/sales", headers=bearer(cashier), json={
+        "client_id": str(uuid.uuid4()), "market_day_id": day.id, "payment": {"method": "cash"},
+        "lines": [{"batch_code": batch.code, "quantity": "2", "unit_price_satang": 6000}]})
+    assert sale.status_code == 201, sale.get_json()
+    assert "฿120.00" in phone.get("/me").get_data(as_text=True), "the sale shows on Today"
+
+    sales.close_market_day(MarketDay.get_by_id(day.id), {"counted_cash": "620"}, secretariat)
+    period = {"period_start": TODAY.isoformat(), "period_end": TODAY.isoformat()}
+    assert office.post("/market/settlements", data=period).status_code == 302
+    settlement = Settlement.get(Settlement.household == household)
+    owed = phone.get("/me/sales").get_data(as_text=True)
+    assert "฿120.00" in owed and "ยังไม่จ่าย" in owed
+    statement = phone.get(f"/me/settlements/{settlement.id}.pdf")
+    assert statement.mimetype == "application/pdf" and "฿120.00" in pdf_text(statement.data)
+    paid = {"paid_on": TODAY.isoformat(), "paid_method": "cash"}
+    assert office.post(f"/market/settlements/{settlement.id}", data=paid).status_code == 302
+    assert "ยังไม่จ่าย" not in phone.get("/me/sales").get_data(as_text=True)
+
+    diary = {"plot_id": str(setup["plot"].id), "used_on": be_today, "input_type": "compost", "name": "ปุ๋ยหมัก",
+             "client_id": str(uuid.uuid4())}
+    assert phone.post("/me/diary/input", data=diary).status_code == 302
+    entry = InputEntry.get(InputEntry.client_id == diary["client_id"])
+    sign_in(field, make_user("inspector", "insp"))
+    farm = field.get(f"/households/{household.id}/farm").get_data(as_text=True)
+    assert f"grower-entry-inputs-{entry.id}" in farm
+    assert field.post(f"/farm-records/inputs/{entry.id}/review", data={"review_status": "confirmed"}).status_code == 302
+    assert "ผู้ตรวจยืนยันแล้ว" in phone.get("/me/diary").get_data(as_text=True)

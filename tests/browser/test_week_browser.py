@@ -2,8 +2,11 @@
 sheets (mapping a column by hand in one, reading the bad rows of another), registers a household,
 its plot and the plot's conversion date, and records harvests with B.E. dates typed the Thai way;
 an inspector and the committee certify the household,
-labels print only for what the counter may sell, the household page shows the certificate, a
-cashier sells, a shopper reads the trace page, and the mass balance flags only the planted fault.
+labels print only for what the counter may sell, the household page shows the certificate; a member
+of the household sets up a phone from the invitation card, records a harvest the secretariat checks
+and labels, and a diary entry the inspector confirms; a cashier sells both harvests, a shopper reads
+the trace page, the phone shows the sale and the settlement, and the mass balance flags only the
+planted fault.
 
 Every page the week passes is pictured at 1024x600 and 390x844 into WEEK_SCREENSHOTS (a folder,
 when set); GM_SCREENSHOTS=1 also writes the secretariat's home page on the demo data to
@@ -12,6 +15,7 @@ docs/screenshots/home-th.png.
 import datetime
 import importlib
 import os
+import re
 
 try:
     from playwright.sync_api import expect
@@ -22,14 +26,16 @@ from certificates import yields
 from certificates.standards import ensure_default_standards
 from core import households, products
 from core.demo import OCCUPATION_GROUPS
-from core.models import Household
+from core.models import Household, Plot, Product, User
+from core.validation import local_today
+from market import sales, settlements
 
-from tests.support import SAMPLES
+from tests.support import SAMPLES, qr_texts
 
 TABLET = {"width": 1024, "height": 600}
 PHONE = {"width": 390, "height": 844}
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TODAY = datetime.date.today()
+TODAY = local_today()  # Thailand's day, as the app counts it (from 17:00 UTC the server's date is a day behind)
 BASE_URL = "http://market.test"  # the test app's GREENMARKET_BASE_URL
 # Growers of the council's register who were PGS peers before this week (no disadvantaged status to consent to).
 PEERS = ("KLH-601", "KLH-703", "KLH-704")
@@ -126,6 +132,19 @@ def households_at_start_of_week(week, council):
             council.get_by_test_id("household-save").click()
     assert server.seed(lambda: Household.select().where(Household.grower_status == "active").count()) == 3
     return peers
+
+
+def sell(cashier, code, kilos, cash, before_confirming=lambda: None):
+    """Scan a label at the counter, type the weighed kilos, take cash and wait until the sale is recorded."""
+    cashier.keyboard.type(f"{BASE_URL}/b/{code}")
+    cashier.keyboard.press("Enter")
+    cashier.get_by_test_id("cart-line").first.wait_for()
+    cashier.get_by_test_id("cart-line").first.locator(".line-quantity").fill(kilos)
+    cashier.get_by_test_id("pay-cash").click()
+    cashier.get_by_test_id("cash-tendered").fill(cash)
+    before_confirming()
+    cashier.get_by_test_id("confirm-payment").click()
+    cashier.get_by_test_id("sale-done").wait_for()
 
 
 class Week:
@@ -276,6 +295,80 @@ def test_the_secretariats_first_week(live_server, new_page):
     assert "ผู้ปลูกอินทรีย์" in council.inner_text("main")
     week.look(council, "household-certified")
 
+    # Wednesday afternoon: the secretariat gives a member of the household a grower account and prints
+    # its invitation card; the member sets a PIN on their phone from the card's QR code.
+    accounts_card = council.locator("[data-testid=grower-accounts]")
+    accounts_card.locator("input[name=name]").fill("มาลี ทองคำ")
+    with council.expect_navigation():
+        accounts_card.locator("[data-testid=add-account]").click()
+    print_form = council.locator("[data-testid=account-kh-01-001-1] form").first
+    card = council.context.request.post(server.url + print_form.get_attribute("action"), form={
+        "csrf_token": print_form.locator("input[name=csrf_token]").input_value()})
+    assert card.status == 200 and card.headers["content-type"] == "application/pdf"
+    [link] = qr_texts(card.body())
+    council.reload()
+    week.look(council, "household-accounts")
+    phone = week.new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    phone.goto(server.url + re.sub(r"^https?://[^/]+", "", link))
+    week.look(phone, "invitation-setup")
+    setup = phone.locator("[data-testid=setup-pin]")
+    setup.locator("input[name=secret]").fill("480315")
+    setup.locator("input[name=secret_again]").fill("480315")
+    with phone.expect_navigation():
+        setup.locator("button[type=submit]").click()
+    assert phone.url.endswith("/me"), phone.url
+    expect(phone.get_by_test_id("certificate-status")).to_have_text("ใช้งาน")
+    week.look(phone, "grower-today")
+
+    # On the phone: a harvest (it waits for the secretariat's check) and a diary entry for the inspector.
+    kale_id, plot_id = server.seed(lambda: (Product.get(Product.name_th == "คะน้า").id,
+                                            Plot.get(Plot.name == "แปลงผักริมคลอง").id))
+    phone.get_by_test_id("grower-nav").get_by_text("ผลผลิต").click()
+    harvest = phone.get_by_test_id("harvest-form")
+    harvest.locator("#f-product_id").select_option(str(kale_id))
+    harvest.locator("#f-plot_id").select_option(str(plot_id))
+    harvest.locator("#f-harvest_date").fill(thai_digits(TODAY))
+    harvest.locator("#f-quantity").fill("๕")
+    with phone.expect_navigation():
+        harvest.locator("button[type=submit]").click()
+    mine = phone.get_by_test_id("grower-harvest").first
+    expect(mine.get_by_test_id("harvest-state")).to_have_text("รอเลขาฯ ตรวจ")
+    grower_code = mine.get_attribute("data-code")
+    week.look(phone, "grower-harvests")
+    phone.get_by_test_id("grower-nav").get_by_text("สมุดบันทึกฟาร์ม").click()
+    diary = phone.get_by_test_id("diary-input-form")
+    diary.locator("#f-plot_id").select_option(str(plot_id))
+    diary.locator("#f-used_on").fill(thai_date(TODAY))
+    diary.locator("#f-input_type").select_option("compost")
+    diary.locator("#f-name").fill("ปุ๋ยหมักมูลวัว")
+    with phone.expect_navigation():
+        diary.locator("button[type=submit]").click()
+    week.look(phone, "grower-diary")
+    inspector.goto(f"{server.url}/households/{server.seed(lambda: Household.get(Household.code == 'KH-01-001').id)}/farm")
+    mark = inspector.locator("[data-testid^=grower-entry-inputs-]")
+    expect(mark).to_contain_text("บันทึกโดยเกษตรกร")
+    mark.locator("summary").click()
+    mark.locator("input[value=confirmed]").check()
+    with inspector.expect_navigation():
+        mark.locator("button[type=submit]").click()
+    week.look(inspector, "farm-records-reviewed")
+    phone.reload()
+    expect(phone.get_by_test_id("diary-input").first.get_by_test_id("diary-review")).to_have_text("ผู้ตรวจยืนยันแล้ว")
+
+    # The secretariat checks the phone's harvest from the home page's task and prints its labels.
+    council.goto(server.url)
+    council.get_by_test_id("task-harvests-to-check").click()
+    council.goto(f"{server.url}/batches/{grower_code}/check")
+    week.look(council, "harvest-check")
+    with council.expect_navigation():
+        council.get_by_test_id("confirm-check").click()
+    with council.expect_popup() as popup:
+        council.get_by_test_id("print-labels").click()
+    assert popup.value.url.split("?")[0].endswith("/labels.pdf")
+    phone.get_by_test_id("grower-nav").get_by_text("ผลผลิต").click()
+    expect(phone.get_by_test_id("grower-harvest").first.get_by_test_id("harvest-state")).to_have_text(
+        "ติดฉลากแล้ว วางขายได้")
+
     # Labels: the certified harvest prints, the neighbour's uncertified one is refused.
     council.goto(kale_url)
     with council.expect_popup() as popup:
@@ -295,21 +388,32 @@ def test_the_secretariats_first_week(live_server, new_page):
     council.get_by_test_id("open-day").locator("button[type=submit]").click()
     cashier = week.person("kaew")
     assert cashier.url.endswith("/pos") and cashier.get_by_test_id("main-menu").count() == 0
-    cashier.keyboard.type(f"{BASE_URL}/b/{code}")
-    cashier.keyboard.press("Enter")
-    cashier.get_by_test_id("cart-line").first.wait_for()
-    cashier.get_by_test_id("cart-line").first.locator(".line-quantity").fill("2")
-    cashier.get_by_test_id("pay-cash").click()
-    cashier.get_by_test_id("cash-tendered").fill("200")
-    week.look(cashier, "pos")
-    cashier.get_by_test_id("confirm-payment").click()
-    cashier.get_by_test_id("sale-done").wait_for()
+    sell(cashier, code, "2", "200", lambda: week.look(cashier, "pos"))
+    # The next customer buys a kilo of the harvest the grower recorded on the phone.
+    cashier.locator("#next-customer").click()
+    sell(cashier, grower_code, "1", "100")
 
     # Friday: a shopper scans the label at home; the trace page says certified.
     shopper = week.new_page(viewport=PHONE)
     shopper.goto(f"{server.url}/b/{code}")
     expect(shopper.get_by_test_id("certification-status")).to_contain_text("รับรอง")
     week.look(shopper, "trace")
+
+    # The grower sees the sale on Today; the day is closed and settled, and the phone shows what is owed.
+    phone.get_by_test_id("grower-nav").get_by_text("วันนี้").click()
+    expect(phone.get_by_test_id("sale-today").first).to_contain_text("คะน้า")
+    week.look(phone, "grower-today-sold")
+
+    def close_and_settle():
+        admin = User.get(User.username == "council")
+        sales.close_market_day(sales.open_days()[0], {"counted_cash": "680"}, admin)
+        return settlements.create_settlements({"period_start": TODAY.isoformat(), "period_end": TODAY.isoformat()}, admin)
+
+    server.seed(close_and_settle)
+    phone.get_by_test_id("grower-nav").get_by_text("ยอดขายและเงินที่ได้รับ").click()
+    expect(phone.get_by_test_id("grower-settlement")).to_have_count(1)
+    expect(phone.get_by_test_id("grower-settlement").get_by_test_id("settlement-status")).to_have_text("ยังไม่จ่าย")
+    week.look(phone, "grower-sales")
 
     # The mass balance flags only the planted fault: 912.5 kg from one ngan.
     inspector.goto(f"{server.url}/market/mass-balance?alerts=1")
