@@ -164,7 +164,8 @@ function addBatch(batch) {
   if (same && !weighed) {
     same.quantity = String(((parseMilli(same.quantity) || 0) + 1000) / 1000);
     same.serverRefusal = null;
-    render();
+    $("cart").children[state.lines.indexOf(same)].querySelector(".line-quantity").value = same.quantity;
+    updateTotals();
     return;
   }
   const line = {
@@ -172,7 +173,9 @@ function addBatch(batch) {
     unit: batch.unit, price: batch.price_satang, quantity: weighed ? "" : "1", discount: "",
   };
   state.lines.push(line);
-  render();
+  $("cart").append(lineItem(line, state.lines.length - 1));  // one new line, not the whole basket again
+  $("cart-empty").hidden = true;
+  updateTotals();
   if (weighed) {
     state.awaiting = line;
     // To the weight, unless the scanner is still typing labels (a code split across two boxes is lost).
@@ -184,56 +187,56 @@ function addBatch(batch) {
 // --- The basket ------------------------------------------------------------------------------
 
 function render() {
-  const cart = $("cart");
-  cart.replaceChildren();
-  const template = $("line-template");
-  state.lines.forEach((line, index) => {
-    const item = template.content.firstElementChild.cloneNode(true);
-    item.querySelector(".line-product").textContent = line.product;
-    item.querySelector(".line-household").textContent = line.household;
-    item.querySelector(".line-price").textContent = `${formatBaht(line.price)} ${words.per} ${units[line.unit] || line.unit}`;
-    const quantity = item.querySelector(".line-quantity");
-    quantity.value = line.quantity;
-    if (line.weighed) {
-      quantity.dataset.testid = "weight-input";
-      quantity.placeholder = words.weightPlaceholder;
-      item.querySelector(".line-quantity-label").textContent = words.weight;
-      item.classList.add("line-weighed");
-    }
-    quantity.addEventListener("focus", () => { line.before = line.quantity; });
-    quantity.addEventListener("input", () => {
-      line.quantity = quantity.value;
-      line.serverRefusal = null;
-      if (state.awaiting === line) state.awaiting = null;  // typed by hand: the scale no longer overrides it
-      updateTotals();
-    });
-    quantity.addEventListener("keydown", (event) => {
-      if (event.key !== "Enter") return;
-      event.preventDefault();
-      if (parseMilli(quantity.value) === null && /[^\d.,๐-๙\s]/.test(quantity.value)) {
-        // A scanner typed a label into the weight box: put the weight back and sell the label.
-        const scanned = quantity.value;
-        line.quantity = line.before || "";
-        quantity.value = line.quantity;
-        updateTotals();
-        enqueueScan(scanned);
-      }
-      focusScan();
-    });
-    const discount = item.querySelector(".line-discount");
-    discount.value = line.discount;
-    discount.addEventListener("input", () => { line.discount = discount.value; updateTotals(); });
-    item.querySelector(".line-remove").addEventListener("click", () => {
-      if (state.awaiting === line) state.awaiting = null;
-      state.lines.splice(index, 1);
-      render();
-      focusScan();
-    });
-    item.dataset.index = String(index);
-    cart.append(item);
-  });
+  $("cart").replaceChildren(...state.lines.map(lineItem));
   $("cart-empty").hidden = state.lines.length > 0;
   updateTotals();
+}
+
+function lineItem(line, index) {
+  // The basket line on screen, wired to `line`; `index` is its place in state.lines.
+  const item = $("line-template").content.firstElementChild.cloneNode(true);
+  item.querySelector(".line-product").textContent = line.product;
+  item.querySelector(".line-household").textContent = line.household;
+  item.querySelector(".line-price").textContent = `${formatBaht(line.price)} ${words.per} ${units[line.unit] || line.unit}`;
+  const quantity = item.querySelector(".line-quantity");
+  quantity.value = line.quantity;
+  if (line.weighed) {
+    quantity.dataset.testid = "weight-input";
+    quantity.placeholder = words.weightPlaceholder;
+    item.querySelector(".line-quantity-label").textContent = words.weight;
+    item.classList.add("line-weighed");
+  }
+  quantity.addEventListener("focus", () => { line.before = line.quantity; });
+  quantity.addEventListener("input", () => {
+    line.quantity = quantity.value;
+    line.serverRefusal = null;
+    if (state.awaiting === line) state.awaiting = null;  // typed by hand: the scale no longer overrides it
+    updateTotals();
+  });
+  quantity.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    if (parseMilli(quantity.value) === null && /[^\d.,๐-๙\s]/.test(quantity.value)) {
+      // A scanner typed a label into the weight box: put the weight back and sell the label.
+      const scanned = quantity.value;
+      line.quantity = line.before || "";
+      quantity.value = line.quantity;
+      updateTotals();
+      enqueueScan(scanned);
+    }
+    focusScan();
+  });
+  const discount = item.querySelector(".line-discount");
+  discount.value = line.discount;
+  discount.addEventListener("input", () => { line.discount = discount.value; updateTotals(); });
+  item.querySelector(".line-remove").addEventListener("click", () => {
+    if (state.awaiting === line) state.awaiting = null;
+    state.lines.splice(index, 1);
+    render();
+    focusScan();
+  });
+  item.dataset.index = String(index);
+  return item;
 }
 
 function basketTotal() {
