@@ -15,6 +15,13 @@ const words = document.getElementById("pos-words").dataset;
 const units = JSON.parse(words.units || "{}");
 const $ = (id) => document.getElementById(id);
 
+function show(element, text) {
+  // The text, hidden when empty. Writes only a change: the same text written again still makes the
+  // browser lay the basket out again, for every line at every scan.
+  if (element.textContent !== text) element.textContent = text;
+  if (element.hidden !== !text) element.hidden = !text;
+}
+
 const state = {
   lines: [],          // {code, product, household, unit, price, quantity: "1.250", discount: "0", batch, weighed}
   scans: Promise.resolve(),
@@ -91,9 +98,7 @@ function errorText(body) {
 // --- Scanning --------------------------------------------------------------------------------
 
 function showRefusal(text) {
-  const box = $("refusal");
-  box.textContent = text;
-  box.hidden = !text;
+  show($("refusal"), text);
 }
 
 function setStatus(text) {
@@ -270,17 +275,15 @@ function updateTotals() {
   state.lines.forEach((line, index) => {
     const item = cart.children[index];
     const amount = lineTotal(line);
-    item.querySelector(".line-total").textContent = amount === null ? "—" : formatBaht(amount);
+    show(item.querySelector(".line-total"), amount === null ? "—" : formatBaht(amount));
     const waiting = line.weighed && line.quantity.trim() === "";  // not wrong, just not weighed yet
     item.classList.toggle("line-invalid", !waiting && (amount === null || amount < 0));
     const refusal = line.quantity === "" ? null : lineRefusal(line);
-    const note = item.querySelector(".line-refusal");
-    note.textContent = refusal || "";
-    note.hidden = !refusal;
+    show(item.querySelector(".line-refusal"), refusal || "");
     item.classList.toggle("line-refused", Boolean(refusal));
   });
   const total = basketTotal();
-  $("total").textContent = total === null ? "—" : formatBaht(total);
+  show($("total"), total === null ? "—" : formatBaht(total));
   // The pay buttons are disabled while a line cannot be paid, so startPayment never gets to say
   // why: say it here, or the cashier sees only a grey button and a dash.
   const problem = basketProblem() || (state.lines.length && !state.day ? words.noDay : null);
