@@ -43,6 +43,24 @@ async function transaction(stores, mode, work) {
   return result;
 }
 
+// The batches are also kept in memory, by code, so a scan finds its batch with no IndexedDB
+// transaction (several milliseconds on a busy tablet). Read once, read again after each refresh
+// (which also picks up what another tab wrote), and changed with IndexedDB by every sale below.
+let copy = null;
+
+function readBatches() {
+  copy = transaction(["batches"], "readonly", (tx) => request(tx.objectStore("batches").getAll()))
+    .then((items) => new Map(items.map((item) => [item.code, item])))
+    .catch((error) => { copy = null; throw error; });  // read again at the next scan
+  return copy;
+}
+
+async function remember(written) {
+  // Called once the transaction has committed; the objects are the ones written, never changed later.
+  const batches = await (copy || readBatches());
+  for (const batch of written) batches.set(batch.code, batch);
+}
+
 export function getMeta(key) {
   return transaction(["meta"], "readonly", (tx) => request(tx.objectStore("meta").get(key)));
 }
@@ -68,11 +86,11 @@ export function putBatches(items, asOf, full) {
       store.put(item);
     }
     tx.objectStore("meta").put(asOf, "as_of");
-  });
+  }).then(readBatches);
 }
 
-export function getBatch(code) {
-  return transaction(["batches"], "readonly", (tx) => request(tx.objectStore("batches").get(code)));
+export async function getBatch(code) {
+  return (await (copy || readBatches())).get(code);
 }
 
 export function countBatches() {
@@ -84,14 +102,17 @@ export function queueSale(sale, taken) {
   return transaction(["sales", "batches"], "readwrite", async (tx) => {
     tx.objectStore("sales").put(sale);
     const batches = tx.objectStore("batches");
+    const written = [];
     for (const [code, milli] of Object.entries(taken)) {
       const batch = await request(batches.get(code));
       if (batch) {
         batch.sellable_milli = Math.max(0, batch.sellable_milli - milli);
         batches.put(batch);
+        written.push(batch);
       }
     }
-  });
+    return written;
+  }).then(remember);
 }
 
 export function allSales() {
@@ -103,14 +124,17 @@ export function dropSale(clientId, taken) {
   return transaction(["sales", "batches"], "readwrite", async (tx) => {
     tx.objectStore("sales").delete(clientId);
     const batches = tx.objectStore("batches");
+    const written = [];
     for (const [code, milli] of Object.entries(taken)) {
       const batch = await request(batches.get(code));
       if (batch) {
         batch.sellable_milli += milli;
         batches.put(batch);
+        written.push(batch);
       }
     }
-  });
+    return written;
+  }).then(remember);
 }
 
 export function putSale(sale) {

@@ -15,6 +15,13 @@ const words = document.getElementById("pos-words").dataset;
 const units = JSON.parse(words.units || "{}");
 const $ = (id) => document.getElementById(id);
 
+function show(element, text) {
+  // The text, hidden when empty. Writes only a change: the same text written again still makes the
+  // browser lay the basket out again, for every line at every scan.
+  if (element.textContent !== text) element.textContent = text;
+  if (element.hidden !== !text) element.hidden = !text;
+}
+
 const state = {
   lines: [],          // {code, product, household, unit, price, quantity: "1.250", discount: "0", batch, weighed}
   scans: Promise.resolve(),
@@ -91,9 +98,7 @@ function errorText(body) {
 // --- Scanning --------------------------------------------------------------------------------
 
 function showRefusal(text) {
-  const box = $("refusal");
-  box.textContent = text;
-  box.hidden = !text;
+  show($("refusal"), text);
 }
 
 function setStatus(text) {
@@ -164,7 +169,8 @@ function addBatch(batch) {
   if (same && !weighed) {
     same.quantity = String(((parseMilli(same.quantity) || 0) + 1000) / 1000);
     same.serverRefusal = null;
-    render();
+    $("cart").children[state.lines.indexOf(same)].querySelector(".line-quantity").value = same.quantity;
+    updateTotals();
     return;
   }
   const line = {
@@ -172,7 +178,9 @@ function addBatch(batch) {
     unit: batch.unit, price: batch.price_satang, quantity: weighed ? "" : "1", discount: "",
   };
   state.lines.push(line);
-  render();
+  $("cart").append(lineItem(line, state.lines.length - 1));  // one new line, not the whole basket again
+  $("cart-empty").hidden = true;
+  updateTotals();
   if (weighed) {
     state.awaiting = line;
     // To the weight, unless the scanner is still typing labels (a code split across two boxes is lost).
@@ -184,56 +192,56 @@ function addBatch(batch) {
 // --- The basket ------------------------------------------------------------------------------
 
 function render() {
-  const cart = $("cart");
-  cart.replaceChildren();
-  const template = $("line-template");
-  state.lines.forEach((line, index) => {
-    const item = template.content.firstElementChild.cloneNode(true);
-    item.querySelector(".line-product").textContent = line.product;
-    item.querySelector(".line-household").textContent = line.household;
-    item.querySelector(".line-price").textContent = `${formatBaht(line.price)} ${words.per} ${units[line.unit] || line.unit}`;
-    const quantity = item.querySelector(".line-quantity");
-    quantity.value = line.quantity;
-    if (line.weighed) {
-      quantity.dataset.testid = "weight-input";
-      quantity.placeholder = words.weightPlaceholder;
-      item.querySelector(".line-quantity-label").textContent = words.weight;
-      item.classList.add("line-weighed");
-    }
-    quantity.addEventListener("focus", () => { line.before = line.quantity; });
-    quantity.addEventListener("input", () => {
-      line.quantity = quantity.value;
-      line.serverRefusal = null;
-      if (state.awaiting === line) state.awaiting = null;  // typed by hand: the scale no longer overrides it
-      updateTotals();
-    });
-    quantity.addEventListener("keydown", (event) => {
-      if (event.key !== "Enter") return;
-      event.preventDefault();
-      if (parseMilli(quantity.value) === null && /[^\d.,๐-๙\s]/.test(quantity.value)) {
-        // A scanner typed a label into the weight box: put the weight back and sell the label.
-        const scanned = quantity.value;
-        line.quantity = line.before || "";
-        quantity.value = line.quantity;
-        updateTotals();
-        enqueueScan(scanned);
-      }
-      focusScan();
-    });
-    const discount = item.querySelector(".line-discount");
-    discount.value = line.discount;
-    discount.addEventListener("input", () => { line.discount = discount.value; updateTotals(); });
-    item.querySelector(".line-remove").addEventListener("click", () => {
-      if (state.awaiting === line) state.awaiting = null;
-      state.lines.splice(index, 1);
-      render();
-      focusScan();
-    });
-    item.dataset.index = String(index);
-    cart.append(item);
-  });
+  $("cart").replaceChildren(...state.lines.map(lineItem));
   $("cart-empty").hidden = state.lines.length > 0;
   updateTotals();
+}
+
+function lineItem(line, index) {
+  // The basket line on screen, wired to `line`; `index` is its place in state.lines.
+  const item = $("line-template").content.firstElementChild.cloneNode(true);
+  item.querySelector(".line-product").textContent = line.product;
+  item.querySelector(".line-household").textContent = line.household;
+  item.querySelector(".line-price").textContent = `${formatBaht(line.price)} ${words.per} ${units[line.unit] || line.unit}`;
+  const quantity = item.querySelector(".line-quantity");
+  quantity.value = line.quantity;
+  if (line.weighed) {
+    quantity.dataset.testid = "weight-input";
+    quantity.placeholder = words.weightPlaceholder;
+    item.querySelector(".line-quantity-label").textContent = words.weight;
+    item.classList.add("line-weighed");
+  }
+  quantity.addEventListener("focus", () => { line.before = line.quantity; });
+  quantity.addEventListener("input", () => {
+    line.quantity = quantity.value;
+    line.serverRefusal = null;
+    if (state.awaiting === line) state.awaiting = null;  // typed by hand: the scale no longer overrides it
+    updateTotals();
+  });
+  quantity.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    if (parseMilli(quantity.value) === null && /[^\d.,๐-๙\s]/.test(quantity.value)) {
+      // A scanner typed a label into the weight box: put the weight back and sell the label.
+      const scanned = quantity.value;
+      line.quantity = line.before || "";
+      quantity.value = line.quantity;
+      updateTotals();
+      enqueueScan(scanned);
+    }
+    focusScan();
+  });
+  const discount = item.querySelector(".line-discount");
+  discount.value = line.discount;
+  discount.addEventListener("input", () => { line.discount = discount.value; updateTotals(); });
+  item.querySelector(".line-remove").addEventListener("click", () => {
+    if (state.awaiting === line) state.awaiting = null;
+    state.lines.splice(index, 1);
+    render();
+    focusScan();
+  });
+  item.dataset.index = String(index);
+  return item;
 }
 
 function basketTotal() {
@@ -267,17 +275,15 @@ function updateTotals() {
   state.lines.forEach((line, index) => {
     const item = cart.children[index];
     const amount = lineTotal(line);
-    item.querySelector(".line-total").textContent = amount === null ? "—" : formatBaht(amount);
+    show(item.querySelector(".line-total"), amount === null ? "—" : formatBaht(amount));
     const waiting = line.weighed && line.quantity.trim() === "";  // not wrong, just not weighed yet
     item.classList.toggle("line-invalid", !waiting && (amount === null || amount < 0));
     const refusal = line.quantity === "" ? null : lineRefusal(line);
-    const note = item.querySelector(".line-refusal");
-    note.textContent = refusal || "";
-    note.hidden = !refusal;
+    show(item.querySelector(".line-refusal"), refusal || "");
     item.classList.toggle("line-refused", Boolean(refusal));
   });
   const total = basketTotal();
-  $("total").textContent = total === null ? "—" : formatBaht(total);
+  show($("total"), total === null ? "—" : formatBaht(total));
   // The pay buttons are disabled while a line cannot be paid, so startPayment never gets to say
   // why: say it here, or the cashier sees only a grey button and a dash.
   const problem = basketProblem() || (state.lines.length && !state.day ? words.noDay : null);
