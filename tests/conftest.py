@@ -375,7 +375,6 @@ def seed(tmp_path_factory, schema_template, postgresql_databases):
 
     It may be called after the test's app is made: the test's app keeps its database.
     """
-
     seeds = {}
 
     def make(build):
