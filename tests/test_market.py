@@ -85,6 +85,16 @@ def test_the_same_sale_id_twice_is_one_sale(counter):
     assert reload(counter["batch"]).sold_milli == 2000
 
 
+def test_a_retry_of_the_sale_that_sold_the_batch_out_is_that_sale_not_a_refusal(counter):
+    """The lines are checked before the write; a retry must still find its sale, not 'sold out'."""
+    data = sale_data(counter, (counter["batch"].code, "10"))
+    first, _created = sales.record_sale(data, counter["cashier"], BASE_URL)
+    rows = database_rows()
+    again, created_again = sales.record_sale(data, counter["cashier"], BASE_URL)
+    assert not created_again and again.id == first.id
+    assert database_rows() == rows
+
+
 def test_line_discount_and_rounding_to_the_satang(counter):
     data = sale_data(counter)
     data["lines"] = [{"batch_code": counter["batch"].code, "quantity": "0.333", "unit_price_satang": 6000, "discount_satang": 500}]
