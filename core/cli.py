@@ -202,18 +202,21 @@ def _copy_sqlite(file):
         target.close()
 
 
-def _copy_postgresql(url, file):
+def _run_client_tool(arguments, missing, failed):
+    """Run a PostgreSQL client tool; a missing tool says `missing`, a failure says `failed(its error output)`."""
     try:
-        result = subprocess.run(
-            ["pg_dump", "--format=custom", f"--file={file}", _pg_dump_url(url)],
-            capture_output=True, text=True, check=False,
-        )
+        result = subprocess.run(arguments, capture_output=True, text=True, check=False)
     except FileNotFoundError:
-        raise BackupFailed(
-            _l("pg_dump was not found. Install the PostgreSQL client tools (Debian: postgresql-client) and try again.")
-        ) from None
+        raise BackupFailed(missing) from None
     if result.returncode != 0:
-        raise BackupFailed(_l("pg_dump failed: %(reason)s", reason=result.stderr.strip()))
+        raise BackupFailed(failed(result.stderr.strip()))
+
+
+def _copy_postgresql(url, file):
+    _run_client_tool(
+        ["pg_dump", "--format=custom", f"--file={file}", _pg_dump_url(url)],
+        _l("pg_dump was not found. Install the PostgreSQL client tools (Debian: postgresql-client) and try again."),
+        lambda reason: _l("pg_dump failed: %(reason)s", reason=reason))
 
 
 @cli.command(help="Write a consistent copy of the database to FILE while the app keeps running.")
@@ -291,15 +294,11 @@ def _restore_sqlite(file):
 
 
 def _restore_postgresql(url, file):
-    try:
-        result = subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                                 f"--dbname={_pg_dump_url(url)}", file], capture_output=True, text=True, check=False)
-    except FileNotFoundError:
-        raise BackupFailed(
-            _l("pg_restore was not found. Install the PostgreSQL client tools (Debian: postgresql-client) and try again.")
-        ) from None
-    if result.returncode != 0:
-        raise BackupFailed(_l("pg_restore failed: %(reason)s", reason=result.stderr.strip()))
+    _run_client_tool(
+        ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", f"--dbname={_pg_dump_url(url)}",
+         file],
+        _l("pg_restore was not found. Install the PostgreSQL client tools (Debian: postgresql-client) and try again."),
+        lambda reason: _l("pg_restore failed: %(reason)s", reason=reason))
 
 
 @cli.command(help="Bring back a backup made by `backup`. Refuses to overwrite data without --force.")

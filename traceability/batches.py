@@ -388,12 +388,8 @@ def sale_block(batch, status=None):
 
     `status` is the batch's certification when the caller has it already.
     """
-    if batch.recalled_at is not None:
-        return "recalled"
-    if batch.awaiting_check:
-        return "awaiting_check"
-    if batch.sold_milli >= batch.quantity_milli:
-        return "sold_out"
+    if batch.status != "available":
+        return batch.status
     if batch.product.is_certifiable:
         status = status or batch_certification(batch)
         if not status.certified:
