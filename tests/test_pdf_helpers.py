@@ -4,9 +4,10 @@ import io
 import pypdfium2
 import pytest
 import zxingcpp
+from reportlab.pdfbase.ttfonts import shapeStr
 from reportlab.pdfgen import canvas as pdf_canvas
 
-from core.pdf import FONT, draw_text, fit_size, text_width
+from core.pdf import FONT, draw_text, fit_size, register_fonts, text_width
 from core.qr import draw_qr
 
 
@@ -18,7 +19,7 @@ def render(pdf_bytes, dpi=200):
 
 def make_pdf(draw, size=(300, 300)):
     out = io.BytesIO()
-    canvas = pdf_canvas.Canvas(out, pagesize=size)
+    canvas = pdf_canvas.Canvas(out, pagesize=size, invariant=1, pageCompression=0)
     draw(canvas)
     canvas.save()
     return out.getvalue()
@@ -54,3 +55,34 @@ def test_fit_size_shrinks_long_names_to_the_width():
     size = fit_size(long_name, 150, 14, 6)
     assert size < 14 and text_width(long_name, size, FONT) <= 150
     assert fit_size("คะน้า", 150, 14, 6) == 14
+
+
+def test_draw_text_writes_what_reportlab_writes_when_lines_repeat_across_documents():
+    """Reused text operators are ReportLab's own, in each document's own font subset.
+
+    The second document starts its subset in another order, so an encoding carried over from
+    the first would show the wrong glyphs.
+    """
+    lines = [("สวนผักป้าศรี", 7, "left"), ("น้ำผึ้งชันโรง", 11, "centre"), ("฿60.00 ต่อ กก.", 8, "right"),
+             ("สวนผักป้าศรี", 7, "left")]
+
+    def with_draw_text(order):
+        def draw(c):
+            for n, i in enumerate(order):
+                text, size, align = lines[i]
+                draw_text(c, 150, 20 + 30 * n, text, size, align=align)
+        return make_pdf(draw)
+
+    def with_reportlab(order):
+        def draw(c):
+            register_fonts()
+            for n, i in enumerate(order):
+                text, size, align = lines[i]
+                c.setFont(FONT, size)
+                shaped = shapeStr(text, FONT, size)
+                {"left": c.drawString, "centre": c.drawCentredString, "right": c.drawRightString}[align](
+                    150, 20 + 30 * n, shaped)
+        return make_pdf(draw)
+
+    for order in ([0, 1, 2, 3], [2, 1, 3, 0]):
+        assert with_draw_text(order) == with_reportlab(order)
