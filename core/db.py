@@ -160,11 +160,6 @@ class Prepared:
         """Run an INSERT ... RETURNING id (build it with `.returning(Model.id)`); the new row's id."""
         return self._execute(args).fetchone()[0]
 
-    def returned(self, *args):
-        """Run an UPDATE ... RETURNING one column; its value, or None when no row was changed."""
-        row = self._execute(args).fetchone()
-        return None if row is None else row[0]
-
     def _execute(self, args):
         database = db.obj
         _query, sql, sources = self.compiled.get(database) or self._compile(database)

@@ -310,23 +310,19 @@ def _parse_code(text, base_url, index):
 def record_sale(data, cashier, base_url):
     """Record a sale once: returns (sale, created). The same client id again returns the first sale.
 
-    Every line is checked (sellable, price as shown, enough stock) before the write lock is taken,
-    so the counters queue only for the writes; the stock is taken in the one transaction with the
-    sale by an UPDATE that refuses what is no longer there (sold meanwhile, or recalled). If any
-    line is refused, nothing is written and SaleRefused lists every reason.
+    Every line is checked (sellable, price as shown, enough stock) and the stock taken in one
+    transaction; if any line is refused, nothing is written and SaleRefused lists every reason.
     """
     cleaned = SaleInput.clean(data)
     try:
         wanted = [(_parse_code(line["batch_code"], base_url, index), line) for index, line in enumerate(cleaned["lines"])]
-        checked = _checked_lines(cleaned, wanted)
-    except (SaleRefused, ValidationError):
-        # A retry of a sale already recorded gets that sale, even if its batches have sold out since.
+    except SaleRefused:
         existing = Sale.get_or_none(Sale.client_id == cleaned["client_id"])
         if existing is None:
             raise
         return existing, False
     try:
-        return _write_sale(cleaned, checked, cashier)
+        return _write_sale(cleaned, wanted, cashier)
     except IntegrityError:
         # Two retries of one sale raced: the database's unique client id let one in.
         existing = Sale.get_or_none(Sale.client_id == cleaned["client_id"])
@@ -358,63 +354,13 @@ _INSERT_LINE = Prepared(lambda sale_id, batch_id, household_id, quantity, unit_p
     sale=sale_id, batch=batch_id, household=household_id, quantity_milli=quantity, unit_price_satang=unit_price,
     discount_satang=discount, total_satang=total, certification_state=state).returning(SaleLine.id))
 
-# Takes the stock only if the batch still has it and is not recalled; answers what is sold now.
 _TAKE_STOCK = Prepared(lambda quantity, changed_at, batch_id, limit: (
     Batch.update(sold_milli=Batch.sold_milli + quantity, changed_at=changed_at)
-    .where(Batch.id == batch_id, Batch.recalled_at.is_null(), Batch.sold_milli + quantity <= limit)
-    .returning(Batch.sold_milli)))
+    .where(Batch.id == batch_id, Batch.recalled_at.is_null(), Batch.sold_milli + quantity <= limit)))
 
 
-@dataclasses.dataclass
-class _Checked:
-    """A sale's lines as checked before the write: (batch, quantity, unit price, discount, total, state) each."""
-
-    lines: list
-    total: int
-    payment: tuple  # method, cash, PromptPay part, tendered
-
-
-def _checked_lines(cleaned, wanted):
-    """Check every line against its batch as read now (sellable, price as shown, enough stock) and the payment.
-
-    Read outside the write lock, as PostgreSQL's transaction reads them anyway: what may change
-    meanwhile (stock, a recall) is checked again by the UPDATE that takes the stock.
-    """
-    asked = sorted({code for code, _line in wanted})
-    found = {batch.code: batch for batch in _BATCHES_BY_CODES[len(asked)].rows(*asked)}
-    refusals, lines, taken = [], [], {}
-    for index, (code, line) in enumerate(wanted):
-        batch = found.get(code)
-        if batch is None:
-            refusals.append(Refusal("not_found", REFUSALS["not_found"], index, code))
-            continue
-        quantity = int(line["quantity"] * MILLI)
-        taken[code] = taken.get(code, 0) + quantity
-        status = batches.batch_certification(batch)
-        refusal = refusal_for(batch, taken[code], status)
-        price = line.get("unit_price_satang")
-        if refusal is None and batch.price_satang is None and price is None:
-            refusal = Refusal("no_price", REFUSALS["no_price"])
-        elif refusal is None and batch.price_satang is not None and price is not None and price != batch.price_satang:
-            refusal = Refusal("price_changed", _l("The price of this batch is now %(price)s. Scan it again.",
-                                                  price=format_baht(batch.price_satang)))
-        if refusal is not None:
-            refusals.append(dataclasses.replace(refusal, index=index, batch_code=code))
-            continue
-        unit_price = batch.price_satang if batch.price_satang is not None else price
-        discount = line.get("discount_satang") or 0
-        total = line_total(quantity, unit_price, discount)
-        if total < 0:
-            raise ValidationError({f"lines.{index}.discount_satang": _l("The discount is larger than the line.")})
-        lines.append((batch, quantity, unit_price, discount, total, status.state))
-    if refusals:
-        raise SaleRefused(refusals)
-    total = sum(line[4] for line in lines)
-    return _Checked(lines, total, _payment_parts(cleaned["payment"], total))
-
-
-def _write_sale(cleaned, checked, cashier):
-    """Write the checked sale and take its stock, all in one transaction: (sale, created)."""
+def _write_sale(cleaned, wanted, cashier):
+    """Check every line, take the stock and write the sale, all in one transaction: (sale, created)."""
     with write_transaction():
         # The day and whether this sale is already recorded, in one statement.
         day = _DAY_AND_RECORDED_SALE.first(cleaned["client_id"], cleaned["market_day_id"])
@@ -424,14 +370,44 @@ def _write_sale(cleaned, checked, cashier):
             return Sale.get_by_id(recorded), False
         if day is None or not day.is_open:
             raise ValidationError({"market_day_id": _l("This market day is not open. Ask the council secretariat to open the counter.")})
-        method, cash, promptpay_part, tendered = checked.payment
+        asked = sorted({code for code, _line in wanted})
+        found = {batch.code: batch for batch in _BATCHES_BY_CODES[len(asked)].rows(*asked)}
+        refusals, lines, taken = [], [], {}
+        for index, (code, line) in enumerate(wanted):
+            batch = found.get(code)
+            if batch is None:
+                refusals.append(Refusal("not_found", REFUSALS["not_found"], index, code))
+                continue
+            quantity = int(line["quantity"] * MILLI)
+            taken[code] = taken.get(code, 0) + quantity
+            status = batches.batch_certification(batch)
+            refusal = refusal_for(batch, taken[code], status)
+            price = line.get("unit_price_satang")
+            if refusal is None and batch.price_satang is None and price is None:
+                refusal = Refusal("no_price", REFUSALS["no_price"])
+            elif refusal is None and batch.price_satang is not None and price is not None and price != batch.price_satang:
+                refusal = Refusal("price_changed", _l("The price of this batch is now %(price)s. Scan it again.",
+                                                      price=format_baht(batch.price_satang)))
+            if refusal is not None:
+                refusals.append(dataclasses.replace(refusal, index=index, batch_code=code))
+                continue
+            unit_price = batch.price_satang if batch.price_satang is not None else price
+            discount = line.get("discount_satang") or 0
+            total = line_total(quantity, unit_price, discount)
+            if total < 0:
+                raise ValidationError({f"lines.{index}.discount_satang": _l("The discount is larger than the line.")})
+            lines.append((batch, quantity, unit_price, discount, total, status.state))
+        if refusals:
+            raise SaleRefused(refusals)
+        total = sum(line[4] for line in lines)
+        method, cash, promptpay_part, tendered = _payment_parts(cleaned["payment"], total)
         sale = Sale(client_id=cleaned["client_id"], market_day=day, cashier=cashier, created_at=utcnow(),
-                    total_satang=checked.total, payment_method=method, cash_satang=cash, promptpay_satang=promptpay_part,
+                    total_satang=total, payment_method=method, cash_satang=cash, promptpay_satang=promptpay_part,
                     tendered_satang=tendered, receipt_token=secrets.token_urlsafe(12), void_reason="")
-        sale.id = _INSERT_SALE.insert(sale.client_id, day.id, cashier.id, sale.created_at, checked.total, method, cash,
+        sale.id = _INSERT_SALE.insert(sale.client_id, day.id, cashier.id, sale.created_at, total, method, cash,
                                       promptpay_part, tendered, sale.receipt_token)
         sale.written_lines = []  # sale_lines answers these instead of reading them back
-        for index, (batch, quantity, unit_price, discount, line_sum, state) in enumerate(checked.lines):
+        for index, (batch, quantity, unit_price, discount, line_sum, state) in enumerate(lines):
             _take_stock(batch, quantity, index)
             line = SaleLine(sale=sale, batch=batch, household=batch.household, quantity_milli=quantity,
                             unit_price_satang=unit_price, discount_satang=discount, total_satang=line_sum,
@@ -445,17 +421,16 @@ def _write_sale(cleaned, checked, cashier):
 def _take_stock(batch, quantity, index):
     """Take `quantity` from the batch in the database, or refuse if another counter got there first."""
     limit = _tolerance_limit(batch)
-    sold = _TAKE_STOCK.returned(quantity, utcnow(), batch.id, limit)
-    if sold is None:
+    if not _TAKE_STOCK.execute(quantity, utcnow(), batch.id, limit):
         fresh = Batch.get_by_id(batch.id)
         left = max(limit - fresh.sold_milli, 0)
         code = "recalled" if fresh.recalled_at else ("sold_out" if not left else "not_enough")
         message = REFUSALS[code] if code != "not_enough" else _l(
             "Not enough left: only %(left)s of this batch can still be sold.", left=format_quantity(left, batch.unit))
         raise SaleRefused([Refusal(code, message, index, batch.code)])
-    if sold == quantity:  # its first sale (or the first since voids gave everything back)
+    if batch.sold_milli == 0:  # its first sale (or the first since voids gave everything back)
         _record_event_once(batch.id, "at_market")
-    if sold >= batch.quantity_milli:
+    if batch.sold_milli + quantity >= batch.quantity_milli:
         _record_event_once(batch.id, "sold_out")
 
 

@@ -86,7 +86,7 @@ def test_the_same_sale_id_twice_is_one_sale(counter):
 
 
 def test_a_retry_of_the_sale_that_sold_the_batch_out_is_that_sale_not_a_refusal(counter):
-    """The lines are checked before the write; a retry must still find its sale, not 'sold out'."""
+    """A retry finds its sale before any line is checked again, so never "sold out"."""
     data = sale_data(counter, (counter["batch"].code, "10"))
     first, _created = sales.record_sale(data, counter["cashier"], BASE_URL)
     rows = database_rows()
