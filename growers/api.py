@@ -6,12 +6,14 @@ its CSRF token (the offline queue); a script uses its bearer token. Only the gro
 from flask import Blueprint, g, jsonify, url_for
 from flask_babel import gettext as _
 
+from certificates import records
 from core.answers import Answer, Bool, Day, Exact, Int, Many, One, Str, schemas
 from core.api import api_role, created, json_body, query_args
 from core.auth import current_household
-from core.openapi import document, error_responses, json_response, list_response
+from core.openapi import document, error_responses, json_response, list_response, query_parameters
 from core.validation import Date, NotFound, Schema, ValidationError
 from growers import diary, me
+from traceability import batches
 from traceability.batches import Quantity
 
 bp = Blueprint("growers_api", __name__, url_prefix="/api/v1/me")
@@ -232,17 +234,18 @@ def settlement_list():
     return jsonify({"items": GrowerSettlement.many(me.settlement_list(_household()))})
 
 
-_STRING, _INT = {"type": "string"}, {"type": "integer"}
-_DIARY_INPUT = {
-    "type": "object", "required": ["kind", "plot_id"],
-    "description": "kind input: used_on, input_type, name (from the register or typed), quantity, unit, source; "
-                   "kind activity: done_on, activity (not harvest: POST /me/batches), product_id, quantity, notes. "
-                   "Dates in B.E. or C.E., Thai digits too.",
-    "properties": {"kind": {"type": "string", "enum": list(diary.KINDS)},
-                   "client_id": {"type": "string", "format": "uuid", "description": "Made by the phone; a resend is one entry"},
-                   "plot_id": _INT, "used_on": _STRING, "done_on": _STRING, "input_type": _STRING, "name": _STRING,
-                   "activity": _STRING, "product_id": _INT, "quantity": _STRING, "unit": _STRING, "source": _STRING,
-                   "notes": _STRING}}
+_INT = {"type": "integer"}
+
+
+def _diary_entry(kind, schema):
+    """The body of one kind of diary entry: the farm record's own input, its kind, and the phone's id."""
+    body = schema.openapi()
+    body["properties"] = {"kind": {"type": "string", "enum": [kind]},
+                          **diary.DiaryEntryId.openapi()["properties"], **body["properties"]}
+    body["required"] = ["kind", *body.get("required", ())]
+    return body
+
+
 _DAY = {"type": "string", "format": "date"}
 
 document(bp, paths={
@@ -254,18 +257,15 @@ document(bp, paths={
         "get": {"summary": "The household's harvests with where each stands (waiting, checked, labelled, selling, sold out, recalled)",
                 "responses": {"200": list_response(GrowerBatch, "Harvests"), **error_responses("401", "403", "404")}},
         "post": {"summary": "Record a harvest of the household once (client_id); it waits for the secretariat's check",
-                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                     "type": "object", "required": ["product_id", "harvest_date", "quantity"], "properties": {
-                         "client_id": {"type": "string", "format": "uuid"}, "product_id": _INT, "plot_id": _INT,
-                         "harvest_date": _STRING, "quantity": _STRING, "unit": _STRING, "price": _STRING,
-                         "best_before": _STRING, "notes": _STRING}}}}},
+                 "requestBody": {"required": True, "content": {"application/json": {
+                     "schema": batches.HarvestInput.openapi(omit=("household_id",))}}},
                  "responses": {"201": json_response(GrowerBatch, "Recorded"),
                                "200": json_response(GrowerBatch, "Already recorded under this client_id"),
                                **error_responses("400", "401", "403", "404")}},
     },
     "/me/sales": {"get": {
         "summary": "The household's sales by market day and product (default: the last 90 days)",
-        "parameters": [{"name": "start", "in": "query", "schema": _STRING}, {"name": "end", "in": "query", "schema": _STRING}],
+        "parameters": query_parameters(SalesPeriod),
         "responses": {"200": list_response(GrowerSale, "Sales", start=_DAY, end=_DAY, total_satang=_INT),
                       **error_responses("400", "401", "403", "404")},
     }},
@@ -273,7 +273,8 @@ document(bp, paths={
         "get": {"summary": "The household's farm diary: inputs and activities (harvests included), with the inspector's review",
                 "responses": {"200": json_response(Diary, "Diary"), **error_responses("401", "403", "404")}},
         "post": {"summary": "Record a diary entry once (client_id): an input or work on a plot, marked as the grower's",
-                 "requestBody": {"required": True, "content": {"application/json": {"schema": _DIARY_INPUT}}},
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
+                     _diary_entry("input", records.InputEntryInput), _diary_entry("activity", records.ActivityInput)]}}}},
                  "responses": {"201": json_response(DiaryRecorded, "Recorded"),
                                "200": json_response(DiaryRecorded, "Already recorded under this client_id"),
                                **error_responses("400", "401", "403", "404")}},
