@@ -71,12 +71,18 @@ def plain_paragraph(text, style):
     return Paragraph(escape_markup(text), style)
 
 
+@functools.lru_cache(maxsize=4096)
 def text_width(text, size, font=FONT):
-    """Width in points of `text` once shaped, for fitting and centring."""
+    """Width in points of `text` once shaped, for fitting and centring.
+
+    This, `fit_size` and `shorten_to_fit` keep their answers: a label sheet fits the same price,
+    claim and village a thousand times, each by trying sizes half a point apart.
+    """
     register_fonts()
     return pdfmetrics.stringWidth(text, font, size)
 
 
+@functools.lru_cache(maxsize=4096)
 def fit_size(text, max_width, size, min_size, font=FONT):
     """The largest font size from `size` down to `min_size` at which `text` fits `max_width`."""
     while size > min_size and text_width(text, size, font) > max_width:
@@ -267,6 +273,7 @@ def fit_lines(text, width, size, min_size, max_lines=2, font=FONT):
         size -= 0.5
 
 
+@functools.lru_cache(maxsize=4096)
 def shorten_to_fit(text, width, size, min_size, font=FONT):
     """One line that fits `width`: shrink to `min_size`, then cut between letters and end with "…"."""
     size = fit_size(text, width, size, min_size, font)

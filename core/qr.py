@@ -192,6 +192,21 @@ def dark_runs(rows):
             yield row_index, run.start(), run.end() - run.start()
 
 
+@functools.lru_cache(maxsize=8192)
+def _row_rectangles(row):
+    """A row's rectangles as text around the places of its y, so `str(y).join()` writes them.
+
+    About half the rows of a thousand different codes recur (finder patterns, timing, quiet
+    stretches); a row seen before costs one join instead of a regex match and an f-string per run.
+    """
+    runs = [(run.start(), run.end() - run.start()) for run in _DARK_RUN.finditer(row)]
+    if not runs:
+        return ()
+    pieces = [f"{runs[0][0]} "]
+    pieces += [f" {length} 1 re\n{following} " for (_start, length), (following, _length) in zip(runs, runs[1:])]
+    return (*pieces, f" {runs[-1][1]} 1 re")
+
+
 def draw_qr(canvas, x, y, size, data, mask_pattern=None):
     """Draw the QR for `data` with its lower-left corner at (x, y), `size` points wide with the quiet zone.
 
@@ -207,7 +222,8 @@ def draw_qr(canvas, x, y, size, data, mask_pattern=None):
     canvas.setFillColorRGB(0, 0, 0)
     canvas.transform(module, 0, 0, module, x + QUIET_ZONE * module, y + QUIET_ZONE * module)
     bottom = len(matrix) - 1
-    rectangles = "\n".join(f"{start} {bottom - row} {length} 1 re" for row, start, length in dark_runs(matrix))
+    rectangles = "\n".join(str(bottom - index).join(pieces)
+                            for index, pieces in enumerate(map(_row_rectangles, matrix)) if pieces)
     canvas.addLiteral(rectangles + "\nf")
     canvas.restoreState()
 
