@@ -15,8 +15,8 @@ that paints the new line (a MutationObserver on the cart, then requestAnimationF
 message posted from it, which runs once that frame is drawn). The same harness also scans a
 trivial page that appends a line on Enter, so its own cost is known in the same run.
 
-With `--before REV` (default main) the POS's scripts of that git revision are served in place of
-this tree's (Playwright routes /static/js/), so before and after are measured in the same run.
+With `--before REV` (default main) the POS's scripts and stylesheet of that git revision are served
+in place of this tree's (Playwright routes /static/), so before and after are measured in the same run.
 Service workers are blocked in every context so that routing reaches the page.
 """
 import argparse
@@ -42,7 +42,7 @@ from traceability.models import Batch
 CHROMIUM = "/usr/bin/chromium"
 BASE_URL = "http://market.example"
 PASSWORD = "bench-password-1"
-SCRIPTS = ("pos.js", "pos-store.js", "pos-scale.js", "promptpay.js", "qr.js")
+STATIC = ("js/pos.js", "js/pos-store.js", "js/pos-scale.js", "js/promptpay.js", "js/qr.js", "css/pos.css")
 
 IN_PAGE_TIMER = """
 window.scanTimes = [];
@@ -79,11 +79,11 @@ document.getElementById("scan-form").addEventListener("submit", (event) => {
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scans", type=int, default=50)
-    parser.add_argument("--before", default="main", help="git revision whose POS scripts are the 'before' (empty: skip)")
+    parser.add_argument("--before", default="main", help="git revision whose POS scripts and stylesheet are the 'before' (empty: skip)")
     arguments = parser.parse_args()
     scans = arguments.scans
-    before = {name: subprocess.run(["git", "show", f"{arguments.before}:static/js/{name}"], check=True,
-                                   capture_output=True).stdout for name in SCRIPTS} if arguments.before else None
+    before = {name: subprocess.run(["git", "show", f"{arguments.before}:static/{name}"], check=True,
+                                   capture_output=True).stdout for name in STATIC} if arguments.before else None
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request would drown the result
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/bench.db"
@@ -106,12 +106,12 @@ def main():
                                                  args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             variants = [("this tree", None)] + ([(arguments.before, before)] if before else [])
             for lookup, local_copy in (("local copy", True), ("server lookup", False)):
-                for variant, scripts in variants:
+                for variant, files in variants:
                     context = browser.new_context(viewport={"width": 1024, "height": 600}, service_workers="block")
                     context.add_init_script(IN_PAGE_TIMER)
                     page = context.new_page()
-                    if scripts:
-                        page.route("**/static/js/*.js", functools.partial(serve_from, scripts))
+                    if files:
+                        page.route("**/static/**", functools.partial(serve_from, files))
                     if not local_copy:
                         page.route("**/api/v1/pos/batches*", lambda route: route.abort())
                     page.goto(f"{base}/login")
@@ -145,11 +145,11 @@ def main():
               f"{statistics.median(inside) / base_inside:5.2f} x in the page")
 
 
-def serve_from(scripts, route):
-    """Answer a request for one of the POS's scripts with its text from `scripts`; others go to the server."""
-    name = route.request.url.rsplit("/", 1)[1].split("?")[0]
-    if name in scripts:
-        route.fulfill(body=scripts[name], content_type="text/javascript")
+def serve_from(files, route):
+    """Answer a request for one of the POS's static files with its text from `files`; others go to the server."""
+    name = route.request.url.split("/static/", 1)[1].split("?")[0]
+    if name in files:
+        route.fulfill(body=files[name], content_type="text/css" if name.endswith(".css") else "text/javascript")
     else:
         route.continue_()
 

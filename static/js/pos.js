@@ -254,31 +254,39 @@ function basketTotal() {
   return total;
 }
 
-function lineRefusal(line) {
-  // Why this line cannot be sold, from the counter's copy (or the server's last answer), or null.
+function wantedByCode() {
+  // How much the basket asks of each batch (weighed lines of one batch add up), in one pass over
+  // the lines, so checking every line at each scan does not grow with the square of the basket.
+  const wanted = new Map();
+  for (const line of state.lines) wanted.set(line.code, (wanted.get(line.code) || 0) + (parseMilli(line.quantity) || 0));
+  return wanted;
+}
+
+function lineRefusal(line, wanted) {
+  // Why this line cannot be sold, from the counter's copy (or the server's last answer), or null;
+  // `wanted` is wantedByCode() of the basket.
   if (line.serverRefusal) return line.serverRefusal;
   const batch = line.batch;
   if (!batch) return null;
   if (!batch.sellable) return batch.refusal ? batch.refusal.message : words.notFound;
   if (batch.price_satang === null || batch.price_satang === undefined) return words.noPrice;
   if (batch.price_satang !== line.price) return words.priceChanged.replace("%(price)s", formatBaht(batch.price_satang));
-  if (batch.sellable_milli !== undefined) {
-    const wanted = state.lines.filter((other) => other.code === line.code)
-      .reduce((sum, other) => sum + (parseMilli(other.quantity) || 0), 0);
-    if (wanted > batch.sellable_milli) return words.notEnough.replace("%(left)s", formatQuantity(batch.sellable_milli, batch.unit));
+  if (batch.sellable_milli !== undefined && wanted.get(line.code) > batch.sellable_milli) {
+    return words.notEnough.replace("%(left)s", formatQuantity(batch.sellable_milli, batch.unit));
   }
   return null;
 }
 
 function updateTotals() {
   const cart = $("cart");
+  const wanted = wantedByCode();
   state.lines.forEach((line, index) => {
     const item = cart.children[index];
     const amount = lineTotal(line);
     show(item.querySelector(".line-total"), amount === null ? "—" : formatBaht(amount));
     const waiting = line.weighed && line.quantity.trim() === "";  // not wrong, just not weighed yet
     item.classList.toggle("line-invalid", !waiting && (amount === null || amount < 0));
-    const refusal = line.quantity === "" ? null : lineRefusal(line);
+    const refusal = line.quantity === "" ? null : lineRefusal(line, wanted);
     show(item.querySelector(".line-refusal"), refusal || "");
     item.classList.toggle("line-refused", Boolean(refusal));
   });
@@ -286,7 +294,7 @@ function updateTotals() {
   show($("total"), total === null ? "—" : formatBaht(total));
   // The pay buttons are disabled while a line cannot be paid, so startPayment never gets to say
   // why: say it here, or the cashier sees only a grey button and a dash.
-  const problem = basketProblem() || (state.lines.length && !state.day ? words.noDay : null);
+  const problem = basketProblem(wanted) || (state.lines.length && !state.day ? words.noDay : null);
   if (problem) {
     showRefusal(problem);
     state.shownProblem = problem;
@@ -305,12 +313,12 @@ function dayId() {
 
 // --- Payment ---------------------------------------------------------------------------------
 
-function basketProblem() {
+function basketProblem(wanted = wantedByCode()) {
   // Why the basket cannot be paid: a line that cannot be sold, a weight not entered yet, a
   // quantity that is not a number, or a discount the line cannot carry.
-  const refused = state.lines.find((line) => line.quantity !== "" && lineRefusal(line));
+  const refused = state.lines.find((line) => line.quantity !== "" && lineRefusal(line, wanted));
   if (refused) {
-    const what = `${refused.product} · ${refused.household}: ${lineRefusal(refused)}`;
+    const what = `${refused.product} · ${refused.household}: ${lineRefusal(refused, wanted)}`;
     return refused.serverRefusal ? `${words.notRecorded} ${what}` : what;
   }
   const unweighed = state.lines.find((line) => line.weighed && line.quantity.trim() === "");
