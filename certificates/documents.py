@@ -818,7 +818,7 @@ def certification_file_pdf(household, language="th"):
 class _CertificationFile(_InspectionReport):
     """The file reuses the report's styles, footer and page numbering; its story is the household's."""
 
-    def __init__(self, household):  # noqa: super().__init__ takes an inspection; the styles are set here
+    def __init__(self, household):  # not super().__init__, which takes an inspection: the styles are set here
         self.household = household
         self.inspection = None
         self.width = PAGE_WIDTH - 2 * REPORT_MARGIN

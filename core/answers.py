@@ -46,11 +46,6 @@ class Value:
         if self.get is None:
             self.get, self.get_key = _getters(name)
 
-    def read(self, record):
-        """The field's value in `record`, written as the JSON holds it."""
-        value = (self.get_key if isinstance(record, dict) else self.get)(record)
-        return None if value is None else self.write(value)
-
     # A value of this type is already as the JSON holds it, so `write` is skipped (see Answer.dump).
     plain = None
 

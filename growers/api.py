@@ -14,7 +14,6 @@ from core.openapi import document, error_responses, json_response, list_response
 from core.validation import Date, NotFound, Schema, ValidationError
 from growers import diary, me
 from traceability import batches
-from traceability.batches import Quantity
 
 bp = Blueprint("growers_api", __name__, url_prefix="/api/v1/me")
 
@@ -82,8 +81,8 @@ class GrowerBatch(Answer):
     product_id = Int()
     plot_id = Int(nullable=True)
     harvest_date = Day()
-    quantity = Quantity("quantity_milli")
-    sold = Quantity("sold_milli")
+    quantity = batches.Quantity("quantity_milli")
+    sold = batches.Quantity("sold_milli")
     unit = Str()
     price_satang = Int(nullable=True)
     client_id = Str(nullable=True)
@@ -98,7 +97,7 @@ class GrowerSale(Answer):
     product = Str("name_th")
     product_en = Str("name_en")
     unit = Str()
-    quantity = Quantity("quantity_milli")
+    quantity = batches.Quantity("quantity_milli")
     total_satang = Int()
     refunded_satang = Int()
 
