@@ -204,10 +204,9 @@ def certificate_action(number, action):
     return jsonify(CertificateAnswer.dump(certificate))
 
 
-class InputEntryAnswer(Answer):
-    """An entry of the input log, flagged when the standard prohibits the input."""
+class InputEntryFields(Answer):
+    """What an entry of the input log says, as the committee's log and the grower's diary answer it."""
 
-    schema_name = "InputEntry"
     id = Int()
     plot_id = Int()
     used_on = Day()
@@ -216,6 +215,12 @@ class InputEntryAnswer(Answer):
     quantity = Exact(nullable=True)
     unit = Str()
     source = Str()
+
+
+class InputEntryAnswer(InputEntryFields):
+    """An entry of the input log, flagged when the standard prohibits the input."""
+
+    schema_name = "InputEntry"
     input_id = Int(nullable=True)
     state = Str(choices=("allowed", "restricted", "prohibited", "needs_review"),
                 description="What the standard the household is judged by says of the input now")
@@ -224,7 +229,9 @@ class InputEntryAnswer(Answer):
 
 
 class ActivityAnswer(Answer):
-    """An entry of the activity log; a harvest is the batch it was recorded as."""
+    """An entry of the activity log; a harvest is the batch it was recorded as (records.FarmEntry).
+
+    The grower's diary answers the same entries with the same fields."""
 
     schema_name = "Activity"
     id = Int("activity_id", nullable=True, description="The activity's id; null for a harvest, which is a batch")

@@ -7,7 +7,9 @@ from flask import Blueprint, g, jsonify, url_for
 from flask_babel import gettext as _
 
 from certificates import records
-from core.answers import Answer, Bool, Day, Exact, Int, Many, One, Str, schemas
+from certificates.api import ActivityAnswer, InputEntryFields
+from certificates.models import REVIEW_STATES
+from core.answers import Answer, Bool, Day, Int, Many, One, Str, schemas
 from core.api import api_role, created, json_body, query_args
 from core.auth import current_household
 from core.openapi import document, error_responses, json_response, list_response, query_parameters
@@ -102,42 +104,23 @@ class GrowerSale(Answer):
     refunded_satang = Int()
 
 
-class Reviewed(Answer):
-    """The inspector's review of a diary entry the grower wrote."""
+class DiaryInput(InputEntryFields):
+    """An input of the farm diary: the input log's entry, with the phone's id and the inspector's review."""
 
-    review_status = Str(choices=("", "confirmed", "queried"))
+    kind = Str(lambda entry: "input")
+    client_id = Str(nullable=True)
+    in_register = Bool(lambda entry: entry.input_id is not None)
+    review_status = Str(choices=REVIEW_STATES)
     review_comment = Str()
 
 
-class DiaryInput(Reviewed):
-    """An input of the farm diary."""
+class DiaryActivity(ActivityAnswer):
+    """An activity of the farm diary (a harvest is the batch it was recorded as), with the inspector's review."""
 
-    kind = Str(lambda entry: "input")
-    id = Int()
-    client_id = Str(nullable=True)
-    used_on = Day()
-    plot_id = Int()
-    input_type = Str()
-    name = Str()
-    quantity = Exact(nullable=True)
-    unit = Str()
-    source = Str()
-    in_register = Bool(lambda entry: entry.input_id is not None)
-
-
-class DiaryActivity(Reviewed):
-    """An activity of the farm diary; a harvest is the batch it was recorded as."""
-
+    schema_name = "DiaryActivity"
     kind = Str(lambda entry: "activity")
-    id = Int("activity_id", nullable=True)
-    done_on = Day()
-    plot_id = Int("plot.id", nullable=True)
-    activity = Str()
-    product_id = Int("product.id", nullable=True)
-    quantity = Exact(nullable=True)
-    unit = Str()
-    notes = Str()
-    batch_code = Str(nullable=True)
+    review_status = Str(choices=REVIEW_STATES)
+    review_comment = Str()
 
 
 class Diary(Answer):
