@@ -46,6 +46,21 @@ def label_photo(tmp_path):
     return str(path)
 
 
+def record_harvest_on_phone(phone, product, plot, harvest_date, quantity):
+    """The grower records a harvest on the phone (product and plot by value or label); answers the
+    new batch's code, shown as waiting for the secretariat's check."""
+    phone.get_by_test_id("grower-nav").get_by_text("ผลผลิต").click()
+    harvest = phone.get_by_test_id("harvest-form")
+    harvest.locator("#f-product_id").select_option(product)
+    harvest.locator("#f-plot_id").select_option(plot)
+    harvest.locator("#f-harvest_date").fill(harvest_date)
+    harvest.locator("#f-quantity").fill(quantity)
+    with phone.expect_navigation():
+        harvest.locator("button[type=submit]").click()
+    mine = phone.get_by_test_id("grower-harvest").first
+    expect(mine.get_by_test_id("harvest-state")).to_have_text("รอเลขาฯ ตรวจ")
+    return mine.get_attribute("data-code")
+
 def test_a_grower_keeps_the_diary_records_a_harvest_and_follows_sales_and_payouts(market, new_page, tmp_path):
     server = market["server"]
     household = server.seed(Household.get, Household.code == "KH-01-001")
@@ -115,17 +130,7 @@ def test_a_grower_keeps_the_diary_records_a_harvest_and_follows_sales_and_payout
     expect(phone.get_by_test_id("diary-activity").filter(has_text="ถอนหญ้าแปลงคะน้า")).to_have_count(1)
 
     # A harvest, typed in B.E. with Thai digits: it waits for the secretariat's check.
-    phone.get_by_test_id("grower-nav").get_by_text("ผลผลิต").click()
-    harvest = phone.get_by_test_id("harvest-form")
-    harvest.locator("#f-product_id").select_option(label="ผักบุ้ง")
-    harvest.locator("#f-plot_id").select_option(label="แปลงผัก")
-    harvest.locator("#f-harvest_date").fill(be_today())
-    harvest.locator("#f-quantity").fill("๑๒")
-    with phone.expect_navigation():
-        harvest.locator("button[type=submit]").click()
-    mine = phone.get_by_test_id("grower-harvest").first
-    expect(mine.get_by_test_id("harvest-state")).to_have_text("รอเลขาฯ ตรวจ")
-    code = mine.get_attribute("data-code")
+    code = record_harvest_on_phone(phone, "ผักบุ้ง", "แปลงผัก", be_today(), "๑๒")
     look(phone, "harvests")
 
     # The secretariat checks it and prints its labels.

@@ -30,6 +30,7 @@ from core.models import Household, Plot, Product, User
 from core.validation import local_today
 from market import sales, settlements
 
+from tests.browser.test_grower_browser import record_harvest_on_phone
 from tests.support import SAMPLES, qr_texts
 
 TABLET = {"width": 1024, "height": 600}
@@ -323,17 +324,7 @@ def test_the_secretariats_first_week(live_server, new_page):
     # On the phone: a harvest (it waits for the secretariat's check) and a diary entry for the inspector.
     kale_id, plot_id = server.seed(lambda: (Product.get(Product.name_th == "คะน้า").id,
                                             Plot.get(Plot.name == "แปลงผักริมคลอง").id))
-    phone.get_by_test_id("grower-nav").get_by_text("ผลผลิต").click()
-    harvest = phone.get_by_test_id("harvest-form")
-    harvest.locator("#f-product_id").select_option(str(kale_id))
-    harvest.locator("#f-plot_id").select_option(str(plot_id))
-    harvest.locator("#f-harvest_date").fill(thai_digits(TODAY))
-    harvest.locator("#f-quantity").fill("๕")
-    with phone.expect_navigation():
-        harvest.locator("button[type=submit]").click()
-    mine = phone.get_by_test_id("grower-harvest").first
-    expect(mine.get_by_test_id("harvest-state")).to_have_text("รอเลขาฯ ตรวจ")
-    grower_code = mine.get_attribute("data-code")
+    grower_code = record_harvest_on_phone(phone, str(kale_id), str(plot_id), thai_digits(TODAY), "๕")
     week.look(phone, "grower-harvests")
     phone.get_by_test_id("grower-nav").get_by_text("สมุดบันทึกฟาร์ม").click()
     diary = phone.get_by_test_id("diary-input-form")
