@@ -97,7 +97,11 @@ def checkpoint_wal():
 
 
 def start_wal_checkpoints(interval=CHECKPOINT_SECONDS):
-    """Checkpoint the WAL every `interval` seconds from a background thread; returns its stop event."""
+    """Checkpoint the WAL every `interval` seconds from a background thread.
+
+    Returns a function that stops them and waits for the one under way, so nothing uses the
+    database after it returns.
+    """
     stop = threading.Event()
 
     def run():
@@ -107,8 +111,14 @@ def start_wal_checkpoints(interval=CHECKPOINT_SECONDS):
             except Exception:  # noqa: BLE001 - a busy or vanished database is tried again next time
                 logging.getLogger(__name__).warning("WAL checkpoint failed", exc_info=True)
 
-    threading.Thread(target=run, name="wal-checkpoint", daemon=True).start()
-    return stop
+    thread = threading.Thread(target=run, name="wal-checkpoint", daemon=True)
+    thread.start()
+
+    def stop_checkpoints():
+        stop.set()
+        thread.join()
+
+    return stop_checkpoints
 
 
 def is_sqlite():

@@ -9,11 +9,14 @@ from the code (never kept between runs: the next run may have new tables or migr
 import contextlib
 import copy
 import datetime
+import faulthandler
 import fcntl
 import json
 import os
 import shutil
 import sqlite3
+import tempfile
+import threading
 import time
 
 import jinja2
@@ -37,6 +40,7 @@ CHEAP_PASSWORD_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 SCHEMA_FIXTURES = ("app", "live_server")
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's own faulthandler set-up, which a worker's fault log replaces
 def pytest_configure(config):
     """Run on the market's clock: Thailand (UTC+7), the day core.validation.local_today() means.
 
@@ -46,6 +50,35 @@ def pytest_configure(config):
     """
     os.environ["TZ"] = "Asia/Bangkok"
     time.tzset()
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        config.stash[FAULT_LOG] = open(fault_log(os.getppid(), worker), "w")  # noqa: SIM115 - open until the worker ends
+        faulthandler.enable(file=config.stash[FAULT_LOG], all_threads=True)
+
+
+FAULT_LOG = pytest.StashKey()
+
+
+def fault_log(controller_pid, worker):
+    """Where a pytest-xdist worker of the run `controller_pid` writes the threads' stacks if it crashes."""
+    return os.path.join(tempfile.gettempdir(), f"greenmarket-tests-{controller_pid}-{worker}.faults")
+
+
+def pytest_handlecrashitem(crashitem, report, sched):
+    """Put what the crashed worker's fault log holds (each thread's stack at the crash) in the test's report.
+
+    Without it, CI shows only "worker crashed while running ...", and the stacks scroll past among
+    the progress dots, if they are printed at all.
+    """
+    path = fault_log(os.getpid(), report.node.gateway.id)
+    try:
+        with open(path) as log:
+            stacks = log.read().strip()
+    except OSError:
+        stacks = ""
+    report.longrepr = f"{report.longrepr}\n" + (
+        stacks or "No stack was written: the worker was killed by a signal Python cannot catch "
+                  "(SIGKILL, as from the out-of-memory killer), or exited on its own.")
 
 
 def _test_config(database_url, instance_path):
@@ -213,6 +246,28 @@ def url_with_database(url, name):
     host, _, path = rest.partition("/")
     _, question_mark, query = path.partition("?")
     return f"{scheme}://{host}/{name}{question_mark}{query}"
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_running():
+    """Fail a test that leaves a thread of its own running once its fixtures are torn down.
+
+    Such a thread can still use a pooled database connection that the next test's app closes
+    under it; that crashed a worker in CI. The threads of Playwright's event loop, which outlive
+    every test by design, are not counted.
+    """
+    before = set(threading.enumerate())
+    yield
+    left = [thread for thread in threading.enumerate() if thread not in before and not _session_thread(thread)]
+    for thread in left:
+        thread.join(timeout=5)
+    assert not [thread for thread in left if thread.is_alive()], \
+        f"threads left running: {[thread.name for thread in left if thread.is_alive()]}"
+
+
+def _session_thread(thread):
+    """Threads of Playwright's event loop (its executor and child watcher), which live for the whole run."""
+    return thread.name.startswith(("asyncio_", "waitpid-"))
 
 
 @pytest.fixture(scope="session", autouse=True)

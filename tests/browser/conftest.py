@@ -5,13 +5,15 @@ same per-test database as the other tests. Every browser test is skipped, with t
 Chromium or Playwright is missing. A page that logs a Content-Security-Policy violation or a
 JavaScript error fails its test.
 """
+import contextlib
 import importlib.util
 import os
+import socket
 import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from werkzeug.serving import ThreadedWSGIServer
 
 from core import accounts, create_app
 from core.db import db
@@ -52,6 +54,39 @@ def pytest_runtest_call(item):
     return result
 
 
+class StoppableServer(ThreadedWSGIServer):
+    """werkzeug's threaded server, whose close also ends the connections Chromium keeps alive.
+
+    A kept-alive connection's thread outlived shutdown() and answered requests after its test, on
+    a pooled database connection that the next test's app closed under it: a worker crashed in CI.
+    Closing ends those connections (as a stopped server would) and waits for every request's thread.
+    """
+
+    daemon_threads = False  # so socketserver's server_close() joins each connection's thread
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connections = set()
+        self.connections_lock = threading.Lock()
+
+    def process_request(self, request, client_address):
+        with self.connections_lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self.connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def server_close(self):
+        with self.connections_lock:
+            for connection in self.connections:
+                with contextlib.suppress(OSError):  # the browser may have closed it already
+                    connection.shutdown(socket.SHUT_RDWR)
+        super().server_close()
+
+
 class LiveServer:
     """The app served over real HTTP: its base URL, and helpers to seed its database."""
 
@@ -61,16 +96,19 @@ class LiveServer:
 
     def start(self, port=0):
         """Serve on `port` (a free one when 0) in a background thread."""
-        self.server = make_server("127.0.0.1", port, self.app, threaded=True)
+        self.server = StoppableServer("127.0.0.1", port, self.app)
         self.thread = threading.Thread(target=self.server.serve_forever, name="live-server", daemon=True)
         self.thread.start()
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 
     def stop(self):
-        """Stop answering: new connections are refused until start() on the same port."""
+        """Stop answering: open connections are closed and new ones refused until start() on the same port.
+
+        Returns once no request is being answered, so nothing of the app runs after its test.
+        """
         self.server.shutdown()
         self.server.server_close()
-        self.thread.join(timeout=10)
+        self.thread.join()
 
     def seed(self, function, *args, **kwargs):
         """Run `function` against the app's database from the test's own thread."""
