@@ -11,6 +11,7 @@ import copy
 import datetime
 import faulthandler
 import fcntl
+import glob
 import json
 import os
 import shutil
@@ -64,11 +65,16 @@ def fault_log(controller_pid, worker):
     return os.path.join(tempfile.gettempdir(), f"greenmarket-tests-{controller_pid}-{worker}.faults")
 
 
-def pytest_handlecrashitem(crashitem, report, sched):
-    """Put what the crashed worker's fault log holds (each thread's stack at the crash) in the test's report.
+CRASHES = pytest.StashKey()
 
-    Without it, CI shows only "worker crashed while running ...", and the stacks scroll past among
-    the progress dots, if they are printed at all.
+
+def pytest_handlecrashitem(crashitem, report, sched):
+    """A test whose worker crashed runs once more on a fresh worker; its report carries the crash.
+
+    The report gets what the worker's fault log holds (each thread's stack at the crash), which CI
+    would otherwise lose among the progress dots. A crash the test itself causes happens again on
+    the second run and fails it; one that passes the second time is listed in the summary with
+    its stacks, never silently dropped.
     """
     path = fault_log(os.getpid(), report.node.gateway.id)
     try:
@@ -79,6 +85,31 @@ def pytest_handlecrashitem(crashitem, report, sched):
     report.longrepr = f"{report.longrepr}\n" + (
         stacks or "No stack was written: the worker was killed by a signal Python cannot catch "
                   "(SIGKILL, as from the out-of-memory killer), or exited on its own.")
+    crashes = report.node.config.stash.setdefault(CRASHES, {})
+    if crashitem not in crashes:
+        crashes[crashitem] = str(report.longrepr)
+        report.outcome = "rerun"
+        sched.mark_test_pending(crashitem)
+
+
+def pytest_unconfigure(config):
+    """The run's fault logs go with it (each worker leaves one, empty unless it crashed)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        for path in glob.glob(fault_log(os.getpid(), "*")):
+            os.remove(path)
+
+
+def pytest_report_teststatus(report, config):
+    if report.outcome == "rerun":
+        return "rerun", "R", ("RERUN", {"yellow": True})
+    return None
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """List the crashes that a second run passed (see pytest_handlecrashitem)."""
+    for item, crash in config.stash.get(CRASHES, {}).items():
+        terminalreporter.write_sep("=", f"a worker crashed running {item}, which was run again on a fresh worker", yellow=True)
+        terminalreporter.write_line(crash)
 
 
 def _test_config(database_url, instance_path):
