@@ -7,13 +7,13 @@ xdist). A test that uses the app starts from a copy of the current schema, built
 from the code (never kept between runs: the next run may have new tables or migration steps).
 """
 import contextlib
-import copy
 import datetime
 import faulthandler
 import fcntl
 import glob
 import json
 import os
+import pickle
 import shutil
 import sqlite3
 import tempfile
@@ -302,15 +302,34 @@ def _session_thread(thread):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def shared_url_builders():
-    """Compile each URL rule's builder once per worker, not once per test app.
+def shared_url_rules():
+    """Parse each URL rule and compile its builder once per worker, not once per test app.
 
-    create_app() spent 0.14 s of its 0.2 s compiling the same 190 builders anew (werkzeug's
-    Rule._compile_builder writes and compiles Python code per rule), and nearly every test makes an
-    app. A builder depends only on the rule's parsed parts and defaults, which make the key; each
-    app's rule still binds it to itself.
+    create_app() spent most of its time on the same ~190 rules: werkzeug's Rule._parse_rule
+    (about 26 ms an app) and Rule._compile_builder, which writes and compiles Python code per
+    rule (0.14 s an app). Both depend only on the rule's text, the converters and, for the
+    builder, the parsed parts and defaults, which make the keys; each app's rule still gets its
+    own trace and converter table and binds the shared builder to itself. Converters keep no
+    state of their map that they use, so one instance serves every app's rule. Tests only: on a
+    werkzeug upgrade check `_parse_rule`, `_compile_builder`, `_trace`, `_converters`.
     """
-    compile_builder, builders = Rule._compile_builder, {}
+    parse_rule, compile_builder = Rule._parse_rule, Rule._compile_builder
+    parsed, builders = {}, {}
+
+    def parse_once(rule, text):
+        key = (text, frozenset(rule.map.converters.items()))
+        if key not in parsed:
+            trace_before, converters_before = len(rule._trace), set(rule._converters)
+            parts = list(parse_rule(rule, text))
+            converters = {name: converter for name, converter in rule._converters.items()
+                          if name not in converters_before}
+            parsed[key] = parts, rule._trace[trace_before:], converters
+            return iter(parts)
+        parts, trace, converters = parsed[key]
+        rule._trace.extend(trace)
+        rule._converters.update(converters)
+        rule.arguments.update(converters)
+        return iter(parts)
 
     def compile_once(rule, append_unknown=True):
         defaults = rule.defaults or {}
@@ -323,6 +342,7 @@ def shared_url_builders():
         return builders[key]
 
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Rule, "_parse_rule", parse_once)
         patch.setattr(Rule, "_compile_builder", compile_once)
         yield
 
@@ -427,7 +447,7 @@ class Seed:
         self.instance = instance
         app = create_app(_test_config(database_url, instance))
         made_by_the_app = _files_under(instance)
-        self.value = build(app)
+        self.value = pickle.dumps(build(app))  # a fresh copy per test; loads() is several times faster than deepcopy
         close_connections()
         self.files = sorted(_files_under(instance) - made_by_the_app)
         self.database_url = database_url
@@ -447,7 +467,7 @@ class Seed:
             target = os.path.join(app.instance_path, name)
             os.makedirs(os.path.dirname(target), exist_ok=True)
             shutil.copy2(os.path.join(self.instance, name), target)
-        return copy.deepcopy(self.value)
+        return pickle.loads(self.value)
 
 
 def _files_under(folder):

@@ -54,8 +54,16 @@ def qr_frame(text):
 
 
 @pytest.fixture
-def world(app):
+def world(seed, app):
     """A certified household with a batch on sale, an open market day, and one token per role.
+
+    Built once per worker; each test gets it back in a database of its own.
+    """
+    return seed(build_world).start(app)
+
+
+def build_world(app):
+    """Make the world's records in `app`'s database.
 
     The inspector and admin each get their own inspection at every step of certification, and the
     cashier and admin their own sales, so both allowed roles of a route can write in one test.
