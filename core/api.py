@@ -187,7 +187,7 @@ def household_update(household_id):
 @api_role("admin", "inspector")
 def plot_list(household_id):
     household = get_or_404(Household, household_id)
-    return jsonify({"items": [households.plot_record(p) for p in household.plots.order_by(Plot.id)]})
+    return jsonify({"items": households.PlotAnswer.many(household.plots.order_by(Plot.id))})
 
 
 @bp.route("/households/<int:household_id>/plots", methods=["POST"])
@@ -195,13 +195,13 @@ def plot_list(household_id):
 def plot_create(household_id):
     household = get_or_404(Household, household_id)
     plot = households.create_plot(household, json_body(), g.user)
-    return created(households.plot_record(plot), url_for("api.plot_read", plot_id=plot.id))
+    return created(households.PlotAnswer.dump(plot), url_for("api.plot_read", plot_id=plot.id))
 
 
 @bp.route("/plots/<int:plot_id>")
 @api_role("admin", "inspector")
 def plot_read(plot_id):
-    return jsonify(households.plot_record(get_or_404(Plot, plot_id)))
+    return jsonify(households.PlotAnswer.dump(get_or_404(Plot, plot_id)))
 
 
 @bp.route("/plots/<int:plot_id>", methods=["PATCH"])
@@ -209,7 +209,7 @@ def plot_read(plot_id):
 def plot_update(plot_id):
     plot = get_or_404(Plot, plot_id)
     households.update_plot(plot, json_body(), g.user, partial=True)
-    return jsonify(households.plot_record(plot))
+    return jsonify(households.PlotAnswer.dump(plot))
 
 
 @bp.route("/products")
@@ -219,20 +219,20 @@ def product_list():
     query = products.search_products(
         args.get("q") or "", args.get("category"), active_only=bool(args.get("active"))
     )
-    return paged(query, lambda rows: [products.product_record(p) for p in rows], args)
+    return paged(query, products.ProductAnswer.many, args)
 
 
 @bp.route("/products", methods=["POST"])
 @api_role("admin")
 def product_create():
     product = products.create_product(json_body(), g.user)
-    return created(products.product_record(product), url_for("api.product_read", product_id=product.id))
+    return created(products.ProductAnswer.dump(product), url_for("api.product_read", product_id=product.id))
 
 
 @bp.route("/products/<int:product_id>")
 @api_role("admin", "cashier", "inspector")
 def product_read(product_id):
-    return jsonify(products.product_record(get_or_404(Product, product_id)))
+    return jsonify(products.ProductAnswer.dump(get_or_404(Product, product_id)))
 
 
 @bp.route("/products/<int:product_id>", methods=["PATCH"])
@@ -240,4 +240,4 @@ def product_read(product_id):
 def product_update(product_id):
     product = get_or_404(Product, product_id)
     products.update_product(product, json_body(), g.user, partial=True)
-    return jsonify(products.product_record(product))
+    return jsonify(products.ProductAnswer.dump(product))

@@ -404,8 +404,6 @@ class PlotAnswer(Answer):
     notes = Str()
 
 
-plot_record = PlotAnswer.dump
-
 
 class OccupationGroupInput(Schema):
     """An occupation group that lives from local wisdom; its Thai name is unique."""

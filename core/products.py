@@ -113,5 +113,3 @@ class ProductAnswer(Answer):
     default_price_satang = Int(nullable=True, description="Price in satang (1/100 baht)")
     is_active = Bool(description="On sale")
 
-
-product_record = ProductAnswer.dump

@@ -258,7 +258,7 @@ def plot_edit(plot_id):
         partial(_render_plot_form, plot.household, plot),
         lambda data: households.update_plot(plot, data, g.user),
         lambda _plot: saved(url_for("core.household_detail", household_id=plot.household_id), _("Plot saved.")),
-        initial=dict(households.plot_record(plot), rai=rai, ngan=ngan, wa=wa),
+        initial=dict(households.PlotAnswer.dump(plot), rai=rai, ngan=ngan, wa=wa),
     )
 
 
@@ -341,7 +341,7 @@ def product_new():
 @role_required("admin")
 def product_edit(product_id):
     product = get_or_404(Product, product_id)
-    values = products.product_record(product)
+    values = products.ProductAnswer.dump(product)
     if product.default_price_satang is not None:
         # Satang to baht without float: 1250 → Decimal("12.50").
         values["default_price"] = f"{Decimal(product.default_price_satang).scaleb(-2):f}"
