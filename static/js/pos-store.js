@@ -97,21 +97,27 @@ export function countBatches() {
   return transaction(["batches"], "readonly", (tx) => request(tx.objectStore("batches").count()));
 }
 
+async function moveStock(tx, taken, sign) {
+  // Take (sign -1) or give back (sign +1) each batch's quantity in the copy, in the caller's
+  // transaction; returns the batches written.
+  const batches = tx.objectStore("batches");
+  const written = [];
+  for (const [code, milli] of Object.entries(taken)) {
+    const batch = await request(batches.get(code));
+    if (batch) {
+      batch.sellable_milli = Math.max(0, batch.sellable_milli + sign * milli);
+      batches.put(batch);
+      written.push(batch);
+    }
+  }
+  return written;
+}
+
 export function queueSale(sale, taken) {
   // The sale and the stock it takes are written together: a crash leaves both or neither.
-  return transaction(["sales", "batches"], "readwrite", async (tx) => {
+  return transaction(["sales", "batches"], "readwrite", (tx) => {
     tx.objectStore("sales").put(sale);
-    const batches = tx.objectStore("batches");
-    const written = [];
-    for (const [code, milli] of Object.entries(taken)) {
-      const batch = await request(batches.get(code));
-      if (batch) {
-        batch.sellable_milli = Math.max(0, batch.sellable_milli - milli);
-        batches.put(batch);
-        written.push(batch);
-      }
-    }
-    return written;
+    return moveStock(tx, taken, -1);
   }).then(remember);
 }
 
@@ -121,19 +127,9 @@ export function allSales() {
 
 export function dropSale(clientId, taken) {
   // A sale the server refused in front of the cashier: forget it and give its stock back to the copy.
-  return transaction(["sales", "batches"], "readwrite", async (tx) => {
+  return transaction(["sales", "batches"], "readwrite", (tx) => {
     tx.objectStore("sales").delete(clientId);
-    const batches = tx.objectStore("batches");
-    const written = [];
-    for (const [code, milli] of Object.entries(taken)) {
-      const batch = await request(batches.get(code));
-      if (batch) {
-        batch.sellable_milli += milli;
-        batches.put(batch);
-        written.push(batch);
-      }
-    }
-    return written;
+    return moveStock(tx, taken, 1);
   }).then(remember);
 }
 
