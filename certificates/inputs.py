@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 
 from certificates import standards
 from certificates.models import INPUT_TYPES, RULINGS, InputEntry, InputRuling, Inspection, RegisteredInput, Standard
-from certificates.standards import new_values
 from core import audit
 from core.db import db
 from core.exports import csv_bytes
@@ -140,7 +139,7 @@ def set_ruling(registered, version, ruling, condition, user):
         InputRuling.delete().where(InputRuling.input == registered, InputRuling.version == version).execute()
         InputRuling.create(input=registered, version=version, ruling=ruling, condition=condition or "")
         audit.record(user, "update", "input_ruling", registered.id,
-                     new_values({"version": version.id, "ruling": ruling, "condition": condition or ""}))
+                     audit.new_values({"version": version.id, "ruling": ruling, "condition": condition or ""}))
 
 
 def unclassified_names():
@@ -174,7 +173,7 @@ def classify(name, data, user, version):
         else:
             registered = save_input({**data, "name_th": data.get("name_th") or name}, user, version)
         linked = link_entries(registered)
-        audit.record(user, "update", "input_entry", registered.id, new_values({"classified": name, "entries": linked}))
+        audit.record(user, "update", "input_entry", registered.id, audit.new_values({"classified": name, "entries": linked}))
     return registered, linked
 
 

@@ -77,11 +77,6 @@ def ensure_default_standards():
             CertifyingBody.get_or_create(name_th=name_th, defaults={"name_en": name_en, "kind": kind})
 
 
-def new_values(values):
-    """Values as the audit log's (old, new) pairs, for a record made, deleted or decided."""
-    return {field: (None, value) for field, value in values.items()}
-
-
 def _check_editor(user):
     if user is None or not user.decides_certification:
         raise ValidationError({"user": _l("Only the certification committee can change a standard.")})
@@ -135,7 +130,7 @@ def new_draft(standard, user):
             if rulings:
                 InputRuling.insert_many(rulings).execute()
         audit.record(user, "create", "standard_version", draft.id,
-                     new_values({"standard": standard.code, "number": draft.number}))
+                     audit.new_values({"standard": standard.code, "number": draft.number}))
     return draft
 
 
@@ -181,7 +176,7 @@ def save_criterion(version, data, user, criterion=None):
             last = Requirement.select().where(Requirement.version == version).order_by(Requirement.position.desc()).first()
             criterion = Requirement.create(standard=version.standard_id, version=version,
                                            position=(last.position + 1) if last else 1, **cleaned)
-            audit.record(user, "create", "criterion", criterion.id, new_values(cleaned))
+            audit.record(user, "create", "criterion", criterion.id, audit.new_values(cleaned))
         else:
             if criterion.version_id != version.id:
                 raise ValidationError({"criterion": _l("This criterion belongs to another version.")})
@@ -202,7 +197,7 @@ def remove_criterion(version, criterion, user):
                       .order_by(Requirement.position))
         for later in later_ones:
             Requirement.update(position=later.position - 1).where(Requirement.id == later.id).execute()
-        audit.record(user, "delete", "criterion", criterion.id, new_values({"text_th": criterion.text_th}))
+        audit.record(user, "delete", "criterion", criterion.id, audit.new_values({"text_th": criterion.text_th}))
 
 
 # Declared with type(): one field of months per product category, months_<category>, in CATEGORIES' order.
@@ -229,7 +224,7 @@ def save_conversion(version, data, user):
         if rows:
             ConversionPeriod.insert_many(rows).execute()
         audit.record(user, "update", "standard_version", version.id,
-                     new_values({"conversion_months": version.conversion_months}))
+                     audit.new_values({"conversion_months": version.conversion_months}))
     return version
 
 
@@ -244,7 +239,7 @@ def publish(version, user):
          .where(StandardVersion.standard == version.standard_id, StandardVersion.status == "published").execute())
         version.status, version.published_at, version.published_by = "published", utcnow(), user
         version.save()
-        audit.record(user, "publish", "standard_version", version.id, new_values({"number": version.number}))
+        audit.record(user, "publish", "standard_version", version.id, audit.new_values({"number": version.number}))
     return version
 
 

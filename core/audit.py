@@ -156,6 +156,11 @@ def save_with_audit(user, row, entity, cleaned, entity_id=None):
     return changes
 
 
+def new_values(values):
+    """Values as the log's (old, new) pairs, for a record made, deleted or decided."""
+    return {field: (None, value) for field, value in values.items()}
+
+
 def create_or_save_with_audit(user, model, row, entity, cleaned):
     """Make a `model` row of `cleaned` when `row` is None, else change `row`; log either and return the row.
 
@@ -163,7 +168,7 @@ def create_or_save_with_audit(user, model, row, entity, cleaned):
     """
     if row is None:
         row = model.create(**cleaned)
-        record(user, "create", entity, row.id, {field: (None, value) for field, value in cleaned.items()})
+        record(user, "create", entity, row.id, new_values(cleaned))
     else:
         save_with_audit(user, row, entity, cleaned)
     return row
